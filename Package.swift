@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// simcc: a call-center simulator whose dialing and routing policies are the same modules
+/// production links against a live FreeSWITCH. See DESIGN.md in ../shared and README.md.
+let package = Package(
+    name: "simcc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "simcc", targets: ["simcc"]),
+        .library(name: "CallCenter", targets: ["CallCenter"]),
+        .library(name: "RoutingPolicies", targets: ["RoutingPolicies"]),
+        .library(name: "DialingPolicies", targets: ["DialingPolicies"]),
+        .library(name: "SimKernel", targets: ["SimKernel"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // GSL, the GNU Scientific Library: random generators, distributions, special functions.
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        // A minimal hand-written C event loop: the baseline `simcc bench` measures against.
+        .target(name: "CBaseline"),
+        .target(
+            name: "SimKernel",
+            dependencies: ["CGSL"]
+        ),
+        .target(name: "CallCenter"),
+        .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
+        .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CBaseline",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "simcc",
+            dependencies: [
+                "Simulation", "SimKernel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies"]),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "SimKernel", "CallCenter", "RoutingPolicies"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,340 @@
+import CallCenter
+import Foundation
+import SimKernel
+
+// MARK: - What one replication measures
+
+/// The columns of the per-interval series and of the overall totals of an inbound run.
+///
+/// Call counts are attributed to the interval in which the call **arrived** (so every call of
+/// an interval is followed to its end, even past the horizon); agent time is attributed to the
+/// interval in which it was spent.
+public enum InboundColumn: Int, CaseIterable, Sendable {
+    /// Calls that arrived.
+    case offered
+    /// Calls connected to an agent.
+    case answered
+    /// Calls whose caller hung up while waiting.
+    case abandoned
+    /// Calls the router refused (no place in the queue).
+    case blocked
+    /// Calls that found no idle agent on arrival (they queued, or were refused).
+    case waited
+    /// Calls answered within the service target.
+    case answeredWithinTarget
+    /// The sum of the waits of answered calls, seconds.
+    case answeredWaitSum
+    /// The sum of the waits of answered and abandoned calls, seconds.
+    case waitSum
+    /// Agent-seconds spent talking or in wrap-up.
+    case busyAgentSeconds
+    /// Agent-seconds logged in.
+    case staffedAgentSeconds
+}
+
+/// The counts and sums of one replication: per interval, and overall after the warm-up.
+public struct InboundReplication: Sendable, Hashable {
+    /// The replication's index.
+    public var replication: Int
+    /// Per-interval sums, columns as in `InboundColumn`.
+    public var series: IntervalSeries
+    /// Sums over calls that arrived in [warm-up, horizon) and agent time in that span.
+    public var totals: [Double]
+    /// Arrivals, service completions and abandonments processed, warm-up included.
+    public var modelEvents: Int
+
+    /// The overall value of `column`.
+    public func total(_ column: InboundColumn) -> Double { totals[column.rawValue] }
+}
+
+// MARK: - The inbound world of one replication
+
+/// One replication of the inbound world: Poisson arrivals per period, callers with patience,
+/// agents who talk and wrap up, and a router behind the policy seam.
+///
+/// A non-copyable value rather than a class, so that its state is checked for exclusive access
+/// at compile time rather than on every access at run time. Single-threaded by design: one replication runs on one thread, start to end, and depends only
+/// on (scenario, seed, replication). Random numbers come from one stream per purpose (arrival
+/// times, patience, talk time, wrap-up), each drawn once per caller in arrival order, so any two
+/// routers meet the same callers (common random numbers).
+struct InboundModel<Router: InboundRouter>: ~Copyable {
+    @usableFromInline enum Event {
+        case arrival
+        case abandon(slot: Int32)
+        case talkEnd(agent: Int32)
+        case wrapEnd(agent: Int32)
+    }
+
+    @usableFromInline enum CallState: UInt8 { case free, arriving, waiting, talking }
+
+    /// A call in the slab of calls: its id, times, draws and statistics row.
+    struct Call {
+        var id: UInt64 = 0
+        var arrival: Double = 0
+        var talk: Double = 0
+        var wrap: Double = 0
+        var abandon: EventHandle = .none
+        var state: CallState = .free
+        /// Where its counts go: its arrival interval, and whether it arrived after the warm-up.
+        var interval: Int32 = 0
+        var counted = false
+    }
+
+    let scenario: Scenario
+    var router: Router
+    var calendar = EventCalendar<Event>()
+    var commands: [InboundCommand] = []
+
+    let arrivalStream: RandomStream
+    let patienceStream: RandomStream
+    let talkStream: RandomStream
+    let wrapStream: RandomStream
+    let talkTime: Sampler
+    let wrapUp: Sampler
+    let patience: Sampler?
+
+    // The arrival process: its periods, the current one, how many callers so far.
+    let segments: [ArrivalProfile.Segment]
+    var segmentIndex = 0
+    var arrivals = 0
+
+    // Calls in a slab; a call's id is (arrival number << 32 | slot).
+    var calls = Slab<Call>(capacity: 256)
+    var freeSlots: [Int32] = []
+
+    // Agents: the call each one serves; how many are busy, and since when that count holds.
+    var agentCall: Slab<Int32>
+    var busyAgents = 0
+    var busySince = 0.0
+
+    /// Per-interval sums (row i = interval i) and, in the last row, the totals after warm-up.
+    var sums: Slab<Double>
+    let intervalWidth: Double
+    let intervals: Int
+    var modelEvents = 0
+    let warmup: Double
+    let horizon: Double
+    let target: Double
+
+    static var columns: Int { InboundColumn.allCases.count }
+
+    init(scenario: Scenario, replication: Int, router: Router) {
+        self.scenario = scenario
+        self.router = router
+        let seeds = StreamSeeds(seed: scenario.seed, replication: replication)
+        arrivalStream = RandomStream(seeds, purpose: "inbound.arrivals")
+        patienceStream = RandomStream(seeds, purpose: "inbound.patience")
+        talkStream = RandomStream(seeds, purpose: "inbound.talk")
+        wrapStream = RandomStream(seeds, purpose: "inbound.wrap")
+        talkTime = Sampler(scenario.traffic.talkTime)
+        wrapUp = Sampler(scenario.traffic.wrapUp)
+        patience = scenario.traffic.patience.map(Sampler.init)
+        // A private copy, so that threads running other replications never touch its reference count.
+        segments = scenario.traffic.arrivals.segments.map { $0 }
+        agentCall = Slab(repeating: -1, count: scenario.agents)
+        intervalWidth = scenario.interval
+        intervals = IntervalSeries(width: scenario.interval, horizon: scenario.horizon, columns: 1).intervals
+        sums = Slab(repeating: 0, count: (intervals + 1) * Self.columns)
+        warmup = scenario.warmup
+        horizon = scenario.horizon
+        target = scenario.serviceTarget
+        commands.reserveCapacity(8)
+    }
+
+    /// Runs the replication to its end: arrivals until the horizon, then until every call is done.
+    mutating func run(replication: Int) -> InboundReplication {
+        for agent in 0..<scenario.agents {
+            route(.agentLoggedIn(AgentID(agent)), at: 0)
+        }
+        if let first = nextArrival(after: 0) { calendar.schedule(.arrival, at: first) }
+        while let (time, event) = calendar.next() {
+            switch event {
+            case .arrival:
+                modelEvents += 1
+                arrive(at: time)
+                if let t = nextArrival(after: time) { calendar.schedule(.arrival, at: t) }
+            case .abandon(let slot):
+                modelEvents += 1
+                abandon(slot: Int(slot), at: time)
+            case .talkEnd(let agent):
+                modelEvents += 1
+                let slot = Int(agentCall[Int(agent)])
+                let wrap = calls[slot].wrap
+                release(slot: slot)
+                agentCall[Int(agent)] = -1
+                if wrap > 0 {
+                    calendar.schedule(.wrapEnd(agent: agent), at: time + wrap)
+                } else {
+                    agentAvailable(Int(agent), at: time)
+                }
+            case .wrapEnd(let agent):
+                agentAvailable(Int(agent), at: time)
+            }
+        }
+        accumulateBusy(until: max(calendar.now, horizon))
+        var series = IntervalSeries(width: intervalWidth, horizon: horizon, columns: Self.columns)
+        let all = sums.toArray()
+        for i in 0..<intervals {
+            for c in 0..<Self.columns { series.add(all[i * Self.columns + c], column: c, interval: i) }
+        }
+        var totals = Array(all[(intervals * Self.columns)...])
+        // Staffed time: every agent is logged in from 0 to the horizon.
+        let staffed = Double(scenario.agents)
+        series.addArea(
+            level: staffed, column: InboundColumn.staffedAgentSeconds.rawValue, from: 0, to: horizon)
+        totals[InboundColumn.staffedAgentSeconds.rawValue] = staffed * (horizon - warmup)
+        return InboundReplication(
+            replication: replication, series: series, totals: totals, modelEvents: modelEvents)
+    }
+
+    // MARK: Arrivals
+
+    /// The next arrival time after `t` of the piecewise Poisson process, or nil past the horizon.
+    /// Within a period the gaps are exponential; at a period's end the process restarts with the
+    /// next rate (exact, by memorylessness).
+    @inline(__always)
+    mutating func nextArrival(after t: Double) -> Double? {
+        var t = t
+        while true {
+            let end = segmentIndex + 1 < segments.count ? segments[segmentIndex + 1].start : horizon
+            let rate = segments[segmentIndex].rate
+            if rate > 0 {
+                let next = t - log(arrivalStream.uniformPositive()) / rate
+                if next < end { return next < horizon ? next : nil }
+            }
+            guard segmentIndex + 1 < segments.count, end < horizon else { return nil }
+            t = end
+            segmentIndex += 1
+        }
+    }
+
+    @inline(__always)
+    mutating func arrive(at time: Double) {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = Int(free)
+        } else {
+            slot = calls.count
+            calls.append(Call())
+        }
+        // Every caller draws patience, talk and wrap-up, in arrival order: common random numbers.
+        let patienceDraw = patience?.sample(patienceStream) ?? .infinity
+        let id = CallID(UInt64(arrivals) << 32 | UInt64(slot))
+        arrivals += 1
+        calls[slot] = Call(
+            id: id.rawValue, arrival: time, talk: talkTime.sample(talkStream),
+            wrap: wrapUp.sample(wrapStream), abandon: .none, state: .arriving,
+            interval: Int32(min(Int(time / intervalWidth), intervals - 1)), counted: time >= warmup)
+        count(.offered, slot: slot)
+
+        route(.callArrived(id), at: time)
+        if calls[slot].state == .arriving {
+            // Neither connected nor refused: the caller waits.
+            calls[slot].state = .waiting
+            count(.waited, slot: slot)
+            if patienceDraw.isFinite {
+                calls[slot].abandon = calendar.schedule(.abandon(slot: Int32(slot)), at: time + patienceDraw)
+            }
+        }
+    }
+
+    @inline(__always)
+    mutating func abandon(slot: Int, at time: Double) {
+        guard calls[slot].state == .waiting else { return }
+        count(.abandoned, slot: slot)
+        count(.waitSum, slot: slot, amount: time - calls[slot].arrival)
+        let id = CallID(calls[slot].id)
+        release(slot: slot)
+        route(.callAbandoned(id), at: time)
+    }
+
+    // MARK: The seam
+
+    /// Hands an event to the router and carries out its commands.
+    @inline(__always)
+    mutating func route(_ event: InboundEvent, at time: Double) {
+        if !commands.isEmpty { commands.removeAll(keepingCapacity: true) }
+        router.handle(event, at: time, into: &commands)
+        var i = 0
+        while i < commands.count {
+            switch commands[i] {
+            case .connect(let call, let agent):
+                connect(slot: Int(call.rawValue & 0xFFFF_FFFF), agent: agent.index, at: time)
+            case .reject(let call):
+                let slot = Int(call.rawValue & 0xFFFF_FFFF)
+                precondition(calls[slot].state == .arriving, "the router refused \(call), which is not arriving")
+                count(.blocked, slot: slot)
+                count(.waited, slot: slot)
+                release(slot: slot)
+            }
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    mutating func connect(slot: Int, agent: Int, at time: Double) {
+        let state = calls[slot].state
+        precondition(state == .arriving || state == .waiting, "the router connected a call that is not waiting")
+        precondition(agentCall[agent] < 0, "the router connected agent#\(agent), who is busy")
+        if state == .waiting { calendar.cancel(calls[slot].abandon) }
+        let wait = time - calls[slot].arrival
+        count(.answered, slot: slot)
+        count(.answeredWaitSum, slot: slot, amount: wait)
+        count(.waitSum, slot: slot, amount: wait)
+        if wait <= target { count(.answeredWithinTarget, slot: slot) }
+        calls[slot].state = .talking
+        agentCall[agent] = Int32(slot)
+        setBusy(busyAgents + 1, at: time)
+        calendar.schedule(.talkEnd(agent: Int32(agent)), at: time + calls[slot].talk)
+    }
+
+    @inline(__always)
+    mutating func agentAvailable(_ agent: Int, at time: Double) {
+        setBusy(busyAgents - 1, at: time)
+        route(.agentAvailable(AgentID(agent)), at: time)
+    }
+
+    @inline(__always)
+    mutating func release(slot: Int) {
+        calls[slot].state = .free
+        freeSlots.append(Int32(slot))
+    }
+
+    // MARK: Statistics
+
+    /// Adds `amount` to `column` for the call in `slot`: in its arrival interval, and in the
+    /// totals when it arrived after the warm-up.
+    @inline(__always)
+    mutating func count(_ column: InboundColumn, slot: Int, amount: Double = 1) {
+        let c = column.rawValue
+        sums[Int(calls[slot].interval) * Self.columns + c] += amount
+        if calls[slot].counted { sums[intervals * Self.columns + c] += amount }
+    }
+
+    @inline(__always)
+    mutating func setBusy(_ newValue: Int, at time: Double) {
+        accumulateBusy(until: time)
+        busyAgents = newValue
+    }
+
+    @inline(__always)
+    mutating func accumulateBusy(until time: Double) {
+        let level = Double(busyAgents)
+        if time > busySince && busyAgents > 0 && busySince < horizon {
+            // Agent time counts up to the horizon, like staffed time.
+            let to = min(time, horizon)
+            let c = InboundColumn.busyAgentSeconds.rawValue
+            var t = busySince
+            var i = Int(t / intervalWidth)
+            while t < to {
+                let stop = min(Double(i + 1) * intervalWidth, to)
+                sums[min(i, intervals - 1) * Self.columns + c] += level * (stop - t)
+                t = stop
+                i += 1
+            }
+            let from = max(busySince, warmup)
+            if to > from { sums[intervals * Self.columns + c] += level * (to - from) }
+        }
+        busySince = time
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Simulation
+
+/// `simcc bench`: the standard workload through the whole stack, against a C baseline.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure model events per second on the standard M/M/n+M workload.",
+        discussion: """
+            Workload: 100 agents, mean talk 180 s, offered load 0.95, mean patience 60 s, \
+            8 simulated hours, 10 replications, read from a scenario file and run through the \
+            runner, the router and the statistics. Model events are arrivals, service \
+            completions and abandonments. In the same run: a minimal hand-written C loop on the \
+            same workload (the baseline), simcc on one thread, and simcc on every core. \
+            With --memory, two child processes run 8 h and 80 h and their peak memory is compared.
+            """
+    )
+
+    @Option(help: "Simulated hours per replication.")
+    var hours: Double = 8
+
+    @Option(help: "Replications.")
+    var replications: Int = 10
+
+    @Option(help: "Threads for the parallel run (default: the number of cores).")
+    var threads: Int?
+
+    @Flag(help: "Also compare the peak memory of an 8 h and an 80 h run (child processes).")
+    var memory = false
+
+    @Option(help: .hidden)
+    var rssProbe: Double?
+
+    func validate() throws {
+        guard hours > 0, hours <= 10_000 else { throw ValidationError("--hours must be in (0, 10000], got \(hours)") }
+        guard (1...10_000).contains(replications) else {
+            throw ValidationError("--replications must be between 1 and 10000, got \(replications)")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        if let probe = rssProbe {
+            let scenario = try Bench.scenario(hours: probe, replications: 1)
+            _ = Runner.run(scenario, threads: 1)
+            print(Bench.peakResidentKiB())
+            return
+        }
+        let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let scenario = try Bench.scenario(hours: hours, replications: replications)
+        print("workload: M/M/100+M, load 0.95, talk 180 s, patience 60 s, \(hours) h x \(replications) replications")
+
+        let c = Bench.runBaselineC(hours: hours, replications: replications)
+        let cRate = Double(c.events) / c.seconds
+        line("C baseline loop, 1 core", events: c.events, seconds: c.seconds, extra: "")
+
+        let one = Runner.run(scenario, threads: 1)
+        let oneRate = Double(one.modelEvents) / one.wallSeconds
+        line("simcc, 1 thread", events: one.modelEvents, seconds: one.wallSeconds,
+             extra: String(format: "%.2f x C", oneRate / cRate))
+
+        let many = Runner.run(scenario, threads: cores)
+        let manyRate = Double(many.modelEvents) / many.wallSeconds
+        line("simcc, \(cores) threads", events: many.modelEvents, seconds: many.wallSeconds,
+             extra: String(format: "%.2f x C, speed-up %.2f x over 1 thread", manyRate / cRate, manyRate / oneRate))
+        print("peak resident memory: \(Bench.peakResidentKiB() / 1024) MiB")
+
+        if memory {
+            let short = try probeRSS(hours: 8), long = try probeRSS(hours: 80)
+            print(String(format: "peak memory, 1 replication: 8 h %d KiB, 80 h %d KiB (ratio %.2f)",
+                         short, long, Double(long) / Double(short)))
+        }
+    }
+
+    func line(_ label: String, events: Int, seconds: Double, extra: String) {
+        let padded = label.padding(toLength: 26, withPad: " ", startingAt: 0)
+        print(String(format: "%@ %12d events %8.3f s %8.2f M events/s  %@",
+                     padded, events, seconds, Double(events) / seconds / 1e6, extra))
+    }
+
+    /// Runs this executable as a child with `--rss-probe` and reads its peak memory.
+    func probeRSS(hours: Double) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        process.arguments = ["bench", "--rss-probe", String(hours)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard let kib = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw CLIError("the memory probe for \(hours) h printed no number")
+        }
+        return kib
+    }
+}

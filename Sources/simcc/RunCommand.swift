@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Simulation
+
+/// `simcc run`: runs a scenario and writes its results.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario and write summary.json and intervals.csv.",
+        discussion: """
+            Runs every replication of the scenario (spread over the cores), prints a short table \
+            and writes into the output folder:
+              summary.json   every metric's mean and 95% confidence half-width over replications
+              intervals.csv  the same per interval (by the interval in which calls arrived)
+            Same scenario, same seed, same build: the same bytes.
+            """
+    )
+
+    @Argument(help: "The scenario file (YAML).")
+    var file: String
+
+    @Option(help: "Override the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Override the scenario's number of replications.")
+    var replications: Int?
+
+    @Option(help: "The folder to write results into (default: out/<scenario file name>).")
+    var out: String?
+
+    @Option(help: "How many threads run replications (default: the number of cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let replications, !(1...10_000).contains(replications) {
+            throw ValidationError("--replications must be between 1 and 10000, got \(replications)")
+        }
+        if let threads, threads < 1 {
+            throw ValidationError("--threads must be at least 1, got \(threads)")
+        }
+    }
+
+    func run() throws {
+        var scenario = try loadScenario(file)
+        if let seed { scenario.seed = seed }
+        if let replications { scenario.replications = replications }
+        let folder = out ?? "out/" + URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let progress = Progress(total: scenario.replications, label: scenario.name)
+        var report: (@Sendable (Int) -> Void)? = nil
+        if progress.isShown { report = { @Sendable done in progress.show(done) } }
+        let result = Runner.run(
+            scenario, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            progress: report)
+        progress.finish()
+        do {
+            try Reports.write(result, to: folder)
+        } catch {
+            throw CLIError("cannot write results into \(folder): \(error.localizedDescription)")
+        }
+        print(Reports.table(result), terminator: "")
+        print("results in \(folder)/ (summary.json, intervals.csv)")
+    }
+}
+
+/// `simcc validate`: checks a scenario without running it.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a scenario file without running it."
+    )
+
+    @Argument(help: "The scenario file (YAML).")
+    var file: String
+
+    func run() throws {
+        let s = try loadScenario(file)
+        print("\(file): ok: \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), policy \(s.policy.name)")
+    }
+}
+
+/// Reads a scenario, turning a mistake into a message that names the file, line and field.
+func loadScenario(_ path: String) throws -> Scenario {
+    do {
+        return try Scenario.load(contentsOf: path)
+    } catch {
+        throw CLIError(String(describing: error))
+    }
+}
+
+/// An error whose message is all the user needs; printed as is, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+/// Replications done so far, on standard error, only when it is a terminal.
+final class Progress: @unchecked Sendable {
+    // @unchecked: `show` may be called from several threads; it holds `lock`.
+    let total: Int
+    let label: String
+    let isShown: Bool
+    private let lock = NSLock()
+    private var shown = false
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+        self.isShown = isatty(STDERR_FILENO) == 1
+    }
+
+    func show(_ done: Int) {
+        lock.withLock {
+            shown = true
+            FileHandle.standardError.write(Data("\r\(label): replication \(done)/\(total)".utf8))
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+    }
+}

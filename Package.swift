@@ -54,6 +54,8 @@ let package = Package(
             name: "SimulationTests",
             dependencies: ["Simulation", "SimKernel", "CallCenter", "RoutingPolicies"]
         ),
+        // End-to-end: runs the built `simcc` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["simcc"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -185,9 +185,10 @@ public enum Erlang {
         }
     }
 
-    /// A number for messages: at most three decimals, at least one (`105.0`, `95.004`).
+    /// A number for messages: at most three decimals, at least one (`105.0`, `95.004`); very
+    /// small or large numbers as Swift prints them (`1e-05`).
     static func format(_ x: Double) -> String {
-        guard x.isFinite, abs(x) < 1e15 else { return "\(x)" }
+        guard x.isFinite, x == 0 || (abs(x) >= 0.001 && abs(x) < 1e15) else { return "\(x)" }
         return "\((x * 1000).rounded() / 1000)"
     }
 }
@@ -294,6 +295,10 @@ struct AbandonmentChain {
     static let poissonTailTolerance = 1e-14
     /// Uniformisation stops once less than this mass is still waiting.
     static let unabsorbedTolerance = 1e-14
+    /// A top queue state holding less than this may be dropped from the uniformised vector...
+    static let negligibleState = 1e-20
+    /// ... as long as all the mass dropped stays below this.
+    static let maxDropped = 1e-15
 
     /// Beyond this mean number of uniformised steps, the service level is taken at T = ∞.
     static let maxPoissonMean = 1e14
@@ -416,8 +421,10 @@ struct AbandonmentChain {
     /// normalised over the window [L, R] whose tails are each below 1e-14 of the mode's weight
     /// (geometric bounds), so the dropped tails and the normalisation cost at most 4e-14; the
     /// steps stop early once less than 1e-14 of the mass is still waiting (s_m can then grow by
-    /// at most that: the midpoint is used, error ≤ 5e-15). In all the truncation error is below
-    /// 1e-13 (< 1e-12), plus rounding. When ΛT exceeds 1e14 the T = ∞ value Σ_k π_{n+k}·L_k is
+    /// at most that: the midpoint is used, error ≤ 5e-15). As the mass drifts down the queue,
+    /// top states holding < 1e-20 are dropped, at most 1e-15 in all (it can only lower the
+    /// result, by at most that). In all the truncation error is below 1e-13 (< 1e-12), plus
+    /// rounding. When ΛT exceeds 1e14 the T = ∞ value Σ_k π_{n+k}·L_k is
     /// returned (callers still waiting after 1e14 uniformised steps are beyond double precision
     /// for any queue this type can hold).
     /// - Complexity: O(K·M), M = min(R, steps until absorbed), R ≈ ΛT + 8√(ΛT); plus O(√(ΛT)).
@@ -441,19 +448,31 @@ struct AbandonmentChain {
         var served = 0.0
         var waiting = pWait
         var servedBy: [Double] = [0]  // s_m
+        // The mass drifts down the queue; states above `top` hold nothing. A top state is
+        // dropped once it holds < 1e-20, as long as all dropped mass stays ≤ 1e-15.
+        var top = count - 1
+        var dropped = 0.0
         var m = 0
-        while m < window.right, waiting >= Self.unabsorbedTolerance {
-            served += v[0] * down[0]
-            var sum = 0.0
-            for i in 0..<(count - 1) {
-                v[i] = v[i] * stay[i] + v[i + 1] * down[i + 1]
-                sum += v[i]
+        v.withUnsafeMutableBufferPointer { v in
+            while true {
+                while top > 0, v[top] < Self.negligibleState, dropped + v[top] <= Self.maxDropped {
+                    dropped += v[top]
+                    v[top] = 0
+                    top -= 1
+                }
+                guard m < window.right, waiting >= Self.unabsorbedTolerance else { break }
+                served += v[0] * down[0]
+                var sum = 0.0
+                for i in 0..<top {
+                    v[i] = v[i] * stay[i] + v[i + 1] * down[i + 1]
+                    sum += v[i]
+                }
+                v[top] *= stay[top]
+                sum += v[top]
+                waiting = sum
+                m += 1
+                servedBy.append(served)
             }
-            v[count - 1] *= stay[count - 1]
-            sum += v[count - 1]
-            waiting = sum
-            m += 1
-            servedBy.append(served)
         }
         // Beyond step m, s grows by at most `waiting`: use the midpoint.
         let after = served + waiting / 2

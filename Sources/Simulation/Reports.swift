@@ -55,7 +55,7 @@ public enum Reports {
             var row = [String(i), number(start), clock(start)]
             for metric in Metric.inbound {
                 let e = result.estimate(metric, interval: i)
-                row += [number(e.mean), number(e.halfWidth ?? .nan)]
+                row += [significant(e.mean), significant(e.halfWidth ?? .nan)]
             }
             lines.append(row.joined(separator: ","))
         }
@@ -104,6 +104,14 @@ public enum Reports {
         guard x.isFinite else { return "" }
         if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
         return String(x)
+    }
+
+    /// A number for CSV: 6 significant digits (more than any interval estimate carries), empty
+    /// when undefined.
+    static func significant(_ x: Double) -> String {
+        guard x.isFinite else { return "" }
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+        return String(format: "%.6g", x)
     }
 
     /// A number for the table: 4 significant digits.

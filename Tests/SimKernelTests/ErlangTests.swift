@@ -304,53 +304,61 @@ struct ErlangTests {
             }
             return "no error"
         }
-        #expect(
-            message { _ = try Erlang.blocking(agents: -1, offeredLoad: 2) }
-                == "agents must not be negative for Erlang B, got -1")
-        #expect(
-            message { _ = try Erlang.blocking(agents: 3, offeredLoad: .nan) }
-                == "offered load must be a finite number of erlangs that is not negative, got nan")
-        #expect(
-            message { _ = try Erlang.delay(agents: 0, arrivalRate: 1, handleTime: 1, target: 1) }
-                == "agents must be at least 1, got 0")
-        #expect(
-            message { _ = try Erlang.delay(agents: 3, arrivalRate: -1, handleTime: 1, target: 1) }
-                == "arrival rate must be positive and finite (calls per second), got -1.0")
-        #expect(
-            message {
-                _ = try Erlang.delay(agents: 3, arrivalRate: 1, handleTime: .infinity, target: 1)
-            }
-                == "mean handle time must be positive and finite (seconds), got inf")
-        #expect(
-            message {
-                _ = try Erlang.delay(agents: 3, arrivalRate: 0.01, handleTime: 1, target: -2)
-            }
-                == "service-level target must be a finite time that is not negative (seconds), "
-                + "got -2.0"
-        )
-        #expect(
-            message {
-                _ = try Erlang.abandonment(
-                    agents: 3, arrivalRate: 0.01, handleTime: 1, patience: 0, target: 2)
-            }
-                == "mean patience must be positive (seconds; infinity means callers never "
-                + "abandon), got 0.0"
-        )
-        #expect(
-            message {
-                _ = try Erlang.delay(
-                    agents: 100, arrivalRate: 105.0 / 180, handleTime: 180, target: 20)
-            }
-                == "unstable: offered load 105.0 erlangs needs more than 100 agents; staff at least 106, "
-                + "or give a patience to model abandonment (Erlang A)")
-        #expect(
-            message {
-                _ = try Erlang.abandonment(
-                    agents: 10, arrivalRate: 20.0 / 180, handleTime: 180, patience: 1e12, target: 20
-                )
-            }
-                == "Erlang A: the queue would need more than 10000000 states; the mean patience is too long "
-                + "for this load, so shorten the patience, add agents or use Erlang C")
+        let cases: [(expected: String, body: () throws -> Void)] = [
+            (
+                "agents must not be negative for Erlang B, got -1",
+                { _ = try Erlang.blocking(agents: -1, offeredLoad: 2) }
+            ),
+            (
+                "offered load must be a finite number of erlangs that is not negative, got nan",
+                { _ = try Erlang.blocking(agents: 3, offeredLoad: .nan) }
+            ),
+            (
+                "agents must be at least 1, got 0",
+                { _ = try Erlang.delay(agents: 0, arrivalRate: 1, handleTime: 1, target: 1) }
+            ),
+            (
+                "arrival rate must be positive and finite (calls per second), got -1.0",
+                { _ = try Erlang.delay(agents: 3, arrivalRate: -1, handleTime: 1, target: 1) }
+            ),
+            (
+                "mean handle time must be positive and finite (seconds), got inf",
+                { _ = try Erlang.delay(agents: 3, arrivalRate: 1, handleTime: .infinity, target: 1) }
+            ),
+            (
+                "service-level target must be a finite time that is not negative (seconds), "
+                    + "got -2.0",
+                { _ = try Erlang.delay(agents: 3, arrivalRate: 0.01, handleTime: 1, target: -2) }
+            ),
+            (
+                "mean patience must be positive (seconds; infinity means callers never abandon), "
+                    + "got 0.0",
+                {
+                    _ = try Erlang.abandonment(
+                        agents: 3, arrivalRate: 0.01, handleTime: 1, patience: 0, target: 2)
+                }
+            ),
+            (
+                "unstable: offered load 105.0 erlangs needs more than 100 agents; staff at least "
+                    + "106, or give a patience to model abandonment (Erlang A)",
+                {
+                    _ = try Erlang.delay(
+                        agents: 100, arrivalRate: 105.0 / 180, handleTime: 180, target: 20)
+                }
+            ),
+            (
+                "Erlang A: the queue would need more than 10000000 states; the mean patience is "
+                    + "too long for this load, so shorten the patience, add agents or use Erlang C",
+                {
+                    _ = try Erlang.abandonment(
+                        agents: 10, arrivalRate: 20.0 / 180, handleTime: 180, patience: 1e12,
+                        target: 20)
+                }
+            ),
+        ]
+        for (expected, body) in cases {
+            #expect(message(body) == expected)
+        }
     }
 }
 

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// Runs the built `simcc` with `arguments`; returns its exit status, standard output and error.
+func simcc(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("simcc")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// The package's root, from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+
+func temporaryFolder(_ name: String) -> String {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("simcc-cli-\(name)-\(getpid())").path
+    try? FileManager.default.removeItem(atPath: path)
+    return path
+}
+
+@Suite("simcc, end to end")
+struct CLITests {
+    @Test("run writes summary.json and intervals.csv; the same seed gives the same bytes")
+    func runIsDeterministic() throws {
+        let a = temporaryFolder("a"), b = temporaryFolder("b")
+        defer {
+            try? FileManager.default.removeItem(atPath: a)
+            try? FileManager.default.removeItem(atPath: b)
+        }
+        let scenario = packageRoot + "/scenarios/erlang-c-small.yaml"
+        let first = try simcc(["run", scenario, "--replications", "3", "--out", a])
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.contains("p_wait"))
+        #expect(first.out.contains("service_level"))
+        let second = try simcc(["run", scenario, "--replications", "3", "--out", b, "--threads", "1"])
+        #expect(second.status == 0)
+        for file in ["summary.json", "intervals.csv"] {
+            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + file))
+            let y = try Data(contentsOf: URL(fileURLWithPath: b + "/" + file))
+            #expect(x == y, "\(file) differs between two runs with the same seed")
+            #expect(!x.isEmpty)
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: a).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+        let c = temporaryFolder("c")
+        defer { try? FileManager.default.removeItem(atPath: c) }
+        _ = try simcc(["run", scenario, "--replications", "3", "--out", c, "--seed", "99"])
+        let x = try Data(contentsOf: URL(fileURLWithPath: a + "/summary.json"))
+        let z = try Data(contentsOf: URL(fileURLWithPath: c + "/summary.json"))
+        #expect(x != z, "--seed did not change the results")
+    }
+
+    @Test("validate accepts every shipped scenario")
+    func validateShipped() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/scenarios")
+            .filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 4)
+        for file in files {
+            let r = try simcc(["validate", packageRoot + "/scenarios/" + file])
+            #expect(r.status == 0, "\(file): \(r.err)")
+            #expect(r.out.contains("ok"))
+        }
+    }
+
+    @Test("a mistake in a scenario: exit status 1, the file, line and field on standard error, nothing written")
+    func badScenario() throws {
+        let dir = temporaryFolder("bad")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/bad.yaml"
+        try """
+            name: bad
+            horizon: 8h
+            agents: 10
+            traffic:
+              arrival_rate: 3/min
+              talk_time: {exponential: 3 minutes and a bit}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let v = try simcc(["validate", file])
+        #expect(v.status == 1)
+        #expect(v.err.contains("bad.yaml:6"), "\(v.err)")
+        #expect(v.err.contains("traffic.talk_time"), "\(v.err)")
+        let out = dir + "/out"
+        let r = try simcc(["run", file, "--out", out])
+        #expect(r.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: out), "a failed run wrote its folder")
+    }
+
+    @Test("bad flags are refused with a sentence")
+    func badFlags() throws {
+        let scenario = packageRoot + "/scenarios/erlang-c-small.yaml"
+        let r = try simcc(["run", scenario, "--replications", "0"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("--replications"))
+        let missing = try simcc(["run", "/nonexistent/x.yaml"])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("/nonexistent/x.yaml"))
+    }
+}

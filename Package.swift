@@ -5,7 +5,7 @@ import PackageDescription
 /// production links against a live FreeSWITCH. See DESIGN.md in ../shared and README.md.
 let package = Package(
     name: "simcc",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "simcc", targets: ["simcc"]),
         .library(name: "CallCenter", targets: ["CallCenter"]),

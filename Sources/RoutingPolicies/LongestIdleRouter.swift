@@ -39,7 +39,7 @@ public struct LongestIdleRouter: InboundRouter, Sendable {
     /// Callers in arrival order; an entry is stale once the caller has left `waiting`.
     @usableFromInline var queue = RingBuffer<CallID>()
     /// The callers waiting now.
-    @usableFromInline var waiting = Set<CallID>()
+    @usableFromInline var waiting = CallSet()
 
     @usableFromInline struct IdleEntry: Sendable {
         @usableFromInline var agent: AgentID
@@ -129,7 +129,7 @@ public struct LongestIdleRouter: InboundRouter, Sendable {
     @inlinable
     mutating func takeLongestWaitingCall() -> CallID? {
         while let call = queue.popFirst() {
-            if waiting.remove(call) != nil { return call }
+            if waiting.remove(call) { return call }
         }
         return nil
     }

@@ -19,36 +19,56 @@ public struct EventHandle: Hashable, Sendable {
 /// scheduled: ties are repeatable, so a run is a function of its inputs. This is SimPy's kernel
 /// and SwiftNIO's `EmbeddedEventLoop` order. Time moves only when an event is taken.
 ///
-/// Storage: a 4-ary min-heap of 24-byte entries (time, priority and sequence packed in one
-/// key, slot) over a slab of payloads whose slots are reused. Cancelling marks the slot (O(1));
-/// the heap entry is dropped when it reaches the top, or all at once when cancelled entries
-/// outnumber live ones, so memory stays proportional to the events pending, never to the events
-/// ever scheduled. The calendar belongs to one replication on one thread.
-public struct EventCalendar<Payload> {
+/// Storage: a 4-ary min-heap of 16-byte entries (the time, and one 64-bit key packing the
+/// priority, the sequence and the payload's slot), over a slab of payloads whose slots are
+/// reused. A 4-ary heap is half as deep as a binary one and a node's four children share a cache
+/// line. Cancelling marks the slot (O(1)); the heap entry is dropped when it reaches the top, or
+/// all at once when cancelled entries outnumber live ones, so memory stays proportional to the
+/// events pending, never to the events ever scheduled. Storage is owned (`Slab`), so the calendar
+/// cannot be copied, and belongs to one replication on one thread.
+///
+/// Limits: priorities 0...15; 2^36 (69 billion) events scheduled and 2^24 (16.7 million) pending
+/// per calendar, each checked by a precondition.
+public struct EventCalendar<Payload>: ~Copyable {
     @usableFromInline struct Entry {
-        @usableFromInline var time: Double
-        /// priority in the top 8 bits, sequence in the low 56.
+        /// The time's bit pattern: for times that are not negative (and not -0), ordering the
+        /// patterns as integers orders the times, so (time, key) compares as one 128-bit integer,
+        /// without branches.
+        @usableFromInline var timeBits: UInt64
+        /// priority (4 bits) | sequence (36 bits) | slot (24 bits): ordering by key is ordering
+        /// by (priority, sequence), since sequences are unique.
         @usableFromInline var key: UInt64
-        @usableFromInline var slot: Int32
 
-        @inlinable init(time: Double, key: UInt64, slot: Int32) {
-            self.time = time
+        @inlinable init(time: Double, key: UInt64) {
+            // + 0.0 turns -0.0 into +0.0, whose pattern is the smallest.
+            self.timeBits = (time + 0.0).bitPattern
             self.key = key
-            self.slot = slot
         }
+
+        @inlinable var time: Double { Double(bitPattern: timeBits) }
 
         @inlinable func precedes(_ other: Entry) -> Bool {
-            time < other.time || (time == other.time && key < other.key)
+            (UInt128(timeBits) << 64 | UInt128(key)) < (UInt128(other.timeBits) << 64 | UInt128(other.key))
         }
+
+        @inlinable var slot: Int { Int(key & EventCalendar.slotMask) }
+        @inlinable var sequence: UInt64 { (key >> 24) & EventCalendar.sequenceMask }
     }
 
-    @usableFromInline static var sequenceMask: UInt64 { (1 << 56) - 1 }
+    /// Children per node of the heap.
+    @usableFromInline static var arity: Int { 2 }
+    @usableFromInline static var slotMask: UInt64 { (1 << 24) - 1 }
+    @usableFromInline static var sequenceMask: UInt64 { (1 << 36) - 1 }
+    /// The highest priority number (the lowest priority).
+    public static var lowestPriority: UInt8 { 15 }
+    /// The priority of `schedule` when none is given.
+    public static var defaultPriority: UInt8 { 8 }
 
-    @usableFromInline var heap: [Entry] = []
-    @usableFromInline var payloads: [Payload] = []
-    /// The sequence of the live event in each slot; 0 when the slot's event was cancelled.
-    @usableFromInline var slotSequence: [UInt64] = []
-    @usableFromInline var freeSlots: [Int32] = []
+    @usableFromInline var heap = Slab<Entry>(capacity: 256)
+    @usableFromInline var payloads = Slab<Payload>(capacity: 256)
+    /// The sequence of the live event in each slot; 0 when the slot's event ran or was cancelled.
+    @usableFromInline var slotSequence = Slab<UInt64>(capacity: 256)
+    @usableFromInline var freeSlots = Slab<Int32>(capacity: 256)
     @usableFromInline var nextSequence: UInt64 = 1
     @usableFromInline var cancelledInHeap = 0
 
@@ -67,39 +87,42 @@ public struct EventCalendar<Payload> {
     /// Whether no event is pending. - Complexity: O(1).
     @inlinable public var isEmpty: Bool { count == 0 }
 
-    /// Schedules `payload` at `time` with `priority` (lower runs first among events at the same
-    /// time; default 128) and returns a handle to cancel it.
+    /// Schedules `payload` at `time` with `priority` (0...15, lower runs first among events at
+    /// the same time; default 8) and returns a handle to cancel it.
     /// - Precondition: `time` is finite and not before `now`.
     /// - Complexity: O(log n), n the number of entries in the heap.
     @inlinable @discardableResult
-    public mutating func schedule(_ payload: Payload, at time: Double, priority: UInt8 = 128)
-        -> EventHandle
-    {
-        precondition(time >= now && time.isFinite, "an event cannot be scheduled in the past")
+    public mutating func schedule(
+        _ payload: Payload, at time: Double, priority: UInt8 = EventCalendar.defaultPriority
+    ) -> EventHandle {
+        precondition(time >= _now && time.isFinite, "an event cannot be scheduled in the past")
+        // (Time starts at 0 and never decreases, so every scheduled time is at least 0.)
+        precondition(priority <= Self.lowestPriority, "event priorities are 0...15")
         let sequence = nextSequence
+        precondition(sequence <= Self.sequenceMask, "more than 2^36 events scheduled")
         nextSequence += 1
-        let slot: Int32
+        let slot: Int
         if let free = freeSlots.popLast() {
-            slot = free
-            payloads[Int(slot)] = payload
-            slotSequence[Int(slot)] = sequence
+            slot = Int(free)
+            (payloads.base + slot).pointee = payload
+            slotSequence[slot] = sequence
         } else {
-            slot = Int32(payloads.count)
+            slot = payloads.count
+            precondition(UInt64(slot) <= Self.slotMask, "more than 2^24 events pending")
             payloads.append(payload)
             slotSequence.append(sequence)
         }
-        let entry = Entry(time: time, key: UInt64(priority) << 56 | sequence, slot: slot)
-        heap.append(entry)
+        heap.append(Entry(time: time, key: UInt64(priority) << 60 | sequence << 24 | UInt64(slot)))
         siftUp(heap.count - 1)
-        return EventHandle(slot: slot, sequence: sequence)
+        return EventHandle(slot: Int32(slot), sequence: sequence)
     }
 
     /// Schedules `payload` `delay` seconds from now. - Complexity: O(log n).
     @inlinable @discardableResult
-    public mutating func schedule(_ payload: Payload, after delay: Double, priority: UInt8 = 128)
-        -> EventHandle
-    {
-        schedule(payload, at: now + delay, priority: priority)
+    public mutating func schedule(
+        _ payload: Payload, after delay: Double, priority: UInt8 = EventCalendar.defaultPriority
+    ) -> EventHandle {
+        schedule(payload, at: _now + delay, priority: priority)
     }
 
     /// Cancels the event behind `handle`; false when it already ran or was cancelled.
@@ -128,7 +151,7 @@ public struct EventCalendar<Payload> {
     @inlinable
     public mutating func peekTime() -> Double? {
         dropCancelledTop()
-        return heap.first?.time
+        return heap.count > 0 ? heap[0].time : nil
     }
 
     /// Takes the next event, moves the clock to its time and returns it.
@@ -136,11 +159,12 @@ public struct EventCalendar<Payload> {
     @inlinable
     public mutating func next() -> (time: Double, payload: Payload)? {
         dropCancelledTop()
-        guard let top = heap.first else { return nil }
+        guard heap.count > 0 else { return nil }
+        let top = heap[0]
         removeTop()
-        let slot = Int(top.slot)
+        let slot = top.slot
         slotSequence[slot] = 0
-        freeSlots.append(top.slot)
+        freeSlots.append(Int32(slot))
         _now = top.time
         return (top.time, payloads[slot])
     }
@@ -156,18 +180,20 @@ public struct EventCalendar<Payload> {
     /// Moves the clock forward to `time` without taking an event.
     /// - Precondition: no pending event is due before `time`.
     public mutating func advance(to time: Double) {
-        precondition(time >= now, "time only moves forward")
+        precondition(time >= _now, "time only moves forward")
         precondition((peekTime() ?? .infinity) >= time, "an event is due before \(time)")
         _now = time
     }
 
     // MARK: Heap internals
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func dropCancelledTop() {
-        while let top = heap.first, slotSequence[Int(top.slot)] != top.key & Self.sequenceMask {
+        while heap.count > 0 {
+            let top = heap[0]
+            guard slotSequence[top.slot] != top.sequence else { return }
             removeTop()
-            freeSlots.append(top.slot)
+            freeSlots.append(Int32(top.slot))
             cancelledInHeap -= 1
         }
     }
@@ -175,78 +201,78 @@ public struct EventCalendar<Payload> {
     /// Removes the top entry: the last entry takes its place and sifts down.
     @inlinable
     mutating func removeTop() {
-        let last = heap.removeLast()
-        if !heap.isEmpty {
+        let last = heap.popLast()!
+        if heap.count > 0 {
             heap[0] = last
             siftDown(0)
         }
     }
 
-    // The heap is 4-ary: half the depth of a binary heap, and a node's children share a cache
-    // line or two, which suits the few hundred pending events of a call center.
-
     @inlinable
     mutating func siftUp(_ start: Int) {
-        heap.withUnsafeMutableBufferPointer { h in
-            var i = start
-            let moving = h[i]
-            while i > 0 {
-                let parent = (i - 1) >> 2
-                guard moving.precedes(h[parent]) else { break }
-                h[i] = h[parent]
-                i = parent
-            }
-            h[i] = moving
+        let h = heap.base
+        var i = start
+        let moving = h[i]
+        while i > 0 {
+            let parent = (i - 1) / Self.arity
+            guard moving.precedes(h[parent]) else { break }
+            h[i] = h[parent]
+            i = parent
         }
+        h[i] = moving
     }
 
     @inlinable
     mutating func siftDown(_ start: Int) {
-        heap.withUnsafeMutableBufferPointer { h in
-            let n = h.count
-            var i = start
-            let moving = h[i]
-            while true {
-                let first = 4 * i + 1
-                if first >= n { break }
-                var best = first
-                let end = min(first + 4, n)
-                var c = first + 1
-                while c < end {
-                    if h[c].precedes(h[best]) { best = c }
-                    c += 1
-                }
-                guard h[best].precedes(moving) else { break }
-                h[i] = h[best]
-                i = best
+        let h = heap.base
+        let n = heap.count
+        var i = start
+        let moving = h[i]
+        while true {
+            let first = Self.arity * i + 1
+            if first >= n { break }
+            var best = first
+            let end = min(first + Self.arity, n)
+            var c = first + 1
+            while c < end {
+                best = h[c].precedes(h[best]) ? c : best
+                c += 1
             }
-            h[i] = moving
+            guard h[best].precedes(moving) else { break }
+            h[i] = h[best]
+            i = best
         }
+        h[i] = moving
     }
 
     /// Drops every cancelled entry and rebuilds the heap. - Complexity: O(n).
     @usableFromInline
     mutating func compact() {
-        var kept: [Entry] = []
-        kept.reserveCapacity(heap.count - cancelledInHeap)
-        for entry in heap {
-            if slotSequence[Int(entry.slot)] == entry.key & Self.sequenceMask {
-                kept.append(entry)
+        var kept = 0
+        for i in 0..<heap.count {
+            let entry = heap[i]
+            if slotSequence[entry.slot] == entry.sequence {
+                heap[kept] = entry
+                kept += 1
             } else {
-                freeSlots.append(entry.slot)
+                freeSlots.append(Int32(entry.slot))
             }
         }
-        heap = kept
+        while heap.count > kept { _ = heap.popLast() }
         cancelledInHeap = 0
         if heap.count > 1 {
-            for i in stride(from: (heap.count - 2) / 4, through: 0, by: -1) { siftDown(i) }
+            for i in stride(from: (heap.count - 2) / Self.arity, through: 0, by: -1) { siftDown(i) }
         }
     }
 
     /// Checks the heap order and the bookkeeping; for tests. - Complexity: O(n).
     public func checkInvariants() -> Bool {
-        for i in 1..<max(1, heap.count) where heap[i].precedes(heap[(i - 1) >> 2]) { return false }
-        let live = heap.filter { slotSequence[Int($0.slot)] == $0.key & Self.sequenceMask }.count
-        return live == count && Set(freeSlots).count == freeSlots.count
+        var live = 0
+        for i in 0..<heap.count {
+            if i > 0 && heap[i].precedes(heap[(i - 1) / Self.arity]) { return false }
+            if slotSequence[heap[i].slot] == heap[i].sequence { live += 1 }
+        }
+        let free = Set(freeSlots.toArray())
+        return live == count && free.count == freeSlots.count
     }
 }

@@ -39,6 +39,21 @@ public struct Slab<Element>: ~Copyable {
         _count += 1
     }
 
+    /// Removes and returns the last element, if any. - Complexity: O(1).
+    @inlinable
+    public mutating func popLast() -> Element? {
+        guard _count > 0 else { return nil }
+        _count -= 1
+        return (base + _count).move()
+    }
+
+    /// Removes every element, keeping the storage. - Complexity: O(count).
+    @inlinable
+    public mutating func removeAll() {
+        base.deinitialize(count: _count)
+        _count = 0
+    }
+
     /// The element at `index`. - Complexity: O(1).
     @inlinable
     public subscript(index: Int) -> Element {

@@ -129,3 +129,35 @@ struct LongestIdleRouterTests {
         #expect(first == replay())
     }
 }
+
+@Suite("CallSet")
+struct CallSetTests {
+    @Test("agrees with Set<CallID> over random inserts and removals, seed by seed")
+    func matchesSet() {
+        for seed in 1...300 as ClosedRange<UInt64> {
+            var x = seed
+            var mine = CallSet()
+            var reference = Set<CallID>()
+            var failure: String? = nil
+            for step in 0..<2000 where failure == nil {
+                x = x &* 6364136223846793005 &+ 1442695040888963407
+                // Ids from a small range, so that collisions, re-inserts and removals of absent ids happen.
+                let call = CallID((x >> 33) % 300)
+                if (x >> 20) % 3 == 0 {
+                    if mine.remove(call) != (reference.remove(call) != nil) { failure = "remove" }
+                } else {
+                    if mine.insert(call) != reference.insert(call).inserted { failure = "insert" }
+                }
+                if mine.count != reference.count { failure = "count" }
+                if failure != nil { failure = "seed \(seed), step \(step): \(failure!) of \(call)" }
+            }
+            for id in 0..<300 as Range<UInt64> where failure == nil {
+                if mine.contains(CallID(id)) != reference.contains(CallID(id)) {
+                    failure = "seed \(seed): contains(\(id)) disagrees"
+                }
+            }
+            #expect(failure == nil, "\(failure ?? "")")
+            if failure != nil { return }
+        }
+    }
+}

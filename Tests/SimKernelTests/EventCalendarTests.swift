@@ -34,14 +34,16 @@ struct EventCalendarTests {
         let r2 = calendar.cancel(b)
         #expect(!r2)
         #expect(calendar.count == 2)
-        #expect(!calendar.isPending(b))
+        let p101 = calendar.isPending(b)
+        #expect(!p101)
         let r3 = calendar.next()?.payload == 1
         #expect(r3)
         let r4 = calendar.cancel(a)
         #expect(!r4, "an event that ran cannot be cancelled")
         let r5 = calendar.cancel(.none)
         #expect(!r5)
-        #expect(calendar.isPending(c))
+        let p102 = calendar.isPending(c)
+        #expect(p102)
         let r6 = calendar.next()?.payload == 3
         #expect(r6)
         let r7 = calendar.next() == nil
@@ -56,7 +58,8 @@ struct EventCalendarTests {
         let new = calendar.schedule(2, at: 2)
         let r8 = calendar.cancel(old)
         #expect(!r8)
-        #expect(calendar.isPending(new))
+        let p103 = calendar.isPending(new)
+        #expect(p103)
         let r9 = calendar.next()?.payload == 2
         #expect(r9)
     }

@@ -1,0 +1,105 @@
+// MARK: - A set of calls for the hot path
+
+/// A set of call ids: open addressing with linear probing and backward-shift deletion, hashed by
+/// a fixed 64-bit mix.
+///
+/// Policies use it where Swift's `Set` would do, on paths taken for every call: its hash is
+/// cheaper than `Hasher`'s per-process seeded SipHash, and it is the same in every process (a
+/// policy never depends on its order, but nothing here varies from run to run either).
+/// Memory follows the peak number of members; the table never shrinks.
+public struct CallSet: Sendable {
+    /// Slots hold `rawValue + 1`; 0 marks an empty slot.
+    @usableFromInline var slots: [UInt64]
+    @usableFromInline var mask: Int
+    @usableFromInline var _count = 0
+    /// How many calls are in the set. - Complexity: O(1).
+    @inlinable public var count: Int { _count }
+
+    /// An empty set.
+    public init() {
+        slots = Array(repeating: 0, count: 16)
+        mask = 15
+    }
+
+    /// Whether the set is empty. - Complexity: O(1).
+    @inlinable public var isEmpty: Bool { count == 0 }
+
+    @inlinable
+    static func home(_ key: UInt64, _ mask: Int) -> Int {
+        // Fibonacci hashing: the multiplication spreads consecutive ids over the table.
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// Whether `call` is in the set. - Complexity: O(1) expected.
+    @inlinable
+    public func contains(_ call: CallID) -> Bool {
+        let key = call.rawValue &+ 1
+        var i = Self.home(key, mask)
+        while true {
+            let s = slots[i]
+            if s == key { return true }
+            if s == 0 { return false }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds `call`; false when it was there already. - Complexity: O(1) expected, amortised.
+    @inlinable @discardableResult
+    public mutating func insert(_ call: CallID) -> Bool {
+        precondition(call.rawValue != .max, "CallID.max cannot be stored")
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let key = call.rawValue &+ 1
+        var i = Self.home(key, mask)
+        while true {
+            let s = slots[i]
+            if s == key { return false }
+            if s == 0 {
+                slots[i] = key
+                _count += 1
+                return true
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Removes `call`; false when it was not there. - Complexity: O(1) expected.
+    @inlinable @discardableResult
+    public mutating func remove(_ call: CallID) -> Bool {
+        let key = call.rawValue &+ 1
+        var i = Self.home(key, mask)
+        while true {
+            let s = slots[i]
+            if s == 0 { return false }
+            if s == key { break }
+            i = (i + 1) & mask
+        }
+        // Backward-shift deletion: move later members of the probe run into the hole when their
+        // home does not lie cyclically in (hole, j].
+        var hole = i
+        var j = (i + 1) & mask
+        while slots[j] != 0 {
+            let h = Self.home(slots[j], mask)
+            let between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
+            if !between {
+                slots[hole] = slots[j]
+                hole = j
+            }
+            j = (j + 1) & mask
+        }
+        slots[hole] = 0
+        _count -= 1
+        return true
+    }
+
+    @usableFromInline
+    mutating func grow() {
+        let old = slots
+        slots = Array(repeating: 0, count: old.count * 2)
+        mask = slots.count - 1
+        for key in old where key != 0 {
+            var i = Self.home(key, mask)
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = key
+        }
+    }
+}

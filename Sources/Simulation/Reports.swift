@@ -39,6 +39,15 @@ public enum Reports {
                     }
                 }
             }
+            if let theory = Theory(s) {
+                json.key("theory")
+                json.object {
+                    json.field("model", theory.model)
+                    for metric in Metric.inbound {
+                        if let value = theory.figures[metric.name] { json.field(metric.name, value) }
+                    }
+                }
+            }
         }
         return json.text + "\n"
     }
@@ -67,11 +76,16 @@ public enum Reports {
         let s = result.scenario
         var out = "\(s.name): \(s.replications) replication(s), seed \(s.seed), policy \(s.policy.name)\n"
         let nameWidth = Metric.inbound.map(\.name.count).max() ?? 10
-        out += "metric".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "        mean   ± 95% hw\n"
+        let theory = Theory(s)
+        out += "metric".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "        mean   ± 95% hw"
+        out += theory.map { pad($0.model, 12) } ?? ""
+        out += "\n"
         for metric in Metric.inbound {
             let e = result.estimate(metric)
             out += metric.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-            out += pad(format(e.mean), 12) + pad(e.halfWidth.map(format) ?? "-", 11) + "\n"
+            out += pad(format(e.mean), 12) + pad(e.halfWidth.map(format) ?? "-", 11)
+            if let theory { out += pad(theory.figures[metric.name].map(format) ?? "", 12) }
+            out += "\n"
         }
         return out
     }

@@ -19,14 +19,14 @@ public enum Reports {
         json.object {
             json.field("scenario", s.name)
             json.field("policy", s.policy.name)
-            json.field("seed", Double(s.seed))
-            json.field("replications", Double(s.replications))
+            json.field("seed", integer: s.seed)
+            json.field("replications", integer: UInt64(s.replications))
             json.field("confidence_level", confidenceLevel)
             json.field("horizon_seconds", s.horizon)
             json.field("warmup_seconds", s.warmup)
             json.field("interval_seconds", s.interval)
             json.field("service_target_seconds", s.serviceTarget)
-            json.field("agents", Double(s.agents))
+            json.field("agents", integer: UInt64(s.agents))
             json.key("metrics")
             json.object {
                 for metric in Metric.inbound {
@@ -35,7 +35,7 @@ public enum Reports {
                     json.object {
                         json.field("mean", e.mean)
                         json.field("half_width", e.halfWidth ?? .nan)
-                        json.field("n", Double(e.n))
+                        json.field("n", integer: UInt64(e.n))
                     }
                 }
             }
@@ -179,6 +179,12 @@ final class JSONWriter {
     func field(_ name: String, _ value: Double) {
         key(name)
         text += Reports.number(value).isEmpty ? "null" : Reports.number(value)
+        needsComma = true
+    }
+
+    func field(_ name: String, integer value: UInt64) {
+        key(name)
+        text += String(value)
         needsComma = true
     }
 

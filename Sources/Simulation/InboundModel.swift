@@ -241,8 +241,9 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
     @inline(__always)
     mutating func abandon(slot: Int, at time: Double) {
         guard calls[slot].state == .waiting else { return }
-        count(.abandoned, slot: slot)
-        count(.waitSum, slot: slot, amount: time - calls[slot].arrival)
+        let rows = rows(of: slot)
+        add(.abandoned, 1, rows)
+        add(.waitSum, time - calls[slot].arrival, rows)
         let id = CallID(calls[slot].id)
         release(slot: slot)
         route(.callAbandoned(id), at: time)
@@ -262,8 +263,9 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
             case .reject(let call):
                 let slot = Int(call.rawValue & 0xFFFF_FFFF)
                 precondition(calls[slot].state == .arriving, "the router refused \(call), which is not arriving")
-                count(.blocked, slot: slot)
-                count(.waited, slot: slot)
+                let rows = rows(of: slot)
+                add(.blocked, 1, rows)
+                add(.waited, 1, rows)
                 release(slot: slot)
             }
             i += 1
@@ -280,10 +282,11 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
         precondition(agentCall[agent] < 0, "the router connected agent#\(agent), who is busy")
         if state == .waiting { calendar.cancel(calls[slot].abandon) }
         let wait = time - calls[slot].arrival
-        count(.answered, slot: slot)
-        count(.answeredWaitSum, slot: slot, amount: wait)
-        count(.waitSum, slot: slot, amount: wait)
-        if wait <= target { count(.answeredWithinTarget, slot: slot) }
+        let rows = rows(of: slot)
+        add(.answered, 1, rows)
+        add(.answeredWaitSum, wait, rows)
+        add(.waitSum, wait, rows)
+        if wait <= target { add(.answeredWithinTarget, 1, rows) }
         calls[slot].state = .talking
         agentCall[agent] = Int32(slot)
         setBusy(busyAgents + 1, at: time)
@@ -311,6 +314,20 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
         let c = column.rawValue
         sums[Int(calls[slot].interval) * Self.columns + c] += amount
         if calls[slot].counted { sums[intervals * Self.columns + c] += amount }
+    }
+
+    /// Where the counts of the call in `slot` go: its interval's row, and the totals' row when it
+    /// arrived after the warm-up (else -1).
+    @inline(__always)
+    func rows(of slot: Int) -> (interval: Int, total: Int) {
+        (Int(calls[slot].interval) * Self.columns, calls[slot].counted ? intervals * Self.columns : -1)
+    }
+
+    /// Adds `amount` to `column` in `rows`.
+    @inline(__always)
+    mutating func add(_ column: InboundColumn, _ amount: Double, _ rows: (interval: Int, total: Int)) {
+        sums[rows.interval + column.rawValue] += amount
+        if rows.total >= 0 { sums[rows.total + column.rawValue] += amount }
     }
 
     @inline(__always)

@@ -1,0 +1,116 @@
+// MARK: - The outbound policy seam
+
+/// What the softswitch and the agent-state updater tell a dialer. Each event comes with its time.
+public enum DialerEvent: Hashable, Sendable {
+    /// The timer the dialer asked for (`DialerCommand.wakeUp`) fired: the real-time
+    /// dispatcher's loop.
+    case wakeUp
+    /// An agent's state changed (the real-time agent-state updater).
+    case agent(AgentID, AgentState)
+    /// The called party answered: a live person, or (`live == false`) an answering machine.
+    case callAnswered(CallID, live: Bool)
+    /// The answered call was bridged to an agent.
+    case callConnected(CallID, AgentID)
+    /// The call ended, with FreeSWITCH's hang-up cause.
+    case callEnded(CallID, cause: HangupCause)
+}
+
+/// What a dialer asks for.
+public enum DialerCommand: Hashable, Sendable {
+    /// Dial `number` for `contract` as call `call` (ESL: `bgapi originate` with `Job-UUID` and
+    /// `origination_uuid` from `call.uuidString`).
+    case originate(CallID, ContractID, number: String)
+    /// Hang up a call still in flight (ESL: `uuid_kill`).
+    case hangUp(CallID)
+    /// Wake the dialer at this time with `DialerEvent.wakeUp`.
+    case wakeUp(at: Seconds)
+    /// Write this call record (the asynchronous call-record updater).
+    case record(CallRecord)
+    /// Step S34: every contract is complete; save this snapshot and stop.
+    case taskCompleted(TaskSnapshot)
+}
+
+/// Why a task cannot start (step S33), in words for the operator.
+public struct TaskValidationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What is wrong and what to do about it.
+    public var reason: String
+    /// An error with this reason.
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "the task cannot start: \(reason)" }
+}
+
+/// An outbound dialer: a deterministic state machine from events to commands.
+///
+/// Like the inbound router, a dialer does no I/O, reads no clock and appends its commands to a
+/// buffer its driver owns. The simulation and the live ESL adapter drive the same dialers.
+public protocol Dialer {
+    /// The dialer's name in scenario files and reports.
+    var name: String { get }
+
+    /// Steps S31–S33: loads the task's contracts and the agents (indexed by `AgentID.index`),
+    /// validates both, and starts dialing; throws with the reason when they are not valid.
+    mutating func start(
+        task: OutboundTask, agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]
+    ) throws(TaskValidationError)
+
+    /// Handles `event`, which happened at `time`, appending the resulting commands.
+    mutating func handle(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand])
+
+    /// The task snapshot (S34 format) as things stand at `time`.
+    func snapshot(at time: Seconds) -> TaskSnapshot
+}
+
+// MARK: - A queue ordered by time
+
+/// A min-heap of values ordered by (time, insertion order): the retry queue of a dialer.
+public struct TimedQueue<Element: Sendable>: Sendable {
+    @usableFromInline var heap: [(time: Seconds, order: UInt64, element: Element)] = []
+    @usableFromInline var nextOrder: UInt64 = 0
+
+    /// An empty queue.
+    public init() {}
+
+    /// How many elements wait. - Complexity: O(1).
+    public var count: Int { heap.count }
+    /// The earliest time, if any. - Complexity: O(1).
+    public var nextTime: Seconds? { heap.first?.time }
+
+    /// Adds `element` due at `time`. - Complexity: O(log n).
+    public mutating func insert(_ element: Element, at time: Seconds) {
+        heap.append((time, nextOrder, element))
+        nextOrder += 1
+        var i = heap.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard Self.before(heap[i], heap[p]) else { break }
+            heap.swapAt(i, p)
+            i = p
+        }
+    }
+
+    /// Removes and returns the earliest element if it is due at or before `time`.
+    /// - Complexity: O(log n).
+    public mutating func popDue(at time: Seconds) -> Element? {
+        guard let first = heap.first, first.time <= time else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && Self.before(heap[l], heap[m]) { m = l }
+                if r < heap.count && Self.before(heap[r], heap[m]) { m = r }
+                if m == i { break }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        return first.element
+    }
+
+    static func before(_ a: (time: Seconds, order: UInt64, element: Element),
+                       _ b: (time: Seconds, order: UInt64, element: Element)) -> Bool {
+        a.time < b.time || (a.time == b.time && a.order < b.order)
+    }
+}

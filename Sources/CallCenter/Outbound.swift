@@ -1,0 +1,220 @@
+// MARK: - Outbound tasks and contracts
+
+/// A contract of an outbound task, by its dense index within the task (0, 1, 2, ...), in the
+/// order of the task's list.
+public struct ContractID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The index within the task.
+    public var rawValue: Int32
+    /// The contract with index `rawValue`.
+    @inlinable public init(_ rawValue: Int32) { self.rawValue = rawValue }
+    /// The contract with index `index`.
+    @inlinable public init(_ index: Int) { self.rawValue = Int32(index) }
+    /// The index as an `Int`.
+    @inlinable public var index: Int { Int(rawValue) }
+    public static func < (a: ContractID, b: ContractID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "contract#\(rawValue)" }
+}
+
+/// Where a contract stands (外呼合同的状态).
+public enum ContractState: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Not completed: it will be dialled when its turn comes (and any retry delay has passed).
+    case uncompleted
+    /// A call to it is in flight.
+    case dialing
+    /// Completed: connected to an agent.
+    case completed
+    /// Given up: the number is invalid, or the attempts are used up.
+    case failed
+}
+
+/// How one call attempt ended, as the dialer classifies it.
+public enum CallOutcome: String, Hashable, Sendable, Codable, CaseIterable {
+    /// A live person answered and was connected to an agent.
+    case connected
+    /// A live person answered and was not connected to an agent in time (the regulators'
+    /// abandoned call), or hung up before.
+    case abandoned
+    /// An answering machine answered.
+    case machine
+    /// The line was busy.
+    case busy
+    /// Nobody answered before the ring timeout.
+    case noAnswer = "no_answer"
+    /// The number does not exist.
+    case invalidNumber = "invalid_number"
+    /// The dialer cancelled the call before it was answered.
+    case cancelled
+    /// Any other failure of the network.
+    case failed
+}
+
+/// FreeSWITCH's hang-up causes (the Q.850 names of `Hangup-Cause`), those a dialer meets.
+public enum HangupCause: String, Hashable, Sendable, Codable, CaseIterable {
+    case normalClearing = "NORMAL_CLEARING"
+    case noAnswer = "NO_ANSWER"
+    case noUserResponse = "NO_USER_RESPONSE"
+    case userBusy = "USER_BUSY"
+    case unallocatedNumber = "UNALLOCATED_NUMBER"
+    case originatorCancel = "ORIGINATOR_CANCEL"
+    case callRejected = "CALL_REJECTED"
+    case normalTemporaryFailure = "NORMAL_TEMPORARY_FAILURE"
+    case recoveryOnTimerExpire = "RECOVERY_ON_TIMER_EXPIRE"
+    case invalidNumberFormat = "INVALID_NUMBER_FORMAT"
+    case networkOutOfOrder = "NETWORK_OUT_OF_ORDER"
+    case destinationOutOfOrder = "DESTINATION_OUT_OF_ORDER"
+
+    /// The outcome a dialer reads from this cause when the call was never answered.
+    public var unansweredOutcome: CallOutcome {
+        switch self {
+        case .noAnswer, .noUserResponse, .recoveryOnTimerExpire: return .noAnswer
+        case .userBusy, .callRejected: return .busy
+        case .unallocatedNumber, .invalidNumberFormat: return .invalidNumber
+        case .originatorCancel: return .cancelled
+        case .normalClearing, .normalTemporaryFailure, .networkOutOfOrder, .destinationOutOfOrder:
+            return .failed
+        }
+    }
+}
+
+/// One contract of an outbound task (外呼合同): a customer and a number to reach.
+public struct Contract: Hashable, Sendable, Codable {
+    /// Its index within the task.
+    public var id: ContractID
+    /// The number to dial.
+    public var number: String
+    /// The customer's reference (from the contact list).
+    public var customer: String
+    /// Attempts made so far.
+    public var attempts: Int = 0
+    /// Where it stands.
+    public var state: ContractState = .uncompleted
+    /// How its last attempt ended, if it had one.
+    public var lastOutcome: CallOutcome?
+    /// Not to be dialled again before this time (a retry delay), seconds on the driver's clock.
+    public var notBefore: Seconds = 0
+
+    /// A contract not yet dialled.
+    public init(id: ContractID, number: String, customer: String) {
+        self.id = id
+        self.number = number
+        self.customer = customer
+    }
+}
+
+/// An outbound task (外呼任务): one batch of contracts to call, by its batch id.
+public struct OutboundTask: Hashable, Sendable, Codable {
+    /// The batch id the operator imported the numbers under.
+    public var batchID: String
+    /// The contracts, in the order of the list; `contracts[i].id.index == i`.
+    public var contracts: [Contract]
+
+    /// A task of contracts numbered in list order.
+    public init(batchID: String, numbers: [(number: String, customer: String)]) {
+        self.batchID = batchID
+        self.contracts = numbers.enumerated().map { i, n in
+            Contract(id: ContractID(i), number: n.number, customer: n.customer)
+        }
+    }
+}
+
+// MARK: - Agents as the dialer sees them
+
+/// An agent's state (座席状态) as the agent-state updater reports it.
+public enum AgentState: Hashable, Sendable {
+    /// Not logged in.
+    case loggedOut
+    /// Online and free to take a call.
+    case idle
+    /// On a call.
+    case talking
+    /// After a call, before being free again.
+    case wrapUp
+    /// Online but paused (break, away) since the given time.
+    case paused(since: Seconds)
+
+    /// Whether the agent is logged in.
+    public var isOnline: Bool { self != .loggedOut }
+}
+
+// MARK: - Call records and snapshots
+
+/// One row per call attempt: what happened to it and when (seconds on the driver's clock).
+public struct CallRecord: Hashable, Sendable, Codable {
+    /// The call's id (in production its `origination_uuid` is `call.uuidString`).
+    public var call: CallID
+    /// The contract dialled.
+    public var contract: ContractID
+    /// Which attempt of the contract this was, from 1.
+    public var attempt: Int
+    /// When the call command was sent.
+    public var dialedAt: Seconds
+    /// When the called party answered, if it did.
+    public var answeredAt: Seconds?
+    /// When it was bridged to an agent, if it was.
+    public var connectedAt: Seconds?
+    /// When it ended.
+    public var endedAt: Seconds
+    /// How it ended, as the dialer classifies it.
+    public var outcome: CallOutcome
+    /// FreeSWITCH's hang-up cause.
+    public var cause: HangupCause
+    /// The agent it was connected to, if any.
+    public var agent: AgentID?
+
+    /// A record of a finished attempt.
+    public init(call: CallID, contract: ContractID, attempt: Int, dialedAt: Seconds, answeredAt: Seconds?,
+                connectedAt: Seconds?, endedAt: Seconds, outcome: CallOutcome, cause: HangupCause,
+                agent: AgentID?) {
+        self.call = call
+        self.contract = contract
+        self.attempt = attempt
+        self.dialedAt = dialedAt
+        self.answeredAt = answeredAt
+        self.connectedAt = connectedAt
+        self.endedAt = endedAt
+        self.outcome = outcome
+        self.cause = cause
+        self.agent = agent
+    }
+
+    /// How long a live answer waited for an agent: to the connection, or to the end when it
+    /// was never connected; nil when the call was not answered.
+    public var wait: Seconds? {
+        guard let answeredAt else { return nil }
+        return (connectedAt ?? endedAt) - answeredAt
+    }
+}
+
+/// The task snapshot (任务快照, step S34): every contract's state, attempts and last outcome, and
+/// the task's counters, at a moment. The same format serves inspection, resuming and the end.
+public struct TaskSnapshot: Hashable, Sendable, Codable {
+    /// The task's batch id.
+    public var batchID: String
+    /// When the snapshot was taken, seconds on the driver's clock.
+    public var takenAt: Seconds
+    /// Every contract as it stands.
+    public var contracts: [Contract]
+    /// Attempts made, by outcome (`CallOutcome.rawValue` to count).
+    public var outcomes: [String: Int]
+
+    /// A snapshot of `contracts` at `takenAt`.
+    public init(batchID: String, takenAt: Seconds, contracts: [Contract], outcomes: [String: Int]) {
+        self.batchID = batchID
+        self.takenAt = takenAt
+        self.contracts = contracts
+        self.outcomes = outcomes
+    }
+
+    /// Whether every contract is completed or failed.
+    public var isComplete: Bool { contracts.allSatisfy { $0.state == .completed || $0.state == .failed } }
+}
+
+extension ContractID {
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(Int32.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}

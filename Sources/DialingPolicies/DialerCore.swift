@@ -1,0 +1,364 @@
+import CallCenter
+
+// MARK: - Completion and retries
+
+/// Which outcomes complete a contract, and when an uncompleted one is dialled again (the patent
+/// is silent; these are the planner's knobs).
+///
+/// A contract is **completed** when a live person is connected to an agent; it **fails** when
+/// its number is invalid or its attempts are used up. Every other outcome leaves it uncompleted,
+/// to be dialled again in a later round after the outcome's retry delay.
+public struct ContractRules: Hashable, Sendable {
+    /// Attempts per contract, at least 1.
+    public var maxAttempts: Int
+    /// How long to wait before dialling again after each outcome, in seconds.
+    public var retryDelay: [CallOutcome: Seconds]
+
+    /// The rules with the given knobs; outcomes missing from `retryDelay` retry at once.
+    public init(maxAttempts: Int = 3, retryDelay: [CallOutcome: Seconds] = ContractRules.defaultRetryDelay) {
+        precondition(maxAttempts >= 1, "maxAttempts must be at least 1")
+        self.maxAttempts = maxAttempts
+        self.retryDelay = retryDelay
+    }
+
+    /// Busy: 10 min; no answer: 1 h; machine: 2 h; abandoned: 30 min; failed network: 15 min;
+    /// cancelled by the dialer: at once.
+    public static let defaultRetryDelay: [CallOutcome: Seconds] = [
+        .busy: 600, .noAnswer: 3600, .machine: 7200, .abandoned: 1800, .failed: 900, .cancelled: 0,
+    ]
+
+    /// The state a contract takes after an attempt ended with `outcome`, its attempts counted.
+    public func state(after outcome: CallOutcome, attempts: Int) -> ContractState {
+        switch outcome {
+        case .connected: return .completed
+        case .invalidNumber: return .failed
+        default: return attempts >= maxAttempts ? .failed : .uncompleted
+        }
+    }
+}
+
+// MARK: - What every dialer keeps track of
+
+/// The bookkeeping every dialer shares: the contracts in round-robin order with their retries,
+/// the agents' states, the calls in flight, the call records, and the empirical figures a
+/// dialer paces by (answer rate, talk time, ring time, abandon rate). Dialers differ only in how
+/// many calls they launch at a moment.
+public struct DialerCore: Sendable {
+    /// A call in flight.
+    public struct InFlight: Hashable, Sendable {
+        public var contract: ContractID
+        public var attempt: Int
+        public var dialedAt: Seconds
+        public var answeredAt: Seconds?
+        public var live = false
+        public var connectedAt: Seconds?
+        public var agent: AgentID?
+    }
+
+    /// The completion and retry rules.
+    public let rules: ContractRules
+    /// A live answer connected later than this many seconds counts as abandoned (the
+    /// regulators' 2-second rule).
+    public let abandonGrace: Seconds
+    /// The batch id of the task.
+    public private(set) var batchID = ""
+    /// The contracts, by index.
+    public private(set) var contracts: [Contract] = []
+    /// Uncompleted contracts whose turn may come, in round-robin order.
+    var ready = RingBuffer<ContractID>()
+    /// Uncompleted contracts waiting for their retry delay.
+    var retries = TimedQueue<ContractID>()
+    /// Each agent's state, by index, and since when it has been talking.
+    public private(set) var agents: [AgentState] = []
+    var talkingSince: [Seconds] = []
+    /// The calls in flight.
+    public private(set) var inFlight: [CallID: InFlight] = [:]
+    var nextCall: UInt64 = 1
+    var finished = false
+    var wakeUpAt: Seconds = -.infinity
+
+    /// Calls dialled and not yet answered nor ended.
+    public private(set) var ringing = 0
+    /// Live answers not yet connected to an agent (nor ended).
+    public private(set) var answeredWaiting = 0
+    /// Attempts by outcome.
+    public private(set) var outcomes: [CallOutcome: Int] = [:]
+    /// Contracts completed or failed.
+    public private(set) var closedContracts = 0
+
+    // Empirical figures, measured online from the calls so far.
+    var answerWindow: SlidingShare
+    var abandonWindow: SlidingShare
+    /// Mean talk time of connected calls (connect to hang-up), and how many.
+    public private(set) var meanTalk: Seconds = 0
+    public private(set) var talkSamples = 0
+    /// Mean time from dial to answer of answered calls, and how many.
+    public private(set) var meanRing: Seconds = 0
+    public private(set) var ringSamples = 0
+
+    /// A core with these rules; `answerWindow` attempts and `abandonWindow` live answers make
+    /// the sliding windows of the empirical rates.
+    public init(rules: ContractRules, abandonGrace: Seconds, answerWindow: Int, abandonWindow: Int) {
+        self.rules = rules
+        self.abandonGrace = abandonGrace
+        self.answerWindow = SlidingShare(size: answerWindow)
+        self.abandonWindow = SlidingShare(size: abandonWindow)
+    }
+
+    // MARK: Start (S31–S33)
+
+    /// Loads and validates the task (S31) and the agents (S32) as step S33 requires.
+    public mutating func load(task: OutboundTask, agents: [AgentState], at time: Seconds)
+        throws(TaskValidationError)
+    {
+        guard !task.batchID.isEmpty else { throw TaskValidationError("the task has no batch id") }
+        guard !task.contracts.isEmpty else {
+            throw TaskValidationError("batch \(task.batchID) has no contracts; import a contact list first")
+        }
+        var seen: [String: Int] = [:]
+        for (i, c) in task.contracts.enumerated() {
+            guard c.id.index == i else {
+                throw TaskValidationError("contract \(i) of batch \(task.batchID) carries index \(c.id.index)")
+            }
+            guard Self.isDialable(c.number) else {
+                throw TaskValidationError("contract \(i) of batch \(task.batchID) has no dialable number ('\(c.number)')")
+            }
+            if let j = seen[c.number] {
+                throw TaskValidationError("contracts \(j) and \(i) of batch \(task.batchID) have the same number \(c.number)")
+            }
+            seen[c.number] = i
+        }
+        guard agents.contains(where: \.isOnline) else {
+            throw TaskValidationError("no agent is logged in; log agents in before starting batch \(task.batchID)")
+        }
+        batchID = task.batchID
+        contracts = task.contracts
+        for i in contracts.indices {
+            // A contract that was in flight when a previous run stopped is uncompleted again.
+            if contracts[i].state == .dialing { contracts[i].state = .uncompleted }
+            switch contracts[i].state {
+            case .uncompleted:
+                if contracts[i].notBefore > time {
+                    retries.insert(contracts[i].id, at: contracts[i].notBefore)
+                } else {
+                    ready.append(contracts[i].id)
+                }
+            case .completed, .failed:
+                closedContracts += 1
+            case .dialing:
+                break
+            }
+        }
+        self.agents = agents
+        talkingSince = agents.map { _ in time }
+    }
+
+    /// A number a softswitch can dial: an optional leading `+` and 3 to 20 digits.
+    public static func isDialable(_ number: String) -> Bool {
+        let digits = number.hasPrefix("+") ? number.dropFirst() : Substring(number)
+        return (3...20).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    // MARK: Events
+
+    /// Updates the bookkeeping for `event`, appending the call records it completes.
+    public mutating func apply(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]) {
+        switch event {
+        case .wakeUp:
+            if time >= wakeUpAt { wakeUpAt = -.infinity }
+        case .agent(let agent, let state):
+            while agents.count <= agent.index {
+                agents.append(.loggedOut)
+                talkingSince.append(time)
+            }
+            if state == .talking && agents[agent.index] != .talking { talkingSince[agent.index] = time }
+            agents[agent.index] = state
+        case .callAnswered(let call, let live):
+            guard var c = inFlight[call], c.answeredAt == nil else { return }
+            c.answeredAt = time
+            c.live = live
+            ringing -= 1
+            if live { answeredWaiting += 1 }
+            meanRing += (time - c.dialedAt - meanRing) / Double(ringSamples + 1)
+            ringSamples += 1
+            inFlight[call] = c
+        case .callConnected(let call, let agent):
+            guard var c = inFlight[call], c.connectedAt == nil, c.answeredAt != nil else { return }
+            c.connectedAt = time
+            c.agent = agent
+            answeredWaiting -= 1
+            inFlight[call] = c
+        case .callEnded(let call, let cause):
+            guard let c = inFlight.removeValue(forKey: call) else { return }
+            end(call, c, cause: cause, at: time, into: &commands)
+        }
+    }
+
+    mutating func end(_ call: CallID, _ c: InFlight, cause: HangupCause, at time: Seconds,
+                      into commands: inout [DialerCommand]) {
+        let outcome: CallOutcome
+        if c.answeredAt == nil {
+            ringing -= 1
+            outcome = cause.unansweredOutcome
+        } else if !c.live {
+            outcome = .machine
+        } else if let connectedAt = c.connectedAt {
+            outcome = .connected
+            meanTalk += (time - connectedAt - meanTalk) / Double(talkSamples + 1)
+            talkSamples += 1
+        } else {
+            answeredWaiting -= 1
+            outcome = .abandoned
+        }
+        if let answeredAt = c.answeredAt, c.live {
+            // The regulators' abandoned call: a live answer not connected within the grace.
+            let wait = (c.connectedAt ?? time) - answeredAt
+            abandonWindow.add(c.connectedAt == nil || wait > abandonGrace)
+        }
+        if outcome != .cancelled { answerWindow.add(c.answeredAt != nil && c.live) }
+        outcomes[outcome, default: 0] += 1
+        commands.append(.record(CallRecord(
+            call: call, contract: c.contract, attempt: c.attempt, dialedAt: c.dialedAt,
+            answeredAt: c.answeredAt, connectedAt: c.connectedAt, endedAt: time, outcome: outcome,
+            cause: cause, agent: c.agent)))
+
+        let i = c.contract.index
+        contracts[i].lastOutcome = outcome
+        contracts[i].state = rules.state(after: outcome, attempts: contracts[i].attempts)
+        switch contracts[i].state {
+        case .uncompleted:
+            let delay = rules.retryDelay[outcome] ?? 0
+            contracts[i].notBefore = time + delay
+            if delay > 0 { retries.insert(c.contract, at: time + delay) } else { ready.append(c.contract) }
+        case .completed, .failed:
+            closedContracts += 1
+        case .dialing:
+            preconditionFailure("a contract cannot stay dialing after its call ended")
+        }
+    }
+
+    // MARK: Figures dialers pace by
+
+    /// Agents online and idle now.
+    public var idleAgents: Int { agents.reduce(0) { $0 + ($1 == .idle ? 1 : 0) } }
+    /// Agents online now.
+    public var onlineAgents: Int { agents.reduce(0) { $0 + ($1.isOnline ? 1 : 0) } }
+    /// Calls in flight (ringing, answered, or talking).
+    public var callsInFlight: Int { inFlight.count }
+
+    /// Agents paused for longer than `timeout` at `time` (step S3').
+    public func agentsPaused(longerThan timeout: Seconds, at time: Seconds) -> Int {
+        agents.reduce(0) { n, state in
+            if case .paused(let since) = state, time - since > timeout { return n + 1 }
+            return n
+        }
+    }
+
+    /// Agents talking for at least `seconds` at `time`: those expected to be free soon.
+    public func agentsTalking(atLeast seconds: Seconds, at time: Seconds) -> Int {
+        var n = 0
+        for (i, state) in agents.enumerated() where state == .talking && time - talkingSince[i] >= seconds {
+            n += 1
+        }
+        return n
+    }
+
+    /// Share of the recent attempts answered by a live person, and over how many attempts.
+    public var answerRate: (share: Double, samples: Int) { (answerWindow.share, answerWindow.count) }
+    /// Share of the recent live answers abandoned (not connected within the grace), and over
+    /// how many.
+    public var abandonRate: (share: Double, samples: Int) { (abandonWindow.share, abandonWindow.count) }
+
+    // MARK: Dialing
+
+    /// The next contract in round-robin order whose turn has come, if any; retries whose delay
+    /// has passed join the back of the round first.
+    mutating func nextContract(at time: Seconds) -> ContractID? {
+        while let due = retries.popDue(at: time) { ready.append(due) }
+        while let id = ready.popFirst() {
+            if contracts[id.index].state == .uncompleted { return id }
+        }
+        return nil
+    }
+
+    /// Dials up to `count` contracts in round-robin order; returns how many were dialled.
+    @discardableResult
+    public mutating func launch(_ count: Int, at time: Seconds, into commands: inout [DialerCommand]) -> Int {
+        var launched = 0
+        while launched < count, let id = nextContract(at: time) {
+            let call = CallID(nextCall)
+            nextCall += 1
+            contracts[id.index].attempts += 1
+            contracts[id.index].state = .dialing
+            inFlight[call] = InFlight(contract: id, attempt: contracts[id.index].attempts, dialedAt: time)
+            ringing += 1
+            commands.append(.originate(call, id, number: contracts[id.index].number))
+            launched += 1
+        }
+        return launched
+    }
+
+    /// Whether a contract could be dialled now.
+    public mutating func hasContractDue(at time: Seconds) -> Bool {
+        while let due = retries.popDue(at: time) { ready.append(due) }
+        return !ready.isEmpty
+    }
+
+    /// Ends the handling of an event: asks to be woken at `time + tick` while work remains,
+    /// and, once every contract is complete and no call is in flight, emits the task snapshot
+    /// (step S34) once.
+    public mutating func finish(at time: Seconds, tick: Seconds, into commands: inout [DialerCommand]) {
+        guard !finished else { return }
+        if closedContracts == contracts.count && inFlight.isEmpty {
+            finished = true
+            commands.append(.taskCompleted(snapshot(at: time)))
+            return
+        }
+        // The real-time dispatcher loop: wake every tick while calls may be launched; when
+        // everything left waits for a retry, wake at the first retry instead.
+        var next = time + tick
+        if ready.isEmpty && inFlight.isEmpty, let retry = retries.nextTime { next = max(next, retry) }
+        if wakeUpAt <= time || next < wakeUpAt {
+            wakeUpAt = next
+            commands.append(.wakeUp(at: next))
+        }
+    }
+
+    /// Whether the task snapshot has been emitted.
+    public var isFinished: Bool { finished }
+
+    /// The task snapshot (S34 format) at `time`.
+    public func snapshot(at time: Seconds) -> TaskSnapshot {
+        var counts: [String: Int] = [:]
+        for (outcome, n) in outcomes { counts[outcome.rawValue] = n }
+        return TaskSnapshot(batchID: batchID, takenAt: time, contracts: contracts, outcomes: counts)
+    }
+}
+
+// MARK: - A sliding share
+
+/// The share of `true` among the last `size` observations. - Complexity: O(1) per observation.
+struct SlidingShare: Sendable {
+    var window: [Bool]
+    var next = 0
+    var count = 0
+    var trues = 0
+
+    init(size: Int) {
+        precondition(size >= 1)
+        window = Array(repeating: false, count: size)
+    }
+
+    mutating func add(_ value: Bool) {
+        if count == window.count {
+            if window[next] { trues -= 1 }
+        } else {
+            count += 1
+        }
+        window[next] = value
+        if value { trues += 1 }
+        next = (next + 1) % window.count
+    }
+
+    var share: Double { count == 0 ? 0 : Double(trues) / Double(count) }
+}

@@ -58,6 +58,16 @@ public protocol Dialer {
 
     /// The task snapshot (S34 format) as things stand at `time`.
     func snapshot(at time: Seconds) -> TaskSnapshot
+
+    /// How many contracts are completed or failed: the task's progress.
+    var closedContracts: Int { get }
+}
+
+extension Dialer {
+    /// Counted from a snapshot, in O(contracts); dialers that keep the count return it in O(1).
+    public var closedContracts: Int {
+        snapshot(at: 0).contracts.reduce(0) { $0 + ($1.state == .completed || $1.state == .failed ? 1 : 0) }
+    }
 }
 
 // MARK: - A queue ordered by time

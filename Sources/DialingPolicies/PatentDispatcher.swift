@@ -185,4 +185,6 @@ public struct PatentDispatcher: Dialer, Sendable {
     }
 
     public func snapshot(at time: Seconds) -> TaskSnapshot { core.snapshot(at: time) }
+
+    public var closedContracts: Int { core.closedContracts }
 }

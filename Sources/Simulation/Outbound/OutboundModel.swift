@@ -1,0 +1,417 @@
+import CallCenter
+import DialingPolicies
+import Foundation
+import RoutingPolicies
+import SimKernel
+
+// MARK: - What an outbound replication measures
+
+/// The columns of an outbound run's per-interval series and totals.
+///
+/// Attempts count in the interval they were dialled; answers, abandons and connections in the
+/// interval the call was answered; agent time in the interval it was spent.
+public enum OutboundColumn: Int, CaseIterable, Sendable {
+    /// Calls dialled.
+    case attempts
+    /// Live answers.
+    case liveAnswers
+    /// Live answers connected to an agent.
+    case connected
+    /// Live answers not connected within the grace (the regulators' abandoned calls).
+    case abandoned
+    /// Live answers never connected (the customer or the system hung up).
+    case unserved
+    /// Machine answers.
+    case machines
+    /// Busy lines.
+    case busy
+    /// Unanswered calls.
+    case noAnswer
+    /// Invalid numbers.
+    case invalid
+    /// Sum of live answers' waits for an agent (to connection, or to hang-up), seconds.
+    case waitSum
+    /// Agent-seconds talking.
+    case talkSeconds
+    /// Agent-seconds talking or in wrap-up.
+    case busyAgentSeconds
+    /// Agent-seconds paused.
+    case pausedSeconds
+    /// Agent-seconds logged in.
+    case staffedSeconds
+    /// Contracts completed (connected) or failed, counted when it happened.
+    case closedContracts
+}
+
+/// One replication of one variant: per-interval sums, totals, and the end state.
+public struct OutboundReplication: Sendable, Hashable {
+    /// The replication's index.
+    public var replication: Int
+    /// Per-interval sums, columns as in `OutboundColumn`.
+    public var series: IntervalSeries
+    /// Sums over the whole campaign.
+    public var totals: [Double]
+    /// Contracts in the list.
+    public var contracts: Int
+    /// When the dialer emitted the task snapshot (S34), if it finished the list.
+    public var completedAt: Double?
+    /// Model events processed.
+    public var modelEvents: Int
+
+    /// The total of `column`.
+    public func total(_ column: OutboundColumn) -> Double { totals[column.rawValue] }
+}
+
+// MARK: - The outbound world of one replication
+
+/// One replication of an outbound campaign: a dialer behind the seam, a modelled softswitch
+/// (ring, answer, machine, busy, invalid, no answer), answered customers queued FIFO to the
+/// longest-idle agent (mod_callcenter's default, through the inbound seam), customers' patience
+/// and the system's maximum hold, talk and wrap-up, and agents' pauses.
+///
+/// Common random numbers: an attempt's outcome, ring time, patience, talk and wrap-up come from
+/// a taus2 substream of (seed, replication, contract, attempt); whether a number is invalid from
+/// (seed, replication, contract). Whatever the dialer's order, contract 17's second attempt meets
+/// the same customer. An agent's n-th pause decision comes from (seed, replication, agent, n).
+struct OutboundModel<D: Dialer>: ~Copyable {
+    enum Event {
+        case wake
+        case resolve(slot: Int32)
+        case customerGone(slot: Int32)
+        case machineDone(slot: Int32)
+        case talkEnd(agent: Int32)
+        case wrapEnd(agent: Int32)
+        case pauseEnd(agent: Int32)
+    }
+
+    enum Fate { case live, machine, busy, noAnswer, invalid }
+
+    struct Attempt {
+        var call: CallID
+        var contract: Int
+        var dialedAt: Double
+        var answeredAt: Double = -1
+        var fate: Fate
+        var ring: Double
+        var patience: Double
+        var talk: Double
+        var wrap: Double
+        var machineDetection: Double
+        var waiting = false
+        var pending: EventHandle = .none
+        var ended = false
+    }
+
+    let scenario: OutboundScenario
+    let world: OutboundWorld
+    var dialer: D
+    var queue = LongestIdleRouter()
+    var calendar = EventCalendar<Event>()
+    var dialerCommands: [DialerCommand] = []
+    var routerCommands: [InboundCommand] = []
+
+    let seeds: StreamSeeds
+    var attemptStream: RandomStream
+    /// One taus2 stream, reseeded for each agent's n-th pause decision at (agent, n).
+    var agentStream: RandomStream
+    var agentDecisions: [UInt32]
+    let ring: Sampler, patience: Sampler, talk: Sampler, wrap: Sampler, machine: Sampler
+    let pauseShort: Sampler, pauseAway: Sampler
+
+    var attempts: [Attempt] = []
+    var freeSlots: [Int32] = []
+    var slotOfCall: [CallID: Int32] = [:]
+    var attemptsOfContract: [Int32]
+    var agentState: [AgentState]
+    var agentCall: [Int32]
+    var agentStateSince: [Double]
+    var wakeAt: Double = .infinity
+    var horizonReached = false
+    var completedAt: Double?
+
+    var series: IntervalSeries
+    var totals = [Double](repeating: 0, count: OutboundColumn.allCases.count)
+    var modelEvents = 0
+
+    static var attemptPurpose: UInt64 { StreamSeeds.purposeHash("outbound.attempt") }
+    static var invalidPurpose: UInt64 { StreamSeeds.purposeHash("outbound.invalid") }
+    static var agentPurpose: UInt64 { StreamSeeds.purposeHash("outbound.agent") }
+
+    init(scenario: OutboundScenario, replication: Int, dialer: D) {
+        self.scenario = scenario
+        self.world = scenario.world
+        self.dialer = dialer
+        seeds = StreamSeeds(seed: scenario.seed, replication: replication)
+        attemptStream = RandomStream(taus2: seeds, purpose: Self.attemptPurpose, entity: 0)
+        agentStream = RandomStream(taus2: seeds, purpose: Self.agentPurpose, entity: 0)
+        agentDecisions = Array(repeating: 0, count: scenario.agents)
+        ring = Sampler(world.ringTime)
+        patience = Sampler(world.patience)
+        talk = Sampler(world.talkTime)
+        wrap = Sampler(world.wrapUp)
+        machine = Sampler(world.machineDetection)
+        pauseShort = Sampler(world.pauses.duration)
+        pauseAway = Sampler(world.pauses.away)
+        attemptsOfContract = Array(repeating: 0, count: scenario.contacts.count)
+        agentState = Array(repeating: .idle, count: scenario.agents)
+        agentCall = Array(repeating: -1, count: scenario.agents)
+        agentStateSince = Array(repeating: 0, count: scenario.agents)
+        series = IntervalSeries(width: scenario.interval, horizon: scenario.horizon,
+                                columns: OutboundColumn.allCases.count)
+    }
+
+    /// Runs the campaign to its end: dialing until the horizon or the end of the list, then
+    /// until every call is over.
+    mutating func run(replication: Int) throws(TaskValidationError) -> OutboundReplication {
+        for agent in 0..<scenario.agents { route(.agentLoggedIn(AgentID(agent)), at: 0) }
+        try dialer.start(task: scenario.contacts.task(batchID: scenario.name), agents: agentState, at: 0,
+                         into: &dialerCommands)
+        carryOut(at: 0)
+        while let (time, event) = calendar.next() {
+            if !horizonReached && time >= scenario.horizon { horizonReached = true }
+            switch event {
+            case .wake:
+                guard time == wakeAt else { continue }
+                wakeAt = .infinity
+                if horizonReached { continue }
+                tell(.wakeUp, at: time)
+            case .resolve(let slot): resolve(Int(slot), at: time)
+            case .customerGone(let slot):
+                let s = Int(slot)
+                guard attempts[s].waiting, !attempts[s].ended else { continue }
+                modelEvents += 1
+                attempts[s].waiting = false
+                count(.waitSum, time - attempts[s].answeredAt, at: attempts[s].answeredAt)
+                count(.abandoned, 1, at: attempts[s].answeredAt)
+                count(.unserved, 1, at: attempts[s].answeredAt)
+                route(.callAbandoned(attempts[s].call), at: time)
+                endCall(s, cause: .normalClearing, at: time)
+            case .machineDone(let slot):
+                modelEvents += 1
+                endCall(Int(slot), cause: .normalClearing, at: time)
+            case .talkEnd(let agent):
+                modelEvents += 1
+                let a = Int(agent)
+                let s = Int(agentCall[a])
+                agentCall[a] = -1
+                setAgent(a, .wrapUp, at: time)
+                let wrapTime = attempts[s].wrap
+                endCall(s, cause: .normalClearing, at: time)
+                calendar.schedule(.wrapEnd(agent: agent), at: time + wrapTime)
+            case .wrapEnd(let agent):
+                afterWrap(Int(agent), at: time)
+            case .pauseEnd(let agent):
+                let a = Int(agent)
+                setAgent(a, .idle, at: time)
+                route(.agentLoggedIn(AgentID(a)), at: time)
+            }
+        }
+        let end = max(calendar.now, scenario.horizon)
+        for a in 0..<scenario.agents { accrueAgentTime(a, until: end) }
+        series.addArea(level: Double(scenario.agents), column: OutboundColumn.staffedSeconds.rawValue,
+                       from: 0, to: end)
+        totals[OutboundColumn.staffedSeconds.rawValue] = Double(scenario.agents) * end
+        return OutboundReplication(
+            replication: replication, series: series, totals: totals, contracts: scenario.contacts.count,
+            completedAt: completedAt, modelEvents: modelEvents)
+    }
+
+    // MARK: The dialer's side of the seam
+
+    mutating func tell(_ event: DialerEvent, at time: Double) {
+        dialer.handle(event, at: time, into: &dialerCommands)
+        carryOut(at: time)
+    }
+
+    mutating func carryOut(at time: Double) {
+        var i = 0
+        while i < dialerCommands.count {
+            switch dialerCommands[i] {
+            case .originate(let call, let contract, _):
+                if !horizonReached { originate(call, contract: contract.index, at: time) }
+                else { cancelled(call, contract: contract.index, at: time) }
+            case .hangUp(let call):
+                if let slot = slotOfCall[call], !attempts[Int(slot)].ended, attempts[Int(slot)].answeredAt < 0 {
+                    calendar.cancel(attempts[Int(slot)].pending)
+                    endCall(Int(slot), cause: .originatorCancel, at: time)
+                }
+            case .wakeUp(let at):
+                if at < wakeAt {
+                    wakeAt = at
+                    calendar.schedule(.wake, at: at)
+                }
+            case .record:
+                break
+            case .taskCompleted:
+                completedAt = time
+            }
+            i += 1
+        }
+        dialerCommands.removeAll(keepingCapacity: true)
+    }
+
+    /// A call command after the horizon: the softswitch is no longer taking calls.
+    mutating func cancelled(_ call: CallID, contract: Int, at time: Double) {
+        dialer.handle(.callEnded(call, cause: .originatorCancel), at: time, into: &dialerCommands)
+    }
+
+    mutating func originate(_ call: CallID, contract: Int, at time: Double) {
+        modelEvents += 1
+        attemptsOfContract[contract] += 1
+        let attempt = Int(attemptsOfContract[contract])
+        // The contract's own randomness: invalid or not, from (seed, replication, contract).
+        attemptStream.reseed(seeds, purpose: Self.invalidPurpose, entity: UInt64(contract))
+        let invalid = attemptStream.uniformPositive() < world.invalidNumbers
+        // The attempt's randomness, from (seed, replication, contract, attempt).
+        attemptStream.reseed(seeds, purpose: Self.attemptPurpose, entity: UInt64(contract) << 16 | UInt64(attempt))
+        let u = attemptStream.uniformPositive()
+        let ringTime = ring.sample(attemptStream)
+        let p = world.probabilities(at: time, attempt: attempt)
+        var fate: Fate
+        if invalid { fate = .invalid }
+        else if u < p.live { fate = .live }
+        else if u < p.live + p.machine { fate = .machine }
+        else if u < p.live + p.machine + p.busy { fate = .busy }
+        else { fate = .noAnswer }
+        if (fate == .live || fate == .machine) && ringTime > world.ringTimeout { fate = .noAnswer }
+        let a = Attempt(
+            call: call, contract: contract, dialedAt: time, fate: fate, ring: ringTime,
+            patience: min(patience.sample(attemptStream), world.maxHold), talk: talk.sample(attemptStream),
+            wrap: wrap.sample(attemptStream), machineDetection: machine.sample(attemptStream))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = Int(free)
+            attempts[slot] = a
+        } else {
+            slot = attempts.count
+            attempts.append(a)
+        }
+        slotOfCall[call] = Int32(slot)
+        count(.attempts, 1, at: time)
+        let delay: Double
+        switch fate {
+        case .live, .machine: delay = ringTime
+        case .busy: delay = world.busyTime
+        case .noAnswer: delay = world.ringTimeout
+        case .invalid: delay = world.invalidTime
+        }
+        attempts[slot].pending = calendar.schedule(.resolve(slot: Int32(slot)), at: time + delay)
+    }
+
+    mutating func resolve(_ slot: Int, at time: Double) {
+        let a = attempts[slot]
+        guard !a.ended else { return }
+        switch a.fate {
+        case .busy:
+            count(.busy, 1, at: a.dialedAt)
+            endCall(slot, cause: .userBusy, at: time)
+        case .noAnswer:
+            count(.noAnswer, 1, at: a.dialedAt)
+            endCall(slot, cause: .noAnswer, at: time)
+        case .invalid:
+            count(.invalid, 1, at: a.dialedAt)
+            endCall(slot, cause: .unallocatedNumber, at: time)
+        case .machine:
+            attempts[slot].answeredAt = time
+            count(.machines, 1, at: time)
+            tell(.callAnswered(a.call, live: false), at: time)
+            calendar.schedule(.machineDone(slot: Int32(slot)), at: time + a.machineDetection)
+        case .live:
+            attempts[slot].answeredAt = time
+            attempts[slot].waiting = true
+            count(.liveAnswers, 1, at: time)
+            tell(.callAnswered(a.call, live: true), at: time)
+            attempts[slot].pending = calendar.schedule(.customerGone(slot: Int32(slot)), at: time + a.patience)
+            route(.callArrived(a.call), at: time)
+        }
+    }
+
+    mutating func endCall(_ slot: Int, cause: HangupCause, at time: Double) {
+        guard !attempts[slot].ended else { return }
+        attempts[slot].ended = true
+        let call = attempts[slot].call
+        slotOfCall[call] = nil
+        freeSlots.append(Int32(slot))
+        let before = dialer.closedContracts
+        tell(.callEnded(call, cause: cause), at: time)
+        let after = dialer.closedContracts
+        if after > before { count(.closedContracts, Double(after - before), at: time) }
+    }
+
+    // MARK: The queue's side: answered customers to agents
+
+    mutating func route(_ event: InboundEvent, at time: Double) {
+        queue.handle(event, at: time, into: &routerCommands)
+        var i = 0
+        while i < routerCommands.count {
+            if case .connect(let call, let agent) = routerCommands[i], let slot = slotOfCall[call] {
+                connect(Int(slot), agent: agent.index, at: time)
+            }
+            i += 1
+        }
+        routerCommands.removeAll(keepingCapacity: true)
+    }
+
+    mutating func connect(_ slot: Int, agent: Int, at time: Double) {
+        let a = attempts[slot]
+        calendar.cancel(a.pending)
+        attempts[slot].waiting = false
+        let wait = time - a.answeredAt
+        count(.connected, 1, at: a.answeredAt)
+        count(.waitSum, wait, at: a.answeredAt)
+        if wait > world.abandonGrace { count(.abandoned, 1, at: a.answeredAt) }
+        agentCall[agent] = Int32(slot)
+        setAgent(agent, .talking, at: time)
+        tell(.callConnected(a.call, AgentID(agent)), at: time)
+        calendar.schedule(.talkEnd(agent: Int32(agent)), at: time + a.talk)
+    }
+
+    mutating func afterWrap(_ agent: Int, at time: Double) {
+        let pauses = world.pauses
+        agentDecisions[agent] += 1
+        agentStream.reseed(seeds, purpose: Self.agentPurpose, entity: UInt64(agent) << 32 | UInt64(agentDecisions[agent]))
+        if pauses.afterCall > 0 && agentStream.uniformPositive() < pauses.afterCall {
+            let away = agentStream.uniformPositive() < pauses.awayShare
+            let duration = (away ? pauseAway : pauseShort).sample(agentStream)
+            setAgent(agent, .paused(since: time), at: time)
+            calendar.schedule(.pauseEnd(agent: Int32(agent)), at: time + duration)
+        } else {
+            setAgent(agent, .idle, at: time)
+            route(.agentAvailable(AgentID(agent)), at: time)
+        }
+    }
+
+    /// Changes an agent's state, tells the dialer (the agent-state updater), and books the time
+    /// spent in the previous state.
+    mutating func setAgent(_ agent: Int, _ state: AgentState, at time: Double) {
+        accrueAgentTime(agent, until: time)
+        agentState[agent] = state
+        tell(.agent(AgentID(agent), state), at: time)
+    }
+
+    mutating func accrueAgentTime(_ agent: Int, until time: Double) {
+        let from = agentStateSince[agent]
+        agentStateSince[agent] = time
+        guard time > from else { return }
+        switch agentState[agent] {
+        case .talking:
+            series.addArea(level: 1, column: OutboundColumn.talkSeconds.rawValue, from: from, to: time)
+            series.addArea(level: 1, column: OutboundColumn.busyAgentSeconds.rawValue, from: from, to: time)
+            totals[OutboundColumn.talkSeconds.rawValue] += time - from
+            totals[OutboundColumn.busyAgentSeconds.rawValue] += time - from
+        case .wrapUp:
+            series.addArea(level: 1, column: OutboundColumn.busyAgentSeconds.rawValue, from: from, to: time)
+            totals[OutboundColumn.busyAgentSeconds.rawValue] += time - from
+        case .paused:
+            series.addArea(level: 1, column: OutboundColumn.pausedSeconds.rawValue, from: from, to: time)
+            totals[OutboundColumn.pausedSeconds.rawValue] += time - from
+        case .idle, .loggedOut:
+            break
+        }
+    }
+
+    mutating func count(_ column: OutboundColumn, _ amount: Double, at time: Double) {
+        series.add(amount, column: column.rawValue, at: time)
+        totals[column.rawValue] += amount
+    }
+}

@@ -13,10 +13,12 @@ let package = Package(
         .library(name: "DialingPolicies", targets: ["DialingPolicies"]),
         .library(name: "SimKernel", targets: ["SimKernel"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Store", targets: ["Store"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // GSL, the GNU Scientific Library: random generators, distributions, special functions.
@@ -32,6 +34,11 @@ let package = Package(
             dependencies: ["CGSL"]
         ),
         .target(name: "CallCenter"),
+        // SQLite through GRDB: contact lists, tasks, call records, snapshots.
+        .target(
+            name: "Store",
+            dependencies: ["CallCenter", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
         .target(
@@ -49,6 +56,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "CallCenter"]),
         .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies"]),
         .testTarget(
             name: "SimulationTests",

@@ -51,16 +51,16 @@ let package = Package(
         .executableTarget(
             name: "simcc",
             dependencies: [
-                "Simulation", "SimKernel",
+                "Simulation", "SimKernel", "Store", "CallCenter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CallCenter"]),
-        .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies"]),
+        .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies"]),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "SimKernel", "CallCenter", "RoutingPolicies"]
+            dependencies: ["Simulation", "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "Store"]
         ),
         // End-to-end: runs the built `simcc` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["simcc"]),

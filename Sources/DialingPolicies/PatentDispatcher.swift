@@ -26,8 +26,11 @@ import CallCenter
 ///   answers, abandoned meaning not connected to an agent within `abandonGrace` (the
 ///   regulators' 2 seconds); until `minimumSample` live answers it counts as 0.
 /// - **Completion and retries**: `ContractRules`.
-/// - `throttleWhenIdle`: the patent applies S2' only when no agent is idle; with this knob set,
-///   an estimate above the threshold also limits S1' to one line per idle agent.
+/// - `throttleWhenIdle` (default on): how many lines S1' dials per idle agent is pacing, on which
+///   the patent is silent; with this knob, while the abandon estimate is above the threshold S1'
+///   dials one line per idle agent and looks ahead to no one (progressive), so the threshold governs the dialing whether
+///   or not agents are idle. Off, the threshold acts only where S2' literally puts it (no agent
+///   idle), and S1' over-dials at full pace however many customers are abandoned.
 public struct PatentDispatcher: Dialer, Sendable {
     /// How fast to dial (the patent's "dialing speed from the number of agents and the
     /// empirical talk time").
@@ -60,8 +63,8 @@ public struct PatentDispatcher: Dialer, Sendable {
         public var pauseTimeout: Seconds = 300
         /// Pacing.
         public var pacing = Pacing()
-        /// Apply S2' also when agents are idle (one line per idle agent above the threshold).
-        public var throttleWhenIdle = false
+        /// Above the threshold, S1' dials one line per idle agent (see the type's notes).
+        public var throttleWhenIdle = true
         /// The dispatcher loop's period (seconds).
         public var tick: Seconds = 1
         /// Completion and retries.
@@ -155,11 +158,13 @@ public struct PatentDispatcher: Dialer, Sendable {
         let above = abandonEstimate > configuration.abandonThreshold
         var available: Double
         var lines = linesPerAgent
+        var throttled = false
         if idle > 0 {
             // S1': dial for the idle agents.
             lastStep = .s1DialForIdle
             available = Double(idle)
-            if configuration.throttleWhenIdle && above { lines = 1 }
+            throttled = configuration.throttleWhenIdle && above
+            if throttled { lines = 1 }
         } else if above {
             // S2': an answered customer would likely find no agent: pause.
             lastStep = .s2Paused
@@ -174,7 +179,7 @@ public struct PatentDispatcher: Dialer, Sendable {
             lastStep = .s3DialForOverduePauses
             available = Double(overdue)
         }
-        if configuration.pacing.lookahead && core.talkSamples >= configuration.minimumSample {
+        if configuration.pacing.lookahead && !throttled && core.talkSamples >= configuration.minimumSample {
             let soon = core.meanTalk - core.meanRing
             available += Double(core.agentsTalking(atLeast: max(0, soon), at: time))
         }

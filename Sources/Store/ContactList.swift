@@ -55,6 +55,14 @@ public struct ContactList: Hashable, Sendable {
     /// The header's columns other than `number` and `customer`, in header order.
     public var ignoredColumns: [String]
 
+    /// A list made in code (a synthetic campaign's contacts, say).
+    public init(file: String, entries: [Entry], rejected: [RejectedRow] = [], ignoredColumns: [String] = []) {
+        self.file = file
+        self.entries = entries
+        self.rejected = rejected
+        self.ignoredColumns = ignoredColumns
+    }
+
     /// The shortest and longest number of digits a phone number may have.
     public static let digitRange = 3...20
 

@@ -41,10 +41,20 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try loadScenario(file)
+        let folder = out ?? "out/" + URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        var scenario: Scenario
+        switch try loadAnyScenario(file) {
+        case .inbound(let s):
+            scenario = s
+        case .outbound(var campaign):
+            if let seed { campaign.seed = seed }
+            if let replications { campaign.replications = replications }
+            try CampaignRun.run(campaign, folder: folder, threads: threads, showProgress: true)
+            return
+        }
         if let seed { scenario.seed = seed }
         if let replications { scenario.replications = replications }
-        let folder = out ?? "out/" + URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let progress = Progress(total: scenario.replications, label: scenario.name)
         var report: (@Sendable (Int) -> Void)? = nil
         if progress.isShown { report = { @Sendable done in progress.show(done) } }
@@ -73,8 +83,21 @@ struct ValidateCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        let s = try loadScenario(file)
-        print("\(file): ok: \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), policy \(s.policy.name)")
+        switch try loadAnyScenario(file) {
+        case .inbound(let s):
+            print("\(file): ok: \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), policy \(s.policy.name)")
+        case .outbound(let s):
+            print("\(file): ok: campaign \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
+        }
+    }
+}
+
+/// Reads a scenario of either kind, turning a mistake into a message that names the file, line and field.
+func loadAnyScenario(_ path: String) throws -> ScenarioFile {
+    do {
+        return try ScenarioFile.load(contentsOf: path)
+    } catch {
+        throw CLIError(String(describing: error))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Simulation
+import Store
 import Testing
 
 /// The committed reference results of the shipped scenarios (`results/NAME/summary.json`, made
@@ -26,11 +27,20 @@ struct ReferenceResultsTests {
 
     @Test("the shipped scenarios reproduce their committed summary.json byte for byte", arguments: shipped)
     func reproduces(_ name: String) throws {
-        let scenario = try Scenario.load(
+        let file = try ScenarioFile.load(
             contentsOf: Self.root.appendingPathComponent("scenarios/\(name).yaml").path)
         let expected = try String(
             contentsOf: Self.root.appendingPathComponent("results/\(name)/summary.json"), encoding: .utf8)
-        let got = Reports.summaryJSON(Runner.run(scenario))
+        let got: String
+        switch file {
+        case .inbound(let scenario):
+            got = Reports.summaryJSON(Runner.run(scenario))
+        case .outbound(var campaign):
+            if case .list(let path, _) = campaign.contacts {
+                campaign.contacts = .list(path: path, numbers: try ContactList.load(fromFile: path).entries.map(\.number))
+            }
+            got = OutboundReports.summaryJSON(try OutboundRunner.run(campaign))
+        }
         if got != expected {
             let moved = zip(expected.split(separator: "\n"), got.split(separator: "\n"))
                 .filter { $0 != $1 }.prefix(6).map { "  was \($0)\n  now \($1)" }

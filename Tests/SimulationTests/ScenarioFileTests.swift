@@ -207,7 +207,7 @@ private let scenariosFolder = URL(fileURLWithPath: #filePath)
         for name in names {
             let path = scenariosFolder.appendingPathComponent(name).path
             do {
-                _ = try Scenario.load(contentsOf: path)
+                _ = try ScenarioFile.load(contentsOf: path)
             } catch {
                 Issue.record("\(error)")
             }

@@ -129,6 +129,9 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     var horizonReached = false
     var completedAt: Double?
 
+    /// Where replication 0's call records and final snapshot go, with the variant's index.
+    var sink: (variant: Int, sink: any CampaignSink)?
+
     var series: IntervalSeries
     var totals = [Double](repeating: 0, count: OutboundColumn.allCases.count)
     var modelEvents = 0
@@ -207,6 +210,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
             }
         }
         let end = max(calendar.now, scenario.horizon)
+        if let sink { sink.sink.snapshot(variant: sink.variant, dialer.snapshot(at: completedAt ?? end)) }
         for a in 0..<scenario.agents { accrueAgentTime(a, until: end) }
         series.addArea(level: Double(scenario.agents), column: OutboundColumn.staffedSeconds.rawValue,
                        from: 0, to: end)
@@ -240,8 +244,8 @@ struct OutboundModel<D: Dialer>: ~Copyable {
                     wakeAt = at
                     calendar.schedule(.wake, at: at)
                 }
-            case .record:
-                break
+            case .record(let record):
+                sink?.sink.record(variant: sink!.variant, record)
             case .taskCompleted:
                 completedAt = time
             }

@@ -6,25 +6,46 @@ import SimKernel
 
 // MARK: - Running a campaign's variants
 
+/// Receives the call records and the final task snapshot of replication 0 of every variant (the
+/// asynchronous call-record updater's side of a simulation). Called from the worker threads.
+public protocol CampaignSink: Sendable {
+    /// A call attempt ended.
+    func record(variant: Int, _ record: CallRecord)
+    /// The variant's task as it stood at the end (the S34 snapshot when the list was finished).
+    func snapshot(variant: Int, _ snapshot: TaskSnapshot)
+}
+
 /// Runs every (variant, replication) of a campaign, spread over threads. Replication r of every
 /// variant meets the same customers (common random numbers), so variants are compared pairwise.
 public enum OutboundRunner {
     /// Runs one replication of one variant on the calling thread.
-    public static func replicate(_ scenario: OutboundScenario, variant: Int, replication: Int)
+    public static func replicate(_ scenario: OutboundScenario, variant: Int, replication: Int,
+                                 sink: (any CampaignSink)? = nil)
         throws(TaskValidationError) -> OutboundReplication
     {
         switch scenario.variants[variant].policy {
         case .patent(let configuration):
-            var model = OutboundModel(scenario: scenario, replication: replication,
-                                      dialer: PatentDispatcher(configuration))
-            return try model.run(replication: replication)
+            return try run(PatentDispatcher(configuration), scenario, variant, replication, sink)
+        case .progressive(let configuration):
+            return try run(ProgressiveDialer(configuration), scenario, variant, replication, sink)
+        case .power(let configuration):
+            return try run(PowerDialer(configuration), scenario, variant, replication, sink)
+        case .adaptive(let configuration):
+            return try run(AdaptiveDialer(configuration), scenario, variant, replication, sink)
         }
+    }
+
+    static func run<D: Dialer>(_ dialer: D, _ scenario: OutboundScenario, _ variant: Int, _ replication: Int,
+                               _ sink: (any CampaignSink)?) throws(TaskValidationError) -> OutboundReplication {
+        var model = OutboundModel(scenario: scenario, replication: replication, dialer: dialer)
+        model.sink = sink.map { sink in (variant, sink) }
+        return try model.run(replication: replication)
     }
 
     /// Runs the whole campaign; `progress` is called with the number of runs done.
     public static func run(
         _ scenario: OutboundScenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-        progress: (@Sendable (Int) -> Void)? = nil
+        progress: (@Sendable (Int) -> Void)? = nil, sink: (any CampaignSink)? = nil
     ) throws(TaskValidationError) -> OutboundResult {
         let variants = scenario.variants.count, replications = scenario.replications
         let slots = ResultSlots<Result<OutboundReplication, TaskValidationError>>(count: variants * replications)
@@ -32,7 +53,8 @@ public enum OutboundRunner {
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, variants * replications))) { _ in
             while let index = slots.claim() {
                 let result = Result { () throws(TaskValidationError) in
-                    try replicate(scenario, variant: index / replications, replication: index % replications)
+                    try replicate(scenario, variant: index / replications, replication: index % replications,
+                                  sink: index % replications == 0 ? sink : nil)
                 }
                 let done = slots.store(result, at: index)
                 progress?(done)

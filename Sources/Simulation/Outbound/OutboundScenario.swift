@@ -184,11 +184,20 @@ public struct DialerVariant: Sendable, Hashable {
 public enum DialerPolicy: Sendable, Hashable {
     /// The CN107613150B dispatcher.
     case patent(PatentDispatcher.Configuration)
+    /// One call per idle agent.
+    case progressive(ProgressiveDialer.Configuration)
+    /// A fixed number of lines per idle agent.
+    case power(PowerDialer.Configuration)
+    /// VICIdial-style adaptive dial level.
+    case adaptive(AdaptiveDialer.Configuration)
 
     /// The dialer's name in scenario files.
     public var kind: String {
         switch self {
         case .patent: return "patent"
+        case .progressive: return "progressive"
+        case .power: return "power"
+        case .adaptive: return "adaptive"
         }
     }
 }

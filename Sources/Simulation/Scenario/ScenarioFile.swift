@@ -161,7 +161,9 @@ struct ScenarioReader {
 
     // MARK: The document
 
-    func read(_ yaml: String) throws(ScenarioError) -> Scenario {
+    /// The document's root mapping, or the error of a file that is not YAML, empty, or not a
+    /// mapping.
+    func root(_ yaml: String) throws(ScenarioError) -> Node {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -184,6 +186,14 @@ struct ScenarioReader {
                 "expected a mapping of fields (name: ..., horizon: ..., agents: ..., traffic: ...), got \(Self.kind(root))"
             )
         }
+        return root
+    }
+
+    func read(_ yaml: String) throws(ScenarioError) -> Scenario {
+        try read(root: root(yaml))
+    }
+
+    func read(root: Node) throws(ScenarioError) -> Scenario {
         let top = try fields(of: root, path: "", at: Place(root.mark), known: Self.topFields)
 
         // Fields are read in the order the format lists them, so the first mistake reported is

@@ -73,54 +73,71 @@ extension Dialer {
 // MARK: - A queue ordered by time
 
 /// A min-heap of values ordered by (time, insertion order): the retry queue of a dialer.
+///
+/// Inlinable, so that it is specialised for its element type where it is used: a generic heap
+/// of tuples run through the unspecialised path spends its time in metadata look-ups and copies.
 public struct TimedQueue<Element: Sendable>: Sendable {
-    @usableFromInline var heap: [(time: Seconds, order: UInt64, element: Element)] = []
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline var time: Seconds
+        @usableFromInline var order: UInt64
+        @usableFromInline var element: Element
+        @inlinable init(time: Seconds, order: UInt64, element: Element) {
+            self.time = time
+            self.order = order
+            self.element = element
+        }
+        @inlinable func before(_ other: Entry) -> Bool {
+            time < other.time || (time == other.time && order < other.order)
+        }
+    }
+
+    @usableFromInline var heap: [Entry] = []
     @usableFromInline var nextOrder: UInt64 = 0
 
     /// An empty queue.
     public init() {}
 
     /// How many elements wait. - Complexity: O(1).
-    public var count: Int { heap.count }
+    @inlinable public var count: Int { heap.count }
     /// The earliest time, if any. - Complexity: O(1).
-    public var nextTime: Seconds? { heap.first?.time }
+    @inlinable public var nextTime: Seconds? { heap.first?.time }
 
     /// Adds `element` due at `time`. - Complexity: O(log n).
+    @inlinable
     public mutating func insert(_ element: Element, at time: Seconds) {
-        heap.append((time, nextOrder, element))
+        let entry = Entry(time: time, order: nextOrder, element: element)
         nextOrder += 1
+        heap.append(entry)
         var i = heap.count - 1
         while i > 0 {
             let p = (i - 1) / 2
-            guard Self.before(heap[i], heap[p]) else { break }
-            heap.swapAt(i, p)
+            guard entry.before(heap[p]) else { break }
+            heap[i] = heap[p]
             i = p
         }
+        heap[i] = entry
     }
 
     /// Removes and returns the earliest element if it is due at or before `time`.
-    /// - Complexity: O(log n).
+    /// - Complexity: O(1) when nothing is due, else O(log n).
+    @inlinable
     public mutating func popDue(at time: Seconds) -> Element? {
         guard let first = heap.first, first.time <= time else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
-            heap[0] = last
             var i = 0
+            let n = heap.count
             while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && Self.before(heap[l], heap[m]) { m = l }
-                if r < heap.count && Self.before(heap[r], heap[m]) { m = r }
-                if m == i { break }
-                heap.swapAt(i, m)
+                let l = 2 * i + 1
+                if l >= n { break }
+                var m = l
+                if l + 1 < n && heap[l + 1].before(heap[l]) { m = l + 1 }
+                guard heap[m].before(last) else { break }
+                heap[i] = heap[m]
                 i = m
             }
+            heap[i] = last
         }
         return first.element
-    }
-
-    static func before(_ a: (time: Seconds, order: UInt64, element: Element),
-                       _ b: (time: Seconds, order: UInt64, element: Element)) -> Bool {
-        a.time < b.time || (a.time == b.time && a.order < b.order)
     }
 }

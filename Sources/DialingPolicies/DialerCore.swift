@@ -115,7 +115,7 @@ public struct DialerCore: Sendable {
         guard !task.contracts.isEmpty else {
             throw TaskValidationError("batch \(task.batchID) has no contracts; import a contact list first")
         }
-        var seen: [String: Int] = [:]
+        var seen = Set<String>(minimumCapacity: task.contracts.count)
         for (i, c) in task.contracts.enumerated() {
             guard c.id.index == i else {
                 throw TaskValidationError("contract \(i) of batch \(task.batchID) carries index \(c.id.index)")
@@ -123,10 +123,10 @@ public struct DialerCore: Sendable {
             guard Self.isDialable(c.number) else {
                 throw TaskValidationError("contract \(i) of batch \(task.batchID) has no dialable number ('\(c.number)')")
             }
-            if let j = seen[c.number] {
+            guard seen.insert(c.number).inserted else {
+                let j = task.contracts.firstIndex { $0.number == c.number }!
                 throw TaskValidationError("contracts \(j) and \(i) of batch \(task.batchID) have the same number \(c.number)")
             }
-            seen[c.number] = i
         }
         guard agents.contains(where: \.isOnline) else {
             throw TaskValidationError("no agent is logged in; log agents in before starting batch \(task.batchID)")
@@ -155,8 +155,9 @@ public struct DialerCore: Sendable {
 
     /// A number a softswitch can dial: an optional leading `+` and 3 to 20 digits.
     public static func isDialable(_ number: String) -> Bool {
-        let digits = number.hasPrefix("+") ? number.dropFirst() : Substring(number)
-        return (3...20).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        var bytes = Substring(number).utf8[...]
+        if bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        return (3...20).contains(bytes.count) && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     // MARK: Events

@@ -46,6 +46,36 @@ public enum Bench {
         return (events, seconds)
     }
 
+    /// The outbound workload of `simcc bench --campaign`: a 1,000-agent, 8-hour predictive
+    /// campaign (about half a million attempts) dialled by the CN107613150B dispatcher.
+    public static func campaignYAML(replications: Int) -> String {
+        """
+        name: bench 1000-agent campaign
+        seed: 2026
+        replications: \(replications)
+        horizon: 8h
+        interval: 30min
+        agents: 1000
+        campaign:
+          contacts: 400000
+          answer:
+            - {from: 0h, live: [0.30, 0.25, 0.20], machine: 0.10, busy: 0.05}
+          invalid_numbers: 0.03
+          talk_time: {lognormal: {mean: 3min, sd: 1.5min}}
+          wrap_up: 10s
+          pauses: {after_call: 0.05, duration: {exponential: 3min}, away_share: 0.1, away: {uniform: {min: 10min, max: 30min}}}
+        variants:
+          - {name: patent-3%, dialer: patent, abandon_threshold: 0.03}
+        """
+    }
+
+    /// The outbound workload as a campaign, read through the scenario file reader.
+    public static func campaign(replications: Int) throws -> OutboundScenario {
+        guard case .outbound(let s) = try ScenarioFile.parse(yaml: campaignYAML(replications: replications), file: "<bench>")
+        else { preconditionFailure("the bench campaign is a campaign") }
+        return s
+    }
+
     /// The process's peak resident memory so far, in kibibytes.
     public static func peakResidentKiB() -> Int {
         var usage = rusage()

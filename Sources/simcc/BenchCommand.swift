@@ -35,6 +35,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: .hidden)
     var rssProbe: Double?
 
+    @Flag(help: "Run the outbound benchmark instead: a 1,000-agent, 8-hour predictive campaign (no call records written).")
+    var campaign = false
+
     func validate() throws {
         guard hours > 0, hours <= 10_000 else { throw ValidationError("--hours must be in (0, 10000], got \(hours)") }
         guard (1...10_000).contains(replications) else {
@@ -54,6 +57,10 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if campaign {
+            try runCampaign(cores: cores)
+            return
+        }
         let scenario = try Bench.scenario(hours: hours, replications: replications)
         print("workload: M/M/100+M, load 0.95, talk 180 s, patience 60 s, \(hours) h x \(replications) replications")
 
@@ -100,6 +107,28 @@ struct BenchCommand: ParsableCommand {
         let padded = label.padding(toLength: 24, withPad: " ", startingAt: 0)
         print(String(format: "%@ %10d events %7.3f s (%7.3f) %6.2f M events/s  %@",
                      padded, events, seconds, median, Double(events) / seconds / 1e6, extra))
+    }
+
+    /// The outbound benchmark: each replication on one thread, then all on every core.
+    func runCampaign(cores: Int) throws {
+        let reps = min(replications, 4)
+        let scenario = try Bench.campaign(replications: reps)
+        print("workload: 1000 agents, 400000 contacts, 8 h, patent dispatcher, \(reps) replications")
+        var oneTimes: [Double] = [], manyTimes: [Double] = []
+        var attempts = 0.0, events = 0
+        for _ in 0..<self.repeat {
+            let one = try OutboundRunner.run(scenario, threads: 1)
+            attempts = one.runs[0].map { $0.total(.attempts) }.reduce(0, +)
+            events = one.modelEvents
+            oneTimes.append(one.wallSeconds)
+            manyTimes.append(try OutboundRunner.run(scenario, threads: cores).wallSeconds)
+        }
+        let one = oneTimes.min()!, many = manyTimes.min()!
+        print(String(format: "attempts per replication: %.0f; model events per replication: %d", attempts / Double(reps), events / reps))
+        print(String(format: "1 thread: %.3f s per replication (median %.3f), %.2f M events/s",
+                     one / Double(reps), median(oneTimes) / Double(reps), Double(events) / one / 1e6))
+        print(String(format: "%d threads: %.3f s for %d replications, speed-up %.2f x", cores, many, reps, one / many))
+        print("peak resident memory: \(Bench.peakResidentKiB() / 1024) MiB")
     }
 
     func median(_ xs: [Double]) -> Double {

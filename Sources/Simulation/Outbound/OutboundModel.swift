@@ -136,9 +136,9 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     var totals = [Double](repeating: 0, count: OutboundColumn.allCases.count)
     var modelEvents = 0
 
-    static var attemptPurpose: UInt64 { StreamSeeds.purposeHash("outbound.attempt") }
-    static var invalidPurpose: UInt64 { StreamSeeds.purposeHash("outbound.invalid") }
-    static var agentPurpose: UInt64 { StreamSeeds.purposeHash("outbound.agent") }
+    static var attemptPurpose: UInt64 { OutboundPurposes.attempt }
+    static var invalidPurpose: UInt64 { OutboundPurposes.invalid }
+    static var agentPurpose: UInt64 { OutboundPurposes.agent }
 
     init(scenario: OutboundScenario, replication: Int, dialer: D) {
         self.scenario = scenario
@@ -418,4 +418,11 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         series.add(amount, column: column.rawValue, at: time)
         totals[column.rawValue] += amount
     }
+}
+
+/// The purposes of the outbound world's substreams, hashed once.
+enum OutboundPurposes {
+    static let attempt = StreamSeeds.purposeHash("outbound.attempt")
+    static let invalid = StreamSeeds.purposeHash("outbound.invalid")
+    static let agent = StreamSeeds.purposeHash("outbound.agent")
 }

@@ -6,6 +6,6 @@ struct SimCC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simcc",
         abstract: "A call-center simulator and policy library.",
-        subcommands: [RunCommand.self, ValidateCommand.self, BenchCommand.self, ErlangCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, CompareCommand.self, ImportCommand.self, ErlangCommand.self, BenchCommand.self]
     )
 }

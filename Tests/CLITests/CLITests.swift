@@ -109,3 +109,47 @@ struct CLITests {
         #expect(missing.err.contains("/nonexistent/x.yaml"))
     }
 }
+
+@Suite("simcc campaigns, end to end")
+struct CampaignCLITests {
+    @Test("run a campaign: the files, the table; compare; the same bytes twice")
+    func campaign() throws {
+        let a = temporaryFolder("camp-a"), b = temporaryFolder("camp-b")
+        defer {
+            try? FileManager.default.removeItem(atPath: a)
+            try? FileManager.default.removeItem(atPath: b)
+        }
+        let scenario = packageRoot + "/scenarios/sales-small-team.yaml"
+        let r = try simcc(["run", scenario, "--replications", "3", "--out", a])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("abandon_rate") && r.out.contains("progressive"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: a).sorted()
+        #expect(files == ["calls.sqlite", "curves.csv", "replications.csv", "report.html", "summary.json"])
+        let html = try String(contentsOfFile: a + "/report.html", encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("Cumulative abandonment") && html.contains("patent-3%-slow"))
+        _ = try simcc(["run", scenario, "--replications", "3", "--out", b, "--threads", "1"])
+        for file in ["summary.json", "curves.csv", "replications.csv", "report.html"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: a + "/" + file))
+                    == Data(contentsOf: URL(fileURLWithPath: b + "/" + file)), "\(file) differs")
+        }
+        let c = try simcc(["compare", a, "--baseline", "progressive"])
+        #expect(c.status == 0, "\(c.err)")
+        #expect(c.out.contains("patent-3% − progressive"))
+        let bad = try simcc(["compare", a, "--baseline", "nobody"])
+        #expect(bad.status == 1 && bad.err.contains("no variant 'nobody'"))
+    }
+
+    @Test("import a contact list: the report names refused rows by line")
+    func importList() throws {
+        let dir = temporaryFolder("import")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try simcc(["import", packageRoot + "/scenarios/contacts/bad-rows.csv", "--batch", "b1", "--db", dir + "/s.sqlite"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("line 3: empty number"))
+        let again = try simcc(["import", packageRoot + "/scenarios/contacts/bad-rows.csv", "--batch", "b1", "--db", dir + "/s.sqlite"])
+        #expect(again.out.contains("already in batch b1"))
+        let missing = try simcc(["import", dir + "/none.csv", "--batch", "b1", "--db", dir + "/s.sqlite"])
+        #expect(missing.status == 1 && missing.err.contains("none.csv"))
+    }
+}

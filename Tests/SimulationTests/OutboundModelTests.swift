@@ -92,3 +92,28 @@ struct OutboundModelTests {
         #expect(a.runs == b.runs)
     }
 }
+
+@Suite("Outbound shifts")
+struct OutboundShiftTests {
+    @Test("agents work their shifts: logged-in time follows the shifts; nobody dials for the absent")
+    func shifts() throws {
+        var s = campaign(contacts: 3000, agents: 6, hours: 4, replications: 2)
+        s.shifts = [Shift(start: 0, end: 2 * 3600, agents: 2), Shift(start: 3600, end: 4 * 3600, agents: 4)]
+        let result = try OutboundRunner.run(s)
+        for rep in result.runs[0] {
+            // 2 agents × 2 h + 4 agents × 3 h, plus at most one call's end per agent past the shift.
+            let staffed = rep.total(.staffedSeconds)
+            let shiftHours: Double = 2 * 2 + 4 * 3
+            let overrun: Double = 6 * 1800
+            #expect(staffed >= shiftHours * 3600)
+            #expect(staffed <= shiftHours * 3600 + overrun)
+            // In the first hour only 2 agents: fewer connections than in the second, with 6.
+            let first = rep.series.value(interval: 0, column: OutboundColumn.connected.rawValue)
+                + rep.series.value(interval: 1, column: OutboundColumn.connected.rawValue)
+                + rep.series.value(interval: 2, column: OutboundColumn.connected.rawValue)
+                + rep.series.value(interval: 3, column: OutboundColumn.connected.rawValue)
+            let second = (4..<8).map { rep.series.value(interval: $0, column: OutboundColumn.connected.rawValue) }.reduce(0, +)
+            #expect(second > 2 * first)
+        }
+    }
+}

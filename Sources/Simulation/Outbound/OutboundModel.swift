@@ -82,6 +82,8 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         case talkEnd(agent: Int32)
         case wrapEnd(agent: Int32)
         case pauseEnd(agent: Int32)
+        case shiftStart(agent: Int32)
+        case shiftEnd(agent: Int32)
     }
 
     enum Fate { case live, machine, busy, noAnswer, invalid }
@@ -125,6 +127,8 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     var agentState: [AgentState]
     var agentCall: [Int32]
     var agentStateSince: [Double]
+    /// Agents whose shift has ended while they were on a call: they log out after it.
+    var leaving: [Bool]
     var wakeAt: Double = .infinity
     var horizonReached = false
     var completedAt: Double?
@@ -156,7 +160,9 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         pauseShort = Sampler(world.pauses.duration)
         pauseAway = Sampler(world.pauses.away)
         attemptsOfContract = Array(repeating: 0, count: scenario.contacts.count)
-        agentState = Array(repeating: .idle, count: scenario.agents)
+        let hours = scenario.agentHours
+        agentState = hours.map { $0.start <= 0 ? .idle : .loggedOut }
+        leaving = Array(repeating: false, count: scenario.agents)
         agentCall = Array(repeating: -1, count: scenario.agents)
         agentStateSince = Array(repeating: 0, count: scenario.agents)
         series = IntervalSeries(width: scenario.interval, horizon: scenario.horizon,
@@ -166,7 +172,14 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     /// Runs the campaign to its end: dialing until the horizon or the end of the list, then
     /// until every call is over.
     mutating func run(replication: Int) throws(TaskValidationError) -> OutboundReplication {
-        for agent in 0..<scenario.agents { route(.agentLoggedIn(AgentID(agent)), at: 0) }
+        for (agent, hours) in scenario.agentHours.enumerated() {
+            if hours.start <= 0 {
+                route(.agentLoggedIn(AgentID(agent)), at: 0)
+            } else {
+                calendar.schedule(.shiftStart(agent: Int32(agent)), at: hours.start)
+            }
+            if hours.end.isFinite { calendar.schedule(.shiftEnd(agent: Int32(agent)), at: hours.end) }
+        }
         try dialer.start(task: scenario.contacts.task(batchID: scenario.name), agents: agentState, at: 0,
                          into: &dialerCommands)
         carryOut(at: 0)
@@ -205,16 +218,30 @@ struct OutboundModel<D: Dialer>: ~Copyable {
                 afterWrap(Int(agent), at: time)
             case .pauseEnd(let agent):
                 let a = Int(agent)
+                guard case .paused = agentState[a] else { continue }  // the shift ended meanwhile
                 setAgent(a, .idle, at: time)
                 route(.agentLoggedIn(AgentID(a)), at: time)
+            case .shiftStart(let agent):
+                let a = Int(agent)
+                setAgent(a, .idle, at: time)
+                route(.agentLoggedIn(AgentID(a)), at: time)
+            case .shiftEnd(let agent):
+                let a = Int(agent)
+                switch agentState[a] {
+                case .idle, .paused:
+                    setAgent(a, .loggedOut, at: time)
+                    route(.agentLoggedOut(AgentID(a)), at: time)
+                case .talking, .wrapUp:
+                    leaving[a] = true
+                case .loggedOut:
+                    break
+                }
             }
         }
         let end = max(calendar.now, scenario.horizon)
         if let sink { sink.sink.snapshot(variant: sink.variant, dialer.snapshot(at: completedAt ?? end)) }
         for a in 0..<scenario.agents { accrueAgentTime(a, until: end) }
-        series.addArea(level: Double(scenario.agents), column: OutboundColumn.staffedSeconds.rawValue,
-                       from: 0, to: end)
-        totals[OutboundColumn.staffedSeconds.rawValue] = Double(scenario.agents) * end
+
         return OutboundReplication(
             replication: replication, series: series, totals: totals, contracts: scenario.contacts.count,
             completedAt: completedAt, modelEvents: modelEvents)
@@ -371,6 +398,12 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     }
 
     mutating func afterWrap(_ agent: Int, at time: Double) {
+        if leaving[agent] {
+            leaving[agent] = false
+            setAgent(agent, .loggedOut, at: time)
+            route(.agentLoggedOut(AgentID(agent)), at: time)
+            return
+        }
         let pauses = world.pauses
         agentDecisions[agent] += 1
         agentStream.reseed(seeds, purpose: Self.agentPurpose, entity: UInt64(agent) << 32 | UInt64(agentDecisions[agent]))
@@ -397,6 +430,10 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         let from = agentStateSince[agent]
         agentStateSince[agent] = time
         guard time > from else { return }
+        if agentState[agent] != .loggedOut {
+            series.addArea(level: 1, column: OutboundColumn.staffedSeconds.rawValue, from: from, to: time)
+            totals[OutboundColumn.staffedSeconds.rawValue] += time - from
+        }
         switch agentState[agent] {
         case .talking:
             series.addArea(level: 1, column: OutboundColumn.talkSeconds.rawValue, from: from, to: time)

@@ -19,8 +19,10 @@ public struct OutboundScenario: Sendable, Hashable {
     public var horizon: Double
     /// The width of the per-interval series.
     public var interval: Double = 900
-    /// Agents logged in from the start to the horizon.
+    /// Agents in all (the sum of the shifts' agents when there are shifts).
     public var agents: Int
+    /// When agents work; empty: every agent from the start to the end of the campaign.
+    public var shifts: [Shift] = []
     /// The contacts to call.
     public var contacts: ContactSource
     /// The modelled softswitch and customers.
@@ -37,6 +39,31 @@ public struct OutboundScenario: Sendable, Hashable {
         self.contacts = contacts
         self.world = world
         self.variants = variants
+    }
+}
+
+/// A group of agents who log in at `start` and log out at `end` (after finishing the call they
+/// are on), seconds from the start of the campaign.
+public struct Shift: Sendable, Hashable {
+    /// When the group logs in.
+    public var start: Double
+    /// When it logs out.
+    public var end: Double
+    /// How many agents.
+    public var agents: Int
+    /// A shift.
+    public init(start: Double, end: Double, agents: Int) {
+        self.start = start
+        self.end = end
+        self.agents = agents
+    }
+}
+
+extension OutboundScenario {
+    /// Each agent's (login, logout) time, agents numbered shift by shift.
+    public var agentHours: [(start: Double, end: Double)] {
+        if shifts.isEmpty { return Array(repeating: (0, .infinity), count: agents) }
+        return shifts.flatMap { shift in Array(repeating: (shift.start, shift.end), count: shift.agents) }
     }
 }
 

@@ -34,6 +34,9 @@ import Yams
 ///   talk_time: {lognormal: {mean: 2.5min, sd: 1.5min}}
 ///   wrap_up: 10s
 ///   pauses: {after_call: 0.05, duration: {exponential: 3min}, away_share: 0.1, away: {uniform: {min: 10min, max: 30min}}}
+///   shifts:                   # optional; agents log out at the end after their call
+///     - {from: 0h, to: 4h, agents: 20}
+///     - {from: 2h, to: 8h, agents: 20}   # the shifts' agents add up to `agents`
 /// variants:                   # the dialers to compare on the same customers
 ///   - name: patent-3%
 ///     dialer: patent
@@ -92,8 +95,9 @@ extension ScenarioReader {
     ]
     static let campaignFields = [
         "contacts", "answer", "invalid_numbers", "ring_time", "ring_timeout", "busy_time", "invalid_time",
-        "machine_detection", "patience", "max_hold", "abandon_grace", "talk_time", "wrap_up", "pauses",
+        "machine_detection", "patience", "max_hold", "abandon_grace", "talk_time", "wrap_up", "pauses", "shifts",
     ]
+    static let shiftFields = ["from", "to", "agents"]
     static let answerFields = ["from", "live", "machine", "busy"]
     static let pauseFields = ["after_call", "duration", "away_share", "away"]
     static let dialers = ["patent", "progressive", "power", "adaptive"]
@@ -135,6 +139,14 @@ extension ScenarioReader {
         var scenario = OutboundScenario(
             name: name, horizon: horizon, agents: agents, contacts: world.contacts, world: world.world,
             variants: variants)
+        if !world.shifts.isEmpty {
+            let total = world.shifts.reduce(0) { $0 + $1.agents }
+            guard total == agents else {
+                throw error(at: top.keyMark("agents"), "agents",
+                            "expected the sum of the shifts' agents (\(total)), got \(agents)")
+            }
+            scenario.shifts = world.shifts
+        }
         if let node = top.optional("description"), !Self.isNull(node) { scenario.description = try string(node, "description") }
         if let node = top.optional("seed") { scenario.seed = try seed(node, "seed") }
         if let node = top.optional("replications") {
@@ -149,7 +161,7 @@ extension ScenarioReader {
     }
 
     func campaign(_ node: Node, at keyMark: Place?, horizon: Double) throws(ScenarioError)
-        -> (contacts: ContactSource, world: OutboundWorld)
+        -> (contacts: ContactSource, world: OutboundWorld, shifts: [Shift])
     {
         let f = try fields(of: node, path: "campaign", at: keyMark, known: Self.campaignFields)
         let contactsNode = try f.required("contacts", "a number of synthetic contacts, or the path of a CSV contact list")
@@ -208,7 +220,22 @@ extension ScenarioReader {
             if let m = p.optional("away_share") { world.pauses.awayShare = try probability(m, "campaign.pauses.away_share") }
             if let m = p.optional("away") { world.pauses.away = try distribution(m, "campaign.pauses.away") }
         }
-        return (contacts, world)
+        var shifts: [Shift] = []
+        if let n = f.optional("shifts") {
+            for (i, item) in try list(n, "campaign.shifts", "a list of shifts such as [{from: 0h, to: 4h, agents: 10}]").enumerated() {
+                let path = "campaign.shifts[\(i)]"
+                let g = try fields(of: item, path: path, at: Place(item.mark), known: Self.shiftFields)
+                let from = try duration(try g.required("from", "when the shift starts"), path + ".from")
+                let toNode = try g.required("to", "when the shift ends")
+                let to = try duration(toNode, path + ".to")
+                guard to > from else {
+                    throw error(toNode, path + ".to", "expected an end after the start (\(Units.format(seconds: from))), got \(Self.text(toNode))")
+                }
+                let agents = try integer(try g.required("agents", "how many agents work the shift"), path + ".agents", in: 1...Self.maxAgents)
+                shifts.append(Shift(start: from, end: to, agents: agents))
+            }
+        }
+        return (contacts, world, shifts)
     }
 
     func variants(_ node: Node) throws(ScenarioError) -> [DialerVariant] {

@@ -42,7 +42,7 @@ private enum TraceWindows {
 /// answer always finds that agent still idle, provided agents leave the idle state only to take
 /// the dialer's calls (not to pause) and the customer waits at least the moment the bridge takes.
 /// It never abandons then; the price is the agents' idle time while each call rings.
-public struct ProgressiveDialer: Dialer, Sendable {
+public struct ProgressiveDialer: TickingDialer, Sendable {
     /// The planner's knobs.
     public struct Configuration: Hashable, Sendable {
         /// The dial loop's period (seconds).
@@ -68,7 +68,9 @@ public struct ProgressiveDialer: Dialer, Sendable {
     /// The knobs.
     public let configuration: Configuration
     /// The shared bookkeeping.
-    public private(set) var core: DialerCore
+    public var core: DialerCore
+    /// The dial loop's period.
+    public var tickPeriod: Seconds { configuration.tick }
 
     /// A progressive dialer with these knobs. - Precondition: `configuration.problem == nil`.
     public init(_ configuration: Configuration = Configuration()) {
@@ -79,35 +81,14 @@ public struct ProgressiveDialer: Dialer, Sendable {
             answerWindow: TraceWindows.answer, abandonWindow: TraceWindows.abandon)
     }
 
-    /// Steps S31–S33: loads and validates the task and the agents, then runs the first tick.
-    public mutating func start(
-        task: OutboundTask, agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]
-    ) throws(TaskValidationError) {
-        try core.load(task: task, agents: agents, at: time)  // S31, S32, S33
-        tick(at: time, into: &commands)
-        core.finish(at: time, tick: configuration.tick, into: &commands)
-    }
 
-    /// Handles `event` at `time`; on a `.wakeUp`, runs a tick of the dial loop.
-    public mutating func handle(
-        _ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]
-    ) {
-        guard !core.isFinished else { return }
-        core.apply(event, at: time, into: &commands)
-        if event == .wakeUp { tick(at: time, into: &commands) }
-        core.finish(at: time, tick: configuration.tick, into: &commands)
-    }
 
     /// One pass of the loop: a line for every idle agent not yet reserved by a call.
-    mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
+    public mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
         guard core.hasContractDue(at: time) else { return }
         core.launch(core.idleAgents - core.ringing - core.answeredWaiting, at: time, into: &commands)
     }
 
-    /// The task snapshot (S34 format) at `time`.
-    public func snapshot(at time: Seconds) -> TaskSnapshot { core.snapshot(at: time) }
-
-    public var closedContracts: Int { core.closedContracts }
 }
 
 // MARK: - Power
@@ -118,7 +99,7 @@ public struct ProgressiveDialer: Dialer, Sendable {
 /// `ceil(idle × linesPerAgent) − answeredWaiting`: a live answer still waiting has already
 /// claimed one of the idle agents. It never reads the answer rate, so the ratio that suits one
 /// list over-dials (abandons) or under-dials (idles) the next.
-public struct PowerDialer: Dialer, Sendable {
+public struct PowerDialer: TickingDialer, Sendable {
     /// The planner's knobs.
     public struct Configuration: Hashable, Sendable {
         /// Lines per idle agent, at least 1 (1 is the progressive dialer).
@@ -149,7 +130,9 @@ public struct PowerDialer: Dialer, Sendable {
     /// The knobs.
     public let configuration: Configuration
     /// The shared bookkeeping.
-    public private(set) var core: DialerCore
+    public var core: DialerCore
+    /// The dial loop's period.
+    public var tickPeriod: Seconds { configuration.tick }
 
     /// A power dialer with these knobs. - Precondition: `configuration.problem == nil`.
     public init(_ configuration: Configuration = Configuration()) {
@@ -160,24 +143,7 @@ public struct PowerDialer: Dialer, Sendable {
             answerWindow: TraceWindows.answer, abandonWindow: TraceWindows.abandon)
     }
 
-    /// Steps S31–S33: loads and validates the task and the agents, then runs the first tick.
-    public mutating func start(
-        task: OutboundTask, agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]
-    ) throws(TaskValidationError) {
-        try core.load(task: task, agents: agents, at: time)  // S31, S32, S33
-        tick(at: time, into: &commands)
-        core.finish(at: time, tick: configuration.tick, into: &commands)
-    }
 
-    /// Handles `event` at `time`; on a `.wakeUp`, runs a tick of the dial loop.
-    public mutating func handle(
-        _ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]
-    ) {
-        guard !core.isFinished else { return }
-        core.apply(event, at: time, into: &commands)
-        if event == .wakeUp { tick(at: time, into: &commands) }
-        core.finish(at: time, tick: configuration.tick, into: &commands)
-    }
 
     /// The calls to have ringing now: `ceil(idle × linesPerAgent) − answeredWaiting`.
     public var targetRinging: Int {
@@ -185,15 +151,11 @@ public struct PowerDialer: Dialer, Sendable {
     }
 
     /// One pass of the loop: tops the ringing calls up to `targetRinging`.
-    mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
+    public mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
         guard core.hasContractDue(at: time) else { return }
         core.launch(targetRinging - core.ringing, at: time, into: &commands)
     }
 
-    /// The task snapshot (S34 format) at `time`.
-    public func snapshot(at time: Seconds) -> TaskSnapshot { core.snapshot(at: time) }
-
-    public var closedContracts: Int { core.closedContracts }
 }
 
 // MARK: - Adaptive (VICIdial)
@@ -260,7 +222,7 @@ public struct PowerDialer: Dialer, Sendable {
 /// **Launch.** On every tick the calls ringing are brought up to
 /// `ceil(ready × level) − answeredWaiting` (VICIdial's `available_only_ratio_tally = Y`: lines
 /// for ready agents only).
-public struct AdaptiveDialer: Dialer, Sendable {
+public struct AdaptiveDialer: TickingDialer, Sendable {
     /// How the dial level answers a drop rate at the cap (VICIdial's ADAPT dial methods).
     public enum Method: String, Hashable, Sendable, CaseIterable {
         /// ADAPT_HARD_LIMIT: at the cap, the level falls to 1.0 until the rate is back under.
@@ -377,7 +339,9 @@ public struct AdaptiveDialer: Dialer, Sendable {
     /// The knobs.
     public let configuration: Configuration
     /// The shared bookkeeping.
-    public private(set) var core: DialerCore
+    public var core: DialerCore
+    /// The dial loop's period.
+    public var tickPeriod: Seconds { configuration.tick }
     /// The dial level: lines per ready agent.
     public private(set) var level: Double
     /// The last adjustment of the level, if any.
@@ -444,7 +408,7 @@ public struct AdaptiveDialer: Dialer, Sendable {
     }
 
     /// One pass of the loop: sample, adjust the level when due, top the ringing calls up.
-    mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
+    public mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
         guard core.hasContractDue(at: time) else { return }
         samples.add(ready: core.idleAgents, waiting: core.answeredWaiting, agents: core.onlineAgents)
         // A little tolerance: a driver adding 0.1 s ticks reaches 15 s as 14.999999999999.
@@ -510,10 +474,6 @@ public struct AdaptiveDialer: Dialer, Sendable {
         if dropped { recentDrops += 1 }
     }
 
-    /// The task snapshot (S34 format) at `time`.
-    public func snapshot(at time: Seconds) -> TaskSnapshot { core.snapshot(at: time) }
-
-    public var closedContracts: Int { core.closedContracts }
 }
 
 // MARK: - The adaptive dialer's samples

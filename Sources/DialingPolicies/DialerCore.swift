@@ -336,6 +336,46 @@ public struct DialerCore: Sendable {
     }
 }
 
+// MARK: - The shape every dialer here has
+
+/// A dialer made of the shared books (`DialerCore`) and a tick that decides how many calls to
+/// launch. The default `start` runs steps S31–S33 and a first tick; the default `handle` keeps
+/// the books on every event, runs a tick when the dialer's timer fires, and asks for the next
+/// one (or emits the S34 snapshot).
+public protocol TickingDialer: Dialer {
+    /// The shared books; settable for the default implementations, only read by drivers.
+    var core: DialerCore { get set }
+    /// The dial loop's period (seconds).
+    var tickPeriod: Seconds { get }
+    /// One pass of the dial loop at `time`.
+    mutating func tick(at time: Seconds, into commands: inout [DialerCommand])
+}
+
+extension TickingDialer {
+    /// Steps S31–S33: loads and validates the task and the agents, then runs the first tick.
+    public mutating func start(
+        task: OutboundTask, agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]
+    ) throws(TaskValidationError) {
+        try core.load(task: task, agents: agents, at: time)  // S31, S32, S33
+        tick(at: time, into: &commands)
+        core.finish(at: time, tick: tickPeriod, into: &commands)
+    }
+
+    /// Handles `event` at `time`; on a `.wakeUp`, runs a tick of the dial loop.
+    public mutating func handle(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]) {
+        guard !core.isFinished else { return }
+        core.apply(event, at: time, into: &commands)
+        if event == .wakeUp { tick(at: time, into: &commands) }
+        core.finish(at: time, tick: tickPeriod, into: &commands)
+    }
+
+    /// The task snapshot (S34 format) at `time`.
+    public func snapshot(at time: Seconds) -> TaskSnapshot { core.snapshot(at: time) }
+
+    /// Contracts completed or failed, in O(1).
+    public var closedContracts: Int { core.closedContracts }
+}
+
 // MARK: - A sliding share
 
 /// The share of `true` among the last `size` observations. - Complexity: O(1) per observation.

@@ -31,7 +31,7 @@ import CallCenter
 ///   dials one line per idle agent and looks ahead to no one (progressive), so the threshold governs the dialing whether
 ///   or not agents are idle. Off, the threshold acts only where S2' literally puts it (no agent
 ///   idle), and S1' over-dials at full pace however many customers are abandoned.
-public struct PatentDispatcher: Dialer, Sendable {
+public struct PatentDispatcher: TickingDialer, Sendable {
     /// How fast to dial (the patent's "dialing speed from the number of agents and the
     /// empirical talk time").
     public struct Pacing: Hashable, Sendable {
@@ -104,7 +104,9 @@ public struct PatentDispatcher: Dialer, Sendable {
     /// The knobs.
     public let configuration: Configuration
     /// The shared bookkeeping.
-    public private(set) var core: DialerCore
+    public var core: DialerCore
+    /// The dial loop's period.
+    public var tickPeriod: Seconds { configuration.tick }
     /// The step the last tick took.
     public private(set) var lastStep: Step?
 
@@ -115,25 +117,6 @@ public struct PatentDispatcher: Dialer, Sendable {
         core = DialerCore(
             rules: configuration.rules, abandonGrace: configuration.abandonGrace,
             answerWindow: configuration.pacing.answerWindow, abandonWindow: configuration.abandonWindow)
-    }
-
-    // MARK: S31–S33
-
-    public mutating func start(
-        task: OutboundTask, agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]
-    ) throws(TaskValidationError) {
-        try core.load(task: task, agents: agents, at: time)  // S31, S32, S33
-        tick(at: time, into: &commands)
-        core.finish(at: time, tick: configuration.tick, into: &commands)
-    }
-
-    // MARK: The loop
-
-    public mutating func handle(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]) {
-        guard !core.isFinished else { return }
-        core.apply(event, at: time, into: &commands)
-        if event == .wakeUp { tick(at: time, into: &commands) }
-        core.finish(at: time, tick: configuration.tick, into: &commands)
     }
 
     /// The estimated probability that an answered customer finds no agent (S2').
@@ -152,7 +135,7 @@ public struct PatentDispatcher: Dialer, Sendable {
     }
 
     /// One pass of the dispatcher: S1', else S2', else S3'.
-    mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
+    public mutating func tick(at time: Seconds, into commands: inout [DialerCommand]) {
         guard core.hasContractDue(at: time) else { return }
         let idle = core.idleAgents
         let above = abandonEstimate > configuration.abandonThreshold
@@ -189,7 +172,4 @@ public struct PatentDispatcher: Dialer, Sendable {
         core.launch(target - core.ringing, at: time, into: &commands)
     }
 
-    public func snapshot(at time: Seconds) -> TaskSnapshot { core.snapshot(at: time) }
-
-    public var closedContracts: Int { core.closedContracts }
 }

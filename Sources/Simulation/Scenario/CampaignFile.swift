@@ -64,15 +64,7 @@ public enum ScenarioFile: Sendable, Hashable {
 
     /// Reads and validates the scenario file at `path`, of either kind.
     public static func load(contentsOf path: String) throws(ScenarioError) -> ScenarioFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            // The inbound loader words every way a file cannot be read.
-            _ = try Scenario.load(contentsOf: path)
-            throw ScenarioError(file: path, line: 0, column: 0, field: "", message: "cannot read the file")
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: ScenarioReader.text(ofFile: path), file: path)
     }
 
     /// Reads and validates a scenario of either kind; `file` names it in errors and anchors

@@ -83,21 +83,7 @@ public struct ScenarioError: Error, Equatable, Sendable, CustomStringConvertible
 extension Scenario {
     /// Reads and validates the scenario file at `path` (see the format at the top of `ScenarioFile.swift`).
     public static func load(contentsOf path: String) throws(ScenarioError) -> Scenario {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why =
-                !exists
-                ? "no such file; expected the path of a scenario YAML file"
-                : isDirectory.boolValue
-                    ? "this is a folder; expected the path of a scenario YAML file"
-                    : "cannot read the file as UTF-8 text (\(error.localizedDescription))"
-            throw ScenarioError(file: path, line: 0, column: 0, field: "", message: why)
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: ScenarioReader.text(ofFile: path), file: path)
     }
 
     /// Reads and validates a scenario written in YAML; `file` names it in errors.
@@ -128,6 +114,23 @@ struct Place {
 /// Walks a composed YAML tree into a `Scenario`, failing at the first mistake with its place.
 struct ScenarioReader {
     let file: String
+
+    /// The text of the scenario file at `path`, or an error saying why it cannot be read.
+    static func text(ofFile path: String) throws(ScenarioError) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let why =
+                !exists
+                ? "no such file; expected the path of a scenario YAML file"
+                : isDirectory.boolValue
+                    ? "this is a folder; expected the path of a scenario YAML file"
+                    : "cannot read the file as UTF-8 text (\(error.localizedDescription))"
+            throw ScenarioError(file: path, line: 0, column: 0, field: "", message: why)
+        }
+    }
 
     static let topFields = [
         "name", "description", "seed", "replications", "horizon", "warmup", "interval",

@@ -15,8 +15,18 @@ public enum InboundEvent: Hashable, Sendable {
     case agentAvailable(AgentID)
     /// A caller arrived and waits to be routed.
     case callArrived(CallID)
-    /// A caller hung up before being connected to an agent.
+    /// A caller hung up before being connected to an agent (in the queue or in the IVR).
     case callAbandoned(CallID)
+    /// A caller arrived from number `caller` (the calling party number) and waits to be routed:
+    /// what step 01 of CN107682576B recognises.
+    case callerArrived(CallID, caller: String)
+    /// The digits the caller keyed for the last `InboundCommand.collectDigits` of this call, or
+    /// nil when the prompt timed out with nothing keyed.
+    case digitsCollected(CallID, String?)
+    /// The timer the router asked for (`InboundCommand.wakeUp`) fired: the callback monitor.
+    case wakeUp
+    /// An agent finished this callback task (the agent desktop's "done").
+    case callbackDone(CallbackTaskID)
 }
 
 /// What an inbound router asks the softswitch to do.
@@ -25,6 +35,57 @@ public enum InboundCommand: Hashable, Sendable {
     case connect(CallID, to: AgentID)
     /// Refuse the call: there is no place for it (the caller hears busy and is lost).
     case reject(CallID)
+    /// Play `prompt` to the caller and collect up to `maxDigits` keys, waiting at most `timeout`
+    /// seconds (ESL: `play_and_get_digits`); answered by `InboundEvent.digitsCollected`.
+    case collectDigits(CallID, prompt: IVRPrompt, maxDigits: Int, timeout: Seconds)
+    /// End the call (ESL: `uuid_kill`); step 04 of CN107682576B.
+    case hangUp(CallID)
+    /// Why the call went where it went: logged once per call, for the planner's metrics.
+    case routed(CallID, RoutingReason)
+    /// Bind the caller number to this customer (step 02, claim 2): persist the binding.
+    case bindNumber(String, to: CustomerID)
+    /// A new customer was created and bound to the agent serving them (step 021): persist it.
+    case createCustomer(Customer)
+    /// Create this callback task, already assigned (steps 04 and 05): persist it, show it to its owner.
+    case createCallback(CallbackTask)
+    /// Remind the agent of an overdue callback task, now at `priority` (step 06, known customer).
+    case remindAgent(AgentID, about: CallbackTaskID, priority: Int)
+    /// Give the overdue callback task to `to` (nil: no agent online), now at `priority` (step 06,
+    /// unknown customer).
+    case reassignCallback(CallbackTaskID, to: AgentID?, priority: Int)
+    /// The callback task ran out of reminders or reassignments: it is no longer monitored.
+    case expireCallback(CallbackTaskID)
+    /// Wake the router at this time with `InboundEvent.wakeUp`.
+    case wakeUp(at: Seconds)
+}
+
+/// What the IVR plays before collecting digits; production maps each to a sound file.
+public enum IVRPrompt: Hashable, Sendable, Codable {
+    /// Step 02: "please key your ID-card number"; `attempt` counts from 1.
+    case idNumber(attempt: Int)
+    /// Step 03: "we will call you back as soon as possible", then the business-type menu
+    /// (key 1 for the first business type of the directory, 2 for the second, ...).
+    case callbackMenu
+    /// Step 03 without the menu: the announcement alone (`maxDigits` is 0).
+    case callbackAnnouncement
+}
+
+/// Why a call went where it went (steps 011, 012, 013, 014, 021, 03 of CN107682576B).
+public indirect enum RoutingReason: Hashable, Sendable, Codable {
+    /// 011: the customer's bound first agent.
+    case firstAgent
+    /// 012: the first agent's backup.
+    case backup
+    /// 013: another agent of the first agent's team.
+    case team
+    /// 014: the first agent's team leader.
+    case leader
+    /// 02: the ID number matched a known customer (the number is now bound), then this.
+    case idMatched(then: RoutingReason)
+    /// 021: an unknown caller, to an idle agent chosen at random.
+    case random
+    /// 03: nobody suitable was idle; the caller will be called back.
+    case callback
 }
 
 /// An inbound router: a deterministic state machine from events to commands.

@@ -66,7 +66,7 @@ public struct LongestIdleRouter: InboundRouter, Sendable {
         _ event: InboundEvent, at time: Seconds, into commands: inout [InboundCommand]
     ) {
         switch event {
-        case .callArrived(let call):
+        case .callArrived(let call), .callerArrived(let call, _):
             if let agent = takeLongestIdleAgent() {
                 commands.append(.connect(call, to: agent))
             } else if let capacity = configuration.queueCapacity, waiting.count >= capacity {
@@ -88,6 +88,9 @@ public struct LongestIdleRouter: InboundRouter, Sendable {
         case .callAbandoned(let call):
             // The queue entry goes stale and is skipped when it reaches the front.
             waiting.remove(call)
+        case .digitsCollected, .wakeUp, .callbackDone:
+            // No IVR, no timers, no callbacks: nothing to do.
+            break
         }
     }
 

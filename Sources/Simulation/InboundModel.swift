@@ -267,6 +267,11 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
                 add(.blocked, 1, rows)
                 add(.waited, 1, rows)
                 release(slot: slot)
+            case .collectDigits, .hangUp, .createCallback, .reassignCallback, .wakeUp:
+                preconditionFailure("\(commands[i]) is not simulated yet")
+            case .routed, .bindNumber, .createCustomer, .remindAgent, .expireCallback:
+                // Logs and desktop notices: nothing to model yet.
+                break
             }
             i += 1
         }

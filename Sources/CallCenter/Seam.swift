@@ -19,10 +19,10 @@ public enum InboundEvent: Hashable, Sendable {
     case callAbandoned(CallID)
     /// A caller arrived from number `caller` (the calling party number) and waits to be routed:
     /// what step 01 of CN107682576B recognises.
-    case callerArrived(CallID, caller: String)
+    case callerArrived(CallID, caller: PhoneNumber)
     /// The digits the caller keyed for the last `InboundCommand.collectDigits` of this call, or
     /// nil when the prompt timed out with nothing keyed.
-    case digitsCollected(CallID, String?)
+    case digitsCollected(CallID, KeyedDigits?)
     /// The timer the router asked for (`InboundCommand.wakeUp`) fired: the callback monitor.
     case wakeUp
     /// An agent finished this callback task (the agent desktop's "done").
@@ -43,11 +43,12 @@ public enum InboundCommand: Hashable, Sendable {
     /// Why the call went where it went: logged once per call, for the planner's metrics.
     case routed(CallID, RoutingReason)
     /// Bind the caller number to this customer (step 02, claim 2): persist the binding.
-    case bindNumber(String, to: CustomerID)
-    /// A new customer was created and bound to the agent serving them (step 021): persist it.
-    case createCustomer(Customer)
+    case bindNumber(PhoneNumber, to: CustomerID)
+    /// A new customer was created and bound to the agent serving them (step 021): persist it
+    /// (the router's directory holds it).
+    case createCustomer(CustomerID)
     /// Create this callback task, already assigned (steps 04 and 05): persist it, show it to its owner.
-    case createCallback(CallbackTask)
+    case createCallback(CallbackTaskID)
     /// Remind the agent of an overdue callback task, now at `priority` (step 06, known customer).
     case remindAgent(AgentID, about: CallbackTaskID, priority: Int)
     /// Give the overdue callback task to `to` (nil: no agent online), now at `priority` (step 06,
@@ -70,8 +71,8 @@ public enum IVRPrompt: Hashable, Sendable, Codable {
     case callbackAnnouncement
 }
 
-/// Why a call went where it went (steps 011, 012, 013, 014, 021, 03 of CN107682576B).
-public indirect enum RoutingReason: Hashable, Sendable, Codable {
+/// The step of CN107682576B that placed a call (011, 012, 013, 014, 021, 03).
+public enum RoutingStep: UInt8, Hashable, Sendable, Codable {
     /// 011: the customer's bound first agent.
     case firstAgent
     /// 012: the first agent's backup.
@@ -80,12 +81,38 @@ public indirect enum RoutingReason: Hashable, Sendable, Codable {
     case team
     /// 014: the first agent's team leader.
     case leader
-    /// 02: the ID number matched a known customer (the number is now bound), then this.
-    case idMatched(then: RoutingReason)
     /// 021: an unknown caller, to an idle agent chosen at random.
     case random
     /// 03: nobody suitable was idle; the caller will be called back.
     case callback
+}
+
+/// Why a call went where it went: the step, and whether the customer was recognised by their ID
+/// number at 02 first. A plain value, so that seam commands carry no references.
+public struct RoutingReason: Hashable, Sendable, Codable {
+    /// The step that placed the call.
+    public var step: RoutingStep
+    /// Whether step 02 recognised the customer by their ID number (and bound the number) first.
+    public var afterIDMatch: Bool
+
+    /// A reason.
+    public init(step: RoutingStep, afterIDMatch: Bool = false) {
+        self.step = step
+        self.afterIDMatch = afterIDMatch
+    }
+
+    /// 011. - 012. - 013. - 014. - 021. - 03., reached from the caller's number.
+    public static let firstAgent = RoutingReason(step: .firstAgent)
+    public static let backup = RoutingReason(step: .backup)
+    public static let team = RoutingReason(step: .team)
+    public static let leader = RoutingReason(step: .leader)
+    public static let random = RoutingReason(step: .random)
+    public static let callback = RoutingReason(step: .callback)
+
+    /// Step 02 matched the ID number, then `then` placed the call.
+    public static func idMatched(then: RoutingReason) -> RoutingReason {
+        RoutingReason(step: then.step, afterIDMatch: true)
+    }
 }
 
 /// An inbound router: a deterministic state machine from events to commands.

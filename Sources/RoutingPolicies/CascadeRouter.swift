@@ -193,8 +193,9 @@ public struct CascadeRouter: InboundRouter, Sendable {
         case .callArrived(let call):
             step01(call, caller: nil, at: time, into: &commands)
         case .callerArrived(let call, let caller):
-            step01(call, caller: caller, at: time, into: &commands)
-        case .digitsCollected(let call, let digits):
+            step01(call, caller: caller.text, at: time, into: &commands)
+        case .digitsCollected(let call, let keyed):
+            let digits = keyed?.text
             guard let pending = calls[call] else { return }
             switch pending.phase {
             case .awaitingID(let attempt):
@@ -291,7 +292,7 @@ public struct CascadeRouter: InboundRouter, Sendable {
         if let digits, let customer = directory.customer(idNumber: digits) {
             if let caller = pending.caller {
                 directory.bind(number: caller, to: customer.id)
-                commands.append(.bindNumber(caller, to: customer.id))
+                if let number = PhoneNumber(caller) { commands.append(.bindNumber(number, to: customer.id)) }
             }
             var pending = pending
             pending.customer = customer.id
@@ -312,7 +313,7 @@ public struct CascadeRouter: InboundRouter, Sendable {
         connect(call, to: agent, reason: .random, into: &commands)
         if configuration.bindNewCustomerToServingAgent, let caller = pending.caller {
             let customer = directory.addCustomer(numbers: [caller], firstAgent: agent)
-            commands.append(.createCustomer(customer))
+            commands.append(.createCustomer(customer.id))
         }
     }
 
@@ -359,7 +360,7 @@ public struct CascadeRouter: InboundRouter, Sendable {
             owner: owner, created: time, deadline: deadline, priority: configuration.initialPriority)
         tasks.append(task)
         if let owner { addActive(owner) }
-        commands.append(.createCallback(task))
+        commands.append(.createCallback(task.id))
         watch(id, until: deadline, into: &commands)
     }
 

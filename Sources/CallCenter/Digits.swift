@@ -1,0 +1,99 @@
+// MARK: - Numbers and keyed digits, packed
+
+/// A telephone number as the softswitch reports it: an optional `+` and up to 19 digits, packed
+/// in a few bytes so that seam events stay plain values (no reference counting on the hot path).
+public struct PhoneNumber: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    @usableFromInline var value: UInt64
+    @usableFromInline var count: UInt8
+    @usableFromInline var plus: Bool
+
+    /// The number written `text` (`+` and digits only), or nil when it is not one.
+    public init?(_ text: String) {
+        var bytes = Substring(text).utf8[...]
+        plus = bytes.first == UInt8(ascii: "+")
+        if plus { bytes = bytes.dropFirst() }
+        guard (1...19).contains(bytes.count) else { return nil }
+        value = 0
+        count = UInt8(bytes.count)
+        for b in bytes {
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + UInt64(b - UInt8(ascii: "0"))
+        }
+    }
+
+    /// A number written in code. - Precondition: `value` is a number.
+    public init(stringLiteral value: String) {
+        guard let number = PhoneNumber(value) else { preconditionFailure("'\(value)' is not a phone number") }
+        self = number
+    }
+
+    /// The number as written, leading zeros kept.
+    public var text: String {
+        let digits = String(value)
+        return (plus ? "+" : "") + String(repeating: "0", count: Int(count) - digits.count) + digits
+    }
+
+    public var description: String { text }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let number = PhoneNumber(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a phone number"))
+        }
+        self = number
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
+/// The keys a caller pressed (0-9, `*`, `#`), up to 32, packed four bits a key.
+public struct KeyedDigits: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    @usableFromInline var low: UInt64 = 0
+    @usableFromInline var high: UInt64 = 0
+    @usableFromInline var count: UInt8 = 0
+
+    static let keys = Array("0123456789*#")
+
+    /// The keys written `text`, or nil when it holds another character or more than 32 keys.
+    public init?(_ text: String) {
+        guard text.count <= 32 else { return nil }
+        for character in text {
+            guard let key = Self.keys.firstIndex(of: character) else { return nil }
+            let shift = UInt64(count % 16) * 4
+            if count < 16 { low |= UInt64(key) << shift } else { high |= UInt64(key) << shift }
+            count += 1
+        }
+    }
+
+    /// Keys written in code. - Precondition: `value` is keys.
+    public init(stringLiteral value: String) {
+        guard let digits = KeyedDigits(value) else { preconditionFailure("'\(value)' is not keypad digits") }
+        self = digits
+    }
+
+    /// The keys as text.
+    public var text: String {
+        String((0..<Int(count)).map { i in
+            let word = i < 16 ? low : high
+            return Self.keys[Int((word >> (UInt64(i % 16) * 4)) & 0xF)]
+        })
+    }
+
+    public var description: String { text }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let digits = KeyedDigits(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not keypad digits"))
+        }
+        self = digits
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}

@@ -180,7 +180,7 @@ public struct Sampler: @unchecked Sendable {
 
     /// One draw, using `stream`.
     /// - Complexity: O(1); O(log n) for an interpolated table of n values.
-    @inlinable
+    @inlinable @inline(__always)
     public func sample(_ stream: borrowing RandomStream) -> Double {
         switch kind {
         case .constant: return a

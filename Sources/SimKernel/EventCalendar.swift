@@ -9,8 +9,9 @@ public struct EventHandle: Hashable, Sendable {
         self.sequence = sequence
     }
 
-    /// A handle to no event: cancelling it does nothing.
-    public static let none = EventHandle(slot: -1, sequence: 0)
+    /// A handle to no event: cancelling it does nothing. (Computed, not a stored `static let`,
+    /// which would cost a lazy-initialisation check on every use in the hot loop.)
+    @inlinable public static var none: EventHandle { EventHandle(slot: -1, sequence: 0) }
 }
 
 /// The simulated clock and the future events, ordered by (time, priority, sequence).

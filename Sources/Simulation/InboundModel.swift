@@ -129,8 +129,16 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
         talkTime = Sampler(scenario.traffic.talkTime)
         wrapUp = Sampler(scenario.traffic.wrapUp)
         patience = scenario.traffic.patience.map(Sampler.init)
-        // A private copy, so that threads running other replications never touch its reference count.
-        segments = scenario.traffic.arrivals.segments.map { $0 }
+        // A private copy, so that threads running other replications never touch its reference
+        // count; scaled by the day's busyness factor.
+        var factor = 1.0
+        if let busyness = scenario.traffic.busyness {
+            let stream = RandomStream(seeds, purpose: "inbound.busyness")
+            factor = Sampler(busyness).sample(stream)
+        }
+        segments = scenario.traffic.arrivals.segments.map {
+            ArrivalProfile.Segment(start: $0.start, rate: $0.rate * factor)
+        }
         agentCall = Slab(repeating: -1, count: scenario.agents)
         intervalWidth = scenario.interval
         intervals = IntervalSeries(width: scenario.interval, horizon: scenario.horizon, columns: 1).intervals

@@ -5,7 +5,7 @@ import SimKernel
 /// The exact steady-state figures of a scenario when it is a Markovian queue that the Erlang
 /// formulas solve, under the same metric names as the simulation's outputs.
 ///
-/// That is: one constant arrival rate, exponential talk time, no wrap-up, FIFO with the
+/// That is: one constant arrival rate (no busyness factor), exponential talk time, no wrap-up, FIFO with the
 /// longest-idle router, and either exponential patience with an unlimited queue (Erlang A), no
 /// abandonment with an unlimited queue (Erlang C, when stable), or no queue at all (Erlang B).
 /// Anything else has no closed form here, and gets none.
@@ -19,7 +19,8 @@ public struct Theory: Sendable, Hashable {
     /// unstable at its load).
     public init?(_ scenario: Scenario) {
         let traffic = scenario.traffic
-        guard traffic.arrivals.isConstant, let rate = traffic.arrivals.segments.first?.rate, rate > 0,
+        guard traffic.arrivals.isConstant, traffic.busyness == nil,
+              let rate = traffic.arrivals.segments.first?.rate, rate > 0,
               case .exponential(let talk) = traffic.talkTime,
               case .deterministic(0) = traffic.wrapUp,
               case .longestIdle(let configuration) = scenario.policy

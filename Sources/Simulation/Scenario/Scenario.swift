@@ -49,6 +49,10 @@ public struct InboundTraffic: Sendable, Hashable {
     public var wrapUp: Distribution = .deterministic(0)
     /// How long a caller waits in the queue before hanging up; nil when callers never abandon.
     public var patience: Distribution?
+    /// The day-to-day busyness factor: each replication multiplies every arrival rate by one draw
+    /// of it (its own stream, so policies still meet the same days); nil for none. Planners use a
+    /// gamma with mean 1: the arrivals are then a Poisson mixture, more variable than Poisson.
+    public var busyness: Distribution?
 
     /// Traffic with the given arrivals and talk time, no wrap-up, callers who never abandon.
     public init(arrivals: ArrivalProfile, talkTime: Distribution) {

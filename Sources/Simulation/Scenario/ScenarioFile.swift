@@ -25,6 +25,8 @@ import Yams
 //       #   - {from: 2h, rate: 300/h}
 //       talk_time: {exponential: 3min}  # required distribution
 //       wrap_up: 0s                     # optional distribution, default 0s
+//       busyness: {gamma: {mean: 1, sd: 0.1}}  # optional: each replication (day) multiplies every
+//                                       # rate by one draw of this factor (a bare number: fixed)
 //       patience: {exponential: 60s}    # optional distribution; omitted or `never`:
 //                                       #   callers never abandon
 //     policy:                           # optional; default longest-idle-fifo, unlimited queue
@@ -136,7 +138,7 @@ struct ScenarioReader {
         "name", "description", "seed", "replications", "horizon", "warmup", "interval",
         "service_target", "agents", "traffic", "policy",
     ]
-    static let trafficFields = ["arrival_rate", "arrival_rates", "talk_time", "wrap_up", "patience"]
+    static let trafficFields = ["arrival_rate", "arrival_rates", "busyness", "talk_time", "wrap_up", "patience"]
     static let periodFields = ["from", "rate"]
     static let policyFields = ["router", "queue_capacity"]
     static let routers = ["longest-idle-fifo"]
@@ -299,6 +301,13 @@ struct ScenarioReader {
         }
         if let node = f.optional("patience"), !Self.isNever(node) {
             traffic.patience = try distribution(node, f.path("patience"), orNever: true)
+        }
+        if let node = f.optional("busyness") {
+            let busyness = try distribution(node, f.path("busyness"))
+            guard busyness.mean > 0 else {
+                throw error(node, f.path("busyness"), "expected a factor with a positive mean, such as {gamma: {mean: 1, sd: 0.1}}")
+            }
+            traffic.busyness = busyness
         }
         return traffic
     }

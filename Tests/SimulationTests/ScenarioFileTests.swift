@@ -358,7 +358,7 @@ private let scenariosFolder = URL(fileURLWithPath: #filePath)
         #expect(error.message.contains("unknown field 'talktime'"))
         #expect(error.message.contains("did you mean 'talk_time'?"))
         #expect(
-            error.message.contains("known fields: arrival_rate, arrival_rates, talk_time, wrap_up, patience"))
+            error.message.contains("known fields: arrival_rate, arrival_rates, busyness, talk_time, wrap_up, patience"))
     }
 
     @Test func unknownTopLevelFieldWithoutCloseMatch() throws {

@@ -47,10 +47,10 @@ public enum HTMLReport {
         body += "(the regulators' definition), over live answers.</p>\n"
         body += "<h2>Cumulative abandonment</h2>\n"
         body += Chart(title: "abandoned / live answers since the start", xLabel: "hours", yLabel: "%",
-                      series: curves, lines: true, reference: (3, "3% limit")).svg()
+                      series: curves, lines: true, reference: (3, "3% limit"), bounds: 0...100).svg()
         body += "<h2>Agent utilisation per interval</h2>\n"
         body += Chart(title: "talk time / logged-in time", xLabel: "hours", yLabel: "%",
-                      series: utilizationCurves, lines: true, reference: nil).svg()
+                      series: utilizationCurves, lines: true, reference: nil, bounds: 0...100).svg()
         body += "<h2>Utilisation against abandonment</h2>\n"
         body += Chart(title: "each variant over the whole campaign", xLabel: "abandon rate %", yLabel: "utilisation %",
                       series: tradeoff, lines: false, reference: nil).svg()
@@ -65,6 +65,57 @@ public enum HTMLReport {
                 body += "<td>\(OutboundReports.plusMinus(result.estimate(OutboundReports.metric(name), variant: v)))</td>"
             }
             body += "<td>\(OutboundReports.plusMinus(result.exhaustion(variant: v)))</td></tr>\n"
+        }
+        body += "</table>\n"
+        return page(title: s.name, body: body)
+    }
+
+    /// The report of an inbound run: per-interval service level, abandonment, waiting and
+    /// occupancy with their 95% bands, and the overall figures beside the exact Erlang ones when
+    /// queueing theory solves the scenario.
+    public static func inbound(_ result: RunResult) -> String {
+        let s = result.scenario
+        guard let first = result.replications.first else { return page(title: s.name, body: "<p>(no replication)</p>") }
+        func series(_ name: String, scale: Double, color: String, label: String) -> Chart.Series {
+            let metric = Metric.inbound.first { $0.name == name }!
+            var points: [Chart.Point] = []
+            for i in 0..<first.series.intervals {
+                let e = result.estimate(metric, interval: i)
+                guard e.mean.isFinite else { continue }
+                points.append(.init(x: (Double(i) + 0.5) * first.series.width / 3600, y: scale * e.mean,
+                                    halfWidth: e.halfWidth.map { scale * $0 }))
+            }
+            return .init(name: label, color: color, points: points)
+        }
+        var body = "<h1>\(escape(s.name))</h1>\n"
+        if !s.description.isEmpty { body += "<p>\(escape(s.description))</p>\n" }
+        body += "<p>\(s.agents) agents, policy \(escape(s.policy.name)), \(Units.format(seconds: s.horizon)) of arrivals, "
+        body += "\(s.replications) replications (seed \(s.seed)); bands are 95% confidence intervals over replications; "
+        body += "calls count in the interval they arrived.</p>\n"
+        body += "<h2>Service and abandonment per interval</h2>\n"
+        body += Chart(title: "service level (answered within \(Units.format(seconds: s.serviceTarget)) / offered) and abandonment",
+                      xLabel: "hours", yLabel: "%",
+                      series: [series("service_level", scale: 100, color: palette[0], label: "service level"),
+                               series("abandon_rate", scale: 100, color: palette[1], label: "abandoned"),
+                               series("p_wait", scale: 100, color: palette[2], label: "P(wait)")],
+                      lines: true, reference: nil, bounds: 0...100).svg()
+        body += "<h2>Occupancy per interval</h2>\n"
+        body += Chart(title: "agent time talking or in wrap-up / logged in", xLabel: "hours", yLabel: "%",
+                      series: [series("occupancy", scale: 100, color: palette[3], label: "occupancy")],
+                      lines: true, reference: nil, bounds: 0...100).svg()
+        body += "<h2>Average speed of answer per interval</h2>\n"
+        body += Chart(title: "mean wait of answered calls", xLabel: "hours", yLabel: "seconds",
+                      series: [series("asa_seconds", scale: 1, color: palette[4], label: "ASA")],
+                      lines: true, reference: nil, bounds: 0...Double.infinity).svg()
+        let theory = Theory(s)
+        body += "<h2>Figures</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>± 95%</th>"
+        if let theory { body += "<th>\(theory.model)</th>" }
+        body += "</tr>\n"
+        for metric in Metric.inbound {
+            let e = result.estimate(metric)
+            body += "<tr><td>\(metric.name)</td><td>\(Reports.format(e.mean))</td><td>\(e.halfWidth.map(Reports.format) ?? "-")</td>"
+            if let theory { body += "<td>\(theory.figures[metric.name].map(Reports.format) ?? "")</td>" }
+            body += "</tr>\n"
         }
         body += "</table>\n"
         return page(title: s.name, body: body)
@@ -111,6 +162,8 @@ struct Chart {
     var series: [Series]
     var lines: Bool
     var reference: (Double, String)?
+    /// Where values can lie (a share in % lies in 0...100): bands and the axis stay inside.
+    var bounds: ClosedRange<Double>? = nil
 
     static let width = 720.0, height = 360.0
     static let left = 60.0, right = 160.0, top = 30.0, bottom = 45.0
@@ -119,15 +172,18 @@ struct Chart {
         let all = series.flatMap(\.points)
         guard !all.isEmpty else { return "<p>(no data)</p>\n" }
         var xMin = all.map { $0.x - ($0.xHalfWidth ?? 0) }.min()!, xMax = all.map { $0.x + ($0.xHalfWidth ?? 0) }.max()!
-        var yMin = all.map { $0.y - ($0.halfWidth ?? 0) }.min()!, yMax = all.map { $0.y + ($0.halfWidth ?? 0) }.max()!
+        func lo(_ p: Point) -> Double { max(p.y - (p.halfWidth ?? 0), bounds?.lowerBound ?? -.infinity) }
+        func hi(_ p: Point) -> Double { min(p.y + (p.halfWidth ?? 0), bounds?.upperBound ?? .infinity) }
+        var yMin = all.map(lo).min()!, yMax = all.map(hi).max()!
         if let (r, _) = reference { yMin = min(yMin, r); yMax = max(yMax, r) }
         if lines { xMin = min(0, xMin) }
         yMin = min(0, yMin)
         if xMax <= xMin { xMax = xMin + 1 }
         if yMax <= yMin { yMax = yMin + 1 }
-        let (xTicks, xStep) = Self.ticks(xMin, xMax), (yTicks, yStep) = Self.ticks(yMin, yMax * 1.05)
+        let yTop = bounds.map { min(yMax * 1.05, $0.upperBound) } ?? yMax * 1.05
+        let (xTicks, xStep) = Self.ticks(xMin, xMax), (yTicks, yStep) = Self.ticks(yMin, yTop)
         xMin = min(xMin, xTicks.first!); xMax = max(xMax, xTicks.last!)
-        yMin = min(yMin, yTicks.first!); yMax = max(yMax * 1.05, yTicks.last!)
+        yMin = min(yMin, yTicks.first!); yMax = max(yTop, yTicks.last!)
         let pw = Self.width - Self.left - Self.right, ph = Self.height - Self.top - Self.bottom
         func X(_ x: Double) -> Double { Self.left + (x - xMin) / (xMax - xMin) * pw }
         func Y(_ y: Double) -> Double { Self.top + ph - (y - yMin) / (yMax - yMin) * ph }
@@ -154,8 +210,8 @@ struct Chart {
             if lines {
                 let band = s.points.filter { $0.halfWidth != nil }
                 if band.count > 1 {
-                    let upper = band.map { "\(f(X($0.x))),\(f(Y($0.y + $0.halfWidth!)))" }
-                    let lower = band.reversed().map { "\(f(X($0.x))),\(f(Y($0.y - $0.halfWidth!)))" }
+                    let upper = band.map { "\(f(X($0.x))),\(f(Y(hi($0))))" }
+                    let lower = band.reversed().map { "\(f(X($0.x))),\(f(Y(lo($0))))" }
                     out += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.color)\" fill-opacity=\"0.15\" stroke=\"none\"/>\n"
                 }
                 let path = s.points.map { "\(f(X($0.x))),\(f(Y($0.y)))" }.joined(separator: " ")

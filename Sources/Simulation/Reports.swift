@@ -90,12 +90,13 @@ public enum Reports {
         return out
     }
 
-    /// Writes `summary.json` and `intervals.csv` into `directory`, creating it if needed; each
+    /// Writes `summary.json`, `intervals.csv` and `report.html` into `directory`, creating it if needed; each
     /// file is written under a temporary name and renamed, so none is ever half-written.
     public static func write(_ result: RunResult, to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try writeAtomically(summaryJSON(result), to: directory + "/summary.json")
         try writeAtomically(intervalsCSV(result), to: directory + "/intervals.csv")
+        try writeAtomically(HTMLReport.inbound(result), to: directory + "/report.html")
     }
 
     /// Writes `text` to a temporary file beside `path`, then renames it to `path`.

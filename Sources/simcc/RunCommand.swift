@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
             throw CLIError("cannot write results into \(folder): \(error.localizedDescription)")
         }
         print(Reports.table(result), terminator: "")
-        print("results in \(folder)/ (summary.json, intervals.csv)")
+        print("results in \(folder)/ (summary.json, intervals.csv, report.html)")
     }
 }
 

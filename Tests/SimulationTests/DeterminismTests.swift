@@ -64,7 +64,7 @@ struct DeterminismTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Reports.write(result, to: dir)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(files == ["intervals.csv", "summary.json"])
+        #expect(files == ["intervals.csv", "report.html", "summary.json"])
         let summary = try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
         let metrics = summary["metrics"] as! [String: [String: Any]]

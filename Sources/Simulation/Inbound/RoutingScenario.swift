@@ -1,0 +1,252 @@
+import CallCenter
+import RoutingPolicies
+import SimKernel
+
+// MARK: - The scenario of a routing run (issue 4, the modelled world)
+
+/// A routing scenario, in code: the agents in teams, the customers bound to them, the callers
+/// (who they are, how they behave in the IVR and in a queue, how long they talk), the callbacks
+/// agents dial, and the router under test (the CN107682576B cascade or a baseline).
+///
+/// The agents: `teams` teams of `teamSize` agents; agent `t * teamSize + k` is the `k`-th of
+/// team `t`; the first of each team (k = 0) leads it; each agent's backup is the next agent of
+/// the same team (wrapping around; none in a team of one). Agent `a` serves the
+/// `businessTypesPerAgent` business types `a % businessTypes`, `(a + 1) % businessTypes`, ...
+///
+/// The customers: customer `c` is bound to first agent `c % agents` (spread evenly), calls from
+/// number `number(ofCustomer: c)` and has ID-card number `idNumber(ofCustomer: c)`.
+public struct RoutingScenario: Sendable, Hashable {
+    /// The router under test, with its knobs.
+    public enum RouterChoice: Sendable, Hashable {
+        /// The CN107682576B cascade; step 021 draws from a `SplitMix64` seeded from `seed` and the
+        /// replication index.
+        case cascade(CascadeRouter.Configuration, seed: UInt64)
+        /// A mod_callcenter queue with a strategy; `random` draws from `seed` and the replication.
+        case queue(QueueRouter.Configuration, seed: UInt64)
+        /// The sticky queue: waits `stickyWait` for the bound agent of a known number.
+        case sticky(StickyRouter.Configuration)
+    }
+
+    /// Who calls: shares of the offered calls (the rest are new callers).
+    public struct CallerMix: Sendable, Hashable {
+        /// The share of calls from a known customer's bound number (step 01 recognises them).
+        public var knownNumberShare: Double
+        /// The share of calls from a known customer calling from a number nobody knows.
+        public var knownCustomerOtherNumberShare: Double
+        /// The probability that such a caller keys their valid ID number at step 02 (else a wrong one).
+        public var validIDProbability: Double
+        /// The mix, by name.
+        public init(
+            knownNumberShare: Double, knownCustomerOtherNumberShare: Double, validIDProbability: Double
+        ) {
+            precondition(
+                knownNumberShare >= 0 && knownCustomerOtherNumberShare >= 0, "shares must not be negative")
+            precondition(
+                knownNumberShare + knownCustomerOtherNumberShare <= 1, "the shares must not exceed 1")
+            precondition((0...1).contains(validIDProbability), "validIDProbability must be in 0...1")
+            self.knownNumberShare = knownNumberShare
+            self.knownCustomerOtherNumberShare = knownCustomerOtherNumberShare
+            self.validIDProbability = validIDProbability
+        }
+    }
+
+    /// How callers behave in the IVR.
+    public struct IVR: Sendable, Hashable {
+        /// How long a caller takes to key the ID number after the prompt (each attempt); past the
+        /// router's timeout the prompt times out with nothing keyed.
+        public var idEntry: Distribution
+        /// How long a caller takes to choose in the business-type menu; past the timeout, nothing.
+        public var menuChoice: Distribution
+        /// The probability that a caller keys a valid menu key (else the invalid key `0`).
+        public var validMenuKeyProbability: Double
+        /// The caller's patience in the IVR, from arrival; nil: they never hang up there.
+        public var patience: Distribution?
+        /// The IVR behaviour, by name.
+        public init(
+            idEntry: Distribution = .uniform(min: 5, max: 12),
+            menuChoice: Distribution = .uniform(min: 2, max: 6),
+            validMenuKeyProbability: Double = 0.9, patience: Distribution? = nil
+        ) {
+            precondition(
+                (0...1).contains(validMenuKeyProbability), "validMenuKeyProbability must be in 0...1")
+            self.idEntry = idEntry
+            self.menuChoice = menuChoice
+            self.validMenuKeyProbability = validMenuKeyProbability
+            self.patience = patience
+        }
+    }
+
+    /// The callbacks agents dial (blending: inbound first, callbacks when idle).
+    public struct Callbacks: Sendable, Hashable {
+        /// Whether agents dial their callback tasks at all (false: tasks are only created and
+        /// monitored, which keeps agents free for the Erlang B check).
+        public var agentsDial: Bool
+        /// The probability an attempt reaches the customer (`callbackAnswer`).
+        public var answerProbability: Double
+        /// How long a callback that reached the customer occupies the agent, wrap-up included.
+        public var talk: Distribution
+        /// How long a failed attempt occupies the agent.
+        public var failedAttempt: Distribution
+        /// Seconds after a failed attempt before the task may be tried again (`callbackRetry`).
+        public var retry: Double
+        /// The callback work, by name.
+        public init(
+            agentsDial: Bool = true, answerProbability: Double = 0.7,
+            talk: Distribution = .exponential(mean: 240),
+            failedAttempt: Distribution = .deterministic(30), retry: Double = 600
+        ) {
+            precondition((0...1).contains(answerProbability), "answerProbability must be in 0...1")
+            precondition(retry >= 0, "retry must not be negative")
+            self.agentsDial = agentsDial
+            self.answerProbability = answerProbability
+            self.talk = talk
+            self.failedAttempt = failedAttempt
+            self.retry = retry
+        }
+    }
+
+    /// The simulated span in seconds; calls arrive in [0, horizon) and are followed to their end.
+    public var horizon: Double
+    /// The width of an interval of the per-interval series, seconds.
+    public var interval: Double
+    /// The run's seed; replication r depends only on (seed, r).
+    public var seed: UInt64
+    /// How many replications.
+    public var replications: Int
+    /// How many teams.
+    public var teams: Int
+    /// How many agents a team has (its leader included).
+    public var teamSize: Int
+    /// How many customers are known at the start.
+    public var customers: Int
+    /// How many business types (the callback menu's keys 1...businessTypes).
+    public var businessTypes: Int
+    /// How many business types each agent serves.
+    public var businessTypesPerAgent: Int
+    /// Calls per second (a constant Poisson rate).
+    public var arrivalRate: Double
+    /// Who calls.
+    public var callers: CallerMix
+    /// How callers behave in the IVR.
+    public var ivr: IVR
+    /// The caller's patience while waiting in a queue (baselines that queue); nil: infinite.
+    public var queuePatience: Distribution?
+    /// Talk time of an inbound call.
+    public var talk: Distribution
+    /// Wrap-up after an inbound call.
+    public var wrapUp: Distribution
+    /// The service-level target, seconds from arrival to connect.
+    public var serviceTarget: Double
+    /// The callbacks agents dial.
+    public var callbacks: Callbacks
+    /// The router under test.
+    public var router: RouterChoice
+
+    /// A scenario, by name.
+    public init(
+        horizon: Double = 8 * 3600, interval: Double = 1800, seed: UInt64 = 1, replications: Int = 10,
+        teams: Int = 4, teamSize: Int = 5, customers: Int = 2000, businessTypes: Int = 3,
+        businessTypesPerAgent: Int = 2, arrivalRate: Double = 60.0 / 3600,
+        callers: CallerMix = CallerMix(
+            knownNumberShare: 0.6, knownCustomerOtherNumberShare: 0.2, validIDProbability: 0.7),
+        ivr: IVR = IVR(), queuePatience: Distribution? = .exponential(mean: 120),
+        talk: Distribution = .exponential(mean: 240), wrapUp: Distribution = .deterministic(30),
+        serviceTarget: Double = 20, callbacks: Callbacks = Callbacks(),
+        router: RouterChoice = .cascade(CascadeRouter.Configuration(), seed: 1)
+    ) {
+        precondition(horizon > 0 && interval > 0, "horizon and interval must be positive")
+        precondition(replications >= 1, "there must be at least one replication")
+        precondition(teams >= 1 && teamSize >= 1, "there must be at least one team of at least one agent")
+        precondition(
+            customers >= 0 && businessTypes >= 1, "customers must not be negative; businessTypes positive")
+        precondition(
+            (1...businessTypes).contains(businessTypesPerAgent),
+            "businessTypesPerAgent must be in 1...businessTypes")
+        precondition(
+            arrivalRate >= 0 && arrivalRate.isFinite, "arrivalRate must be a rate that is not negative")
+        precondition(
+            customers > 0 || callers.knownNumberShare + callers.knownCustomerOtherNumberShare == 0,
+            "known callers need customers")
+        self.horizon = horizon
+        self.interval = interval
+        self.seed = seed
+        self.replications = replications
+        self.teams = teams
+        self.teamSize = teamSize
+        self.customers = customers
+        self.businessTypes = businessTypes
+        self.businessTypesPerAgent = businessTypesPerAgent
+        self.arrivalRate = arrivalRate
+        self.callers = callers
+        self.ivr = ivr
+        self.queuePatience = queuePatience
+        self.talk = talk
+        self.wrapUp = wrapUp
+        self.serviceTarget = serviceTarget
+        self.callbacks = callbacks
+        self.router = router
+    }
+
+    // MARK: Derived
+
+    /// How many agents: teams × teamSize.
+    public var agents: Int { teams * teamSize }
+
+    /// The team of `agent` (index).
+    public func team(of agent: Int) -> Int { agent / teamSize }
+
+    /// The first agent (index) bound to customer `c`.
+    public func firstAgent(ofCustomer c: Int) -> Int { c % agents }
+
+    /// The profile of agent `a`: team, backup (next agent of the team), leadership, business types.
+    public func profile(of a: Int) -> AgentProfile {
+        let t = a / teamSize
+        let k = a % teamSize
+        let backup = teamSize > 1 ? AgentID(t * teamSize + (k + 1) % teamSize) : nil
+        var types = Set<BusinessTypeID>()
+        for j in 0..<businessTypesPerAgent { types.insert(BusinessTypeID(Int32((a + j) % businessTypes))) }
+        return AgentProfile(
+            id: AgentID(a), team: TeamID(Int32(t)), backup: backup, isLeader: k == 0, businessTypes: types)
+    }
+
+    /// The bound phone number of customer `c`: `1` and ten digits.
+    public static func number(ofCustomer c: Int) -> String { "1" + padded(c, 10) }
+
+    /// The ID-card number of customer `c`: 18 digits starting `11`.
+    public static func idNumber(ofCustomer c: Int) -> String { "11" + padded(c, 16) }
+
+    /// The number of the `n`-th caller when it is a number nobody knows: `2` and 14 digits.
+    public static func freshNumber(arrival n: Int) -> String { "2" + padded(n, 14) }
+
+    /// A wrong ID number (no customer has it).
+    public static let wrongIDNumber = "999999999999999999"
+
+    static func padded(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    /// The router's directory at the start: agents, teams, business types and the customers.
+    public func directory() -> Directory {
+        var directory = Directory()
+        for a in 0..<agents { directory.addAgent(profile(of: a)) }
+        directory.businessTypes = (0..<businessTypes).map {
+            BusinessType(id: BusinessTypeID(Int32($0)), name: "business \($0 + 1)")
+        }
+        for c in 0..<customers {
+            directory.addCustomer(
+                numbers: [Self.number(ofCustomer: c)], idNumber: Self.idNumber(ofCustomer: c),
+                firstAgent: AgentID(firstAgent(ofCustomer: c)))
+        }
+        return directory
+    }
+
+    /// The sticky router's bindings: each customer's bound number to their first agent.
+    public func stickyBindings() -> [PhoneNumber: AgentID] {
+        var bindings: [PhoneNumber: AgentID] = [:]
+        for c in 0..<customers {
+            bindings[PhoneNumber(Self.number(ofCustomer: c))!] = AgentID(firstAgent(ofCustomer: c))
+        }
+        return bindings
+    }
+}

@@ -1,0 +1,782 @@
+import CallCenter
+import Dispatch
+import Foundation
+import RoutingPolicies
+import SimKernel
+
+// MARK: - What one routing replication measures
+
+/// The columns of a routing run's per-interval series and totals.
+///
+/// Call counts go to the interval in which the call **arrived**; callback counts to the interval
+/// in which the task was **created**; bindings and new customers to the interval in which they
+/// were made; agent time to the interval in which it was spent (up to the horizon).
+///
+/// Every offered call ends exactly one way (`answered`, `blocked`, `abandonedInQueue`,
+/// `abandonedInIVR`, `endedForCallback`, `hungUp`) and is counted in exactly one route column
+/// (`routedFirstAgent` ... `routedCallback` from the router's `routed`, `routedQueue` for a
+/// connect without `routed` (baselines), `notRouted` otherwise).
+public enum RoutingColumn: Int, CaseIterable, Sendable {
+    /// Calls that arrived.
+    case offered
+    /// Callers calling from a known customer's bound number (the world's draw, not the router's).
+    case callersKnownNumber
+    /// Known customers calling from a number nobody knows.
+    case callersKnownOtherNumber
+    /// New callers.
+    case callersNew
+    /// Calls connected to an agent.
+    case answered
+    /// Calls the router refused.
+    case blocked
+    /// Callers who hung up while waiting in a queue.
+    case abandonedInQueue
+    /// Callers who hung up in the ID-number prompt (before a routing decision).
+    case abandonedInIVR
+    /// Calls that ended in the callback announcement or menu (the router's hang-up, or the caller's).
+    case endedForCallback
+    /// Calls the router hung up otherwise.
+    case hungUp
+    /// Calls placed by 011 (first agent).
+    case routedFirstAgent
+    /// Calls placed by 012 (backup).
+    case routedBackup
+    /// Calls placed by 013 (team).
+    case routedTeam
+    /// Calls placed by 014 (leader).
+    case routedLeader
+    /// Calls placed by 021 (random idle agent).
+    case routedRandom
+    /// Calls sent to a callback by 03.
+    case routedCallback
+    /// Calls connected by a router that does not say why (the baseline queues).
+    case routedQueue
+    /// Calls that were never routed (blocked, or abandoned before routing).
+    case notRouted
+    /// Routed calls whose customer step 02 recognised by ID number first.
+    case routedAfterIDMatch
+    /// Connects of a known customer the router could recognise (calling from their bound number,
+    /// or having keyed their valid ID) to an agent outside their first agent's team (first
+    /// agent, backup, team and leader are all of that team).
+    case strangerConnects
+    /// Calls that waited in a queue (no connect, IVR or refusal on arrival).
+    case waited
+    /// Answered calls connected within the service target of their arrival.
+    case answeredWithinTarget
+    /// Sum of arrival-to-connect times of answered calls, seconds.
+    case answeredWaitSum
+    /// Numbers bound to customers (`bindNumber`).
+    case bindings
+    /// New customers created (`createCustomer`).
+    case customersCreated
+    /// Callback tasks created.
+    case callbacksCreated
+    /// Callback tasks done (the customer reached).
+    case callbacksDone
+    /// Callback tasks done by their first deadline.
+    case callbacksDoneInTime
+    /// Callback tasks reminded at least once.
+    case callbacksReminded
+    /// Callback tasks reassigned at least once.
+    case callbacksReassigned
+    /// Callback tasks expired.
+    case callbacksExpired
+    /// Sum over done tasks of creation-to-done, seconds.
+    case callbackDelaySum
+    /// Reminders sent (`remindAgent` commands).
+    case reminders
+    /// Reassignments (`reassignCallback` commands).
+    case reassignments
+    /// Callback attempts started by agents.
+    case callbackAttempts
+    /// Agent-seconds on inbound calls (talk and wrap-up).
+    case inboundAgentSeconds
+    /// Agent-seconds on callbacks (attempts and talks).
+    case callbackAgentSeconds
+    /// Agent-seconds idle (logged in, neither).
+    case idleAgentSeconds
+    /// Agent-seconds logged in (every agent, 0 to the horizon).
+    case staffedAgentSeconds
+
+    /// The route columns: one per offered call, adding up to `offered`.
+    public static let routes: [RoutingColumn] = [
+        .routedFirstAgent, .routedBackup, .routedTeam, .routedLeader, .routedRandom, .routedCallback,
+        .routedQueue, .notRouted,
+    ]
+    /// The ending columns: one per offered call, adding up to `offered`.
+    public static let endings: [RoutingColumn] = [
+        .answered, .blocked, .abandonedInQueue, .abandonedInIVR, .endedForCallback, .hungUp,
+    ]
+}
+
+/// The counts and sums of one routing replication: per interval and overall.
+public struct RoutingReplication: Sendable, Hashable {
+    /// The replication's index.
+    public var replication: Int
+    /// Per-interval sums, columns as in `RoutingColumn`.
+    public var series: IntervalSeries
+    /// Overall sums, indexed by `RoutingColumn.rawValue`.
+    public var totals: [Double]
+    /// Events the world processed.
+    public var modelEvents: Int
+
+    /// The overall value of `column`.
+    public func total(_ column: RoutingColumn) -> Double { totals[column.rawValue] }
+
+    /// The value of `column` in interval `index`.
+    public func value(_ column: RoutingColumn, interval index: Int) -> Double {
+        series.value(interval: index, column: column.rawValue)
+    }
+
+    /// `column` over offered calls (NaN with none offered): the shares of the route columns.
+    public func share(_ column: RoutingColumn) -> Double { ratio(column, .offered) }
+
+    /// `numerator / denominator` overall, NaN when the denominator is 0.
+    public func ratio(_ numerator: RoutingColumn, _ denominator: RoutingColumn) -> Double {
+        let d = total(denominator)
+        return d > 0 ? total(numerator) / d : .nan
+    }
+
+    /// Answered within the target over offered calls.
+    public var serviceLevel: Double { ratio(.answeredWithinTarget, .offered) }
+    /// Mean arrival-to-connect time of answered calls (IVR time included), seconds.
+    public var averageSpeedOfAnswer: Double { ratio(.answeredWaitSum, .answered) }
+    /// Callers who hung up in a queue over offered calls.
+    public var abandonRate: Double { ratio(.abandonedInQueue, .offered) }
+    /// Share of staffed time on inbound calls.
+    public var inboundUtilisation: Double { ratio(.inboundAgentSeconds, .staffedAgentSeconds) }
+    /// Share of staffed time on callbacks.
+    public var callbackUtilisation: Double { ratio(.callbackAgentSeconds, .staffedAgentSeconds) }
+    /// Mean creation-to-done of done callback tasks, seconds.
+    public var meanCallbackDelay: Double { ratio(.callbackDelaySum, .callbacksDone) }
+}
+
+// MARK: - Reading callback tasks from a router
+
+/// How the world reads a callback task the router created (`createCallback` names only its id).
+/// Routers that never create callbacks answer nil.
+protocol CallbackTaskLookup {
+    /// The task with this id, if the router holds one.
+    func callbackTask(_ id: CallbackTaskID) -> CallbackTask?
+}
+
+extension CascadeRouter: CallbackTaskLookup {
+    func callbackTask(_ id: CallbackTaskID) -> CallbackTask? {
+        id.index >= 0 && id.index < tasks.count ? tasks[id.index] : nil
+    }
+}
+
+extension QueueRouter: CallbackTaskLookup {
+    func callbackTask(_ id: CallbackTaskID) -> CallbackTask? { nil }
+}
+
+extension StickyRouter: CallbackTaskLookup {
+    func callbackTask(_ id: CallbackTaskID) -> CallbackTask? { nil }
+}
+
+// MARK: - The routing world of one replication
+
+/// One replication of the routing world: Poisson callers of three kinds (known number, known
+/// customer from another number, new), an IVR they answer, agents who talk, wrap up and dial
+/// callback tasks, and a router behind the inbound seam that it drives and obeys.
+///
+/// **Blending** (the rule the patent leaves open): inbound first, callbacks when idle. An agent
+/// who is idle and whom the router did not connect to a caller starts its most urgent callback
+/// task (highest priority, then oldest) that is not waiting for a retry; callbacks are started
+/// only before the horizon. While dialling, the agent is withdrawn from the router
+/// (`agentLoggedOut` at the start, `agentAvailable` at the end), so the router never routes a
+/// caller to an agent on a callback; a side effect is that the cascade's step 05 does not assign
+/// new tasks to an agent in the middle of a callback. An attempt reaches the customer with
+/// `answerProbability` and takes `talk` (then `callbackDone`), or fails after `failedAttempt`
+/// and the task may be tried again `retry` seconds later. An attempt started on a task that is
+/// reassigned or expires meanwhile runs to its end; only a reached, still active task is done.
+///
+/// **The IVR**: an ID prompt is answered after the caller's `idEntry` time (the same for every
+/// attempt) with their ID number (a known customer from another number who keys it), a wrong
+/// number (everyone else), or nil when that time exceeds the prompt's timeout; the menu is
+/// answered after `menuChoice` with a valid key (the caller's business type) or the invalid key
+/// `0`, or nil past the timeout; a bare announcement with nil at its timeout. A caller whose IVR
+/// patience (from arrival) runs out first hangs up (`callAbandoned`).
+///
+/// **Common random numbers**: a caller's arrival time, kind, customer, ID behaviour, IVR
+/// durations, menu key, patience, talk and wrap-up are drawn from one stream per purpose, once
+/// per caller in arrival order, whatever the router does. Callback attempts draw from their own
+/// stream. Single-threaded: a replication runs on one thread and depends only on
+/// (scenario, seed, replication).
+struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
+    enum Event {
+        case arrival
+        case ivr(call: Int32, sequence: UInt32)
+        case abandon(call: Int32)
+        case talkEnd(agent: Int32)
+        case wrapEnd(agent: Int32)
+        case callbackEnd(agent: Int32)
+        case timer
+        case retry(task: Int32)
+    }
+
+    enum CallState: UInt8 { case arriving, inIDPrompt, inMenu, waiting, talking, ended }
+    enum Kind: UInt8 { case knownNumber, knownOtherNumber, new }
+    enum Reply: UInt8 { case validID, wrongID, nothing, key, hangUp }
+    enum AgentState: UInt8 { case idle, talking, wrapping, callback }
+
+    struct Call {
+        var arrival: Double
+        var interval: Int
+        var kind: Kind
+        var customer: Int
+        var keysValidID: Bool
+        var idEntry: Double
+        var menuChoice: Double
+        var menuKey: Int  // 0: the invalid key
+        var ivrDeadline: Double
+        var queuePatience: Double
+        var talk: Double
+        var wrap: Double
+        var state: CallState = .arriving
+        var awaitingReply = false
+        var sequence: UInt32 = 0
+        var reply: Reply = .nothing
+        var idDelivered = false
+        var reason: RoutingReason? = nil
+        var abandon: EventHandle = .none
+    }
+
+    struct Task {
+        var owner: Int
+        var priority: Int
+        var created: Double
+        var deadline: Double
+        var interval: Int
+        var active = true
+        var inProgress = false
+        var notBefore = 0.0
+        var reminded = false
+        var reassigned = false
+    }
+
+    struct Agent {
+        var state: AgentState = .idle
+        var since = 0.0
+        var call = -1
+        var task = -1
+        var reached = false
+        var tasks: [Int] = []
+    }
+
+    let scenario: RoutingScenario
+    var router: Router
+    var calendar = EventCalendar<Event>()
+    var commands: [InboundCommand] = []
+
+    let arrivalStream: RandomStream
+    let kindStream: RandomStream
+    let customerStream: RandomStream
+    let idStream: RandomStream
+    let ivrStream: RandomStream
+    let patienceStream: RandomStream
+    let talkStream: RandomStream
+    let wrapStream: RandomStream
+    let callbackStream: RandomStream
+    let idEntry: Sampler
+    let menuChoice: Sampler
+    let ivrPatience: Sampler?
+    let queuePatience: Sampler?
+    let talkTime: Sampler
+    let wrapUp: Sampler
+    let callbackTalk: Sampler
+    let failedAttempt: Sampler
+
+    var calls: [Call] = []
+    var tasks: [Task] = []
+    var agents: [Agent]
+    /// Calls that ended in the current batch of commands, classified by route once it is done.
+    var settled: [Int] = []
+    /// Agents to offer callback work once the current event is handled.
+    var pokes: [Int] = []
+    var draining = false
+
+    var series: IntervalSeries
+    var totals: [Double]
+    var modelEvents = 0
+    var now = 0.0
+
+    init(scenario: RoutingScenario, replication: Int, router: Router) {
+        self.scenario = scenario
+        self.router = router
+        let seeds = StreamSeeds(seed: scenario.seed, replication: replication)
+        arrivalStream = RandomStream(seeds, purpose: "routing.arrivals")
+        kindStream = RandomStream(seeds, purpose: "routing.kind")
+        customerStream = RandomStream(seeds, purpose: "routing.customer")
+        idStream = RandomStream(seeds, purpose: "routing.id")
+        ivrStream = RandomStream(seeds, purpose: "routing.ivr")
+        patienceStream = RandomStream(seeds, purpose: "routing.patience")
+        talkStream = RandomStream(seeds, purpose: "routing.talk")
+        wrapStream = RandomStream(seeds, purpose: "routing.wrap")
+        callbackStream = RandomStream(seeds, purpose: "routing.callbacks")
+        idEntry = Sampler(scenario.ivr.idEntry)
+        menuChoice = Sampler(scenario.ivr.menuChoice)
+        ivrPatience = scenario.ivr.patience.map(Sampler.init)
+        queuePatience = scenario.queuePatience.map(Sampler.init)
+        talkTime = Sampler(scenario.talk)
+        wrapUp = Sampler(scenario.wrapUp)
+        callbackTalk = Sampler(scenario.callbacks.talk)
+        failedAttempt = Sampler(scenario.callbacks.failedAttempt)
+        agents = Array(repeating: Agent(), count: scenario.agents)
+        series = IntervalSeries(
+            width: scenario.interval, horizon: scenario.horizon, columns: RoutingColumn.allCases.count)
+        totals = Array(repeating: 0, count: RoutingColumn.allCases.count)
+        commands.reserveCapacity(8)
+    }
+
+    /// Runs the replication: arrivals until the horizon, then until every call and task is done.
+    mutating func run(replication: Int) -> RoutingReplication {
+        for a in 0..<scenario.agents { route(.agentLoggedIn(AgentID(a))) }
+        if let first = nextArrival(after: 0) { calendar.schedule(.arrival, at: first) }
+        while let (time, event) = calendar.next() {
+            now = time
+            modelEvents += 1
+            switch event {
+            case .arrival:
+                arrive()
+                if let t = nextArrival(after: time) { calendar.schedule(.arrival, at: t) }
+            case .ivr(let call, let sequence):
+                ivrReply(Int(call), sequence: sequence)
+            case .abandon(let call):
+                let c = Int(call)
+                guard calls[c].state == .waiting else { break }
+                end(c, .abandonedInQueue)
+                settle()
+                route(.callAbandoned(CallID(UInt64(c))))
+            case .talkEnd(let agent):
+                let a = Int(agent)
+                let wrap = calls[agents[a].call].wrap
+                agents[a].call = -1
+                if wrap > 0 {
+                    setState(a, .wrapping)
+                    calendar.schedule(.wrapEnd(agent: agent), at: time + wrap)
+                } else {
+                    becomeAvailable(a)
+                }
+            case .wrapEnd(let agent):
+                becomeAvailable(Int(agent))
+            case .callbackEnd(let agent):
+                callbackEnded(Int(agent))
+            case .timer:
+                route(.wakeUp)
+            case .retry(let task):
+                let owner = tasks[Int(task)].owner
+                if owner >= 0 { poke(owner) }
+                drainPokes()
+            }
+        }
+        let horizon = scenario.horizon
+        now = max(now, horizon)
+        for a in agents.indices { setState(a, agents[a].state) }
+        let staffed = Double(scenario.agents)
+        series.addArea(
+            level: staffed, column: RoutingColumn.staffedAgentSeconds.rawValue, from: 0, to: horizon)
+        totals[RoutingColumn.staffedAgentSeconds.rawValue] = staffed * horizon
+        // Idle time: staffed time neither on inbound calls nor on callbacks.
+        let idle = RoutingColumn.idleAgentSeconds.rawValue
+        let busy = [RoutingColumn.inboundAgentSeconds.rawValue, RoutingColumn.callbackAgentSeconds.rawValue]
+        for i in 0..<series.intervals {
+            let s = series.value(interval: i, column: RoutingColumn.staffedAgentSeconds.rawValue)
+            let b = busy.reduce(0) { $0 + series.value(interval: i, column: $1) }
+            series.add(s - b, column: idle, interval: i)
+        }
+        totals[idle] = staffed * horizon - busy.reduce(0) { $0 + totals[$1] }
+        return RoutingReplication(
+            replication: replication, series: series, totals: totals, modelEvents: modelEvents)
+    }
+
+    // MARK: Callers
+
+    mutating func nextArrival(after t: Double) -> Double? {
+        let rate = scenario.arrivalRate
+        guard rate > 0 else { return nil }
+        let next = t - log(arrivalStream.uniformPositive()) / rate
+        return next < scenario.horizon ? next : nil
+    }
+
+    /// A caller arrives: every draw of the caller is made here, in arrival order.
+    mutating func arrive() {
+        let n = calls.count
+        let mix = scenario.callers
+        let u = kindStream.uniformPositive()
+        let kind: Kind =
+            u < mix.knownNumberShare
+            ? .knownNumber
+            : (u < mix.knownNumberShare + mix.knownCustomerOtherNumberShare ? .knownOtherNumber : .new)
+        let customer = scenario.customers > 0 ? customerStream.uniformInt(below: scenario.customers) : -1
+        let keysValidID = idStream.uniformPositive() < mix.validIDProbability
+        let idTime = idEntry.sample(ivrStream)
+        let menuTime = menuChoice.sample(ivrStream)
+        let validKey = ivrStream.uniformPositive() < scenario.ivr.validMenuKeyProbability
+        let key = ivrStream.uniformInt(below: scenario.businessTypes) + 1
+        let ivrWait = ivrPatience?.sample(patienceStream) ?? .infinity
+        let queueWait = queuePatience?.sample(patienceStream) ?? .infinity
+        let talk = talkTime.sample(talkStream)
+        let wrap = wrapUp.sample(wrapStream)
+        calls.append(
+            Call(
+                arrival: now, interval: series.interval(at: now), kind: kind,
+                customer: kind == .new ? -1 : customer, keysValidID: kind == .knownOtherNumber && keysValidID,
+                idEntry: idTime, menuChoice: menuTime, menuKey: validKey ? key : 0,
+                ivrDeadline: now + ivrWait,
+                queuePatience: queueWait, talk: talk, wrap: wrap))
+        count(.offered, call: n)
+        switch kind {
+        case .knownNumber: count(.callersKnownNumber, call: n)
+        case .knownOtherNumber: count(.callersKnownOtherNumber, call: n)
+        case .new: count(.callersNew, call: n)
+        }
+        let number =
+            kind == .knownNumber
+            ? RoutingScenario.number(ofCustomer: customer) : RoutingScenario.freshNumber(arrival: n)
+        route(.callerArrived(CallID(UInt64(n)), caller: PhoneNumber(number)!), call: n)
+    }
+
+    /// The IVR answers the prompt it was given (or the caller hangs up).
+    mutating func ivrReply(_ c: Int, sequence: UInt32) {
+        let call = calls[c]
+        guard call.sequence == sequence, call.state == .inIDPrompt || call.state == .inMenu else { return }
+        calls[c].awaitingReply = false
+        let id = CallID(UInt64(c))
+        switch call.reply {
+        case .validID:
+            calls[c].idDelivered = true
+            route(
+                .digitsCollected(id, KeyedDigits(RoutingScenario.idNumber(ofCustomer: call.customer))),
+                call: c)
+        case .wrongID:
+            route(.digitsCollected(id, KeyedDigits(RoutingScenario.wrongIDNumber)), call: c)
+        case .nothing:
+            route(.digitsCollected(id, nil), call: c)
+        case .key:
+            route(.digitsCollected(id, KeyedDigits(String(call.menuKey))), call: c)
+        case .hangUp:
+            end(c, call.state == .inMenu ? .endedForCallback : .abandonedInIVR)
+            settle()
+            route(.callAbandoned(id))
+        }
+    }
+
+    mutating func collectDigits(_ c: Int, prompt: IVRPrompt, maxDigits: Int, timeout: Double) {
+        let state = calls[c].state
+        precondition(
+            state == .arriving || state == .inIDPrompt || state == .inMenu,
+            "the router asked for digits of call#\(c), which is not in the IVR")
+        var reply: Reply
+        var delay: Double
+        switch prompt {
+        case .idNumber:
+            calls[c].state = .inIDPrompt
+            let d = calls[c].idEntry
+            (reply, delay) =
+                d <= timeout ? (calls[c].keysValidID ? .validID : .wrongID, d) : (.nothing, timeout)
+        case .callbackMenu:
+            calls[c].state = .inMenu
+            let d = calls[c].menuChoice
+            (reply, delay) = d <= timeout && maxDigits > 0 ? (.key, d) : (.nothing, timeout)
+        case .callbackAnnouncement:
+            calls[c].state = .inMenu
+            (reply, delay) = (.nothing, timeout)
+        }
+        if now + delay > calls[c].ivrDeadline {
+            reply = .hangUp
+            delay = max(0, calls[c].ivrDeadline - now)
+        }
+        calls[c].sequence &+= 1
+        calls[c].reply = reply
+        calls[c].awaitingReply = true
+        calendar.schedule(.ivr(call: Int32(c), sequence: calls[c].sequence), at: now + delay)
+    }
+
+    /// Ends call `c` one way (once).
+    mutating func end(_ c: Int, _ ending: RoutingColumn) {
+        precondition(calls[c].state != .ended && calls[c].state != .talking, "call#\(c) ended twice")
+        if calls[c].state == .waiting { calendar.cancel(calls[c].abandon) }
+        calls[c].sequence &+= 1  // any pending IVR reply is stale
+        calls[c].state = ending == .answered ? .talking : .ended
+        count(ending, call: c)
+        settled.append(c)
+    }
+
+    /// Counts the route of each call that ended in the last batch.
+    mutating func settle() {
+        for c in settled {
+            let column: RoutingColumn
+            if let reason = calls[c].reason {
+                switch reason.step {
+                case .firstAgent: column = .routedFirstAgent
+                case .backup: column = .routedBackup
+                case .team: column = .routedTeam
+                case .leader: column = .routedLeader
+                case .random: column = .routedRandom
+                case .callback: column = .routedCallback
+                }
+                if reason.afterIDMatch { count(.routedAfterIDMatch, call: c) }
+            } else {
+                column = calls[c].state == .talking ? .routedQueue : .notRouted
+            }
+            count(column, call: c)
+        }
+        settled.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: The seam
+
+    /// Hands `event` to the router and carries out its commands; `call` is the caller the event
+    /// concerns, who waits in a queue if the router left them with nothing to do.
+    mutating func route(_ event: InboundEvent, call: Int? = nil) {
+        router.handle(event, at: now, into: &commands)
+        var i = 0
+        while i < commands.count {
+            carryOut(commands[i])
+            i += 1
+        }
+        commands.removeAll(keepingCapacity: true)
+        if let c = call {
+            let state = calls[c].state
+            if (state == .arriving || state == .inIDPrompt || state == .inMenu) && !calls[c].awaitingReply {
+                calls[c].state = .waiting
+                count(.waited, call: c)
+                let patience = calls[c].queuePatience
+                if patience.isFinite {
+                    calls[c].abandon = calendar.schedule(.abandon(call: Int32(c)), at: now + patience)
+                }
+            }
+        }
+        settle()
+        drainPokes()
+    }
+
+    mutating func carryOut(_ command: InboundCommand) {
+        switch command {
+        case .connect(let call, let agent):
+            connect(Int(call.rawValue), agent: agent.index)
+        case .reject(let call):
+            end(Int(call.rawValue), .blocked)
+        case .collectDigits(let call, let prompt, let maxDigits, let timeout):
+            collectDigits(Int(call.rawValue), prompt: prompt, maxDigits: maxDigits, timeout: timeout)
+        case .hangUp(let call):
+            let c = Int(call.rawValue)
+            guard calls[c].state != .ended else { break }  // the caller hung up first
+            end(c, calls[c].state == .inMenu ? .endedForCallback : .hungUp)
+        case .routed(let call, let reason):
+            calls[Int(call.rawValue)].reason = reason
+        case .bindNumber:
+            add(.bindings, 1, interval: series.interval(at: now))
+        case .createCustomer:
+            add(.customersCreated, 1, interval: series.interval(at: now))
+        case .wakeUp(let at):
+            calendar.schedule(.timer, at: max(at, now))
+        case .createCallback(let id):
+            createCallback(id)
+        case .reassignCallback(let id, let to, let priority):
+            var task = tasks[id.index]
+            if !task.reassigned { add(.callbacksReassigned, 1, interval: task.interval) }
+            add(.reassignments, 1, interval: task.interval)
+            task.reassigned = true
+            task.priority = priority
+            tasks[id.index] = task
+            setOwner(id.index, to?.index ?? -1)
+        case .remindAgent(_, let id, let priority):
+            if !tasks[id.index].reminded { add(.callbacksReminded, 1, interval: tasks[id.index].interval) }
+            add(.reminders, 1, interval: tasks[id.index].interval)
+            tasks[id.index].reminded = true
+            tasks[id.index].priority = priority
+        case .expireCallback(let id):
+            guard tasks[id.index].active else { break }
+            add(.callbacksExpired, 1, interval: tasks[id.index].interval)
+            tasks[id.index].active = false
+            setOwner(id.index, -1)
+        }
+    }
+
+    mutating func connect(_ c: Int, agent a: Int) {
+        let state = calls[c].state
+        precondition(
+            state == .arriving || state == .waiting || state == .inIDPrompt || state == .inMenu,
+            "the router connected call#\(c), which is not waiting")
+        precondition(agents[a].state == .idle, "the router connected agent#\(a), who is not idle")
+        end(c, .answered)
+        let wait = now - calls[c].arrival
+        count(.answeredWaitSum, call: c, amount: wait)
+        if wait <= scenario.serviceTarget { count(.answeredWithinTarget, call: c) }
+        let customer = calls[c].customer
+        let recognised = calls[c].kind == .knownNumber || calls[c].idDelivered
+        if recognised, customer >= 0,
+            scenario.team(of: a) != scenario.team(of: scenario.firstAgent(ofCustomer: customer))
+        {
+            count(.strangerConnects, call: c)
+        }
+        agents[a].call = c
+        setState(a, .talking)
+        calendar.schedule(.talkEnd(agent: Int32(a)), at: now + calls[c].talk)
+    }
+
+    /// The agent finished wrap-up: it is idle, the router hears so, and it may dial a callback.
+    mutating func becomeAvailable(_ a: Int) {
+        setState(a, .idle)
+        poke(a)
+        route(.agentAvailable(AgentID(a)))
+    }
+
+    // MARK: Callbacks
+
+    mutating func createCallback(_ id: CallbackTaskID) {
+        guard let task = router.callbackTask(id) else {
+            preconditionFailure("the router created \(id) but cannot show it")
+        }
+        while tasks.count <= id.index {
+            tasks.append(
+                Task(owner: -1, priority: 0, created: now, deadline: now, interval: 0, active: false))
+        }
+        let interval = series.interval(at: task.created)
+        tasks[id.index] = Task(
+            owner: -1, priority: task.priority, created: task.created, deadline: task.deadline,
+            interval: interval)
+        add(.callbacksCreated, 1, interval: interval)
+        setOwner(id.index, task.owner?.index ?? -1)
+    }
+
+    /// Moves task `t` to `owner` (-1: nobody) and offers it to the new owner.
+    mutating func setOwner(_ t: Int, _ owner: Int) {
+        let old = tasks[t].owner
+        if old >= 0 { agents[old].tasks.removeAll { $0 == t } }
+        tasks[t].owner = owner
+        if owner >= 0, tasks[t].active {
+            agents[owner].tasks.append(t)
+            poke(owner)
+        }
+    }
+
+    mutating func poke(_ a: Int) { pokes.append(a) }
+
+    /// Offers callback work to the agents poked, once the current event is handled.
+    mutating func drainPokes() {
+        guard !draining else { return }
+        draining = true
+        while let a = pokes.popLast() { startCallback(a) }
+        draining = false
+    }
+
+    /// Blending: an idle agent with a due task starts it (inbound calls were offered first).
+    mutating func startCallback(_ a: Int) {
+        guard scenario.callbacks.agentsDial, now < scenario.horizon, agents[a].state == .idle else { return }
+        var best = -1
+        for t in agents[a].tasks {
+            let task = tasks[t]
+            guard task.active, !task.inProgress, task.notBefore <= now else { continue }
+            if best < 0 || task.priority > tasks[best].priority
+                || (task.priority == tasks[best].priority && (task.created, t) < (tasks[best].created, best))
+            {
+                best = t
+            }
+        }
+        guard best >= 0 else { return }
+        tasks[best].inProgress = true
+        add(.callbackAttempts, 1, interval: tasks[best].interval)
+        let reached = callbackStream.uniformPositive() < scenario.callbacks.answerProbability
+        let duration = reached ? callbackTalk.sample(callbackStream) : failedAttempt.sample(callbackStream)
+        agents[a].task = best
+        agents[a].reached = reached
+        setState(a, .callback)
+        route(.agentLoggedOut(AgentID(a)))
+        calendar.schedule(.callbackEnd(agent: Int32(a)), at: now + duration)
+    }
+
+    mutating func callbackEnded(_ a: Int) {
+        let t = agents[a].task
+        agents[a].task = -1
+        tasks[t].inProgress = false
+        if agents[a].reached {
+            if tasks[t].active {
+                let task = tasks[t]
+                add(.callbacksDone, 1, interval: task.interval)
+                add(.callbackDelaySum, now - task.created, interval: task.interval)
+                if now <= task.deadline { add(.callbacksDoneInTime, 1, interval: task.interval) }
+                tasks[t].active = false
+                setOwner(t, -1)
+                route(.callbackDone(CallbackTaskID(t)))
+            }
+        } else if tasks[t].active {
+            tasks[t].notBefore = now + scenario.callbacks.retry
+            calendar.schedule(.retry(task: Int32(t)), at: tasks[t].notBefore)
+        }
+        becomeAvailable(a)
+    }
+
+    // MARK: Statistics
+
+    mutating func setState(_ a: Int, _ state: AgentState) {
+        let from = agents[a].since
+        let to = min(now, scenario.horizon)
+        let column: RoutingColumn? =
+            switch agents[a].state {
+            case .idle: nil
+            case .talking, .wrapping: .inboundAgentSeconds
+            case .callback: .callbackAgentSeconds
+            }
+        if let column, to > from {
+            series.addArea(level: 1, column: column.rawValue, from: from, to: to)
+            totals[column.rawValue] += to - from
+        }
+        agents[a].since = now
+        agents[a].state = state
+    }
+
+    mutating func count(_ column: RoutingColumn, call c: Int, amount: Double = 1) {
+        add(column, amount, interval: calls[c].interval)
+    }
+
+    mutating func add(_ column: RoutingColumn, _ amount: Double, interval: Int) {
+        series.add(amount, column: column.rawValue, interval: interval)
+        totals[column.rawValue] += amount
+    }
+}
+
+// MARK: - Running replications
+
+/// Runs a routing scenario's replications, spread over threads, gathered in index order.
+public enum RoutingRunner {
+    /// Runs replication `replication` of `scenario` on the calling thread.
+    public static func replicate(_ scenario: RoutingScenario, replication: Int) -> RoutingReplication {
+        let mixed = StreamSeeds.mix(scenario.seed ^ StreamSeeds.mix(UInt64(replication) &+ 1))
+        switch scenario.router {
+        case .cascade(let configuration, let seed):
+            var world = RoutingWorld(
+                scenario: scenario, replication: replication,
+                router: CascadeRouter(
+                    directory: scenario.directory(), configuration: configuration,
+                    random: SplitMix64(seed: seed ^ mixed)))
+            return world.run(replication: replication)
+        case .queue(let configuration, let seed):
+            var world = RoutingWorld(
+                scenario: scenario, replication: replication,
+                router: QueueRouter(configuration, random: SplitMix64(seed: seed ^ mixed)))
+            return world.run(replication: replication)
+        case .sticky(let configuration):
+            var world = RoutingWorld(
+                scenario: scenario, replication: replication,
+                router: StickyRouter(configuration, bindings: scenario.stickyBindings()))
+            return world.run(replication: replication)
+        }
+    }
+
+    /// Runs all replications of `scenario` on up to `threads` threads, in index order.
+    public static func run(
+        _ scenario: RoutingScenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> [RoutingReplication] {
+        let count = scenario.replications
+        let results = ResultSlots<RoutingReplication>(count: count)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+            while let index = results.claim() {
+                _ = results.store(replicate(scenario, replication: index), at: index)
+            }
+        }
+        return results.values()
+    }
+}

@@ -52,6 +52,11 @@ struct RunCommand: ParsableCommand {
             if let replications { campaign.replications = replications }
             try CampaignRun.run(campaign, folder: folder, threads: threads, showProgress: true)
             return
+        case .routing(var study):
+            if let seed { study.world.seed = seed }  // the worlds' streams; routers keep the file's seeds
+            if let replications { study.world.replications = replications }
+            try RoutingRun.run(study, folder: folder, threads: threads)
+            return
         }
         if let seed { scenario.seed = seed }
         if let replications { scenario.replications = replications }
@@ -88,6 +93,8 @@ struct ValidateCommand: ParsableCommand {
             print("\(file): ok: \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), policy \(s.policy.name)")
         case .outbound(let s):
             print("\(file): ok: campaign \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
+        case .routing(let s):
+            print("\(file): ok: routing \(s.name): \(s.world.teams) teams of \(s.world.teamSize), \(s.world.customers) customers, horizon \(s.world.horizon)s, \(s.world.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
         }
     }
 }

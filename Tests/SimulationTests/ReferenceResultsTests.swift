@@ -40,6 +40,8 @@ struct ReferenceResultsTests {
                 campaign.contacts = .list(path: path, numbers: try ContactList.load(fromFile: path).entries.map(\.number))
             }
             got = OutboundReports.summaryJSON(try OutboundRunner.run(campaign))
+        case .routing(let study):
+            got = RoutingReports.summaryJSON(RoutingStudyRunner.run(study))
         }
         if got != expected {
             let moved = zip(expected.split(separator: "\n"), got.split(separator: "\n"))

@@ -97,6 +97,16 @@ public enum RoutingColumn: Int, CaseIterable, Sendable {
     case idleAgentSeconds
     /// Agent-seconds logged in (every agent, 0 to the horizon).
     case staffedAgentSeconds
+    /// Connects of a known customer (from either number) to their first agent, whatever the
+    /// router (the world's truth, so the baselines are measured the same way as the cascade).
+    case connectedFirstAgent
+    /// Connects of a known customer to their first agent's backup.
+    case connectedBackup
+    /// Connects of a known customer to another agent of their first agent's team, not its leader.
+    case connectedTeam
+    /// Connects of a known customer to the leader of their first agent's team (neither the first
+    /// agent nor the backup).
+    case connectedLeader
 
     /// The route columns: one per offered call, adding up to `offered`.
     public static let routes: [RoutingColumn] = [
@@ -606,6 +616,21 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         count(.answeredWaitSum, call: c, amount: wait)
         if wait <= scenario.serviceTarget { count(.answeredWithinTarget, call: c) }
         let customer = calls[c].customer
+        if calls[c].kind != .new, customer >= 0 {
+            let first = scenario.firstAgent(ofCustomer: customer)
+            if a == first {
+                count(.connectedFirstAgent, call: c)
+            } else if scenario.team(of: a) == scenario.team(of: first) {
+                let size = scenario.teamSize
+                if a == first - first % size + (first % size + 1) % size {  // the backup (see profile(of:))
+                    count(.connectedBackup, call: c)
+                } else if a % scenario.teamSize == 0 {
+                    count(.connectedLeader, call: c)
+                } else {
+                    count(.connectedTeam, call: c)
+                }
+            }
+        }
         let recognised = calls[c].kind == .knownNumber || calls[c].idDelivered
         if recognised, customer >= 0,
             scenario.team(of: a) != scenario.team(of: scenario.firstAgent(ofCustomer: customer))

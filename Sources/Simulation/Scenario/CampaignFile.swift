@@ -6,8 +6,9 @@ import Yams
 
 // MARK: - Scenario files of either kind
 
-/// A scenario file: an inbound scenario (it has `traffic`) or an outbound campaign (it has
-/// `campaign` and `variants`).
+/// A scenario file: an inbound scenario (it has `traffic`), an outbound campaign (it has
+/// `campaign` and `variants`) or a routing study (it has `routing` and `variants`; the format is
+/// at `RoutingStudy`).
 ///
 /// The campaign format (durations and distributions as in inbound scenarios):
 /// ```yaml
@@ -53,12 +54,15 @@ public enum ScenarioFile: Sendable, Hashable {
     case inbound(Scenario)
     /// An outbound campaign.
     case outbound(OutboundScenario)
+    /// A routing study: routers compared on the same callers.
+    case routing(RoutingStudy)
 
     /// The scenario's name.
     public var name: String {
         switch self {
         case .inbound(let s): return s.name
         case .outbound(let s): return s.name
+        case .routing(let s): return s.name
         }
     }
 
@@ -74,6 +78,9 @@ public enum ScenarioFile: Sendable, Hashable {
         let root = try reader.root(yaml)
         if case .mapping(let mapping) = root, mapping.keys.contains(where: { $0.string == "campaign" }) {
             return .outbound(try reader.readCampaign(root: root))
+        }
+        if case .mapping(let mapping) = root, mapping.keys.contains(where: { $0.string == "routing" }) {
+            return .routing(try reader.readRouting(root: root))
         }
         return .inbound(try reader.read(root: root))
     }

@@ -1,0 +1,382 @@
+import Foundation
+import SimKernel
+
+// MARK: - The metrics of a routing study
+
+/// A figure of a routing run, computed from a row of `RoutingColumn` sums (a replication's
+/// totals, or one interval of its series).
+public struct RoutingMetric: Sendable {
+    /// The name in the outputs.
+    public let name: String
+    /// What it means.
+    public let meaning: String
+    /// Its value from a row of sums indexed by `RoutingColumn.rawValue`; NaN when undefined.
+    public let value: @Sendable ([Double]) -> Double
+
+    static func ratio(
+        _ name: String, _ meaning: String, _ numerator: [RoutingColumn], _ denominator: RoutingColumn
+    ) -> RoutingMetric {
+        RoutingMetric(name: name, meaning: meaning) { row in
+            let d = row[denominator.rawValue]
+            return d > 0 ? numerator.reduce(0) { $0 + row[$1.rawValue] } / d : .nan
+        }
+    }
+
+    static func share(_ name: String, _ meaning: String, _ columns: RoutingColumn...) -> RoutingMetric {
+        ratio(name, meaning, columns, .offered)
+    }
+
+    static func count(_ name: String, _ meaning: String, _ column: RoutingColumn) -> RoutingMetric {
+        RoutingMetric(name: name, meaning: meaning) { $0[column.rawValue] }
+    }
+
+    /// The metrics of a routing run, in output order. Shares are over offered calls; call
+    /// figures count in the interval the call arrived, callback figures in the interval the task
+    /// was created.
+    public static let all: [RoutingMetric] = [
+        .count("offered", "calls that arrived", .offered),
+        .share(
+            "share_known_agent",
+            "routed by the cascade to an agent who knows the caller (011-014: first agent, backup, team or leader) / offered",
+            .routedFirstAgent, .routedBackup, .routedTeam, .routedLeader),
+        .share(
+            "share_connected_known_agent",
+            "connected to an agent of the customer's first agent's team (first agent, backup, team or leader), whatever the router / offered",
+            .connectedFirstAgent, .connectedBackup, .connectedTeam, .connectedLeader),
+        RoutingMetric(
+            name: "known_callers_connected_known_agent",
+            meaning:
+                "known customers (from either number) connected to an agent of their first agent's team / known customers who called"
+        ) { row in
+            let known =
+                row[RoutingColumn.callersKnownNumber.rawValue]
+                + row[RoutingColumn.callersKnownOtherNumber.rawValue]
+            let connected = [
+                RoutingColumn.connectedFirstAgent, .connectedBackup, .connectedTeam, .connectedLeader,
+            ]
+            .reduce(0) { $0 + row[$1.rawValue] }
+            return known > 0 ? connected / known : .nan
+        },
+        .share(
+            "share_connected_first_agent", "connected to the customer's first agent / offered",
+            .connectedFirstAgent),
+        .share("share_connected_backup", "connected to the first agent's backup / offered", .connectedBackup),
+        .share(
+            "share_connected_team", "connected to another agent of the first agent's team / offered",
+            .connectedTeam),
+        .share(
+            "share_connected_leader", "connected to the first agent's team leader / offered", .connectedLeader
+        ),
+        .share("share_first_agent", "routed to the first agent (011) / offered", .routedFirstAgent),
+        .share("share_backup", "routed to the backup agent (012) / offered", .routedBackup),
+        .share("share_team", "routed to an agent of the team (013) / offered", .routedTeam),
+        .share("share_leader", "routed to the team leader (014) / offered", .routedLeader),
+        .share("share_random", "routed to a random idle agent (021) / offered", .routedRandom),
+        .share("share_callback", "sent to a callback (03) / offered", .routedCallback),
+        .share(
+            "share_queue", "connected by a queue that gives no reason (baselines) / offered", .routedQueue),
+        .share(
+            "share_not_routed", "never routed (refused, or abandoned before routing) / offered", .notRouted),
+        .share(
+            "share_stranger",
+            "recognised known customers connected outside their first agent's team / offered",
+            .strangerConnects),
+        .share(
+            "service_level", "answered within the service target of arrival / offered", .answeredWithinTarget),
+        .ratio(
+            "asa_seconds", "mean arrival-to-connect time of answered calls (IVR included), seconds",
+            [.answeredWaitSum], .answered),
+        .share("answered_rate", "connected to an agent / offered", .answered),
+        .share("abandon_rate_queue", "hung up while waiting in a queue / offered", .abandonedInQueue),
+        .share("abandon_rate_ivr", "hung up in the ID prompt / offered", .abandonedInIVR),
+        .share("blocked_rate", "refused by the router (queue full) / offered", .blocked),
+        .share("waited_rate", "waited in a queue / offered", .waited),
+        .count("callbacks_created", "callback tasks created", .callbacksCreated),
+        .count("callbacks_done", "callback tasks done (the customer reached)", .callbacksDone),
+        .count("callbacks_done_in_time", "callback tasks done by their deadline", .callbacksDoneInTime),
+        .ratio(
+            "callbacks_done_in_time_rate", "callback tasks done by their deadline / created",
+            [.callbacksDoneInTime], .callbacksCreated),
+        .count("callbacks_reminded", "callback tasks reminded at least once (06)", .callbacksReminded),
+        .count("callbacks_reassigned", "callback tasks reassigned at least once (06)", .callbacksReassigned),
+        .count("callbacks_expired", "callback tasks that expired undone", .callbacksExpired),
+        .count("reminders", "reminders sent", .reminders),
+        .count("reassignments", "reassignments made", .reassignments),
+        .count("callback_attempts", "callback attempts agents started", .callbackAttempts),
+        .ratio(
+            "mean_callback_delay_seconds", "mean creation-to-done time of done callback tasks, seconds",
+            [.callbackDelaySum], .callbacksDone),
+        .count("bindings", "caller numbers bound to a customer", .bindings),
+        .count("customers_created", "new customers created", .customersCreated),
+        .ratio(
+            "utilisation_inbound", "agent time on inbound calls (talk and wrap-up) / staffed time",
+            [.inboundAgentSeconds], .staffedAgentSeconds),
+        .ratio(
+            "utilisation_callbacks", "agent time on callbacks / staffed time",
+            [.callbackAgentSeconds], .staffedAgentSeconds),
+        .ratio(
+            "utilisation_idle", "agent time idle / staffed time", [.idleAgentSeconds], .staffedAgentSeconds),
+    ]
+
+    /// The metric named `name`.
+    public static func named(_ name: String) -> RoutingMetric {
+        guard let metric = all.first(where: { $0.name == name }) else {
+            preconditionFailure("no routing metric named \(name)")
+        }
+        return metric
+    }
+}
+
+// MARK: - Running a study
+
+/// The replications of every variant of a routing study, in variant then replication order.
+public struct RoutingResult: Sendable {
+    /// The study that was run.
+    public var study: RoutingStudy
+    /// `runs[v][r]`: replication r of variant v.
+    public var runs: [[RoutingReplication]]
+
+    /// The estimate of `metric` for `variant` over the whole run.
+    public func estimate(_ metric: RoutingMetric, variant: Int) -> Estimate {
+        Estimate(runs[variant].map { metric.value($0.totals) })
+    }
+
+    /// The estimate of `metric` for `variant` in interval `index`.
+    public func estimate(_ metric: RoutingMetric, variant: Int, interval index: Int) -> Estimate {
+        Estimate(
+            runs[variant].map { rep in
+                metric.value((0..<rep.series.columns).map { rep.series.value(interval: index, column: $0) })
+            })
+    }
+
+    /// The paired difference `variant − baseline` of `metric` (the same callers in each pair).
+    public func difference(_ metric: RoutingMetric, variant: Int, baseline: Int) -> Estimate {
+        Estimate(zip(runs[variant], runs[baseline]).map { metric.value($0.totals) - metric.value($1.totals) })
+    }
+}
+
+/// Runs a routing study's variants, each over all replications on the same callers.
+public enum RoutingStudyRunner {
+    /// Runs every variant of `study` on up to `threads` threads per variant.
+    public static func run(
+        _ study: RoutingStudy, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> RoutingResult {
+        let runs = study.variants.indices.map {
+            RoutingRunner.run(study.scenario(variant: $0), threads: threads)
+        }
+        return RoutingResult(study: study, runs: runs)
+    }
+}
+
+// MARK: - What a routing run writes
+
+/// The files of a routing run: `summary.json`, `intervals.csv`, `replications.csv`,
+/// `report.html`, and the table `simcc run` prints. A function of the result only.
+public enum RoutingReports {
+    /// The metrics of `intervals.csv`.
+    static let intervalMetrics = [
+        "offered", "share_connected_known_agent", "known_callers_connected_known_agent", "share_known_agent",
+        "share_first_agent", "share_random", "share_callback", "share_queue",
+        "service_level", "asa_seconds", "abandon_rate_queue", "abandon_rate_ivr", "callbacks_created",
+        "callbacks_done_in_time", "utilisation_inbound", "utilisation_callbacks",
+    ]
+    /// The metrics of the printed table and the report's table head.
+    static let headline = [
+        "known_callers_connected_known_agent", "share_callback", "service_level", "asa_seconds",
+        "abandon_rate_queue",
+        "callbacks_done_in_time_rate", "utilisation_inbound",
+    ]
+
+    /// `summary.json`: per variant, every metric's mean and 95% half-width, and each variant's
+    /// paired difference from the first.
+    public static func summaryJSON(_ result: RoutingResult) -> String {
+        let study = result.study, w = study.world
+        let json = JSONWriter()
+        json.object {
+            json.field("scenario", study.name)
+            json.field("kind", "routing")
+            json.field("seed", integer: w.seed)
+            json.field("replications", integer: UInt64(w.replications))
+            json.field("confidence_level", Reports.confidenceLevel)
+            json.field("horizon_seconds", w.horizon)
+            json.field("interval_seconds", w.interval)
+            json.field("agents", integer: UInt64(w.agents))
+            json.field("teams", integer: UInt64(w.teams))
+            json.field("customers", integer: UInt64(w.customers))
+            json.field("arrival_rate_per_hour", w.arrivalRate * 3600)
+            json.field("service_target_seconds", w.serviceTarget)
+            json.key("variants")
+            json.object {
+                for (v, variant) in study.variants.enumerated() {
+                    json.key(variant.name)
+                    json.object {
+                        json.field("router", variant.kind)
+                        json.key("metrics")
+                        json.object {
+                            for metric in RoutingMetric.all {
+                                OutboundReports.estimate(
+                                    json, metric.name, result.estimate(metric, variant: v))
+                            }
+                        }
+                        if v > 0 {
+                            json.key("difference_from_\(study.variants[0].name)")
+                            json.object {
+                                for metric in RoutingMetric.all {
+                                    OutboundReports.estimate(
+                                        json, metric.name, result.difference(metric, variant: v, baseline: 0))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return json.text + "\n"
+    }
+
+    /// `intervals.csv`: per variant and interval, the main metrics with 95% half-widths.
+    public static func intervalsCSV(_ result: RoutingResult) -> String {
+        var header = ["variant", "interval", "start_seconds", "start"]
+        for name in intervalMetrics { header += [name, name + "_hw"] }
+        var lines = [header.joined(separator: ",")]
+        for (v, variant) in result.study.variants.enumerated() {
+            guard let first = result.runs[v].first else { continue }
+            for i in 0..<first.series.intervals {
+                let start = Double(i) * first.series.width
+                var row = [
+                    OutboundReports.csv(variant.name), String(i), Reports.number(start), Reports.clock(start),
+                ]
+                for name in intervalMetrics {
+                    let e = result.estimate(RoutingMetric.named(name), variant: v, interval: i)
+                    row += [e.mean, e.halfWidth ?? .nan].map(Reports.significant)
+                }
+                lines.append(row.joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `replications.csv`: every metric of every (variant, replication), for `simcc compare`.
+    public static func replicationsCSV(_ result: RoutingResult) -> String {
+        var lines = [(["variant", "replication"] + RoutingMetric.all.map(\.name)).joined(separator: ",")]
+        for (v, variant) in result.study.variants.enumerated() {
+            for rep in result.runs[v] {
+                let row =
+                    [OutboundReports.csv(variant.name), String(rep.replication)]
+                    + RoutingMetric.all.map { Reports.number($0.value(rep.totals)) }
+                lines.append(row.joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The table `simcc run` prints: the headline metrics per variant.
+    public static func table(_ result: RoutingResult) -> String {
+        let study = result.study, w = study.world
+        var out = "\(study.name): \(w.teams) teams of \(w.teamSize), \(w.customers) customers, "
+        out += "\(w.replications) replication(s), seed \(w.seed)\n"
+        let width = max(8, study.variants.map(\.name.count).max() ?? 8)
+        out += "variant".padding(toLength: width, withPad: " ", startingAt: 0)
+        for name in headline { out += " " + Reports.pad(short(name), 21) }
+        out += "\n"
+        for (v, variant) in study.variants.enumerated() {
+            out += variant.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            for name in headline {
+                out +=
+                    " "
+                    + Reports.pad(
+                        OutboundReports.plusMinus(result.estimate(RoutingMetric.named(name), variant: v)), 21)
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    static func short(_ name: String) -> String {
+        switch name {
+        case "callbacks_done_in_time_rate": "cb_in_time_rate"
+        case "known_callers_connected_known_agent": "known_to_team"
+        case "abandon_rate_queue": "abandon_queue"
+        case "utilisation_inbound": "util_inbound"
+        default: name
+        }
+    }
+
+    /// Writes the files into `directory` (each under a temporary name, then renamed).
+    public static func write(_ result: RoutingResult, to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Reports.writeAtomically(summaryJSON(result), to: directory + "/summary.json")
+        try Reports.writeAtomically(intervalsCSV(result), to: directory + "/intervals.csv")
+        try Reports.writeAtomically(replicationsCSV(result), to: directory + "/replications.csv")
+        try Reports.writeAtomically(HTMLReport.routing(result), to: directory + "/report.html")
+    }
+}
+
+// MARK: - The routing report
+
+extension HTMLReport {
+    /// The report of a routing study: per interval and variant, the share routed to an agent who
+    /// knows the caller, the callback share and the service level, with 95% bands; and a table.
+    public static func routing(_ result: RoutingResult) -> String {
+        let study = result.study, w = study.world
+        func curves(_ name: String) -> [Chart.Series] {
+            let metric = RoutingMetric.named(name)
+            var all: [Chart.Series] = []
+            for (v, variant) in study.variants.enumerated() {
+                guard let first = result.runs[v].first else { continue }
+                var points: [Chart.Point] = []
+                for i in 0..<first.series.intervals {
+                    let e = result.estimate(metric, variant: v, interval: i)
+                    guard e.mean.isFinite else { continue }
+                    points.append(
+                        .init(
+                            x: (Double(i) + 0.5) * first.series.width / 3600, y: 100 * e.mean,
+                            halfWidth: e.halfWidth.map { 100 * $0 }))
+                }
+                all.append(.init(name: variant.name, color: palette[v % palette.count], points: points))
+            }
+            return all
+        }
+        var body = "<h1>\(escape(study.name))</h1>\n"
+        if !study.description.isEmpty { body += "<p>\(escape(study.description))</p>\n" }
+        body += "<p>\(w.teams) teams of \(w.teamSize) agents, \(w.customers) customers, "
+        body += "\(Reports.format(w.arrivalRate * 3600)) calls/h for \(Units.format(seconds: w.horizon)), "
+        body += "\(w.replications) replications (seed \(w.seed)); every variant meets the same callers; "
+        body +=
+            "bands are 95% confidence intervals over replications; calls count in the interval they arrived.</p>\n"
+        body += "<h2>Put through to an agent who knows the caller</h2>\n"
+        body +=
+            "<p>Calls connected to the customer's first agent, its backup, another agent of its team or the "
+        body +=
+            "team leader, over offered calls; measured on the connect, so the queues are measured as the cascade is "
+        body +=
+            "(for the cascade it equals the share its steps 011-014 routed, <code>share_known_agent</code>).</p>\n"
+        body += Chart(
+            title: "first agent + backup + team + leader / offered", xLabel: "hours", yLabel: "%",
+            series: curves("share_connected_known_agent"), lines: true, reference: nil, bounds: 0...100
+        ).svg()
+        body += "<h2>Sent to a callback</h2>\n"
+        body += Chart(
+            title: "callbacks created by 03 / offered", xLabel: "hours", yLabel: "%",
+            series: curves("share_callback"), lines: true, reference: nil, bounds: 0...100
+        ).svg()
+        body += "<h2>Service level</h2>\n"
+        body += Chart(
+            title: "answered within \(Units.format(seconds: w.serviceTarget)) of arrival / offered",
+            xLabel: "hours", yLabel: "%", series: curves("service_level"), lines: true, reference: nil,
+            bounds: 0...100
+        ).svg()
+        body += "<h2>Figures</h2>\n<table>\n<tr><th>metric</th>"
+        for variant in study.variants { body += "<th>\(escape(variant.name)) (\(variant.kind))</th>" }
+        body += "</tr>\n"
+        for metric in RoutingMetric.all {
+            body += "<tr><td title=\"\(escape(metric.meaning))\">\(metric.name)</td>"
+            for v in study.variants.indices {
+                body += "<td>\(OutboundReports.plusMinus(result.estimate(metric, variant: v)))</td>"
+            }
+            body += "</tr>\n"
+        }
+        body += "</table>\n"
+        return page(title: study.name, body: body)
+    }
+}

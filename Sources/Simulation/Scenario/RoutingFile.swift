@@ -1,0 +1,399 @@
+import CallCenter
+import Foundation
+import RoutingPolicies
+import SimKernel
+import Yams
+
+// MARK: - A routing study: one world, several routers on the same callers
+
+/// A routing study read from a scenario file with a top-level `routing` section: the modelled
+/// world of issue 4 and the routers to compare on it. Every variant runs on the same callers
+/// (the world's streams depend only on the study's seed and the replication).
+///
+/// The format (durations, rates and distributions as in inbound scenarios):
+/// ```yaml
+/// name: Bank service line
+/// seed: 11
+/// replications: 10
+/// horizon: 8h
+/// interval: 30min
+/// routing:
+///   teams: 6                    # teams of team_size agents; the first of each team leads it
+///   team_size: 5
+///   customers: 3000             # known customers, bound to first agents evenly
+///   business_types: 4           # the callback menu's keys 1...business_types
+///   business_types_per_agent: 2
+///   arrival_rate: 110/h
+///   callers: {known_number: 0.7, known_customer_other_number: 0.1, valid_id: 0.8}
+///   ivr: {id_entry: {uniform: {min: 5s, max: 12s}}, menu_choice: {uniform: {min: 2s, max: 6s}},
+///         valid_menu_key: 0.9, patience: {exponential: 3min}}      # patience: optional, or never
+///   queue_patience: {exponential: 2min}                            # optional, or never
+///   talk_time: {lognormal: {mean: 4min, sd: 2min}}
+///   wrap_up: 30s
+///   service_target: 20s
+///   callbacks: {agents_dial: true, answer: 0.7, talk: {exponential: 4min}, failed_attempt: 30s, retry: 10min}
+/// variants:
+///   - {name: cascade, router: cascade, callback_deadline: 30min, max_reminders: 3}
+///   - {name: queue-lia, router: queue, strategy: longest-idle-agent}
+///   - {name: sticky-30s, router: sticky, sticky_wait: 30s}
+/// ```
+/// The cascade's knobs (`CascadeRouter.Configuration` in snake_case): `id_attempts`,
+/// `id_number_digits`, `id_number_timeout`, `offer_business_type_menu`, `menu_timeout`,
+/// `default_business_type` (a menu key, 1...business_types), `bind_new_customer_to_serving_agent`,
+/// `callback_deadline`, `follow_up_period`, `initial_priority`, `priority_step`, `max_reminders`,
+/// `max_reassignments`, and `seed` (step 021's draws; default: the study's seed). The queue's:
+/// `strategy` (mod_callcenter's names) and `queue_capacity` ('unlimited' or a whole number),
+/// `seed` (the `random` strategy's draws). The sticky queue's: `sticky_wait`, `queue_capacity`.
+public struct RoutingStudy: Sendable, Hashable {
+    /// A router to compare, with its name in tables and reports.
+    public struct Variant: Sendable, Hashable {
+        /// The name in the outputs (unique in the study).
+        public var name: String
+        /// The router and its knobs.
+        public var router: RoutingScenario.RouterChoice
+
+        /// A variant, by name.
+        public init(name: String, router: RoutingScenario.RouterChoice) {
+            self.name = name
+            self.router = router
+        }
+
+        /// The router's kind: `cascade`, `queue` or `sticky`.
+        public var kind: String {
+            switch router {
+            case .cascade: "cascade"
+            case .queue: "queue"
+            case .sticky: "sticky"
+            }
+        }
+    }
+
+    /// The study's name.
+    public var name: String
+    /// What it is about; "" when not given.
+    public var description: String
+    /// The world every variant runs in; its `router` is replaced by each variant's.
+    public var world: RoutingScenario
+    /// The routers to compare, the first being the baseline of the paired differences.
+    public var variants: [Variant]
+
+    /// A study, by name.
+    public init(name: String, description: String = "", world: RoutingScenario, variants: [Variant]) {
+        precondition(!variants.isEmpty, "a routing study needs at least one variant")
+        self.name = name
+        self.description = description
+        self.world = world
+        self.variants = variants
+    }
+
+    /// The scenario of variant `v`: the world with that variant's router.
+    public func scenario(variant v: Int) -> RoutingScenario {
+        var s = world
+        s.router = variants[v].router
+        return s
+    }
+}
+
+// MARK: - The routing reader
+
+extension ScenarioReader {
+    static let routingTopFields = [
+        "name", "description", "seed", "replications", "horizon", "interval", "routing", "variants",
+    ]
+    static let routingFields = [
+        "teams", "team_size", "customers", "business_types", "business_types_per_agent", "arrival_rate",
+        "callers", "ivr", "queue_patience", "talk_time", "wrap_up", "service_target", "callbacks",
+    ]
+    static let callerFields = ["known_number", "known_customer_other_number", "valid_id"]
+    static let ivrFields = ["id_entry", "menu_choice", "valid_menu_key", "patience"]
+    static let callbackFields = ["agents_dial", "answer", "talk", "failed_attempt", "retry"]
+    static let routingRouters = ["cascade", "queue", "sticky"]
+    static let cascadeFields = [
+        "name", "router", "seed", "id_attempts", "id_number_digits", "id_number_timeout",
+        "offer_business_type_menu", "menu_timeout", "default_business_type",
+        "bind_new_customer_to_serving_agent", "callback_deadline", "follow_up_period", "initial_priority",
+        "priority_step", "max_reminders", "max_reassignments",
+    ]
+    static let queueFields = ["name", "router", "seed", "strategy", "queue_capacity"]
+    static let stickyFields = ["name", "router", "sticky_wait", "queue_capacity"]
+
+    func readRouting(root: Node) throws(ScenarioError) -> RoutingStudy {
+        let top = try fields(of: root, path: "", at: Place(root.mark), known: Self.routingTopFields)
+        let nameNode = try top.required("name", "a non-empty name for tables and reports")
+        let name = try string(nameNode, "name")
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw error(nameNode, "name", "expected a non-empty name, got an empty one")
+        }
+        var description = ""
+        if let node = top.optional("description"), !Self.isNull(node) {
+            description = try string(node, "description")
+        }
+        let seed = try top.optional("seed").map { (n) throws(ScenarioError) in try self.seed(n, "seed") } ?? 1
+        let replications =
+            try top.optional("replications").map { (n) throws(ScenarioError) in
+                try integer(n, "replications", in: 1...Self.maxReplications)
+            } ?? 10
+        let horizon = try positiveDuration(
+            try top.required("horizon", "\(Self.durationExpected): how long callers arrive"), "horizon")
+        let interval =
+            try top.optional("interval").map { (n) throws(ScenarioError) in
+                try positiveDuration(n, "interval")
+            }
+            ?? 1800
+        let routingNode = try top.required(
+            "routing", "a mapping with teams, team_size, customers and arrival_rate")
+        var world = try routingWorld(routingNode, at: top.keyMark("routing"))
+        world.horizon = horizon
+        world.interval = interval
+        world.seed = seed
+        world.replications = replications
+        let variantsNode = try top.required(
+            "variants", "a list of routers to compare, such as [{name: a, router: cascade}]")
+        let variants = try routingVariants(variantsNode, world: world)
+        return RoutingStudy(name: name, description: description, world: world, variants: variants)
+    }
+
+    func routingWorld(_ node: Node, at keyMark: Place?) throws(ScenarioError) -> RoutingScenario {
+        let f = try fields(of: node, path: "routing", at: keyMark, known: Self.routingFields)
+        let teams = try integer(
+            try f.required("teams", "how many teams, a whole number of at least 1"),
+            f.path("teams"), in: 1...Self.maxAgents)
+        let teamSize = try integer(
+            try f.required("team_size", "how many agents a team has, its leader included"),
+            f.path("team_size"), in: 1...Self.maxAgents)
+        guard teams * teamSize <= Self.maxAgents else {
+            throw error(
+                at: f.keyMark("team_size"), f.path("team_size"),
+                "expected at most \(Self.maxAgents) agents in all, got \(teams) × \(teamSize)")
+        }
+        let customers = try integer(
+            try f.required("customers", "how many customers are known at the start"),
+            f.path("customers"), in: 0...10_000_000)
+        let businessTypes =
+            try f.optional("business_types").map { (n) throws(ScenarioError) in
+                try integer(n, f.path("business_types"), in: 1...1000)
+            } ?? 3
+        var perAgent = min(2, businessTypes)
+        if let n = f.optional("business_types_per_agent") {
+            perAgent = try integer(n, f.path("business_types_per_agent"), in: 1...businessTypes)
+        }
+        let arrivalRate = try rate(try f.required("arrival_rate", Self.rateExpected), f.path("arrival_rate"))
+        guard arrivalRate >= 0 else {
+            throw error(
+                at: f.keyMark("arrival_rate"), f.path("arrival_rate"),
+                "expected a rate that is not negative, got \(arrivalRate)/s")
+        }
+        var world = RoutingScenario(
+            teams: teams, teamSize: teamSize, customers: max(customers, 1), businessTypes: businessTypes,
+            businessTypesPerAgent: perAgent, arrivalRate: arrivalRate)
+        world.customers = customers
+        if let n = f.optional("callers") {
+            let c = try fields(
+                of: n, path: f.path("callers"), at: f.keyMark("callers"), known: Self.callerFields)
+            let known =
+                try c.optional("known_number").map { (m) throws(ScenarioError) in
+                    try probability(m, c.path("known_number"))
+                } ?? world.callers.knownNumberShare
+            let other =
+                try c.optional("known_customer_other_number").map { (m) throws(ScenarioError) in
+                    try probability(m, c.path("known_customer_other_number"))
+                } ?? world.callers.knownCustomerOtherNumberShare
+            let valid =
+                try c.optional("valid_id").map { (m) throws(ScenarioError) in
+                    try probability(m, c.path("valid_id"))
+                } ?? world.callers.validIDProbability
+            guard known + other <= 1 else {
+                throw error(
+                    n, c.path("known_customer_other_number"),
+                    "expected known_number + known_customer_other_number to be at most 1, got \(known + other)"
+                )
+            }
+            world.callers = .init(
+                knownNumberShare: known, knownCustomerOtherNumberShare: other, validIDProbability: valid)
+        }
+        if customers == 0 && world.callers.knownNumberShare + world.callers.knownCustomerOtherNumberShare > 0
+        {
+            throw error(
+                at: f.keyMark("customers"), f.path("customers"),
+                "expected at least 1 customer, since callers.known_number or known_customer_other_number is above 0"
+            )
+        }
+        if let n = f.optional("ivr") {
+            let g = try fields(of: n, path: f.path("ivr"), at: f.keyMark("ivr"), known: Self.ivrFields)
+            if let m = g.optional("id_entry") { world.ivr.idEntry = try distribution(m, g.path("id_entry")) }
+            if let m = g.optional("menu_choice") {
+                world.ivr.menuChoice = try distribution(m, g.path("menu_choice"))
+            }
+            if let m = g.optional("valid_menu_key") {
+                world.ivr.validMenuKeyProbability = try probability(m, g.path("valid_menu_key"))
+            }
+            if let m = g.optional("patience") { world.ivr.patience = try patience(m, g.path("patience")) }
+        }
+        if let n = f.optional("queue_patience") {
+            world.queuePatience = try patience(n, f.path("queue_patience"))
+        }
+        if let n = f.optional("talk_time") { world.talk = try distribution(n, f.path("talk_time")) }
+        if let n = f.optional("wrap_up") { world.wrapUp = try distribution(n, f.path("wrap_up")) }
+        if let n = f.optional("service_target") {
+            world.serviceTarget = try duration(n, f.path("service_target"))
+        }
+        if let n = f.optional("callbacks") {
+            let g = try fields(
+                of: n, path: f.path("callbacks"), at: f.keyMark("callbacks"), known: Self.callbackFields)
+            if let m = g.optional("agents_dial") {
+                world.callbacks.agentsDial = try bool(m, g.path("agents_dial"))
+            }
+            if let m = g.optional("answer") {
+                world.callbacks.answerProbability = try probability(m, g.path("answer"))
+            }
+            if let m = g.optional("talk") { world.callbacks.talk = try distribution(m, g.path("talk")) }
+            if let m = g.optional("failed_attempt") {
+                world.callbacks.failedAttempt = try distribution(m, g.path("failed_attempt"))
+            }
+            if let m = g.optional("retry") { world.callbacks.retry = try duration(m, g.path("retry")) }
+        }
+        return world
+    }
+
+    /// A patience: a distribution, or `never` (nil: the caller never hangs up there).
+    func patience(_ node: Node, _ path: String) throws(ScenarioError) -> Distribution? {
+        if Self.isNever(node) { return nil }
+        return try distribution(node, path, orNever: true)
+    }
+
+    func routingVariants(_ node: Node, world: RoutingScenario) throws(ScenarioError) -> [RoutingStudy.Variant]
+    {
+        var result: [RoutingStudy.Variant] = []
+        let items = try list(node, "variants", "a list of routers such as [{name: a, router: cascade}]")
+        guard !items.isEmpty else {
+            throw error(node, "variants", "expected at least one variant, got an empty list")
+        }
+        let known = Self.routingRouters.joined(separator: ", ")
+        for (i, item) in items.enumerated() {
+            let path = "variants[\(i)]"
+            guard case .mapping(let mapping) = item else {
+                throw error(item, path, "expected a mapping with name and router, got \(Self.kind(item))")
+            }
+            guard let routerNode = mapping["router"] else {
+                throw error(
+                    item, path + ".router", "missing required field 'router'; known routers: \(known)")
+            }
+            let kind = try string(routerNode, path + ".router")
+            let router: RoutingScenario.RouterChoice
+            let f: Fields
+            switch kind {
+            case "cascade":
+                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.cascadeFields)
+                let seed = try f.optional("seed").map { (n) throws(ScenarioError) in
+                    try self.seed(n, f.path("seed"))
+                }
+                router = .cascade(try cascade(f, world: world), seed: seed ?? world.seed)
+            case "queue":
+                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.queueFields)
+                var c = QueueRouter.Configuration()
+                if let n = f.optional("strategy") {
+                    let text = try string(n, f.path("strategy"))
+                    let names = QueueRouter.Strategy.allCases.map(\.rawValue)
+                    guard let strategy = QueueRouter.Strategy(rawValue: text) else {
+                        throw error(
+                            n, f.path("strategy"),
+                            "unknown strategy '\(text)'\(Self.suggestion(text, names)); known strategies: \(names.joined(separator: ", "))"
+                        )
+                    }
+                    c.strategy = strategy
+                }
+                if let n = f.optional("queue_capacity") {
+                    c.queueCapacity = try capacity(n, f.path("queue_capacity"))
+                }
+                let seed = try f.optional("seed").map { (n) throws(ScenarioError) in
+                    try self.seed(n, f.path("seed"))
+                }
+                router = .queue(c, seed: seed ?? world.seed)
+            case "sticky":
+                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.stickyFields)
+                var c = StickyRouter.Configuration()
+                if let n = f.optional("sticky_wait") { c.stickyWait = try duration(n, f.path("sticky_wait")) }
+                if c.stickyWait < 0, let n = f.optional("sticky_wait") {
+                    throw error(
+                        n, f.path("sticky_wait"), "expected a duration of at least 0s, got \(Self.text(n))")
+                }
+                if let n = f.optional("queue_capacity") {
+                    c.queueCapacity = try capacity(n, f.path("queue_capacity"))
+                }
+                router = .sticky(c)
+            default:
+                throw error(
+                    routerNode, path + ".router",
+                    "unknown router '\(kind)'\(Self.suggestion(kind, Self.routingRouters)); known routers: \(known)"
+                )
+            }
+            let nameNode = try f.required("name", "a name for the variant")
+            let name = try string(nameNode, path + ".name")
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw error(nameNode, path + ".name", "expected a non-empty name, got an empty one")
+            }
+            if result.contains(where: { $0.name == name }) {
+                throw error(
+                    nameNode, path + ".name", "expected a name no other variant has, got '\(name)' again")
+            }
+            result.append(RoutingStudy.Variant(name: name, router: router))
+        }
+        return result
+    }
+
+    func cascade(_ f: Fields, world: RoutingScenario) throws(ScenarioError) -> CascadeRouter.Configuration {
+        var c = CascadeRouter.Configuration()
+        if let n = f.optional("id_attempts") {
+            c.idAttempts = try integer(n, f.path("id_attempts"), in: 0...100)
+        }
+        if let n = f.optional("id_number_digits") {
+            c.idNumberDigits = try integer(n, f.path("id_number_digits"), in: 1...64)
+        }
+        if let n = f.optional("id_number_timeout") {
+            c.idNumberTimeout = try positiveDuration(n, f.path("id_number_timeout"))
+        }
+        if let n = f.optional("offer_business_type_menu") {
+            c.offerBusinessTypeMenu = try bool(n, f.path("offer_business_type_menu"))
+        }
+        if let n = f.optional("menu_timeout") {
+            c.menuTimeout = try positiveDuration(n, f.path("menu_timeout"))
+        }
+        if let n = f.optional("default_business_type") {
+            let key = try integer(n, f.path("default_business_type"), in: 1...world.businessTypes)
+            c.defaultBusinessType = BusinessTypeID(Int32(key - 1))
+        }
+        if let n = f.optional("bind_new_customer_to_serving_agent") {
+            c.bindNewCustomerToServingAgent = try bool(n, f.path("bind_new_customer_to_serving_agent"))
+        }
+        if let n = f.optional("callback_deadline") {
+            c.callbackDeadline = try positiveDuration(n, f.path("callback_deadline"))
+        }
+        if let n = f.optional("follow_up_period") {
+            c.followUpPeriod = try positiveDuration(n, f.path("follow_up_period"))
+        }
+        if let n = f.optional("initial_priority") {
+            c.initialPriority = try integer(n, f.path("initial_priority"), in: -1_000_000...1_000_000)
+        }
+        if let n = f.optional("priority_step") {
+            c.priorityStep = try integer(n, f.path("priority_step"), in: 0...1_000_000)
+        }
+        if let n = f.optional("max_reminders") {
+            c.maxReminders = try integer(n, f.path("max_reminders"), in: 0...1000)
+        }
+        if let n = f.optional("max_reassignments") {
+            c.maxReassignments = try integer(n, f.path("max_reassignments"), in: 0...1000)
+        }
+        return c
+    }
+
+    /// A queue capacity: 'unlimited' (nil) or a whole number of at least 0.
+    func capacity(_ node: Node, _ path: String) throws(ScenarioError) -> Int? {
+        let expected = "'unlimited' or a whole number of at least 0 (0 makes a loss system)"
+        let text = try scalar(node, path, expected)
+        if text == "unlimited" { return nil }
+        guard let n = Int(text), n >= 0 else {
+            throw error(node, path, "expected \(expected), got '\(text)'")
+        }
+        return n
+    }
+}

@@ -1,0 +1,192 @@
+import CallCenter
+import Foundation
+import RoutingPolicies
+import SimKernel
+import Simulation
+import Testing
+
+/// Routing study files (issue 4): the `routing` world and its `variants`, their mistakes, and
+/// the files a run writes.
+@Suite("Routing files")
+struct RoutingFileTests {
+    static let valid = """
+        name: b
+        seed: 5
+        replications: 3
+        horizon: 2h
+        interval: 30min
+        routing:
+          teams: 2
+          team_size: 3
+          customers: 100
+          business_types: 3
+          business_types_per_agent: 2
+          arrival_rate: 60/h
+          callers: {known_number: 0.6, known_customer_other_number: 0.2, valid_id: 0.75}
+          ivr: {id_entry: 8s, menu_choice: 3s, valid_menu_key: 0.8, patience: never}
+          queue_patience: {exponential: 90s}
+          talk_time: {exponential: 3min}
+          wrap_up: 20s
+          service_target: 15s
+          callbacks: {agents_dial: false, answer: 0.5, talk: 2min, failed_attempt: 20s, retry: 5min}
+        variants:
+          - {name: c, router: cascade, id_attempts: 1, callback_deadline: 10min, default_business_type: 2, seed: 9}
+          - {name: q, router: queue, strategy: round-robin, queue_capacity: 4}
+          - {name: s, router: sticky, sticky_wait: 20s}
+        """
+
+    func study(_ yaml: String = valid) throws -> RoutingStudy {
+        guard case .routing(let s) = try ScenarioFile.parse(yaml: yaml, file: "r.yaml") else {
+            Issue.record("not read as a routing study")
+            throw CancellationError()
+        }
+        return s
+    }
+
+    /// The error `yaml` gives, if any.
+    func failure(_ yaml: String) -> ScenarioError? {
+        do {
+            _ = try ScenarioFile.parse(yaml: yaml, file: "r.yaml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func replacing(_ old: String, _ new: String) -> String {
+        precondition(Self.valid.contains(old), "the valid file has no '\(old)'")
+        return Self.valid.replacingOccurrences(of: old, with: new)
+    }
+
+    @Test("a valid file reads into the expected RoutingScenario and variants")
+    func valid() throws {
+        let s = try study()
+        #expect(s.name == "b")
+        var world = RoutingScenario(
+            horizon: 7200, interval: 1800, seed: 5, replications: 3, teams: 2, teamSize: 3, customers: 100,
+            businessTypes: 3, businessTypesPerAgent: 2, arrivalRate: 60.0 / 3600,
+            callers: .init(
+                knownNumberShare: 0.6, knownCustomerOtherNumberShare: 0.2, validIDProbability: 0.75),
+            ivr: .init(
+                idEntry: .deterministic(8), menuChoice: .deterministic(3), validMenuKeyProbability: 0.8,
+                patience: nil),
+            queuePatience: .exponential(mean: 90), talk: .exponential(mean: 180), wrapUp: .deterministic(20),
+            serviceTarget: 15,
+            callbacks: .init(
+                agentsDial: false, answerProbability: 0.5, talk: .deterministic(120),
+                failedAttempt: .deterministic(20), retry: 300))
+        world.router = s.world.router  // the world's own router is not used
+        #expect(s.world == world)
+        #expect(s.variants.map(\.name) == ["c", "q", "s"])
+        #expect(s.variants.map(\.kind) == ["cascade", "queue", "sticky"])
+        let cascade = CascadeRouter.Configuration(
+            idAttempts: 1, defaultBusinessType: BusinessTypeID(1), callbackDeadline: 600)
+        #expect(s.variants[0].router == .cascade(cascade, seed: 9))
+        #expect(s.variants[1].router == .queue(.init(strategy: .roundRobin, queueCapacity: 4), seed: 5))
+        #expect(s.variants[2].router == .sticky(.init(stickyWait: 20)))
+        #expect(s.scenario(variant: 1).router == s.variants[1].router)
+    }
+
+    @Test("an unknown field names its line and field and suggests the known one")
+    func unknownField() throws {
+        let e = try #require(failure(replacing("  wrap_up: 20s", "  wrapup: 20s")))
+        #expect(e.line == 17)
+        #expect(e.field == "routing.wrapup")
+        #expect(e.message.contains("did you mean 'wrap_up'"))
+        #expect(e.file == "r.yaml")
+    }
+
+    @Test("an unknown router names its line, field and the routers it knows, with a suggestion")
+    func unknownRouter() throws {
+        let e = try #require(failure(replacing("router: cascade", "router: cascad")))
+        #expect(e.line == 21)
+        #expect(e.field == "variants[0].router")
+        #expect(e.message.contains("did you mean 'cascade'"))
+        #expect(e.message.contains("cascade, queue, sticky"))
+    }
+
+    @Test("an unknown strategy names its line and field and lists mod_callcenter's strategies")
+    func unknownStrategy() throws {
+        let e = try #require(failure(replacing("strategy: round-robin", "strategy: round-robn")))
+        #expect(e.line == 22)
+        #expect(e.field == "variants[1].strategy")
+        #expect(e.message.contains("did you mean 'round-robin'"))
+        #expect(e.message.contains("longest-idle-agent"))
+    }
+
+    @Test("a probability above 1 is refused where it is written")
+    func probabilityAboveOne() throws {
+        let e = try #require(failure(replacing("valid_id: 0.75", "valid_id: 1.5")))
+        #expect(e.line == 13)
+        #expect(e.field == "routing.callers.valid_id")
+        #expect(e.message.contains("between 0 and 1"))
+        let shares = try #require(failure(replacing("known_number: 0.6", "known_number: 0.9")))
+        #expect(shares.line == 13)
+        #expect(shares.message.contains("at most 1"))
+    }
+
+    @Test("a missing world field is reported at the routing section")
+    func missingWorldField() throws {
+        let e = try #require(failure(replacing("  teams: 2\n", "")))
+        #expect(e.line == 6)
+        #expect(e.field == "routing.teams")
+        #expect(e.message.contains("missing required field 'teams'"))
+    }
+
+    @Test("two variants with one name are refused at the second")
+    func duplicateVariantName() throws {
+        let e = try #require(failure(replacing("{name: s, router: sticky", "{name: q, router: sticky")))
+        #expect(e.line == 23)
+        #expect(e.field == "variants[2].name")
+        #expect(e.message.contains("'q' again"))
+    }
+
+    @Test("a knob of another router is an unknown field of this one")
+    func knobOfAnotherRouter() throws {
+        let e = try #require(failure(replacing("sticky_wait: 20s", "strategy: random")))
+        #expect(e.line == 23)
+        #expect(e.field == "variants[2].strategy")
+    }
+
+    @Test("a run writes summary.json with every variant, metric and paired difference, and the CSVs")
+    func endToEnd() throws {
+        let result = RoutingStudyRunner.run(try study(), threads: 2)
+        let json = RoutingReports.summaryJSON(result)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(root["kind"] as? String == "routing")
+        let variants = try #require(root["variants"] as? [String: Any])
+        #expect(Set(variants.keys) == ["c", "q", "s"])
+        let expected = [
+            "share_connected_known_agent", "known_callers_connected_known_agent", "share_known_agent",
+            "share_first_agent", "share_backup", "share_team", "share_leader", "share_random",
+            "share_callback",
+            "share_queue", "service_level", "asa_seconds", "abandon_rate_queue", "abandon_rate_ivr",
+            "callbacks_created", "callbacks_done", "callbacks_done_in_time", "callbacks_reminded",
+            "callbacks_reassigned", "callbacks_expired", "mean_callback_delay_seconds", "bindings",
+            "utilisation_inbound", "utilisation_callbacks", "utilisation_idle",
+        ]
+        for name in ["c", "q", "s"] {
+            let v = try #require(variants[name] as? [String: Any])
+            let metrics = try #require(v["metrics"] as? [String: Any])
+            for metric in expected {
+                let m = try #require(metrics[metric] as? [String: Any], "\(name) has no \(metric)")
+                #expect(m["mean"] != nil && m["half_width"] != nil)
+            }
+            #expect((v["difference_from_c"] != nil) == (name != "c"))
+        }
+        let c = try #require((variants["c"] as? [String: Any])?["metrics"] as? [String: Any])
+        let offered = try #require((c["offered"] as? [String: Any])?["mean"] as? Double)
+        #expect(offered > 50)
+        // Every variant met the same callers.
+        for v in 1..<3 {
+            #expect(result.runs[v].map { $0.total(.offered) } == result.runs[0].map { $0.total(.offered) })
+        }
+        let replications = RoutingReports.replicationsCSV(result).split(separator: "\n")
+        #expect(replications.first?.hasPrefix("variant,replication,offered,") == true)
+        #expect(replications.count == 1 + 3 * 3)
+        let intervals = RoutingReports.intervalsCSV(result).split(separator: "\n")
+        #expect(intervals.count == 1 + 3 * 4)
+        #expect(HTMLReport.routing(result).contains("<svg"))
+        #expect(RoutingReports.summaryJSON(result) == json, "the same result writes the same bytes")
+    }
+}

@@ -118,11 +118,7 @@ extension ScenarioReader {
 
     func readCampaign(root: Node) throws(ScenarioError) -> OutboundScenario {
         let top = try fields(of: root, path: "", at: Place(root.mark), known: Self.campaignTopFields)
-        let nameNode = try top.required("name", "a non-empty name for tables and reports")
-        let name = try string(nameNode, "name")
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw error(nameNode, "name", "expected a non-empty name, got an empty one")
-        }
+        let name = try scenarioName(top)
         let horizonNode = try top.required("horizon", "\(Self.durationExpected): how long the campaign dials")
         let horizon = try duration(horizonNode, "horizon")
         guard horizon > 0 else {

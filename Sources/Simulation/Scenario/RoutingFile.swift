@@ -119,11 +119,7 @@ extension ScenarioReader {
 
     func readRouting(root: Node) throws(ScenarioError) -> RoutingStudy {
         let top = try fields(of: root, path: "", at: Place(root.mark), known: Self.routingTopFields)
-        let nameNode = try top.required("name", "a non-empty name for tables and reports")
-        let name = try string(nameNode, "name")
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw error(nameNode, "name", "expected a non-empty name, got an empty one")
-        }
+        let name = try scenarioName(top)
         var description = ""
         if let node = top.optional("description"), !Self.isNull(node) {
             description = try string(node, "description")

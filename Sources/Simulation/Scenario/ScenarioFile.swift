@@ -194,6 +194,16 @@ struct ScenarioReader {
         return root
     }
 
+    /// The scenario's `name`: required and not blank.
+    func scenarioName(_ top: Fields) throws(ScenarioError) -> String {
+        let nameNode = try top.required("name", "a non-empty name for tables and reports")
+        let name = try string(nameNode, "name")
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw error(nameNode, "name", "expected a non-empty name, got an empty one")
+        }
+        return name
+    }
+
     func read(_ yaml: String) throws(ScenarioError) -> Scenario {
         try read(root: root(yaml))
     }
@@ -203,11 +213,7 @@ struct ScenarioReader {
 
         // Fields are read in the order the format lists them, so the first mistake reported is
         // the first in that order.
-        let nameNode = try top.required("name", "a non-empty name for tables and reports")
-        let name = try string(nameNode, "name")
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw error(nameNode, "name", "expected a non-empty name, got an empty one")
-        }
+        let name = try scenarioName(top)
         var description = ""
         if let node = top.optional("description"), !Self.isNull(node) {
             description = try string(node, "description")

@@ -23,8 +23,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "The variant the others are compared with (default: the first).")
     var baseline: String?
 
-    @Option(help: "Comma-separated metrics to compare (default: abandon_rate, utilization, talk_minutes_per_agent_hour, connected, list_exhaustion).")
-    var metrics: String = "abandon_rate,utilization,talk_minutes_per_agent_hour,connected,list_exhaustion"
+    @Option(help: "Comma-separated metrics to compare (default: a campaign's abandon_rate, utilization, talk_minutes_per_agent_hour, connected, list_exhaustion; a routing study's known_callers_connected_known_agent, share_callback, service_level, asa_seconds, callbacks_done_in_time_rate).")
+    var metrics: String?
+
+    static let campaignDefaults = ["abandon_rate", "utilization", "talk_minutes_per_agent_hour", "connected", "list_exhaustion"]
+    static let routingDefaults = ["known_callers_connected_known_agent", "share_callback", "service_level", "asa_seconds",
+                                  "callbacks_done_in_time_rate"]
 
     func run() throws {
         let path = folder + "/replications.csv"
@@ -36,14 +40,16 @@ struct CompareCommand: ParsableCommand {
         guard table.variants.contains(base) else {
             throw CLIError("--baseline: no variant '\(base)' in \(path); variants: \(table.variants.joined(separator: ", "))")
         }
-        let wanted = metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let wanted = metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? (table.columns.contains("abandon_rate") ? Self.campaignDefaults : Self.routingDefaults)
         for name in wanted where !table.columns.contains(name) {
             throw CLIError("--metrics: no metric '\(name)' in \(path); metrics: \(table.columns.joined(separator: ", "))")
         }
+        let nameWidth = max(30, (wanted.map(\.count).max() ?? 0) + 2)
         print("paired differences from \(base) (95% intervals over \(table.replications(of: base).count) replications)")
         for variant in table.variants where variant != base {
             print("\n\(variant) − \(base)")
-            print("metric".padding(toLength: 30, withPad: " ", startingAt: 0) + pad(base.count > 11 ? "baseline" : base, 12)
+            print("metric".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + pad(base.count > 11 ? "baseline" : base, 12)
                   + pad(variant.count > 11 ? "variant" : variant, 12) + pad("difference ± 95%", 24))
             for name in wanted {
                 let a = table.values(variant, name), b = table.values(base, name)
@@ -52,7 +58,7 @@ struct CompareCommand: ParsableCommand {
                 }
                 let d = Estimate(zip(a, b).map { $0 - $1 })
                 let mark = d.halfWidth.map { abs(d.mean) > $0 } ?? false ? " *" : ""
-                let line = name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                let line = name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                     + pad(format(Estimate(b).mean), 12) + pad(format(Estimate(a).mean), 12)
                     + pad(sign(d.mean) + " ± " + (d.halfWidth.map(format) ?? "-"), 24) + mark
                 print(line)

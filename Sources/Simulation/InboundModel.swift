@@ -233,13 +233,13 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
             id: id.rawValue, arrival: time, talk: talkTime.sample(talkStream),
             wrap: wrapUp.sample(wrapStream), abandon: .none, state: .arriving,
             interval: Int32(min(Int(time / intervalWidth), intervals - 1)), counted: time >= warmup)
-        count(.offered, slot: slot)
+        add(.offered, 1, rows(of: slot))
 
         route(.callArrived(id), at: time)
         if calls[slot].state == .arriving {
             // Neither connected nor refused: the caller waits.
             calls[slot].state = .waiting
-            count(.waited, slot: slot)
+            add(.waited, 1, rows(of: slot))
             if patienceDraw.isFinite {
                 calls[slot].abandon = calendar.schedule(.abandon(slot: Int32(slot)), at: time + patienceDraw)
             }
@@ -319,15 +319,6 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
     }
 
     // MARK: Statistics
-
-    /// Adds `amount` to `column` for the call in `slot`: in its arrival interval, and in the
-    /// totals when it arrived after the warm-up.
-    @inline(__always)
-    mutating func count(_ column: InboundColumn, slot: Int, amount: Double = 1) {
-        let c = column.rawValue
-        sums[Int(calls[slot].interval) * Self.columns + c] += amount
-        if calls[slot].counted { sums[intervals * Self.columns + c] += amount }
-    }
 
     /// Where the counts of the call in `slot` go: its interval's row, and the totals' row when it
     /// arrived after the warm-up (else -1).

@@ -93,9 +93,8 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
     let wrapUp: Sampler
     let patience: Sampler?
 
-    // The arrival process: its periods, the current one, how many callers so far.
-    let segments: [ArrivalProfile.Segment]
-    var segmentIndex = 0
+    // The arrival process, and how many callers so far.
+    var process: PoissonArrivals
     var arrivals = 0
 
     // Calls in a slab; a call's id is (arrival number << 32 | slot).
@@ -129,16 +128,10 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
         talkTime = Sampler(scenario.traffic.talkTime)
         wrapUp = Sampler(scenario.traffic.wrapUp)
         patience = scenario.traffic.patience.map(Sampler.init)
-        // A private copy, so that threads running other replications never touch its reference
-        // count; scaled by the day's busyness factor.
-        var factor = 1.0
-        if let busyness = scenario.traffic.busyness {
-            let stream = RandomStream(seeds, purpose: "inbound.busyness")
-            factor = Sampler(busyness).sample(stream)
-        }
-        segments = scenario.traffic.arrivals.segments.map {
-            ArrivalProfile.Segment(start: $0.start, rate: $0.rate * factor)
-        }
+        process = PoissonArrivals(
+            scenario.traffic.arrivals,
+            factor: PoissonArrivals.factor(scenario.traffic.busyness, seeds, purpose: "inbound.busyness"),
+            horizon: scenario.horizon)
         agentCall = Slab(repeating: -1, count: scenario.agents)
         intervalWidth = scenario.interval
         intervals = IntervalSeries(width: scenario.interval, horizon: scenario.horizon, columns: 1).intervals
@@ -197,24 +190,9 @@ struct InboundModel<Router: InboundRouter>: ~Copyable {
 
     // MARK: Arrivals
 
-    /// The next arrival time after `t` of the piecewise Poisson process, or nil past the horizon.
-    /// Within a period the gaps are exponential; at a period's end the process restarts with the
-    /// next rate (exact, by memorylessness).
+    /// The next arrival time after `t`, or nil past the horizon.
     @inline(__always)
-    mutating func nextArrival(after t: Double) -> Double? {
-        var t = t
-        while true {
-            let end = segmentIndex + 1 < segments.count ? segments[segmentIndex + 1].start : horizon
-            let rate = segments[segmentIndex].rate
-            if rate > 0 {
-                let next = t - log(arrivalStream.uniformPositive()) / rate
-                if next < end { return next < horizon ? next : nil }
-            }
-            guard segmentIndex + 1 < segments.count, end < horizon else { return nil }
-            t = end
-            segmentIndex += 1
-        }
-    }
+    mutating func nextArrival(after t: Double) -> Double? { process.next(after: t, arrivalStream) }
 
     @inline(__always)
     mutating func arrive(at time: Double) {

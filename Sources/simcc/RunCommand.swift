@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
             try CampaignRun.run(campaign, folder: folder, threads: threads, showProgress: true)
             return
         case .routing(var study):
-            if let seed { study.world.seed = seed }  // the worlds' streams; routers keep the file's seeds
+            if let seed { study.world.seed = seed }  // routers' draws mix in the study's seed too
             if let replications { study.world.replications = replications }
             try RoutingRun.run(study, folder: folder, threads: threads)
             return

@@ -82,9 +82,65 @@ struct RoutingFileTests {
         let cascade = CascadeRouter.Configuration(
             idAttempts: 1, defaultBusinessType: BusinessTypeID(1), callbackDeadline: 600)
         #expect(s.variants[0].router == .cascade(cascade, seed: 9))
-        #expect(s.variants[1].router == .queue(.init(strategy: .roundRobin, queueCapacity: 4), seed: 5))
+        // No seed of its own: 0, so its draws derive from the study's seed (and `--seed`) alone.
+        #expect(s.variants[1].router == .queue(.init(strategy: .roundRobin, queueCapacity: 4), seed: 0))
         #expect(s.variants[2].router == .sticky(.init(stickyWait: 20)))
         #expect(s.scenario(variant: 1).router == s.variants[1].router)
+    }
+
+    @Test("warm-up, an arrival profile, busyness and business types as a list read into the world")
+    func profileAndTypes() throws {
+        let yaml = replacing(
+            "  business_types: 3\n", "")
+            .replacingOccurrences(of: "interval: 30min\n", with: "interval: 30min\nwarmup: 15min\n")
+            .replacingOccurrences(
+                of: "  arrival_rate: 60/h\n",
+                with: """
+                      arrival_rates: [{from: 0h, rate: 30/h}, {from: 1h, rate: 90/h}]
+                      busyness: {gamma: {mean: 1, sd: 0.2}}
+                      business_types:
+                        - {name: loans, share: 3, talk_time: 6min}
+                        - {name: cards, share: 1, wrap_up: 1min}
+
+                    """)
+        let s = try study(yaml)
+        #expect(s.world.warmup == 900)
+        let segments: [ArrivalProfile.Segment] = [.init(start: 0, rate: 30.0 / 3600), .init(start: 3600, rate: 90.0 / 3600)]
+        #expect(s.world.arrivals.segments == segments)
+        #expect(abs(s.world.meanArrivalRate - 60.0 / 3600) < 1e-12)
+        #expect(s.world.busyness == .gamma(mean: 1, sd: 0.2))
+        #expect(s.world.businessTypes == 2)
+        let types: [RoutingScenario.BusinessTypeProfile] = [
+            .init(name: "loans", share: 0.75, talk: .deterministic(360)),
+            .init(name: "cards", share: 0.25, wrapUp: .deterministic(60)),
+        ]
+        #expect(s.world.businessTypeProfiles == types)
+        #expect(s.world.directory().businessTypes.map(\.name) == ["loans", "cards"])
+    }
+
+    @Test("a warm-up as long as the horizon, both arrival forms, and all-zero shares are refused where written")
+    func profileMistakes() throws {
+        let longWarmup = try #require(
+            failure(replacing("interval: 30min\n", "interval: 30min\nwarmup: 2h\n")))
+        #expect(longWarmup.field == "warmup")
+        #expect(longWarmup.message.contains("shorter than the horizon"))
+        let both = try #require(
+            failure(replacing("  arrival_rate: 60/h\n", "  arrival_rate: 60/h\n  arrival_rates: [{from: 0h, rate: 1/h}]\n")))
+        #expect(both.field == "routing.arrival_rates")
+        #expect(both.message.contains("not both"))
+        let zero = try #require(
+            failure(
+                replacing(
+                    "  business_types: 3\n",
+                    "  business_types: [{name: a, share: 0}, {name: b, share: 0}]\n")))
+        #expect(zero.field == "routing.business_types")
+        #expect(zero.message.contains("share above 0"))
+        let dup = try #require(
+            failure(
+                replacing(
+                    "  business_types: 3\n",
+                    "  business_types: [{name: a, share: 1}, {name: a, share: 1}]\n")))
+        #expect(dup.field == "routing.business_types[1].name")
     }
 
     @Test("an unknown field names its line and field and suggests the known one")

@@ -4,14 +4,51 @@ import SimKernel
 // MARK: - The metrics of a routing study
 
 /// A figure of a routing run, computed from a row of `RoutingColumn` sums (a replication's
-/// totals, or one interval of its series).
+/// totals, or one interval of its series), or, for the callback delay distribution, from the
+/// replication's list of delays (overall only).
 public struct RoutingMetric: Sendable {
     /// The name in the outputs.
     public let name: String
     /// What it means.
     public let meaning: String
-    /// Its value from a row of sums indexed by `RoutingColumn.rawValue`; NaN when undefined.
+    /// Its value from a row of sums indexed by `RoutingColumn.rawValue`; NaN when undefined
+    /// (and for the metrics of the whole replication, in an interval).
     public let value: @Sendable ([Double]) -> Double
+    /// Its overall value from a whole replication, when it is not a function of the totals.
+    let whole: (@Sendable (RoutingReplication) -> Double)?
+
+    init(name: String, meaning: String, value: @escaping @Sendable ([Double]) -> Double) {
+        self.name = name
+        self.meaning = meaning
+        self.value = value
+        self.whole = nil
+    }
+
+    init(name: String, meaning: String, whole: @escaping @Sendable (RoutingReplication) -> Double) {
+        self.name = name
+        self.meaning = meaning
+        self.value = { _ in .nan }
+        self.whole = whole
+    }
+
+    /// Its overall value in replication `rep`.
+    public func value(of rep: RoutingReplication) -> Double { whole?(rep) ?? value(rep.totals) }
+
+    static func delayQuantile(_ p: Double) -> RoutingMetric {
+        let percent = Int((p * 100).rounded())
+        return RoutingMetric(
+            name: "callback_delay_p\(percent)_seconds",
+            meaning: "the \(percent)th percentile of creation-to-done times of done callback tasks, seconds"
+        ) { $0.callbackDelayQuantile(p) }
+    }
+
+    static func delayWithin(_ minutes: Int) -> RoutingMetric {
+        let label = minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes)min"
+        return RoutingMetric(
+            name: "callbacks_done_within_\(label)",
+            meaning: "done callback tasks done within \(label) of their creation / done"
+        ) { $0.callbackDelayShare(within: Double(minutes) * 60) }
+    }
 
     static func ratio(
         _ name: String, _ meaning: String, _ numerator: [RoutingColumn], _ denominator: RoutingColumn
@@ -106,6 +143,8 @@ public struct RoutingMetric: Sendable {
         .ratio(
             "mean_callback_delay_seconds", "mean creation-to-done time of done callback tasks, seconds",
             [.callbackDelaySum], .callbacksDone),
+        .delayQuantile(0.5), .delayQuantile(0.9), .delayQuantile(0.95),
+        .delayWithin(15), .delayWithin(30), .delayWithin(60), .delayWithin(120),
         .count("bindings", "caller numbers bound to a customer", .bindings),
         .count("customers_created", "new customers created", .customersCreated),
         .ratio(
@@ -138,7 +177,7 @@ public struct RoutingResult: Sendable {
 
     /// The estimate of `metric` for `variant` over the whole run.
     public func estimate(_ metric: RoutingMetric, variant: Int) -> Estimate {
-        Estimate(runs[variant].map { metric.value($0.totals) })
+        Estimate(runs[variant].map { metric.value(of: $0) })
     }
 
     /// The estimate of `metric` for `variant` in interval `index`.
@@ -151,7 +190,7 @@ public struct RoutingResult: Sendable {
 
     /// The paired difference `variant − baseline` of `metric` (the same callers in each pair).
     public func difference(_ metric: RoutingMetric, variant: Int, baseline: Int) -> Estimate {
-        Estimate(zip(runs[variant], runs[baseline]).map { metric.value($0.totals) - metric.value($1.totals) })
+        Estimate(zip(runs[variant], runs[baseline]).map { metric.value(of: $0) - metric.value(of: $1) })
     }
 }
 
@@ -203,7 +242,8 @@ public enum RoutingReports {
             json.field("agents", integer: UInt64(w.agents))
             json.field("teams", integer: UInt64(w.teams))
             json.field("customers", integer: UInt64(w.customers))
-            json.field("arrival_rate_per_hour", w.arrivalRate * 3600)
+            json.field("warmup_seconds", w.warmup)
+            json.field("arrival_rate_per_hour", w.meanArrivalRate * 3600)
             json.field("service_target_seconds", w.serviceTarget)
             json.key("variants")
             json.object {
@@ -263,7 +303,7 @@ public enum RoutingReports {
             for rep in result.runs[v] {
                 let row =
                     [OutboundReports.csv(variant.name), String(rep.replication)]
-                    + RoutingMetric.all.map { Reports.number($0.value(rep.totals)) }
+                    + RoutingMetric.all.map { Reports.number($0.value(of: rep)) }
                 lines.append(row.joined(separator: ","))
             }
         }
@@ -340,7 +380,8 @@ extension HTMLReport {
         var body = "<h1>\(escape(study.name))</h1>\n"
         if !study.description.isEmpty { body += "<p>\(escape(study.description))</p>\n" }
         body += "<p>\(w.teams) teams of \(w.teamSize) agents, \(w.customers) customers, "
-        body += "\(Reports.format(w.arrivalRate * 3600)) calls/h for \(Units.format(seconds: w.horizon)), "
+        body += "\(w.arrivals.isConstant ? "" : "on average ")"
+        body += "\(Reports.format(w.meanArrivalRate * 3600)) calls/h for \(Units.format(seconds: w.horizon)), "
         body += "\(w.replications) replications (seed \(w.seed)); every variant meets the same callers; "
         body +=
             "bands are 95% confidence intervals over replications; calls count in the interval they arrived.</p>\n"
@@ -366,6 +407,14 @@ extension HTMLReport {
             xLabel: "hours", yLabel: "%", series: curves("service_level"), lines: true, reference: nil,
             bounds: 0...100
         ).svg()
+        body += "<h2>Callback delay</h2>\n"
+        body +=
+            "<p>The share of done callback tasks done within a given time of their creation (the delay "
+        body += "distribution, one curve per variant with a callback step).</p>\n"
+        body += Chart(
+            title: "done within x minutes of creation / done", xLabel: "minutes", yLabel: "%",
+            series: delayCurves(result), lines: true, reference: nil, bounds: 0...100
+        ).svg()
         body += "<h2>Figures</h2>\n<table>\n<tr><th>metric</th>"
         for variant in study.variants { body += "<th>\(escape(variant.name)) (\(variant.kind))</th>" }
         body += "</tr>\n"
@@ -378,5 +427,25 @@ extension HTMLReport {
         }
         body += "</table>\n"
         return page(title: study.name, body: body)
+    }
+
+    /// The callback delay distribution of each variant that created callbacks: at every 5
+    /// minutes up to the longest delay seen (at most 8 hours), the share of done tasks done
+    /// within it, with its 95% band over replications.
+    static func delayCurves(_ result: RoutingResult) -> [Chart.Series] {
+        let longest = result.runs.joined().compactMap(\.callbackDelays.last).max() ?? 0
+        let end = min(8 * 60.0, max(30, (longest / 60 / 5).rounded(.up) * 5))
+        var all: [Chart.Series] = []
+        for (v, variant) in result.study.variants.enumerated() {
+            guard result.runs[v].contains(where: { !$0.callbackDelays.isEmpty }) else { continue }
+            var points: [Chart.Point] = []
+            for minutes in stride(from: 0.0, through: end, by: 5) {
+                let e = Estimate(result.runs[v].map { $0.callbackDelayShare(within: minutes * 60) })
+                guard e.mean.isFinite else { continue }
+                points.append(.init(x: minutes, y: 100 * e.mean, halfWidth: e.halfWidth.map { 100 * $0 }))
+            }
+            all.append(.init(name: variant.name, color: palette[v % palette.count], points: points))
+        }
+        return all
     }
 }

@@ -105,8 +105,33 @@ public struct RoutingScenario: Sendable, Hashable {
         }
     }
 
+    /// What callers of one business type need: their share of the calls, and talk and wrap-up
+    /// times when they differ from the scenario's.
+    public struct BusinessTypeProfile: Sendable, Hashable {
+        /// The name in the directory and the reports.
+        public var name: String
+        /// The share of callers of this type (the shares of a scenario add up to 1).
+        public var share: Double
+        /// Talk time of this type's inbound calls; nil: the scenario's `talk`.
+        public var talk: Distribution?
+        /// Wrap-up after this type's inbound calls; nil: the scenario's `wrapUp`.
+        public var wrapUp: Distribution?
+        /// A profile, by name.
+        public init(name: String, share: Double, talk: Distribution? = nil, wrapUp: Distribution? = nil) {
+            precondition(share >= 0 && share.isFinite, "a business type's share must not be negative")
+            self.name = name
+            self.share = share
+            self.talk = talk
+            self.wrapUp = wrapUp
+        }
+    }
+
     /// The simulated span in seconds; calls arrive in [0, horizon) and are followed to their end.
     public var horizon: Double
+    /// Calls arriving, callback tasks created and agent time spent before this time are left out
+    /// of the totals (the world starts empty); the per-interval series keep them. Seconds, below
+    /// the horizon.
+    public var warmup: Double = 0
     /// The width of an interval of the per-interval series, seconds.
     public var interval: Double
     /// The run's seed; replication r depends only on (seed, r).
@@ -120,11 +145,21 @@ public struct RoutingScenario: Sendable, Hashable {
     /// How many customers are known at the start.
     public var customers: Int
     /// How many business types (the callback menu's keys 1...businessTypes).
-    public var businessTypes: Int
+    public var businessTypes: Int {
+        didSet {
+            if businessTypeProfiles.count != businessTypes { businessTypeProfiles = Self.evenTypes(businessTypes) }
+        }
+    }
+    /// One profile per business type: the callers' mix and their talk and wrap-up times. Setting
+    /// `businessTypes` resets it to an even mix with the scenario's times.
+    public var businessTypeProfiles: [BusinessTypeProfile]
     /// How many business types each agent serves.
     public var businessTypesPerAgent: Int
-    /// Calls per second (a constant Poisson rate).
-    public var arrivalRate: Double
+    /// Calls per second, piecewise constant (a piecewise Poisson process).
+    public var arrivals: ArrivalProfile
+    /// The day-to-day busyness factor: each replication multiplies every arrival rate by one draw
+    /// of it (its own stream, so every router meets the same days); nil for none.
+    public var busyness: Distribution?
     /// Who calls.
     public var callers: CallerMix
     /// How callers behave in the IVR.
@@ -176,7 +211,8 @@ public struct RoutingScenario: Sendable, Hashable {
         self.customers = customers
         self.businessTypes = businessTypes
         self.businessTypesPerAgent = businessTypesPerAgent
-        self.arrivalRate = arrivalRate
+        self.arrivals = .constant(arrivalRate)
+        self.businessTypeProfiles = Self.evenTypes(businessTypes)
         self.callers = callers
         self.ivr = ivr
         self.queuePatience = queuePatience
@@ -188,6 +224,21 @@ public struct RoutingScenario: Sendable, Hashable {
     }
 
     // MARK: Derived
+
+    /// An even mix of `n` business types named "business 1" ... with the scenario's times.
+    static func evenTypes(_ n: Int) -> [BusinessTypeProfile] {
+        (0..<n).map { BusinessTypeProfile(name: "business \($0 + 1)", share: 1 / Double(n)) }
+    }
+
+    /// The mean arrival rate over the horizon, calls per second (busyness factor 1).
+    public var meanArrivalRate: Double {
+        var total = 0.0
+        for (i, segment) in arrivals.segments.enumerated() where segment.start < horizon {
+            let end = i + 1 < arrivals.segments.count ? min(arrivals.segments[i + 1].start, horizon) : horizon
+            total += segment.rate * (end - segment.start)
+        }
+        return total / horizon
+    }
 
     /// How many agents: teams × teamSize.
     public var agents: Int { teams * teamSize }
@@ -215,8 +266,13 @@ public struct RoutingScenario: Sendable, Hashable {
     /// The ID-card number of customer `c`: 18 digits starting `11`.
     public static func idNumber(ofCustomer c: Int) -> String { "11" + padded(c, 16) }
 
-    /// The number of the `n`-th caller when it is a number nobody knows: `2` and 14 digits.
+    /// The number of the `n`-th caller when it is a new caller's: `2` and 14 digits.
     public static func freshNumber(arrival n: Int) -> String { "2" + padded(n, 14) }
+
+    /// The other number customer `c` calls from when not from the bound one: `3` and ten digits.
+    /// Unknown to the router at the start; once step 02 binds it, the customer's next call from
+    /// it is recognised by number.
+    public static func otherNumber(ofCustomer c: Int) -> String { "3" + padded(c, 10) }
 
     /// A wrong ID number (no customer has it).
     public static let wrongIDNumber = "999999999999999999"
@@ -230,8 +286,8 @@ public struct RoutingScenario: Sendable, Hashable {
     public func directory() -> Directory {
         var directory = Directory()
         for a in 0..<agents { directory.addAgent(profile(of: a)) }
-        directory.businessTypes = (0..<businessTypes).map {
-            BusinessType(id: BusinessTypeID(Int32($0)), name: "business \($0 + 1)")
+        directory.businessTypes = businessTypeProfiles.enumerated().map {
+            BusinessType(id: BusinessTypeID(Int32($0.offset)), name: $0.element.name)
         }
         for c in 0..<customers {
             directory.addCustomer(

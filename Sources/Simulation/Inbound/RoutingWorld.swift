@@ -129,6 +129,8 @@ public struct RoutingReplication: Sendable, Hashable {
     public var totals: [Double]
     /// Events the world processed.
     public var modelEvents: Int
+    /// Creation-to-done of every done callback task created after the warm-up, seconds, ascending.
+    public var callbackDelays: [Double]
 
     /// The overall value of `column`.
     public func total(_ column: RoutingColumn) -> Double { totals[column.rawValue] }
@@ -159,6 +161,27 @@ public struct RoutingReplication: Sendable, Hashable {
     public var callbackUtilisation: Double { ratio(.callbackAgentSeconds, .staffedAgentSeconds) }
     /// Mean creation-to-done of done callback tasks, seconds.
     public var meanCallbackDelay: Double { ratio(.callbackDelaySum, .callbacksDone) }
+
+    /// The `p`-quantile (0...1) of the callback delays, seconds (the empirical quantile with
+    /// linear interpolation, GSL's definition); NaN when no task was done.
+    public func callbackDelayQuantile(_ p: Double) -> Double {
+        guard !callbackDelays.isEmpty else { return .nan }
+        let h = p * Double(callbackDelays.count - 1)
+        let i = Int(h.rounded(.down))
+        guard i + 1 < callbackDelays.count else { return callbackDelays[callbackDelays.count - 1] }
+        return callbackDelays[i] + (h - Double(i)) * (callbackDelays[i + 1] - callbackDelays[i])
+    }
+
+    /// The share of done callback tasks done within `seconds` of their creation; NaN with none.
+    public func callbackDelayShare(within seconds: Double) -> Double {
+        guard !callbackDelays.isEmpty else { return .nan }
+        var lo = 0, hi = callbackDelays.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if callbackDelays[mid] <= seconds { lo = mid + 1 } else { hi = mid }
+        }
+        return Double(lo) / Double(callbackDelays.count)
+    }
 }
 
 // MARK: - Reading callback tasks from a router
@@ -235,6 +258,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         var interval: Int
         var kind: Kind
         var customer: Int
+        var type: Int
         var keysValidID: Bool
         var idEntry: Double
         var menuChoice: Double
@@ -258,6 +282,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         var created: Double
         var deadline: Double
         var interval: Int
+        var counted = true
         var active = true
         var inProgress = false
         var notBefore = 0.0
@@ -288,12 +313,17 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     let talkStream: RandomStream
     let wrapStream: RandomStream
     let callbackStream: RandomStream
+    let typeStream: RandomStream
+    var process: PoissonArrivals
+    /// The business types' cumulative shares, the last exactly 1.
+    let typeCumulative: [Double]
     let idEntry: Sampler
     let menuChoice: Sampler
     let ivrPatience: Sampler?
     let queuePatience: Sampler?
-    let talkTime: Sampler
-    let wrapUp: Sampler
+    /// Talk and wrap-up samplers by business type.
+    let talkTime: [Sampler]
+    let wrapUp: [Sampler]
     let callbackTalk: Sampler
     let failedAttempt: Sampler
 
@@ -308,8 +338,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     var series: IntervalSeries
     var totals: [Double]
+    var callbackDelays: [Double] = []
     var modelEvents = 0
     var now = 0.0
+    let warmup: Double
 
     init(scenario: RoutingScenario, replication: Int, router: Router) {
         self.scenario = scenario
@@ -324,12 +356,27 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         talkStream = RandomStream(seeds, purpose: "routing.talk")
         wrapStream = RandomStream(seeds, purpose: "routing.wrap")
         callbackStream = RandomStream(seeds, purpose: "routing.callbacks")
+        typeStream = RandomStream(seeds, purpose: "routing.type")
+        process = PoissonArrivals(
+            scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: "routing.busyness"),
+            horizon: scenario.horizon)
+        let shares = scenario.businessTypeProfiles.map(\.share)
+        let sum = shares.reduce(0, +)
+        var cumulative: [Double] = []
+        var running = 0.0
+        for share in shares {
+            running += share
+            cumulative.append(running / sum)
+        }
+        cumulative[cumulative.count - 1] = 1
+        typeCumulative = cumulative
+        warmup = scenario.warmup
         idEntry = Sampler(scenario.ivr.idEntry)
         menuChoice = Sampler(scenario.ivr.menuChoice)
         ivrPatience = scenario.ivr.patience.map(Sampler.init)
         queuePatience = scenario.queuePatience.map(Sampler.init)
-        talkTime = Sampler(scenario.talk)
-        wrapUp = Sampler(scenario.wrapUp)
+        talkTime = scenario.businessTypeProfiles.map { Sampler($0.talk ?? scenario.talk) }
+        wrapUp = scenario.businessTypeProfiles.map { Sampler($0.wrapUp ?? scenario.wrapUp) }
         callbackTalk = Sampler(scenario.callbacks.talk)
         failedAttempt = Sampler(scenario.callbacks.failedAttempt)
         agents = Array(repeating: Agent(), count: scenario.agents)
@@ -386,7 +433,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         let staffed = Double(scenario.agents)
         series.addArea(
             level: staffed, column: RoutingColumn.staffedAgentSeconds.rawValue, from: 0, to: horizon)
-        totals[RoutingColumn.staffedAgentSeconds.rawValue] = staffed * horizon
+        totals[RoutingColumn.staffedAgentSeconds.rawValue] = staffed * (horizon - warmup)
         // Idle time: staffed time neither on inbound calls nor on callbacks.
         let idle = RoutingColumn.idleAgentSeconds.rawValue
         let busy = [RoutingColumn.inboundAgentSeconds.rawValue, RoutingColumn.callbackAgentSeconds.rawValue]
@@ -395,19 +442,16 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             let b = busy.reduce(0) { $0 + series.value(interval: i, column: $1) }
             series.add(s - b, column: idle, interval: i)
         }
-        totals[idle] = staffed * horizon - busy.reduce(0) { $0 + totals[$1] }
+        totals[idle] = staffed * (horizon - warmup) - busy.reduce(0) { $0 + totals[$1] }
+        callbackDelays.sort()
         return RoutingReplication(
-            replication: replication, series: series, totals: totals, modelEvents: modelEvents)
+            replication: replication, series: series, totals: totals, modelEvents: modelEvents,
+            callbackDelays: callbackDelays)
     }
 
     // MARK: Callers
 
-    mutating func nextArrival(after t: Double) -> Double? {
-        let rate = scenario.arrivalRate
-        guard rate > 0 else { return nil }
-        let next = t - log(arrivalStream.uniformPositive()) / rate
-        return next < scenario.horizon ? next : nil
-    }
+    mutating func nextArrival(after t: Double) -> Double? { process.next(after: t, arrivalStream) }
 
     /// A caller arrives: every draw of the caller is made here, in arrival order.
     mutating func arrive() {
@@ -423,16 +467,19 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         let idTime = idEntry.sample(ivrStream)
         let menuTime = menuChoice.sample(ivrStream)
         let validKey = ivrStream.uniformPositive() < scenario.ivr.validMenuKeyProbability
-        let key = ivrStream.uniformInt(below: scenario.businessTypes) + 1
+        let ut = typeStream.uniformPositive()
+        var type = 0
+        while typeCumulative[type] < ut { type += 1 }
         let ivrWait = ivrPatience?.sample(patienceStream) ?? .infinity
         let queueWait = queuePatience?.sample(patienceStream) ?? .infinity
-        let talk = talkTime.sample(talkStream)
-        let wrap = wrapUp.sample(wrapStream)
+        let talk = talkTime[type].sample(talkStream)
+        let wrap = wrapUp[type].sample(wrapStream)
         calls.append(
             Call(
                 arrival: now, interval: series.interval(at: now), kind: kind,
-                customer: kind == .new ? -1 : customer, keysValidID: kind == .knownOtherNumber && keysValidID,
-                idEntry: idTime, menuChoice: menuTime, menuKey: validKey ? key : 0,
+                customer: kind == .new ? -1 : customer, type: type,
+                keysValidID: kind == .knownOtherNumber && keysValidID,
+                idEntry: idTime, menuChoice: menuTime, menuKey: validKey ? type + 1 : 0,
                 ivrDeadline: now + ivrWait,
                 queuePatience: queueWait, talk: talk, wrap: wrap))
         count(.offered, call: n)
@@ -442,8 +489,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case .new: count(.callersNew, call: n)
         }
         let number =
-            kind == .knownNumber
-            ? RoutingScenario.number(ofCustomer: customer) : RoutingScenario.freshNumber(arrival: n)
+            switch kind {
+            case .knownNumber: RoutingScenario.number(ofCustomer: customer)
+            case .knownOtherNumber: RoutingScenario.otherNumber(ofCustomer: customer)
+            case .new: RoutingScenario.freshNumber(arrival: n)
+            }
         route(.callerArrived(CallID(UInt64(n)), caller: PhoneNumber(number)!), call: n)
     }
 
@@ -577,29 +627,29 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case .routed(let call, let reason):
             calls[Int(call.rawValue)].reason = reason
         case .bindNumber:
-            add(.bindings, 1, interval: series.interval(at: now))
+            add(.bindings, 1, interval: series.interval(at: now), counted: now >= warmup)
         case .createCustomer:
-            add(.customersCreated, 1, interval: series.interval(at: now))
+            add(.customersCreated, 1, interval: series.interval(at: now), counted: now >= warmup)
         case .wakeUp(let at):
             calendar.schedule(.timer, at: max(at, now))
         case .createCallback(let id):
             createCallback(id)
         case .reassignCallback(let id, let to, let priority):
             var task = tasks[id.index]
-            if !task.reassigned { add(.callbacksReassigned, 1, interval: task.interval) }
-            add(.reassignments, 1, interval: task.interval)
+            if !task.reassigned { add(.callbacksReassigned, 1, task: id.index) }
+            add(.reassignments, 1, task: id.index)
             task.reassigned = true
             task.priority = priority
             tasks[id.index] = task
             setOwner(id.index, to?.index ?? -1)
         case .remindAgent(_, let id, let priority):
-            if !tasks[id.index].reminded { add(.callbacksReminded, 1, interval: tasks[id.index].interval) }
-            add(.reminders, 1, interval: tasks[id.index].interval)
+            if !tasks[id.index].reminded { add(.callbacksReminded, 1, task: id.index) }
+            add(.reminders, 1, task: id.index)
             tasks[id.index].reminded = true
             tasks[id.index].priority = priority
         case .expireCallback(let id):
             guard tasks[id.index].active else { break }
-            add(.callbacksExpired, 1, interval: tasks[id.index].interval)
+            add(.callbacksExpired, 1, task: id.index)
             tasks[id.index].active = false
             setOwner(id.index, -1)
         }
@@ -662,8 +712,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         let interval = series.interval(at: task.created)
         tasks[id.index] = Task(
             owner: -1, priority: task.priority, created: task.created, deadline: task.deadline,
-            interval: interval)
-        add(.callbacksCreated, 1, interval: interval)
+            interval: interval, counted: task.created >= warmup)
+        add(.callbacksCreated, 1, task: id.index)
         setOwner(id.index, task.owner?.index ?? -1)
     }
 
@@ -703,7 +753,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         }
         guard best >= 0 else { return }
         tasks[best].inProgress = true
-        add(.callbackAttempts, 1, interval: tasks[best].interval)
+        add(.callbackAttempts, 1, task: best)
         let reached = callbackStream.uniformPositive() < scenario.callbacks.answerProbability
         let duration = reached ? callbackTalk.sample(callbackStream) : failedAttempt.sample(callbackStream)
         agents[a].task = best
@@ -720,9 +770,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         if agents[a].reached {
             if tasks[t].active {
                 let task = tasks[t]
-                add(.callbacksDone, 1, interval: task.interval)
-                add(.callbackDelaySum, now - task.created, interval: task.interval)
-                if now <= task.deadline { add(.callbacksDoneInTime, 1, interval: task.interval) }
+                add(.callbacksDone, 1, task: t)
+                add(.callbackDelaySum, now - task.created, task: t)
+                if task.counted { callbackDelays.append(now - task.created) }
+                if now <= task.deadline { add(.callbacksDoneInTime, 1, task: t) }
                 tasks[t].active = false
                 setOwner(t, -1)
                 route(.callbackDone(CallbackTaskID(t)))
@@ -747,19 +798,25 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             }
         if let column, to > from {
             series.addArea(level: 1, column: column.rawValue, from: from, to: to)
-            totals[column.rawValue] += to - from
+            totals[column.rawValue] += max(0, to - max(from, warmup))
         }
         agents[a].since = now
         agents[a].state = state
     }
 
+    /// Adds to call `c`'s arrival interval, and to the totals if it arrived after the warm-up.
     mutating func count(_ column: RoutingColumn, call c: Int, amount: Double = 1) {
-        add(column, amount, interval: calls[c].interval)
+        add(column, amount, interval: calls[c].interval, counted: calls[c].arrival >= warmup)
     }
 
-    mutating func add(_ column: RoutingColumn, _ amount: Double, interval: Int) {
+    /// Adds to task `t`'s creation interval, and to the totals if it was created after the warm-up.
+    mutating func add(_ column: RoutingColumn, _ amount: Double, task t: Int) {
+        add(column, amount, interval: tasks[t].interval, counted: tasks[t].counted)
+    }
+
+    mutating func add(_ column: RoutingColumn, _ amount: Double, interval: Int, counted: Bool) {
         series.add(amount, column: column.rawValue, interval: interval)
-        totals[column.rawValue] += amount
+        if counted { totals[column.rawValue] += amount }
     }
 }
 

@@ -16,14 +16,18 @@ import Yams
 /// seed: 11
 /// replications: 10
 /// horizon: 8h
+/// warmup: 30min                 # optional: calls, tasks and agent time before it are left out of the totals
 /// interval: 30min
 /// routing:
 ///   teams: 6                    # teams of team_size agents; the first of each team leads it
 ///   team_size: 5
 ///   customers: 3000             # known customers, bound to first agents evenly
-///   business_types: 4           # the callback menu's keys 1...business_types
+///   business_types: 4           # the callback menu's keys 1...business_types; or a list:
+///   #  - {name: loans, share: 0.3, talk_time: {exponential: 6min}, wrap_up: 1min}
+///   #    (shares are normalised; talk_time and wrap_up default to the ones below)
 ///   business_types_per_agent: 2
-///   arrival_rate: 110/h
+///   arrival_rate: 110/h         # or arrival_rates: [{from: 0h, rate: 80/h}, {from: 2h, rate: 140/h}]
+///   busyness: {gamma: {mean: 1, sd: 0.1}}   # optional day-to-day factor on every rate
 ///   callers: {known_number: 0.7, known_customer_other_number: 0.1, valid_id: 0.8}
 ///   ivr: {id_entry: {uniform: {min: 5s, max: 12s}}, menu_choice: {uniform: {min: 2s, max: 6s}},
 ///         valid_menu_key: 0.9, patience: {exponential: 3min}}      # patience: optional, or never
@@ -41,9 +45,10 @@ import Yams
 /// `id_number_digits`, `id_number_timeout`, `offer_business_type_menu`, `menu_timeout`,
 /// `default_business_type` (a menu key, 1...business_types), `bind_new_customer_to_serving_agent`,
 /// `callback_deadline`, `follow_up_period`, `initial_priority`, `priority_step`, `max_reminders`,
-/// `max_reassignments`, and `seed` (step 021's draws; default: the study's seed). The queue's:
-/// `strategy` (mod_callcenter's names) and `queue_capacity` ('unlimited' or a whole number),
-/// `seed` (the `random` strategy's draws). The sticky queue's: `sticky_wait`, `queue_capacity`.
+/// `max_reassignments`, and `seed` (step 021's draws, mixed with the study's seed and the
+/// replication; default 0, so `--seed` alone varies everything). The queue's: `strategy`
+/// (mod_callcenter's names) and `queue_capacity` ('unlimited' or a whole number), `seed` (the
+/// `random` strategy's draws, likewise). The sticky queue's: `sticky_wait`, `queue_capacity`.
 public struct RoutingStudy: Sendable, Hashable {
     /// A router to compare, with its name in tables and reports.
     public struct Variant: Sendable, Hashable {
@@ -98,16 +103,17 @@ public struct RoutingStudy: Sendable, Hashable {
 
 extension ScenarioReader {
     static let routingTopFields = [
-        "name", "description", "seed", "replications", "horizon", "interval", "routing", "variants",
+        "name", "description", "seed", "replications", "horizon", "warmup", "interval", "routing", "variants",
     ]
     static let routingFields = [
         "teams", "team_size", "customers", "business_types", "business_types_per_agent", "arrival_rate",
-        "callers", "ivr", "queue_patience", "talk_time", "wrap_up", "service_target", "callbacks",
+        "arrival_rates", "busyness", "callers", "ivr", "queue_patience", "talk_time", "wrap_up", "service_target", "callbacks",
     ]
     static let callerFields = ["known_number", "known_customer_other_number", "valid_id"]
     static let ivrFields = ["id_entry", "menu_choice", "valid_menu_key", "patience"]
     static let callbackFields = ["agents_dial", "answer", "talk", "failed_attempt", "retry"]
     static let routingRouters = ["cascade", "queue", "sticky"]
+    static let businessTypeFields = ["name", "share", "talk_time", "wrap_up"]
     static let cascadeFields = [
         "name", "router", "seed", "id_attempts", "id_number_digits", "id_number_timeout",
         "offer_business_type_menu", "menu_timeout", "default_business_type",
@@ -136,9 +142,20 @@ extension ScenarioReader {
                 try positiveDuration(n, "interval")
             }
             ?? 1800
+        var warmup = 0.0
+        if let node = top.optional("warmup") {
+            warmup = try duration(node, "warmup")
+            guard warmup < horizon else {
+                throw error(
+                    node, "warmup",
+                    "expected a warmup shorter than the horizon (\(Units.format(seconds: horizon))), got \(Self.text(node))"
+                )
+            }
+        }
         let routingNode = try top.required(
             "routing", "a mapping with teams, team_size, customers and arrival_rate")
-        var world = try routingWorld(routingNode, at: top.keyMark("routing"))
+        var world = try routingWorld(routingNode, at: top.keyMark("routing"), horizon: horizon)
+        world.warmup = warmup
         world.horizon = horizon
         world.interval = interval
         world.seed = seed
@@ -149,7 +166,7 @@ extension ScenarioReader {
         return RoutingStudy(name: name, description: description, world: world, variants: variants)
     }
 
-    func routingWorld(_ node: Node, at keyMark: Place?) throws(ScenarioError) -> RoutingScenario {
+    func routingWorld(_ node: Node, at keyMark: Place?, horizon: Double) throws(ScenarioError) -> RoutingScenario {
         let f = try fields(of: node, path: "routing", at: keyMark, known: Self.routingFields)
         let teams = try integer(
             try f.required("teams", "how many teams, a whole number of at least 1"),
@@ -165,24 +182,61 @@ extension ScenarioReader {
         let customers = try integer(
             try f.required("customers", "how many customers are known at the start"),
             f.path("customers"), in: 0...10_000_000)
-        let businessTypes =
-            try f.optional("business_types").map { (n) throws(ScenarioError) in
-                try integer(n, f.path("business_types"), in: 1...1000)
-            } ?? 3
+        var typeList: [Node]? = nil
+        var businessTypes = 3
+        if let n = f.optional("business_types") {
+            if case .sequence(let items) = n {
+                guard !items.isEmpty else {
+                    throw error(
+                        n, f.path("business_types"),
+                        "expected a number of business types or a list of {name, share, talk_time, wrap_up}, got an empty list"
+                    )
+                }
+                typeList = Array(items)
+                businessTypes = items.count
+            } else {
+                businessTypes = try integer(n, f.path("business_types"), in: 1...1000)
+            }
+        }
         var perAgent = min(2, businessTypes)
         if let n = f.optional("business_types_per_agent") {
             perAgent = try integer(n, f.path("business_types_per_agent"), in: 1...businessTypes)
         }
-        let arrivalRate = try rate(try f.required("arrival_rate", Self.rateExpected), f.path("arrival_rate"))
-        guard arrivalRate >= 0 else {
+        let arrivals: ArrivalProfile
+        switch (f.optional("arrival_rate"), f.optional("arrival_rates")) {
+        case (let rateNode?, nil):
+            let r = try rate(rateNode, f.path("arrival_rate"))
+            guard r >= 0 else {
+                throw error(rateNode, f.path("arrival_rate"), "expected a rate that is not negative, got \(r)/s")
+            }
+            arrivals = .constant(r)
+        case (nil, let listNode?):
+            arrivals = try profile(listNode, f.path("arrival_rates"), horizon: horizon)
+        case (_?, _?):
             throw error(
-                at: f.keyMark("arrival_rate"), f.path("arrival_rate"),
-                "expected a rate that is not negative, got \(arrivalRate)/s")
+                at: f.keyMark("arrival_rates"), f.path("arrival_rates"),
+                "expected either arrival_rate (one rate for the whole run) or arrival_rates (a list of periods), not both"
+            )
+        case (nil, nil):
+            throw error(
+                at: f.at, "routing",
+                "missing the arrivals; expected arrival_rate (one rate such as '120/h') or arrival_rates (a list of {from: DURATION, rate: RATE})"
+            )
         }
         var world = RoutingScenario(
             teams: teams, teamSize: teamSize, customers: max(customers, 1), businessTypes: businessTypes,
-            businessTypesPerAgent: perAgent, arrivalRate: arrivalRate)
+            businessTypesPerAgent: perAgent, arrivalRate: 0)
+        world.arrivals = arrivals
         world.customers = customers
+        if let n = f.optional("busyness") {
+            let busyness = try distribution(n, f.path("busyness"))
+            guard busyness.mean > 0 else {
+                throw error(
+                    n, f.path("busyness"), "expected a factor with a positive mean, such as {gamma: {mean: 1, sd: 0.1}}")
+            }
+            world.busyness = busyness
+        }
+        if let typeList { world.businessTypeProfiles = try businessTypeProfiles(typeList, f.path("business_types")) }
         if let n = f.optional("callers") {
             let c = try fields(
                 of: n, path: f.path("callers"), at: f.keyMark("callers"), known: Self.callerFields)
@@ -251,6 +305,41 @@ extension ScenarioReader {
         return world
     }
 
+    /// The business types as a list: a name, a share of the callers (the shares are normalised,
+    /// and must not all be 0), and optionally their own talk and wrap-up times.
+    func businessTypeProfiles(_ items: [Node], _ path: String) throws(ScenarioError)
+        -> [RoutingScenario.BusinessTypeProfile]
+    {
+        var result: [RoutingScenario.BusinessTypeProfile] = []
+        for (i, item) in items.enumerated() {
+            let itemPath = "\(path)[\(i)]"
+            let g = try fields(of: item, path: itemPath, at: Place(item.mark), known: Self.businessTypeFields)
+            let nameNode = try g.required("name", "a name for the business type, such as 'loans'")
+            let name = try string(nameNode, g.path("name"))
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw error(nameNode, g.path("name"), "expected a non-empty name, got an empty one")
+            }
+            if result.contains(where: { $0.name == name }) {
+                throw error(nameNode, g.path("name"), "expected a name no other business type has, got '\(name)' again")
+            }
+            let shareNode = try g.required("share", "the share of callers of this type, such as 0.25")
+            let share = try number(shareNode, g.path("share"))
+            guard share >= 0, share.isFinite else {
+                throw error(shareNode, g.path("share"), "expected a share of at least 0, got \(Self.text(shareNode))")
+            }
+            var profile = RoutingScenario.BusinessTypeProfile(name: name, share: share)
+            if let n = g.optional("talk_time") { profile.talk = try distribution(n, g.path("talk_time")) }
+            if let n = g.optional("wrap_up") { profile.wrapUp = try distribution(n, g.path("wrap_up")) }
+            result.append(profile)
+        }
+        guard result.contains(where: { $0.share > 0 }) else {
+            throw error(items[0], path, "expected at least one business type with a share above 0")
+        }
+        let total = result.reduce(0) { $0 + $1.share }
+        for i in result.indices { result[i].share /= total }
+        return result
+    }
+
     /// A patience: a distribution, or `never` (nil: the caller never hangs up there).
     func patience(_ node: Node, _ path: String) throws(ScenarioError) -> Distribution? {
         if Self.isNever(node) { return nil }
@@ -283,7 +372,7 @@ extension ScenarioReader {
                 let seed = try f.optional("seed").map { (n) throws(ScenarioError) in
                     try self.seed(n, f.path("seed"))
                 }
-                router = .cascade(try cascade(f, world: world), seed: seed ?? world.seed)
+                router = .cascade(try cascade(f, world: world), seed: seed ?? 0)
             case "queue":
                 f = try fields(of: item, path: path, at: Place(item.mark), known: Self.queueFields)
                 var c = QueueRouter.Configuration()
@@ -304,7 +393,7 @@ extension ScenarioReader {
                 let seed = try f.optional("seed").map { (n) throws(ScenarioError) in
                     try self.seed(n, f.path("seed"))
                 }
-                router = .queue(c, seed: seed ?? world.seed)
+                router = .queue(c, seed: seed ?? 0)
             case "sticky":
                 f = try fields(of: item, path: path, at: Place(item.mark), known: Self.stickyFields)
                 var c = StickyRouter.Configuration()

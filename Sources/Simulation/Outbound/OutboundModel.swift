@@ -86,7 +86,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         case shiftEnd(agent: Int32)
     }
 
-    enum Fate { case live, machine, busy, noAnswer, invalid }
+    typealias Fate = OutboundFate
 
     struct Attempt {
         var call: CallID
@@ -113,11 +113,10 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     var routerCommands: [InboundCommand] = []
 
     let seeds: StreamSeeds
-    var attemptStream: RandomStream
+    var draws: AttemptDraws
     /// One taus2 stream, reseeded for each agent's n-th pause decision at (agent, n).
     var agentStream: RandomStream
     var agentDecisions: [UInt32]
-    let ring: Sampler, patience: Sampler, talk: Sampler, wrap: Sampler, machine: Sampler
     let pauseShort: Sampler, pauseAway: Sampler
 
     var attempts: [Attempt] = []
@@ -140,8 +139,6 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     var totals = [Double](repeating: 0, count: OutboundColumn.allCases.count)
     var modelEvents = 0
 
-    static var attemptPurpose: UInt64 { OutboundPurposes.attempt }
-    static var invalidPurpose: UInt64 { OutboundPurposes.invalid }
     static var agentPurpose: UInt64 { OutboundPurposes.agent }
 
     init(scenario: OutboundScenario, replication: Int, dialer: D) {
@@ -149,14 +146,9 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         self.world = scenario.world
         self.dialer = dialer
         seeds = StreamSeeds(seed: scenario.seed, replication: replication)
-        attemptStream = RandomStream(taus2: seeds, purpose: Self.attemptPurpose, entity: 0)
+        draws = AttemptDraws(world: scenario.world, seeds: seeds)
         agentStream = RandomStream(taus2: seeds, purpose: Self.agentPurpose, entity: 0)
         agentDecisions = Array(repeating: 0, count: scenario.agents)
-        ring = Sampler(world.ringTime)
-        patience = Sampler(world.patience)
-        talk = Sampler(world.talkTime)
-        wrap = Sampler(world.wrapUp)
-        machine = Sampler(world.machineDetection)
         pauseShort = Sampler(world.pauses.duration)
         pauseAway = Sampler(world.pauses.away)
         attemptsOfContract = Array(repeating: 0, count: scenario.contacts.count)
@@ -289,26 +281,10 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     mutating func originate(_ call: CallID, contract: Int, at time: Double) {
         modelEvents += 1
         attemptsOfContract[contract] += 1
-        let attempt = Int(attemptsOfContract[contract])
-        // The contract's own randomness: invalid or not, from (seed, replication, contract).
-        attemptStream.reseed(seeds, purpose: Self.invalidPurpose, entity: UInt64(contract))
-        let invalid = attemptStream.uniformPositive() < world.invalidNumbers
-        // The attempt's randomness, from (seed, replication, contract, attempt).
-        attemptStream.reseed(seeds, purpose: Self.attemptPurpose, entity: UInt64(contract) << 16 | UInt64(attempt))
-        let u = attemptStream.uniformPositive()
-        let ringTime = ring.sample(attemptStream)
-        let p = world.probabilities(at: time, attempt: attempt)
-        var fate: Fate
-        if invalid { fate = .invalid }
-        else if u < p.live { fate = .live }
-        else if u < p.live + p.machine { fate = .machine }
-        else if u < p.live + p.machine + p.busy { fate = .busy }
-        else { fate = .noAnswer }
-        if (fate == .live || fate == .machine) && ringTime > world.ringTimeout { fate = .noAnswer }
+        let d = draws.draw(contract: contract, attempt: Int(attemptsOfContract[contract]), at: time)
         let a = Attempt(
-            call: call, contract: contract, dialedAt: time, fate: fate, ring: ringTime,
-            patience: min(patience.sample(attemptStream), world.maxHold), talk: talk.sample(attemptStream),
-            wrap: wrap.sample(attemptStream), machineDetection: machine.sample(attemptStream))
+            call: call, contract: contract, dialedAt: time, fate: d.fate, ring: d.ring, patience: d.patience,
+            talk: d.talk, wrap: d.wrap, machineDetection: d.machineDetection)
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = Int(free)
@@ -319,14 +295,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         }
         slotOfCall[call] = Int32(slot)
         count(.attempts, 1, at: time)
-        let delay: Double
-        switch fate {
-        case .live, .machine: delay = ringTime
-        case .busy: delay = world.busyTime
-        case .noAnswer: delay = world.ringTimeout
-        case .invalid: delay = world.invalidTime
-        }
-        attempts[slot].pending = calendar.schedule(.resolve(slot: Int32(slot)), at: time + delay)
+        attempts[slot].pending = calendar.schedule(.resolve(slot: Int32(slot)), at: time + d.resolvesAfter)
     }
 
     mutating func resolve(_ slot: Int, at time: Double) {
@@ -454,6 +423,77 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     mutating func count(_ column: OutboundColumn, _ amount: Double, at time: Double) {
         series.add(amount, column: column.rawValue, at: time)
         totals[column.rawValue] += amount
+    }
+}
+
+/// How an outbound attempt ends, decided when it is dialled.
+enum OutboundFate { case live, machine, busy, noAnswer, invalid }
+
+/// Everything the modelled world decides about one outbound attempt when it is dialled.
+struct AttemptDraw {
+    var fate: OutboundFate
+    var ring: Double
+    /// The live customer's patience once answered, capped at the maximum hold.
+    var patience: Double
+    var talk: Double
+    var wrap: Double
+    var machineDetection: Double
+    /// When the softswitch reports the attempt's fate: the answer, busy, no-answer or invalid.
+    var resolvesAfter: Double
+}
+
+/// The draws of outbound attempts: common random numbers per (contract, attempt), so that every
+/// dialer (and every blending rule) meets the same customers. Shared by the campaign world and
+/// the blended routing world.
+struct AttemptDraws: ~Copyable {
+    let world: OutboundWorld
+    let seeds: StreamSeeds
+    var stream: RandomStream
+    let ring: Sampler, patience: Sampler, talk: Sampler, wrap: Sampler, machine: Sampler
+
+    init(world: OutboundWorld, seeds: StreamSeeds) {
+        self.world = world
+        self.seeds = seeds
+        stream = RandomStream(taus2: seeds, purpose: OutboundPurposes.attempt, entity: 0)
+        ring = Sampler(world.ringTime)
+        patience = Sampler(world.patience)
+        talk = Sampler(world.talkTime)
+        wrap = Sampler(world.wrapUp)
+        machine = Sampler(world.machineDetection)
+    }
+
+    /// The draws of attempt `attempt` (1, 2, ...) on `contract`, dialled at `time` (the answer
+    /// probabilities depend on the period and the attempt).
+    mutating func draw(contract: Int, attempt: Int, at time: Double) -> AttemptDraw {
+        // The contract's own randomness: invalid or not, from (seed, replication, contract).
+        stream.reseed(seeds, purpose: OutboundPurposes.invalid, entity: UInt64(contract))
+        let invalid = stream.uniformPositive() < world.invalidNumbers
+        // The attempt's randomness, from (seed, replication, contract, attempt).
+        stream.reseed(seeds, purpose: OutboundPurposes.attempt, entity: UInt64(contract) << 16 | UInt64(attempt))
+        let u = stream.uniformPositive()
+        let ringTime = ring.sample(stream)
+        let p = world.probabilities(at: time, attempt: attempt)
+        var fate: OutboundFate
+        if invalid { fate = .invalid }
+        else if u < p.live { fate = .live }
+        else if u < p.live + p.machine { fate = .machine }
+        else if u < p.live + p.machine + p.busy { fate = .busy }
+        else { fate = .noAnswer }
+        if (fate == .live || fate == .machine) && ringTime > world.ringTimeout { fate = .noAnswer }
+        let patienceTime = min(patience.sample(stream), world.maxHold)
+        let talkTime = talk.sample(stream)
+        let wrapTime = wrap.sample(stream)
+        let detection = machine.sample(stream)
+        let resolves: Double
+        switch fate {
+        case .live, .machine: resolves = ringTime
+        case .busy: resolves = world.busyTime
+        case .noAnswer: resolves = world.ringTimeout
+        case .invalid: resolves = world.invalidTime
+        }
+        return AttemptDraw(
+            fate: fate, ring: ringTime, patience: patienceTime, talk: talkTime, wrap: wrapTime,
+            machineDetection: detection, resolvesAfter: resolves)
     }
 }
 

@@ -61,8 +61,10 @@ public struct CustomerTable: Hashable, Sendable {
         public var firstAgent: AgentID?
 
         /// An entry read at `line`.
-        public init(line: Int = 0, label: String, numbers: [String], idNumber: String? = nil, firstAgent: AgentID? = nil)
-        {
+        public init(
+            line: Int = 0, label: String, numbers: [String], idNumber: String? = nil,
+            firstAgent: AgentID? = nil
+        ) {
             self.line = line
             self.label = label
             self.numbers = numbers
@@ -108,7 +110,8 @@ public struct CustomerTable: Hashable, Sendable {
                     + "('id_number' and 'first_agent' optional), then one row per customer")
         }
         if let problem = header.problem {
-            throw ImportError(file: file, line: header.line, message: "the header row is malformed: \(problem)")
+            throw ImportError(
+                file: file, line: header.line, message: "the header row is malformed: \(problem)")
         }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         let keys = names.map { $0.lowercased() }
@@ -148,7 +151,8 @@ public struct CustomerTable: Hashable, Sendable {
         entries.reserveCapacity(records.count - 1)
         for record in records.dropFirst() {
             func reject(_ field: String?, _ reason: String) {
-                rejected.append(RejectedCustomerRow(file: file, line: record.line, field: field, reason: reason))
+                rejected.append(
+                    RejectedCustomerRow(file: file, line: record.line, field: field, reason: reason))
             }
             if let problem = record.problem {
                 reject(nil, problem)
@@ -214,7 +218,8 @@ public struct CustomerTable: Hashable, Sendable {
             let rawID = value(idColumn)
             var idNumber: String?
             if !rawID.isEmpty {
-                guard rawID.utf8.count <= maxIDNumberDigits, rawID.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                guard rawID.utf8.count <= maxIDNumberDigits, rawID.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 })
+                else {
                     reject(
                         "id_number",
                         "\"\(rawID)\" is not an ID number: expected 1 to \(maxIDNumberDigits) digits "
@@ -245,7 +250,9 @@ public struct CustomerTable: Hashable, Sendable {
             if let idNumber { lineOfIDNumber[idNumber] = record.line }
             for number in numbers { lineOfNumber[number] = record.line }
             entries.append(
-                Entry(line: record.line, label: label, numbers: numbers, idNumber: idNumber, firstAgent: firstAgent))
+                Entry(
+                    line: record.line, label: label, numbers: numbers, idNumber: idNumber,
+                    firstAgent: firstAgent))
         }
         return CustomerTable(file: file, entries: entries, rejected: rejected, ignoredColumns: ignored)
     }

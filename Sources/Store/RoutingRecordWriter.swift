@@ -63,7 +63,9 @@ public final class RoutingRecordWriter: Sendable {
     /// next `flush()` or `close()` throws.
     /// - Complexity: amortised O(1).
     public func append(_ record: RoutingRecord) {
-        shared.append(record) { "\(Self.describe(record)) was appended after close(); append every record before closing the writer" }
+        shared.append(record) {
+            "\(Self.describe(record)) was appended after close(); append every record before closing the writer"
+        }
     }
 
     /// Writes every record appended so far and waits until they are on disk.
@@ -87,7 +89,8 @@ public final class RoutingRecordWriter: Sendable {
     private func takeFailure() throws {
         guard let (count, first) = shared.takeFailure() else { return }
         throw StoreError(
-            "\(count) routing record\(count == 1 ? " was" : "s were") not written to the store; the first: \(first)")
+            "\(count) routing record\(count == 1 ? " was" : "s were") not written to the store; the first: \(first)"
+        )
     }
 
     // MARK: - Writing
@@ -129,7 +132,9 @@ public final class RoutingRecordWriter: Sendable {
                     INSERT INTO customers (id, label, id_number, first_agent, created_at, source)
                     VALUES (?, NULL, ?, ?, ?, 'run')
                     """,
-                arguments: [Int(c.id.rawValue), c.idNumber, c.firstAgent.map { Int($0.rawValue) }, created.at])
+                arguments: [
+                    Int(c.id.rawValue), c.idNumber, c.firstAgent.map { Int($0.rawValue) }, created.at,
+                ])
             for number in c.numbers {
                 try bind(number, to: c.id, at: created.at, db)
             }
@@ -147,7 +152,8 @@ public final class RoutingRecordWriter: Sendable {
                 arguments: [
                     Int64(bitPattern: r.call.rawValue), r.call.uuidString, r.caller,
                     r.customer.map { Int($0.rawValue) }, r.arrivedAt, r.reason?.step.storeName,
-                    r.reason?.afterIDMatch ?? false, r.agent.map { Int($0.rawValue) }, r.connectedAt, r.endedAt,
+                    r.reason?.afterIDMatch ?? false, r.agent.map { Int($0.rawValue) }, r.connectedAt,
+                    r.endedAt,
                     r.ending.rawValue, r.callback.map { Int($0.rawValue) },
                 ])
         }
@@ -196,7 +202,8 @@ public final class RoutingRecordWriter: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
                     """,
                 arguments: [
-                    id, t.customer.map { Int($0.rawValue) }, t.callerNumber, t.businessType.map { Int($0.rawValue) },
+                    id, t.customer.map { Int($0.rawValue) }, t.callerNumber,
+                    t.businessType.map { Int($0.rawValue) },
                     t.owner.map { Int($0.rawValue) }, t.created, t.deadline, t.priority, t.state.rawValue,
                     t.reminders, t.reassignments,
                 ])
@@ -225,7 +232,8 @@ public final class RoutingRecordWriter: Sendable {
         case .done(_, let by, let at):
             let task = try stored()
             try db.execute(
-                sql: "UPDATE callback_tasks SET state = 'done', done_at = ? WHERE id = ?", arguments: [at, id])
+                sql: "UPDATE callback_tasks SET state = 'done', done_at = ? WHERE id = ?",
+                arguments: [at, id])
             try history(.done, agent: by ?? task.owner, priority: task.priority)
         case .expired:
             let task = try stored()
@@ -262,10 +270,12 @@ public final class RoutingRecordWriter: Sendable {
         case .SQLITE_CONSTRAINT_PRIMARYKEY:
             switch record {
             case .customerCreated(let c):
-                return "the store already has \(c.customer.id); fill the router's directory from this store so that "
+                return
+                    "the store already has \(c.customer.id); fill the router's directory from this store so that "
                     + "new customers get new ids"
             case .callback(let e):
-                return "the store already has \(e.task); write each task's `created` event once, to a store of one run"
+                return
+                    "the store already has \(e.task); write each task's `created` event once, to a store of one run"
             default: return reason(error)
             }
         case .SQLITE_CONSTRAINT_UNIQUE:

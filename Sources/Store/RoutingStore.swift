@@ -82,22 +82,27 @@ public final class RoutingStore: Sendable {
                 // The rows refused against the store; a table made in code is also checked against
                 // itself (a parsed one already is).
                 var byLabel = try Self.index(db, "SELECT label, id FROM customers WHERE label IS NOT NULL")
-                var byIDNumber = try Self.index(db, "SELECT id_number, id FROM customers WHERE id_number IS NOT NULL")
+                var byIDNumber = try Self.index(
+                    db, "SELECT id_number, id FROM customers WHERE id_number IS NOT NULL")
                 var byNumber = try Self.index(db, "SELECT number, customer FROM customer_numbers")
                 let first = try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM customers") ?? 0
                 for entry in table.entries {
                     func reject(_ field: String, _ reason: String) {
                         report.rejected.append(
-                            RejectedCustomerRow(file: table.file, line: entry.line, field: field, reason: reason))
+                            RejectedCustomerRow(
+                                file: table.file, line: entry.line, field: field, reason: reason))
                     }
                     if let id = byLabel[entry.label] {
                         reject("customer", "\"\(entry.label)\" is already in the store (\(CustomerID(id)))")
                     } else if let idNumber = entry.idNumber, let id = byIDNumber[idNumber] {
-                        reject("id_number", "\"\(idNumber)\" is already the ID number of \(CustomerID(id)) in the store")
+                        reject(
+                            "id_number",
+                            "\"\(idNumber)\" is already the ID number of \(CustomerID(id)) in the store")
                     } else if let number = entry.numbers.first(where: { byNumber[$0] != nil }),
                         let id = byNumber[number]
                     {
-                        reject("numbers", "\"\(number)\" is already a number of \(CustomerID(id)) in the store")
+                        reject(
+                            "numbers", "\"\(number)\" is already a number of \(CustomerID(id)) in the store")
                     } else if Set(entry.numbers).count < entry.numbers.count {
                         reject("numbers", "a number is listed twice in the row")
                     } else {
@@ -174,7 +179,9 @@ public final class RoutingStore: Sendable {
         try read("reading the customers") { db in
             var customers: [StoredCustomer] = []
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT id, label, id_number, first_agent, created_at, source FROM customers ORDER BY id")
+                db,
+                sql: "SELECT id, label, id_number, first_agent, created_at, source FROM customers ORDER BY id"
+            )
             while let row = try rows.next() {
                 let id: Int = row[0]
                 guard id == customers.count else {
@@ -187,7 +194,8 @@ public final class RoutingStore: Sendable {
                 customers.append(
                     StoredCustomer(
                         customer: Customer(
-                            id: CustomerID(id), numbers: [], idNumber: row[2], firstAgent: agent.map { AgentID($0) }),
+                            id: CustomerID(id), numbers: [], idNumber: row[2],
+                            firstAgent: agent.map { AgentID($0) }),
                         label: row[1], source: source, createdAt: row[4]))
             }
             let numbers = try Row.fetchCursor(
@@ -218,7 +226,8 @@ public final class RoutingStore: Sendable {
         }
     }
 
-    /// The bindings runs made (step 02), in the order they were made (`bound_at`, then number).
+    /// The numbers runs bound (step 02's bindings, and the numbers of customers created at 021),
+    /// in the order they were bound (`bound_at`, then number).
     public func runBindings() throws -> [NumberBinding] {
         try read("reading the bindings") { db in
             try Row.fetchAll(
@@ -252,7 +261,8 @@ public final class RoutingStore: Sendable {
                 let task = CallbackTask(
                     id: CallbackTaskID(id), customer: customer.map { CustomerID($0) }, callerNumber: row[2],
                     businessType: businessType.map { BusinessTypeID($0) }, owner: owner.map { AgentID($0) },
-                    created: row[5], deadline: row[6], priority: row[7], reminders: row[9], reassignments: row[10],
+                    created: row[5], deadline: row[6], priority: row[7], reminders: row[9],
+                    reassignments: row[10],
                     state: try Self.decode(CallbackState.self, row[8], "state", of: "callback#\(id)"))
                 tasks.append(StoredCallbackTask(task: task, doneAt: row[11]))
             }
@@ -276,7 +286,8 @@ public final class RoutingStore: Sendable {
                     CallbackHistoryEntry(
                         task: CallbackTaskID(row[1] as Int32), at: row[2],
                         event: try Self.decode(
-                            CallbackHistoryEntry.Event.self, row[3], "event", of: "callback history row \(rowID)"),
+                            CallbackHistoryEntry.Event.self, row[3], "event",
+                            of: "callback history row \(rowID)"),
                         agent: agent.map { AgentID($0) }, priority: row[5]))
             }
             return entries
@@ -331,7 +342,8 @@ public final class RoutingStore: Sendable {
     public func recordWriter(batchSize: Int = 1000) throws -> RoutingRecordWriter {
         guard batchSize >= 1 else {
             throw StoreError(
-                "a routing-record batch size of \(batchSize) is too small; give 1 or more records per transaction")
+                "a routing-record batch size of \(batchSize) is too small; give 1 or more records per transaction"
+            )
         }
         return RoutingRecordWriter(database: database, batchSize: batchSize)
     }
@@ -379,7 +391,8 @@ public struct CustomerImportReport: Hashable, Sendable, CustomStringConvertible 
 
     /// A report of an import.
     public init(
-        file: String, imported: Int, numbers: Int, firstCustomer: CustomerID?, rejected: [RejectedCustomerRow],
+        file: String, imported: Int, numbers: Int, firstCustomer: CustomerID?,
+        rejected: [RejectedCustomerRow],
         ignoredColumns: [String]
     ) {
         self.file = file

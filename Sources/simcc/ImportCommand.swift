@@ -7,7 +7,8 @@ import Store
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a CSV contact list into an outbound task (step S1), or a customer table for inbound routing.",
+        abstract:
+            "Import a CSV contact list into an outbound task (step S1), or a customer table for inbound routing.",
         discussion: """
             Contact list: `simcc import FILE --batch ID`. The CSV needs a header naming a `number` \
             column (`customer` optional). Good rows are imported in one transaction; bad rows are \
@@ -28,7 +29,8 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The task's batch id (with a contact list).")
     var batch: String?
 
-    @Option(help: ArgumentHelp("A customer table (CSV) to import instead of a contact list.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("A customer table (CSV) to import instead of a contact list.", valueName: "file"))
     var customers: String?
 
     @Option(help: "The SQLite store (created when missing).")
@@ -41,7 +43,8 @@ struct ImportCommand: ParsableCommand {
                     "give either a contact list (FILE --batch ID) or --customers \(customers), not both")
             }
             if batch != nil {
-                throw ValidationError("--batch is for a contact list; a customer table (--customers) has no batch")
+                throw ValidationError(
+                    "--batch is for a contact list; a customer table (--customers) has no batch")
             }
         } else {
             guard file != nil else {

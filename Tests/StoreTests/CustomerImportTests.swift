@@ -24,9 +24,11 @@ struct CustomerImportTests {
         #expect(
             customers[1]
                 == Customer(
-                    id: CustomerID(1), numbers: ["+8613917620452", "+862164321187"], idNumber: "310104197511023321",
+                    id: CustomerID(1), numbers: ["+8613917620452", "+862164321187"],
+                    idNumber: "310104197511023321",
                     firstAgent: AgentID(0)))
-        #expect(customers[3] == Customer(id: CustomerID(3), numbers: ["+8618601127740"], firstAgent: AgentID(2)))
+        #expect(
+            customers[3] == Customer(id: CustomerID(3), numbers: ["+8618601127740"], firstAgent: AgentID(2)))
         #expect(customers[9].firstAgent == nil && customers[9].idNumber == "370102197712183354")
         #expect(customers[13].numbers == ["+8615959226180", "+865922061144"])  // `|` separates too
         let stored = try store.storedCustomers()
@@ -65,7 +67,8 @@ struct CustomerImportTests {
         #expect(report.ignoredColumns == ["note"])
         let messages = report.rejected.map(\.description)
         let phone = "is not a phone number: expected 3 to 19 digits with an optional leading +"
-        let agent = "is not an agent: expected the agent's index, a whole number from 0 to 2147483647, or an empty field"
+        let agent =
+            "is not an agent: expected the agent's index, a whole number from 0 to 2147483647, or an empty field"
         #expect(
             messages == [
                 "customers.csv:3: customer: empty; give each customer a key, unique in the table",
@@ -94,7 +97,10 @@ struct CustomerImportTests {
                 Customer(id: CustomerID(1), numbers: ["1006"], idNumber: "555", firstAgent: AgentID(3)),
                 Customer(id: CustomerID(2), numbers: ["1011", "1012", "+86101013"], firstAgent: AgentID(7)),
             ])
-        #expect(report.description.hasPrefix("Imported 3 customers (5 numbers) from customers.csv (customer#0 to customer#2); rejected 15 rows:\n  customers.csv:3: customer: empty"))
+        #expect(
+            report.description.hasPrefix(
+                "Imported 3 customers (5 numbers) from customers.csv (customer#0 to customer#2); rejected 15 rows:\n  customers.csv:3: customer: empty"
+            ))
         #expect(report.description.contains("\n  customers.csv:6: numbers: \"12ab\" is not a phone number"))
     }
 
@@ -126,10 +132,14 @@ struct CustomerImportTests {
 
         // A table made in code is checked against itself too.
         let table = CustomerTable(
-            file: "code", entries: [.init(label: "x", numbers: ["3001"]), .init(label: "y", numbers: ["3001"])])
+            file: "code",
+            entries: [.init(label: "x", numbers: ["3001"]), .init(label: "y", numbers: ["3001"])])
         let report = try store.importCustomers(table)
         #expect(report.imported == 1)
-        #expect(report.rejected.map(\.description) == ["code:0: numbers: \"3001\" is already a number of customer#4 in the store"])
+        #expect(
+            report.rejected.map(\.description) == [
+                "code:0: numbers: \"3001\" is already a number of customer#4 in the store"
+            ])
     }
 
     @Test("an import is one transaction: cancelled midway, the store is as it was")
@@ -201,7 +211,8 @@ struct CustomerImportTests {
             let outbound = try OutboundStore(path: path)
             try outbound.importContacts(csv: "number\n1001\n", file: "c.csv", batchID: "b")
             let routing = try RoutingStore(path: path)
-            #expect(try routing.importCustomers(csv: "customer,numbers\na,1001\n", file: "k.csv").imported == 1)
+            #expect(
+                try routing.importCustomers(csv: "customer,numbers\na,1001\n", file: "k.csv").imported == 1)
             #expect(try OutboundStore(path: path).loadTask(batchID: "b").contracts.map(\.number) == ["1001"])
             #expect(try RoutingStore(path: path).customers().map(\.numbers) == [["1001"]])
         }

@@ -42,21 +42,27 @@ struct RoutingWriterTests {
             }
             // Step 02: a known customer calls from a new number.
             if i % 3 == 0 {
-                let binding = NumberBinding(PhoneNumber("+8630\(i)") ?? "1", customer: CustomerID(i % 10), at: t + 1)
+                let binding = NumberBinding(
+                    PhoneNumber("+8630\(i)") ?? "1", customer: CustomerID(i % 10), at: t + 1)
                 run.records.append(.numberBound(binding))
                 run.bindings.append(binding)
             }
             // Steps 04-06: a callback task and what happens to it.
             let id = CallbackTaskID(i)
             var task = CallbackTask(
-                id: id, customer: i % 2 == 0 ? CustomerID(i % 10) : nil, callerNumber: i % 4 == 3 ? nil : "+8640\(i)",
-                businessType: i % 3 == 0 ? nil : BusinessTypeID(Int32(i % 4)), owner: i % 6 == 5 ? nil : AgentID(i % 9),
+                id: id, customer: i % 2 == 0 ? CustomerID(i % 10) : nil,
+                callerNumber: i % 4 == 3 ? nil : "+8640\(i)",
+                businessType: i % 3 == 0 ? nil : BusinessTypeID(Int32(i % 4)),
+                owner: i % 6 == 5 ? nil : AgentID(i % 9),
                 created: t + 2, deadline: t + 1802, priority: i % 3)
             run.records.append(.callback(.created(task)))
-            run.history.append(CallbackHistoryEntry(task: id, at: t + 2, event: .created, agent: nil, priority: task.priority))
+            run.history.append(
+                CallbackHistoryEntry(
+                    task: id, at: t + 2, event: .created, agent: nil, priority: task.priority))
             if let owner = task.owner {
                 run.history.append(
-                    CallbackHistoryEntry(task: id, at: t + 2, event: .assigned, agent: owner, priority: task.priority))
+                    CallbackHistoryEntry(
+                        task: id, at: t + 2, event: .assigned, agent: owner, priority: task.priority))
             }
             var doneAt: Seconds?
             for step in 0..<(i % 4) {
@@ -68,9 +74,11 @@ struct RoutingWriterTests {
                     let deadline: Seconds? = step == 0 ? nil : at + 900
                     if let deadline { task.deadline = deadline }
                     run.records.append(
-                        .callback(.reminded(id, agent: owner, priority: task.priority, deadline: deadline, at: at)))
+                        .callback(
+                            .reminded(id, agent: owner, priority: task.priority, deadline: deadline, at: at)))
                     run.history.append(
-                        CallbackHistoryEntry(task: id, at: at, event: .reminded, agent: owner, priority: task.priority))
+                        CallbackHistoryEntry(
+                            task: id, at: at, event: .reminded, agent: owner, priority: task.priority))
                 } else {
                     let to: AgentID? = step == 2 ? nil : AgentID((i + step + 1) % 9)
                     task.owner = to
@@ -78,9 +86,11 @@ struct RoutingWriterTests {
                     task.state = .reassigned
                     task.deadline = at + 900
                     run.records.append(
-                        .callback(.reassigned(id, to: to, priority: task.priority, deadline: at + 900, at: at)))
+                        .callback(
+                            .reassigned(id, to: to, priority: task.priority, deadline: at + 900, at: at)))
                     run.history.append(
-                        CallbackHistoryEntry(task: id, at: at, event: .reassigned, agent: to, priority: task.priority))
+                        CallbackHistoryEntry(
+                            task: id, at: at, event: .reassigned, agent: to, priority: task.priority))
                 }
             }
             let end = t + 5000
@@ -91,12 +101,14 @@ struct RoutingWriterTests {
                 let by: AgentID? = i % 5 == 0 ? AgentID(8) : nil
                 run.records.append(.callback(.done(id, by: by, at: end)))
                 run.history.append(
-                    CallbackHistoryEntry(task: id, at: end, event: .done, agent: by ?? task.owner, priority: task.priority))
+                    CallbackHistoryEntry(
+                        task: id, at: end, event: .done, agent: by ?? task.owner, priority: task.priority))
             case 2:
                 task.state = .expired
                 run.records.append(.callback(.expired(id, at: end)))
                 run.history.append(
-                    CallbackHistoryEntry(task: id, at: end, event: .expired, agent: task.owner, priority: task.priority))
+                    CallbackHistoryEntry(
+                        task: id, at: end, event: .expired, agent: task.owner, priority: task.priority))
             default: break
             }
             run.tasks.append(StoredCallbackTask(task: task, doneAt: doneAt))
@@ -108,8 +120,10 @@ struct RoutingWriterTests {
                 call: CallID(UInt64(count - i) * 7), caller: i % 8 == 7 ? nil : "+8650\(i)",
                 customer: i % 3 == 1 ? nil : CustomerID(i % 10), arrivedAt: t,
                 reason: step.map { RoutingReason(step: $0, afterIDMatch: i % 2 == 1) },
-                agent: connected ? AgentID(i % 11) : nil, connectedAt: connected ? t + 3.5 : nil, endedAt: t + 200.0 / 3.0,
-                ending: connected ? .served : step == .callback ? .callback : i % 2 == 0 ? .abandonedInIVR : .blocked,
+                agent: connected ? AgentID(i % 11) : nil, connectedAt: connected ? t + 3.5 : nil,
+                endedAt: t + 200.0 / 3.0,
+                ending: connected
+                    ? .served : step == .callback ? .callback : i % 2 == 0 ? .abandonedInIVR : .blocked,
                 callback: step == .callback ? id : nil)
             run.records.append(.inboundCall(call))
             run.calls.append(call)
@@ -137,13 +151,18 @@ struct RoutingWriterTests {
         for r in run.records { writer.append(r) }
         try writer.close()
         try expectStored(store, run)
-        #expect(run.tasks.contains { $0.task.state == .reassigned } && run.tasks.contains { $0.task.owner == nil })
-        #expect(run.calls.contains { $0.reason == nil } && run.calls.contains { $0.reason?.afterIDMatch == true })
+        #expect(
+            run.tasks.contains { $0.task.state == .reassigned } && run.tasks.contains { $0.task.owner == nil }
+        )
+        #expect(
+            run.calls.contains { $0.reason == nil } && run.calls.contains { $0.reason?.afterIDMatch == true })
 
         // The bound numbers are the customers' last ones, in binding order.
         let customers = try store.customers()
         #expect(customers[0].numbers == ["1000"] + stride(from: 0, to: 300, by: 30).map { "+8630\($0)" })
-        #expect(try store.callbackHistory(of: CallbackTaskID(5)) == run.history.filter { $0.task == CallbackTaskID(5) })
+        #expect(
+            try store.callbackHistory(of: CallbackTaskID(5))
+                == run.history.filter { $0.task == CallbackTaskID(5) })
         try writer.close()  // closing again does nothing
     }
 
@@ -167,12 +186,15 @@ struct RoutingWriterTests {
         let writer = try store.recordWriter(batchSize: 50)
         let calls = (0..<2000).map { i in
             InboundCallRecord(
-                call: CallID(UInt64(i)), caller: "+86\(i)", customer: nil, arrivedAt: Double(i), reason: .random,
+                call: CallID(UInt64(i)), caller: "+86\(i)", customer: nil, arrivedAt: Double(i),
+                reason: .random,
                 agent: AgentID(i % 5), connectedAt: Double(i) + 1, endedAt: Double(i) + 60, ending: .served)
         }
         await withTaskGroup(of: Void.self) { group in
             for t in 0..<4 {
-                group.addTask { for i in stride(from: t, to: 2000, by: 4) { writer.append(.inboundCall(calls[i])) } }
+                group.addTask {
+                    for i in stride(from: t, to: 2000, by: 4) { writer.append(.inboundCall(calls[i])) }
+                }
             }
         }
         try writer.close()
@@ -192,7 +214,8 @@ struct RoutingWriterTests {
                 directory.bind(number: "+8613900000001", to: CustomerID(4))
                 let created = directory.addCustomer(numbers: ["+8613900000002"], firstAgent: AgentID(3))
                 let writer = try store.recordWriter()
-                writer.append(.numberBound(NumberBinding("+8613900000001", customer: CustomerID(4), at: 61.5)))
+                writer.append(
+                    .numberBound(NumberBinding("+8613900000001", customer: CustomerID(4), at: 61.5)))
                 writer.append(.customerCreated(CreatedCustomer(created, at: 75)))
                 try writer.close()
             }
@@ -235,17 +258,24 @@ struct RoutingWriterTests {
         let task = CallbackTask(
             id: CallbackTaskID(0), customer: CustomerID(1), callerNumber: "1001", businessType: nil,
             owner: AgentID(1), created: 10, deadline: 100, priority: 0)
-        writer.append(.callback(.reminded(CallbackTaskID(3), agent: AgentID(1), priority: 1, at: 5)))  // never created
+        // Refused: a task never created, a customer id already taken, a customer the store lacks.
+        writer.append(.callback(.reminded(CallbackTaskID(3), agent: AgentID(1), priority: 1, at: 5)))
         writer.append(.callback(.created(task)))
-        writer.append(.customerCreated(CreatedCustomer(Customer(id: CustomerID(2), numbers: ["777"]), at: 6)))  // taken
-        writer.append(.numberBound(NumberBinding(number: "778", customer: CustomerID(99), at: 7)))  // no such customer
+        writer.append(.customerCreated(CreatedCustomer(Customer(id: CustomerID(2), numbers: ["777"]), at: 6)))
+        writer.append(.numberBound(NumberBinding(number: "778", customer: CustomerID(99), at: 7)))
         writer.append(.callback(.done(CallbackTaskID(0), at: 50)))
         let error = #expect(throws: StoreError.self) { try writer.flush() }
         #expect(
             error?.message
                 == "3 routing records were not written to the store; the first: callback#3 reminded at 5.0 s: "
                 + "the store has no callback#3; write its `created` event first")
-        #expect(try store.callbackTasks() == [StoredCallbackTask(task: { var t = task; t.state = .done; return t }(), doneAt: 50)])
+        #expect(
+            try store.callbackTasks() == [
+                StoredCallbackTask(
+                    task: {
+                        var t = task; t.state = .done; return t
+                    }(), doneAt: 50)
+            ])
         #expect(try store.callbackHistory().map(\.event) == [.created, .assigned, .done])
         #expect(try store.customers().count == 10)
         #expect(try store.customers()[2].numbers == ["1002"])  // the refused customer left nothing behind
@@ -253,7 +283,10 @@ struct RoutingWriterTests {
 
         writer.append(.customerCreated(CreatedCustomer(Customer(id: CustomerID(3), numbers: []), at: 1)))
         let taken = #expect(throws: StoreError.self) { try writer.flush() }
-        #expect(taken?.message.hasSuffix("the store already has customer#3; fill the router's directory from this store so that new customers get new ids") == true)
+        #expect(
+            taken?.message.hasSuffix(
+                "the store already has customer#3; fill the router's directory from this store so that new customers get new ids"
+            ) == true)
 
         // A NaN time is refused by the schema, and reported by close().
         writer.append(
@@ -273,7 +306,9 @@ struct RoutingWriterTests {
 
     @Test("bad writer arguments are refused")
     func badArguments() throws {
-        let error = #expect(throws: StoreError.self) { try RoutingStore.inMemory().recordWriter(batchSize: 0) }
+        let error = #expect(throws: StoreError.self) {
+            try RoutingStore.inMemory().recordWriter(batchSize: 0)
+        }
         #expect(error?.message.contains("batch size of 0") == true)
     }
 }

@@ -19,19 +19,8 @@ public final class OutboundStore: Sendable {
     /// - Throws: `StoreError` naming the path when it cannot be opened or migrated (a missing
     ///   folder, no permission, not an SQLite file, written by a newer simcc).
     public init(path: String) throws {
-        var configuration = Self.configuration
-        configuration.busyMode = .timeout(10)  // another process writing the same file
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError(
-                "cannot open the store '\(path)': \(reason(error)); check that its folder exists and is "
-                    + "writable and that the file is a simcc store (an SQLite database)")
-        }
+        self.database = try StoreDatabase.open(path: path)
         self.path = path
-        self.database = pool
-        try migrate(naming: "'\(path)'")
     }
 
     /// A new empty store in memory, gone with the object: for tests and one-off runs.
@@ -40,38 +29,8 @@ public final class OutboundStore: Sendable {
     }
 
     private init(inMemory: Void) throws {
-        do {
-            database = try DatabaseQueue(configuration: Self.configuration)
-        } catch {
-            throw StoreError("cannot create an in-memory store: \(reason(error))")
-        }
+        database = try StoreDatabase.openInMemory()
         path = nil
-        try migrate(naming: "in memory")
-    }
-
-    private static var configuration: Configuration {
-        var configuration = Configuration()
-        configuration.label = "simcc.store"
-        configuration.foreignKeysEnabled = true
-        return configuration
-    }
-
-    private func migrate(naming name: String) throws {
-        let migrator = Schema.migrator
-        do {
-            if try database.read({ try migrator.hasBeenSuperseded($0) }) {
-                throw StoreError(
-                    "the store \(name) was written by a newer simcc (its schema has migrations this one does "
-                        + "not know); use that simcc, or a copy of the store made for this one")
-            }
-            try migrator.migrate(database)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(
-                "cannot open the store \(name): \(reason(error)); check that the file is a simcc store "
-                    + "(an SQLite database) and that its folder is writable")
-        }
     }
 
     // MARK: - Contact-list import (S1)

@@ -7,6 +7,9 @@ import GRDB
 /// Times on the driver's clock (`Seconds`) are REAL seconds, NULL where absent. A call id is
 /// kept both as INTEGER (`CallID.rawValue` as a signed 64-bit bit pattern) and as the UUID text
 /// production sends to FreeSWITCH (`CallID.uuidString`).
+///
+/// v2 adds inbound routing (CN107682576B): customers and the numbers bound to them, callback
+/// tasks and their history, inbound call records. Agents are ids (`AgentID.rawValue`), not rows.
 enum Schema {
     /// The migrator of the store's schema.
     static var migrator: DatabaseMigrator {
@@ -65,6 +68,84 @@ enum Schema {
                         json     TEXT NOT NULL
                     );
                     CREATE INDEX snapshots_by_batch ON snapshots(batch_id, taken_at);
+                    """)
+        }
+        migrator.registerMigration("v2: customers, number bindings, callback tasks, inbound calls") { db in
+            try db.execute(
+                sql: """
+                    -- The customers of inbound routing (CN107682576B), by CustomerID: dense (0, 1, 2, ...)
+                    -- so that a Directory filled in id order gives each the same id.
+                    CREATE TABLE customers (
+                        id          INTEGER PRIMARY KEY CHECK (id >= 0),  -- CustomerID.rawValue
+                        label       TEXT UNIQUE,     -- the customer table's `customer` key; NULL if made in a run
+                        id_number   TEXT UNIQUE,     -- the ID-card number step 02 matches; NULL when unknown
+                        first_agent INTEGER CHECK (first_agent >= 0),  -- AgentID.rawValue of the bound
+                                                                       -- first agent; NULL when none
+                        created_at  REAL,            -- driver clock (Seconds) of a run's step 021; NULL if imported
+                        source      TEXT NOT NULL CHECK (source IN ('import', 'run'))
+                    );
+
+                    -- The phone numbers step 01 recognises, each of one customer only.
+                    CREATE TABLE customer_numbers (
+                        number   TEXT PRIMARY KEY NOT NULL CHECK (number <> ''),  -- `+` and digits
+                        customer INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                        position INTEGER NOT NULL CHECK (position >= 0),  -- its place in Customer.numbers
+                        bound_at REAL,               -- driver clock of a run's binding (step 02); NULL if imported
+                        source   TEXT NOT NULL CHECK (source IN ('import', 'run')),
+                        UNIQUE (customer, position)
+                    );
+
+                    -- Callback tasks (steps 04-06) by CallbackTaskID, as they stand now.
+                    CREATE TABLE callback_tasks (
+                        id            INTEGER PRIMARY KEY CHECK (id >= 0),  -- CallbackTaskID.rawValue
+                        customer      INTEGER REFERENCES customers(id),   -- NULL: the caller was not recognised
+                        caller_number TEXT,          -- the number called from; NULL if the softswitch did not say
+                        business_type INTEGER,       -- BusinessTypeID.rawValue chosen at 03; NULL if none
+                        owner         INTEGER,       -- AgentID.rawValue (05, 06); NULL while no agent is online
+                        created_at    REAL NOT NULL, -- driver clock, step 04
+                        deadline      REAL NOT NULL, -- when the monitor (06) next checks it
+                        priority      INTEGER NOT NULL,  -- higher is more urgent
+                        state         TEXT NOT NULL  -- CallbackState.rawValue
+                                      CHECK (state IN ('open', 'reminded', 'reassigned', 'done', 'expired')),
+                        reminders     INTEGER NOT NULL DEFAULT 0 CHECK (reminders >= 0),
+                        reassignments INTEGER NOT NULL DEFAULT 0 CHECK (reassignments >= 0),
+                        done_at       REAL           -- driver clock of "done"; NULL until then
+                    );
+
+                    -- What happened to each callback task, in append (= event) order.
+                    CREATE TABLE callback_history (
+                        id       INTEGER PRIMARY KEY,  -- append order
+                        task     INTEGER NOT NULL REFERENCES callback_tasks(id) ON DELETE CASCADE,
+                        at       REAL NOT NULL,        -- driver clock
+                        event    TEXT NOT NULL         -- 04 created, 05 assigned, 06 reminded / reassigned / expired
+                                 CHECK (event IN ('created', 'assigned', 'reminded', 'reassigned', 'done', 'expired')),
+                        agent    INTEGER,              -- the owner after the event (created: none yet; done: who)
+                        priority INTEGER NOT NULL      -- the task's priority after the event
+                    );
+                    CREATE INDEX callback_history_by_task ON callback_history(task, id);
+
+                    -- One row per inbound call: who called, how the cascade routed it, how it ended.
+                    CREATE TABLE inbound_calls (
+                        id             INTEGER PRIMARY KEY,  -- append order
+                        call_id        INTEGER NOT NULL,     -- CallID.rawValue, bit pattern as signed
+                        call_uuid      TEXT NOT NULL,        -- CallID.uuidString
+                        caller         TEXT,                 -- the calling number; NULL if the softswitch did not say
+                        customer       INTEGER REFERENCES customers(id),  -- recognised at 01 or 02; NULL if not
+                        arrived_at     REAL NOT NULL,
+                        step           TEXT                  -- RoutingStep's name; NULL if never routed
+                                       CHECK (step IN ('first-agent', 'backup', 'team', 'leader', 'random', 'callback')),
+                        after_id_match INTEGER NOT NULL DEFAULT 0 CHECK (after_id_match IN (0, 1)),
+                                                             -- 1: step 02 matched the ID number first
+                        agent          INTEGER,              -- AgentID.rawValue connected to; NULL if none
+                        connected_at   REAL,
+                        ended_at       REAL NOT NULL,
+                        ending         TEXT NOT NULL         -- InboundCallEnding.rawValue
+                                       CHECK (ending IN ('served', 'blocked', 'abandoned-in-queue',
+                                                         'abandoned-in-ivr', 'callback')),
+                        callback       INTEGER               -- CallbackTaskID.rawValue created for it at 04; NULL if none
+                    );
+                    CREATE INDEX inbound_calls_by_call ON inbound_calls(call_id);
+                    CREATE INDEX inbound_calls_by_customer ON inbound_calls(customer);
                     """)
         }
         return migrator

@@ -153,3 +153,34 @@ struct CampaignCLITests {
         #expect(missing.status == 1 && missing.err.contains("none.csv"))
     }
 }
+
+@Suite("simcc import --customers, end to end")
+struct CustomerImportCLITests {
+    @Test("a customer table: the report; a bad row named by file, line and field; flags checked")
+    func importCustomers() throws {
+        let dir = temporaryFolder("import-customers")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = dir + "/routing.sqlite"
+        let sample = packageRoot + "/scenarios/contacts/bank-customers.csv"
+        let r = try simcc(["import", "--customers", sample, "--db", db])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.hasPrefix("Imported 20 customers (25 numbers) from \(sample) (customer#0 to customer#19)"))
+
+        let bad = dir + "/more.csv"
+        try "customer,numbers\nC0100,+86 138 0000 0100\nC0101,12ab\nC0001,+86 138 0000 0102\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let more = try simcc(["import", "--customers", bad, "--db", db])
+        #expect(more.status == 0, "\(more.err)")
+        #expect(more.out.contains("Imported 1 customer (1 number)"))
+        #expect(more.out.contains("\(bad):3: numbers: \"12ab\" is not a phone number"))
+        #expect(more.out.contains("\(bad):4: customer: \"C0001\" is already in the store (customer#0)"))
+
+        let both = try simcc(["import", sample, "--customers", sample, "--db", db])
+        #expect(both.status != 0 && both.err.contains("not both"))
+        let none = try simcc(["import", "--db", db])
+        #expect(none.status != 0 && none.err.contains("--customers"))
+        let missing = try simcc(["import", "--customers", dir + "/none.csv", "--db", db])
+        #expect(missing.status == 1 && missing.err.contains("none.csv") && missing.err.contains("no such file"))
+    }
+}

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An incremental decoder of the bytes FreeSWITCH sends into `ESLFrame`s.
 ///
 /// Append bytes as they arrive, in chunks of any size, then call `next()` until it returns nil.
@@ -157,7 +165,7 @@ public struct ESLDecoder: Sendable {
                 throw ESLDecodingError(
                     .headerBlockTooLarge(limit: limits.maxHeaderBlockBytes), offset: baseOffset + readIndex)
             }
-            let fields = try Self.parseLines(
+            let (fields, _) = try Self.parseLines(
                 buffer, from: readIndex, to: linesEnd, relativeTo: readIndex, allowContinuation: false,
                 streamOffset: baseOffset)
             let block = ESLHeaderBlock(storage: [], fields: fields)
@@ -203,12 +211,14 @@ public struct ESLDecoder: Sendable {
         var found: (Int, Int)?
         var resume = scanIndex
         buffer.withUnsafeBufferPointer { bytes in
+            guard let start = bytes.baseAddress else { return }
             var p = scanIndex
             while p < count {
-                if bytes[p] != 0x0A {
-                    p += 1
-                    continue
+                guard let hit = memchr(start + p, 0x0A, count - p) else {
+                    p = count
+                    break
                 }
+                p = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - start
                 // bytes[p] ends a line; is the next line empty ("\n" or "\r\n")?
                 guard p + 1 < count else { break }
                 let next = bytes[p + 1]
@@ -233,69 +243,61 @@ public struct ESLDecoder: Sendable {
 
     // MARK: - Shared line parsing
 
-    /// Parses `Name: value` lines in `bytes[from..<to]` (each ended by `\n`, an optional `\r`
-    /// before it is dropped), returning ranges relative to `relativeTo`.
+    /// Parses `Name: value` lines in `buffer[from..<to]` (each ended by `\n`, an optional `\r`
+    /// before it is dropped), returning ranges relative to `relativeTo`, and the index just
+    /// past the empty line that ended the block (`to` when there was none).
     ///
     /// With `allowContinuation`, a line without `": "` continues the previous header's value
     /// (the `\n` kept); this tolerates captures whose values were decoded by hand
     /// (switchio/eventstream.txt). Otherwise such a line is `malformedHeaderLine`.
+    /// - Complexity: O(to - from), with `memchr` for line ends and `%`.
     static func parseLines(
         _ buffer: [UInt8], from: Int, to: Int, relativeTo base: Int, allowContinuation: Bool,
         streamOffset: Int
-    ) throws(ESLDecodingError) -> [ESLFieldRange] {
+    ) throws(ESLDecodingError) -> (fields: [ESLFieldRange], next: Int) {
         var fields = [ESLFieldRange]()
-        fields.reserveCapacity(allowContinuation ? 64 : 4)
         var badLine: Int?
+        var next = to
+        guard from < to else { return (fields, to) }
+        fields.reserveCapacity(allowContinuation ? 64 : 4)
         buffer.withUnsafeBufferPointer { bytes in
+            guard let start = bytes.baseAddress else { return }
             var lineStart = from
             while lineStart < to {
-                // Find ": " and the end of the line in one pass.
-                var p = lineStart
-                var colon = -1
-                var percent = false
-                while p < to, bytes[p] != 0x0A {
-                    if colon < 0 {
-                        if bytes[p] == 0x3A, p + 1 < to, bytes[p + 1] == 0x20 {
-                            colon = p
-                            p += 2
-                            continue
-                        }
-                    } else if bytes[p] == 0x25 {
-                        percent = true
-                    }
-                    p += 1
-                }
-                var lineEnd = p
+                let newline = memchr(start + lineStart, 0x0A, to - lineStart)
+                    .map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - start } ?? to
+                var lineEnd = newline
                 if lineEnd > lineStart, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if colon > lineStart, colon + 2 <= lineEnd {
+                if lineEnd == lineStart {
+                    next = min(newline + 1, to)
+                    return
+                }
+                var colon = lineStart
+                while colon + 1 < lineEnd, !(bytes[colon] == 0x3A && bytes[colon + 1] == 0x20) { colon += 1 }
+                if colon > lineStart, colon + 1 < lineEnd {
+                    let valueStart = colon + 2
+                    let percent = valueStart < lineEnd && memchr(start + valueStart, 0x25, lineEnd - valueStart) != nil
                     fields.append(
                         ESLFieldRange(
                             nameStart: UInt32(lineStart - base), nameEnd: UInt32(colon - base),
-                            valueStart: UInt32(colon + 2 - base), valueEnd: UInt32(lineEnd - base),
+                            valueStart: UInt32(valueStart - base), valueEnd: UInt32(lineEnd - base),
                             hasEscapes: percent))
                 } else if allowContinuation, !fields.isEmpty {
                     var last = fields[fields.count - 1]
                     last.valueEnd = UInt32(lineEnd - base)
                     if !last.hasEscapes {
-                        var q = lineStart
-                        while q < lineEnd {
-                            if bytes[q] == 0x25 {
-                                last.hasEscapes = true
-                                break
-                            }
-                            q += 1
-                        }
+                        last.hasEscapes = memchr(start + lineStart, 0x25, lineEnd - lineStart) != nil
                     }
                     fields[fields.count - 1] = last
                 } else {
                     badLine = lineStart
                     return
                 }
-                lineStart = p + 1
+                lineStart = newline + 1
             }
         }
         if let badLine { throw ESLDecodingError(.malformedHeaderLine, offset: streamOffset + badLine) }
-        return fields
+        return (fields, next)
     }
 
     /// A byte count written as 1 to 12 ASCII digits (an optional trailing `\r` or spaces are

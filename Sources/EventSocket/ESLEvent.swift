@@ -43,33 +43,8 @@ public struct ESLEvent: Sendable, Equatable {
         let storage = frame.headers.storage
         let body = frame.bodyRange
         // The inner header block ends at its empty line, or at the end of the body.
-        var linesEnd = body.upperBound
-        var innerBodyStart = body.upperBound
-        if body.isEmpty || storage[body.lowerBound] == 0x0A {
-            linesEnd = body.lowerBound
-            innerBodyStart = min(body.lowerBound + 1, body.upperBound)
-        } else {
-            storage.withUnsafeBufferPointer { bytes in
-                var p = body.lowerBound
-                while p + 1 < body.upperBound {
-                    if bytes[p] == 0x0A {
-                        if bytes[p + 1] == 0x0A {
-                            linesEnd = p + 1
-                            innerBodyStart = p + 2
-                            return
-                        }
-                        if bytes[p + 1] == 0x0D, p + 2 < body.upperBound, bytes[p + 2] == 0x0A {
-                            linesEnd = p + 1
-                            innerBodyStart = p + 3
-                            return
-                        }
-                    }
-                    p += 1
-                }
-            }
-        }
-        let fields = try ESLDecoder.parseLines(
-            storage, from: body.lowerBound, to: linesEnd, relativeTo: 0, allowContinuation: true,
+        let (fields, innerBodyStart) = try ESLDecoder.parseLines(
+            storage, from: body.lowerBound, to: body.upperBound, relativeTo: 0, allowContinuation: true,
             streamOffset: frame.streamOffset)
         guard !fields.isEmpty else { throw ESLDecodingError(.emptyEvent, offset: frame.streamOffset) }
         let headers = ESLHeaderBlock(storage: storage, fields: fields)

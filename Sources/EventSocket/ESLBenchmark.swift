@@ -36,7 +36,9 @@ public enum ESLBenchmark {
     /// trimmed to about 1.5 KB), `eventsPerChunk` of them back to back.
     public static func channelEventStream(eventsPerChunk: Int) -> (bytes: [UInt8], events: Int) {
         var bytes = [UInt8]()
-        let names = ["CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP"]
+        let names = [
+            "CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP",
+        ]
         for i in 0..<eventsPerChunk {
             let body = Array(channelEventBody(name: names[i % names.count], index: i).utf8)
             bytes += Array("Content-Length: \(body.count)\nContent-Type: text/event-plain\n\n".utf8)

@@ -93,7 +93,8 @@ public enum ESLCallCommand: Sendable, Equatable {
     /// `call-command: execute`: run dialplan application `application` with `argument`;
     /// `eventLock` makes FreeSWITCH run queued applications one at a time; `eventUUID` is
     /// echoed as `Application-UUID` in CHANNEL_EXECUTE_COMPLETE.
-    case execute(application: String, argument: String = "", eventLock: Bool = false, eventUUID: String? = nil)
+    case execute(
+        application: String, argument: String = "", eventLock: Bool = false, eventUUID: String? = nil)
     /// `call-command: hangup` with `hangup-cause: <cause>` (e.g. `NORMAL_CLEARING`).
     case hangup(cause: String)
 
@@ -195,7 +196,9 @@ public enum ESLCommandError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 /// Refuses line breaks anywhere, empty values unless allowed, and blanks in single words.
-private func check(_ value: String, _ field: String, word: Bool, allowEmpty: Bool = false) throws(ESLCommandError) {
+private func check(_ value: String, _ field: String, word: Bool, allowEmpty: Bool = false)
+    throws(ESLCommandError)
+{
     if value.isEmpty {
         if allowEmpty { return }
         throw .empty(field: field)

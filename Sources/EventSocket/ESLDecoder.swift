@@ -157,7 +157,8 @@ public struct ESLDecoder: Sendable {
             guard let (linesEnd, bodyStart) = findBlankLine() else {
                 if buffer.count - readIndex >= limits.maxHeaderBlockBytes {
                     throw ESLDecodingError(
-                        .headerBlockTooLarge(limit: limits.maxHeaderBlockBytes), offset: baseOffset + readIndex)
+                        .headerBlockTooLarge(limit: limits.maxHeaderBlockBytes),
+                        offset: baseOffset + readIndex)
                 }
                 return nil
             }
@@ -264,7 +265,8 @@ public struct ESLDecoder: Sendable {
             guard let start = bytes.baseAddress else { return }
             var lineStart = from
             while lineStart < to {
-                let newline = memchr(start + lineStart, 0x0A, to - lineStart)
+                let newline =
+                    memchr(start + lineStart, 0x0A, to - lineStart)
                     .map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - start } ?? to
                 var lineEnd = newline
                 if lineEnd > lineStart, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
@@ -276,7 +278,8 @@ public struct ESLDecoder: Sendable {
                 while colon + 1 < lineEnd, !(bytes[colon] == 0x3A && bytes[colon + 1] == 0x20) { colon += 1 }
                 if colon > lineStart, colon + 1 < lineEnd {
                     let valueStart = colon + 2
-                    let percent = valueStart < lineEnd && memchr(start + valueStart, 0x25, lineEnd - valueStart) != nil
+                    let percent =
+                        valueStart < lineEnd && memchr(start + valueStart, 0x25, lineEnd - valueStart) != nil
                     fields.append(
                         ESLFieldRange(
                             nameStart: UInt32(lineStart - base), nameEnd: UInt32(colon - base),

@@ -54,7 +54,8 @@ public struct ESLDecodingError: Error, Sendable, Equatable, CustomStringConverti
         case .missingContentType:
             what = "header block without Content-Type"
         case .truncatedFrame(let missing):
-            what = missing > 0
+            what =
+                missing > 0
                 ? "truncated frame: the stream ended \(missing) bytes before the end of the body"
                 : "truncated frame: the stream ended inside a header block"
         case .notAnEvent(let type):

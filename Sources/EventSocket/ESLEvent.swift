@@ -50,7 +50,8 @@ public struct ESLEvent: Sendable, Equatable {
         let headers = ESLHeaderBlock(storage: storage, fields: fields)
         var bodyRange: Range<Int>?
         if let raw = headers.rawValue("Content-Length") {
-            guard let length = ESLDecoder.parseLength(raw[...]), length <= body.upperBound - innerBodyStart else {
+            guard let length = ESLDecoder.parseLength(raw[...]), length <= body.upperBound - innerBodyStart
+            else {
                 throw ESLDecodingError(
                     .invalidInnerContentLength(String(decoding: raw.prefix(40), as: UTF8.self)),
                     offset: frame.streamOffset)

@@ -166,7 +166,8 @@ public enum ESLPercentDecoding {
         let end = bytes.endIndex
         while i < end {
             let byte = bytes[i]
-            if byte == 0x25, end - i >= 3, let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2]) {
+            if byte == 0x25, end - i >= 3, let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2])
+            {
                 out.append(high << 4 | low)
                 i += 3
             } else {

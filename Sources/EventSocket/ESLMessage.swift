@@ -24,7 +24,8 @@ public enum ESLMessage: Sendable, Equatable {
             self = .authRequest
         case "command/reply":
             self = .commandReply(
-                ESLReply(text: frame.headers.value("Reply-Text") ?? "", jobUUID: frame.headers.value("Job-UUID")))
+                ESLReply(
+                    text: frame.headers.value("Reply-Text") ?? "", jobUUID: frame.headers.value("Job-UUID")))
         case "api/response":
             self = .apiResponse(ESLReply(text: frame.bodyText, jobUUID: nil))
         case "text/event-plain", "text/event-json":

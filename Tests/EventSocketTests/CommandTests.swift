@@ -11,7 +11,8 @@ import Testing
             (
                 .event(
                     ESLSubscription(
-                        format: .json, eventNames: ["CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_ANSWER", "BACKGROUND_JOB"],
+                        format: .json,
+                        eventNames: ["CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_ANSWER", "BACKGROUND_JOB"],
                         customSubclasses: ["callcenter::info"])),
                 "event json CHANNEL_CREATE CHANNEL_ANSWER BACKGROUND_JOB CUSTOM callcenter::info\n\n"
             ),
@@ -21,12 +22,15 @@ import Testing
             (.api(command: "uuid_kill", arguments: "abc USER_BUSY"), "api uuid_kill abc USER_BUSY\n\n"),
             (
                 .bgapi(
-                    command: "originate", arguments: "{origination_uuid=c0ffee00}sofia/gateway/gw1/5551234 &park()",
+                    command: "originate",
+                    arguments: "{origination_uuid=c0ffee00}sofia/gateway/gw1/5551234 &park()",
                     jobUUID: job),
                 "bgapi originate {origination_uuid=c0ffee00}sofia/gateway/gw1/5551234 &park()\nJob-UUID: \(job)\n\n"
             ),
             (
-                .sendmsg(uuid: "c0ffee00", .execute(application: "playback", argument: "/tmp/hello world.wav", eventLock: true)),
+                .sendmsg(
+                    uuid: "c0ffee00",
+                    .execute(application: "playback", argument: "/tmp/hello world.wav", eventLock: true)),
                 "sendmsg c0ffee00\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: /tmp/hello world.wav\nevent-lock: true\n\n"
             ),
             (
@@ -100,13 +104,17 @@ import Testing
         #expect(throws: ESLCommandError.empty(field: "Job-UUID")) {
             try ESLCommand.bgapi(command: "status", jobUUID: "").encoded()
         }
-        #expect(throws: ESLCommandError.empty(field: "password")) { try ESLCommand.auth(password: "").encoded() }
+        #expect(throws: ESLCommandError.empty(field: "password")) {
+            try ESLCommand.auth(password: "").encoded()
+        }
         #expect(throws: ESLCommandError.emptySubscription) {
             try ESLCommand.event(ESLSubscription(eventNames: [])).encoded()
         }
         #expect(throws: ESLCommandError.invalidArgument(field: "linger seconds")) {
             try ESLCommand.linger(seconds: 0).encoded()
         }
-        #expect(try ESLCommand.event(ESLSubscription(eventNames: ["CUSTOM"], customSubclasses: [])).text() == "event plain CUSTOM\n\n")
+        #expect(
+            try ESLCommand.event(ESLSubscription(eventNames: ["CUSTOM"], customSubclasses: [])).text()
+                == "event plain CUSTOM\n\n")
     }
 }

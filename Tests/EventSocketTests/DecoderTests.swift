@@ -4,7 +4,8 @@ import Testing
 /// Framing rules, malformed input, caps, the end of the stream.
 @Suite struct DecoderTests {
     @Test func headerOnlyFramesAndBodies() throws {
-        let stream = "Content-Type: auth/request\n\nContent-Type: api/response\nContent-Length: 4\n\n+OK\n".bytes
+        let stream = "Content-Type: auth/request\n\nContent-Type: api/response\nContent-Length: 4\n\n+OK\n"
+            .bytes
         let outcome = decodeWhole(stream)
         #expect(outcome.error == nil)
         #expect(outcome.frames.count == 2)
@@ -17,7 +18,8 @@ import Testing
 
     @Test func contentLengthCountsBytesNotCharacters() throws {
         let body = "José 👋\n"  // 12 bytes, 7 characters
-        let stream = "Content-Type: api/response\nContent-Length: \(body.utf8.count)\n\n\(body)Content-Type: auth/request\n\n"
+        let stream =
+            "Content-Type: api/response\nContent-Length: \(body.utf8.count)\n\n\(body)Content-Type: auth/request\n\n"
         let outcome = decodeWhole(stream.bytes)
         #expect(outcome.error == nil)
         #expect(outcome.frames.map(\.bodyText) == [body, ""])
@@ -32,7 +34,9 @@ import Testing
     }
 
     @Test func crlfLineEndsAreTolerated() throws {
-        let stream = "Content-Type: command/reply\r\nReply-Text: +OK accepted\r\n\r\nContent-Type: auth/request\n\n".bytes
+        let stream =
+            "Content-Type: command/reply\r\nReply-Text: +OK accepted\r\n\r\nContent-Type: auth/request\n\n"
+            .bytes
         let outcome = decodeByteByByte(stream)
         #expect(outcome.error == nil)
         #expect(outcome.frames.count == 2)
@@ -76,8 +80,10 @@ import Testing
         let limits = ESLDecoder.Limits(maxHeaderBlockBytes: 64, maxBodyBytes: 100)
         let longHeader = "Content-Type: api/response\nX-Long: \(String(repeating: "a", count: 60))\n\n".bytes
         let unterminated = "Content-Type: api/response\nX-Long: \(String(repeating: "a", count: 200))".bytes
-        let bigBody = "Content-Type: api/response\nContent-Length: 101\n\n".bytes + [UInt8](repeating: 0x41, count: 101)
-        let okBody = "Content-Type: api/response\nContent-Length: 100\n\n".bytes + [UInt8](repeating: 0x41, count: 100)
+        let bigBody =
+            "Content-Type: api/response\nContent-Length: 101\n\n".bytes + [UInt8](repeating: 0x41, count: 101)
+        let okBody =
+            "Content-Type: api/response\nContent-Length: 100\n\n".bytes + [UInt8](repeating: 0x41, count: 100)
         let exactHeader = "Content-Type: api/response\nX: \(String(repeating: "b", count: 32))\n\n".bytes
         #expect(exactHeader.count == 64)
         let cases: [([UInt8], ESLDecodingError?)] = [
@@ -98,8 +104,9 @@ import Testing
         #expect(throws: ESLDecodingError(.bodyTooLarge(contentLength: 5_000_000, limit: 100), offset: 0)) {
             try decoder.next()
         }
-        #expect(ESLDecodingError(.bodyTooLarge(contentLength: 5_000_000, limit: 100), offset: 0).description
-            .contains("maxBodyBytes"))
+        #expect(
+            ESLDecodingError(.bodyTooLarge(contentLength: 5_000_000, limit: 100), offset: 0).description
+                .contains("maxBodyBytes"))
     }
 
     @Test func errorsAreFinal() throws {
@@ -116,15 +123,20 @@ import Testing
         var decoder = ESLDecoder()
         decoder.append("Content-Type: api/response\nContent-Length: 10\n\n+OK".bytes)
         #expect(try decoder.next() == nil)
-        #expect(throws: ESLDecodingError(.truncatedFrame(bytesMissing: 7), offset: 0)) { try decoder.finish() }
+        #expect(throws: ESLDecodingError(.truncatedFrame(bytesMissing: 7), offset: 0)) {
+            try decoder.finish()
+        }
 
         var inHeaders = ESLDecoder()
         inHeaders.append("Content-Type: auth/request\n\nContent-Ty".bytes)
         #expect(try inHeaders.next() != nil)
         #expect(try inHeaders.next() == nil)
-        #expect(throws: ESLDecodingError(.truncatedFrame(bytesMissing: 0), offset: 28)) { try inHeaders.finish() }
+        #expect(throws: ESLDecodingError(.truncatedFrame(bytesMissing: 0), offset: 28)) {
+            try inHeaders.finish()
+        }
         #expect(
-            ESLDecodingError(.truncatedFrame(bytesMissing: 0), offset: 28).description.contains("truncated frame"))
+            ESLDecodingError(.truncatedFrame(bytesMissing: 0), offset: 28).description.contains(
+                "truncated frame"))
 
         var clean = ESLDecoder()
         clean.append("Content-Type: auth/request\n\n\n".bytes)
@@ -140,7 +152,9 @@ import Testing
             let bytes = (0..<length).map { _ in alphabet[rng.below(alphabet.count)] }
             let decoder = ESLDecoder(limits: .init(maxHeaderBlockBytes: 1024, maxBodyBytes: 2048))
             let outcome = decodeWhole(bytes, decoder: decoder)
-            #expect(decode(bytes, cuts: randomCuts(count: bytes.count, maxChunk: 50, rng: &rng), decoder: decoder) == outcome)
+            #expect(
+                decode(bytes, cuts: randomCuts(count: bytes.count, maxChunk: 50, rng: &rng), decoder: decoder)
+                    == outcome)
             for frame in outcome.frames { _ = try? ESLMessage(frame) }
         }
         // A peer that is not FreeSWITCH at all.
@@ -151,7 +165,9 @@ import Testing
     }
 
     @Test func longStreamsCompactTheBuffer() throws {
-        let frame = "Content-Type: api/response\nContent-Length: 1000\n\n".bytes + [UInt8](repeating: 0x2E, count: 1000)
+        let frame =
+            "Content-Type: api/response\nContent-Length: 1000\n\n".bytes
+            + [UInt8](repeating: 0x2E, count: 1000)
         var decoder = ESLDecoder()
         var count = 0
         for _ in 0..<300 {

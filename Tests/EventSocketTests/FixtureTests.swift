@@ -64,7 +64,9 @@ import Testing
             let whole = decodeWhole(bytes, decoder: decoderFor(file))
             for maxChunk in [3, 64, 1500, 70_000] {
                 let cuts = randomCuts(count: bytes.count, maxChunk: maxChunk, rng: &rng)
-                #expect(decode(bytes, cuts: cuts, decoder: decoderFor(file)) == whole, "\(file) chunks ≤ \(maxChunk)")
+                #expect(
+                    decode(bytes, cuts: cuts, decoder: decoderFor(file)) == whole,
+                    "\(file) chunks ≤ \(maxChunk)")
             }
         }
     }
@@ -84,7 +86,8 @@ import Testing
             if bytes.count > 2 * 1024 {
                 cutLimit = 1024
                 // The shortest run of whole frames that covers the first 1 KB.
-                let end = whole.frames.first { $0.streamOffset + $0.byteCount >= cutLimit }
+                let end =
+                    whole.frames.first { $0.streamOffset + $0.byteCount >= cutLimit }
                     .map { $0.streamOffset + $0.byteCount } ?? bytes.count
                 prefix = Array(bytes[0..<end])
             }
@@ -100,7 +103,9 @@ import Testing
             guard bytes.count > prefix.count else { continue }
             for _ in 0..<12 {
                 let cut = rng.below(bytes.count + 1)
-                #expect(decode(bytes, cuts: [cut], decoder: decoderFor(file)) == whole, "\(file): split at \(cut)")
+                #expect(
+                    decode(bytes, cuts: [cut], decoder: decoderFor(file)) == whole, "\(file): split at \(cut)"
+                )
             }
         }
     }
@@ -178,7 +183,9 @@ import Testing
         #expect(event.format == .json)
         #expect(event.eventName == "API")
         #expect(event.value("Event-Sequence").flatMap { Int($0) } != nil)
-        let sofia = try ESLEvent(try #require(decodeWhole(try fixture("freeswitch-esl-cr/api-event-json-sofia-status.txt")).frames.first))
+        let sofia = try ESLEvent(
+            try #require(
+                decodeWhole(try fixture("freeswitch-esl-cr/api-event-json-sofia-status.txt")).frames.first))
         #expect(sofia.value("API-Command") == "sofia")
     }
 
@@ -200,7 +207,9 @@ import Testing
         #expect(result.status == .error)
         #expect(result.detail == "RECOVERY_ON_TIMER_EXPIRE")
 
-        let switchio = try decodeWhole(try fixture("switchio/bgapi-originate-unsplit.txt")).frames.map { try ESLMessage($0) }
+        let switchio = try decodeWhole(try fixture("switchio/bgapi-originate-unsplit.txt")).frames.map {
+            try ESLMessage($0)
+        }
         guard case .event(let originate) = switchio[1] else {
             Issue.record("no BACKGROUND_JOB")
             return
@@ -208,8 +217,12 @@ import Testing
         #expect(originate.body?.count == 41)
         #expect(originate.backgroundJobResult?.isOK == true)
         #expect(originate.backgroundJobResult?.detail == "8de782e0-83c9-11e7-af1b-001500e3e25c")
-        #expect(originate.value("Job-Command-Arg")?.contains("origination_uuid=8de782e0-83c9-11e7-af1b-001500e3e25c") == true)
-        #expect(originate.value("Job-Command-Arg")?.hasSuffix("sofia/external/doggy@192.168.0.105:5080 &park()") == true)
+        #expect(
+            originate.value("Job-Command-Arg")?.contains(
+                "origination_uuid=8de782e0-83c9-11e7-af1b-001500e3e25c") == true)
+        #expect(
+            originate.value("Job-Command-Arg")?.hasSuffix("sofia/external/doggy@192.168.0.105:5080 &park()")
+                == true)
     }
 
     @Test func disconnectNoticesAndTheConnectReply() throws {
@@ -221,7 +234,9 @@ import Testing
         }
         #expect(connect.text == "+OK")  // `Reply-Text: %2BOK%0A`, decoded, final newline dropped
         #expect(frames[0].headers.rawValue("Reply-Text") == "%2BOK%0A".bytes)
-        guard case .disconnectNotice(let linger) = messages[20], case .disconnectNotice(let bye) = messages[26] else {
+        guard case .disconnectNotice(let linger) = messages[20],
+            case .disconnectNotice(let bye) = messages[26]
+        else {
             Issue.record("notices")
             return
         }
@@ -234,15 +249,21 @@ import Testing
     /// Cutting a stream at every byte: the frames before the cut come out, and the end of the
     /// stream then reports `truncatedFrame` at the start of the cut frame (nothing at a boundary).
     @Test func truncationAtEveryOffset() throws {
-        for file in ["neventsocket/inbound-auth-bgapi-originate-fail.txt", "switchio/bgapi-originate-unsplit.txt"] {
+        for file in [
+            "neventsocket/inbound-auth-bgapi-originate-fail.txt", "switchio/bgapi-originate-unsplit.txt",
+        ] {
             let bytes = try fixture(file)
             let whole = decodeWhole(bytes)
             for cut in 0...bytes.count {
                 let outcome = decodeWhole(Array(bytes[0..<cut]))
                 let complete = whole.frames.filter { $0.streamOffset + $0.byteCount <= cut }
                 #expect(outcome.frames == complete)
-                if let cutFrame = whole.frames.first(where: { $0.streamOffset < cut && $0.streamOffset + $0.byteCount > cut }) {
-                    guard case .truncatedFrame = outcome.error?.kind, outcome.error?.offset == cutFrame.streamOffset else {
+                if let cutFrame = whole.frames.first(where: {
+                    $0.streamOffset < cut && $0.streamOffset + $0.byteCount > cut
+                }) {
+                    guard case .truncatedFrame = outcome.error?.kind,
+                        outcome.error?.offset == cutFrame.streamOffset
+                    else {
                         Issue.record("\(file) cut at \(cut): \(String(describing: outcome.error))")
                         break
                     }

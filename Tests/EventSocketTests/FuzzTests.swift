@@ -9,7 +9,8 @@ import Testing
     func seeds() throws -> [[UInt8]] {
         var seeds = [[UInt8]]()
         for name in [
-            "inbound-login.txt", "auth-invalid.txt", "rude-rejection.txt", "bgapi-job.txt", "callcenter-info.txt",
+            "inbound-login.txt", "auth-invalid.txt", "rude-rejection.txt", "bgapi-job.txt",
+            "callcenter-info.txt",
             "json-background-job.txt", "percent-edge.txt",
         ] {
             seeds.append(try fixture("corpus/" + name))

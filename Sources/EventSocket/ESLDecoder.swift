@@ -43,7 +43,11 @@ public struct ESLDecoder: Sendable {
     /// The caps in force.
     public let limits: Limits
     /// When true, a header block without `Content-Type` is an error (`missingContentType`):
-    /// FreeSWITCH always sends one, so its absence means the stream is out of step.
+    /// FreeSWITCH always sends one, so its absence means the stream is out of step. Example:
+    /// the fsock capture's paste artefact at byte 91756 (`uuid_transfer Content-Length: 720`)
+    /// loses a Content-Length, and the event body after it then reads as a header block
+    /// without Content-Type (byte 91822). Strict decoding stops there; lenient decoding
+    /// (false) yields that block as a frame and leaves the judgement to the caller.
     public let requireContentType: Bool
 
     /// Bytes received and not yet consumed start at `readIndex`.
@@ -65,7 +69,13 @@ public struct ESLDecoder: Sendable {
     }
 
     /// A decoder with the given caps; see `requireContentType`.
+    /// - Precondition: both caps are positive and together below 4 GiB (frames are indexed
+    ///   with 32-bit offsets).
     public init(limits: Limits = Limits(), requireContentType: Bool = true) {
+        precondition(
+            limits.maxHeaderBlockBytes > 0 && limits.maxBodyBytes >= 0
+                && limits.maxHeaderBlockBytes + limits.maxBodyBytes < Int(UInt32.max),
+            "ESLDecoder limits must be positive and below 4 GiB together")
         self.limits = limits
         self.requireContentType = requireContentType
     }

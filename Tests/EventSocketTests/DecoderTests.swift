@@ -185,6 +185,13 @@ import Testing
         #expect(decoder.bufferedByteCount == 0)
     }
 
+    @Test func rawBufferAppend() throws {
+        var decoder = ESLDecoder()
+        "Content-Type: auth/request\n\n".bytes.withUnsafeBytes { decoder.append($0) }
+        #expect(try decoder.next()?.contentType == "auth/request")
+        #expect(decoder.consumedByteCount == 28)
+    }
+
     @Test func frameFromWireBytes() throws {
         let frame = try ESLFrame(wireBytes: "Content-Type: command/reply\nReply-Text: +OK\n\n".bytes)
         #expect(frame.headers.value("Reply-Text") == "+OK")

@@ -72,6 +72,9 @@ import Testing
                 let whole = decodeWhole(input, decoder: decoder)
                 let cuts = randomCuts(count: input.count, maxChunk: 1 + rng.below(300), rng: &rng)
                 let chunked = decode(input, cuts: cuts, decoder: decoder)
+                if let error = whole.error, error.offset < 0 || error.offset > input.count {
+                    Issue.record("seed \(seed) round \(round): error offset \(error.offset) outside the input")
+                }
                 if chunked != whole {
                     Issue.record("seed \(seed) round \(round): chunking changed the outcome")
                 }

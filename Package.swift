@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SimKernel", targets: ["SimKernel"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "EventSocket", targets: ["EventSocket"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +40,8 @@ let package = Package(
             name: "Store",
             dependencies: ["CallCenter", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The FreeSWITCH event socket (ESL): frame decoder, event parser, command encoder.
+        .target(name: "EventSocket"),
         .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
         .target(
@@ -57,6 +60,7 @@ let package = Package(
         ),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CallCenter"]),
+        .testTarget(name: "EventSocketTests", dependencies: ["EventSocket"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies"]),
         .testTarget(
             name: "SimulationTests",

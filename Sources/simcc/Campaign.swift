@@ -8,17 +8,7 @@ import Store
 enum CampaignRun {
     static func run(_ scenario: OutboundScenario, folder: String, threads: Int, showProgress: Bool) throws {
         var scenario = scenario
-        if case .list(let path, _) = scenario.contacts {
-            let list = try ContactList.load(fromFile: path)
-            if !list.rejected.isEmpty {
-                var warning = "\(path): \(list.rejected.count) row(s) refused, \(list.entries.count) kept:\n"
-                for row in list.rejected.prefix(10) { warning += "  \(row)\n" }
-                if list.rejected.count > 10 { warning += "  ...\n" }
-                FileHandle.standardError.write(Data(warning.utf8))
-            }
-            guard !list.entries.isEmpty else { throw CLIError("\(path): no usable contact in the list") }
-            scenario.contacts = .list(path: path, numbers: list.entries.map(\.number))
-        }
+        scenario.contacts = try loaded(scenario.contacts)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = folder + "/.calls.sqlite.tmp-\(getpid())"
         let sink = try StoreSink(path: temporary, scenario: scenario)
@@ -37,6 +27,22 @@ enum CampaignRun {
         try OutboundReports.write(result, to: folder)
         print(OutboundReports.table(result), terminator: "")
         print("results in \(folder)/ (summary.json, curves.csv, replications.csv, report.html, calls.sqlite: replication 0's call records)")
+    }
+}
+
+extension CampaignRun {
+    /// The contacts with a CSV list's numbers read in (refused rows listed on standard error).
+    static func loaded(_ contacts: ContactSource) throws -> ContactSource {
+        guard case .list(let path, _) = contacts else { return contacts }
+        let list = try ContactList.load(fromFile: path)
+        if !list.rejected.isEmpty {
+            var warning = "\(path): \(list.rejected.count) row(s) refused, \(list.entries.count) kept:\n"
+            for row in list.rejected.prefix(10) { warning += "  \(row)\n" }
+            if list.rejected.count > 10 { warning += "  ...\n" }
+            FileHandle.standardError.write(Data(warning.utf8))
+        }
+        guard !list.entries.isEmpty else { throw CLIError("\(path): no usable contact in the list") }
+        return .list(path: path, numbers: list.entries.map(\.number))
     }
 }
 

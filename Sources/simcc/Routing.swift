@@ -4,7 +4,16 @@ import Simulation
 /// Runs a routing study for `simcc run`: every variant on the same callers, then the reports.
 enum RoutingRun {
     static func run(_ study: RoutingStudy, folder: String, threads: Int) throws {
-        let result = RoutingStudyRunner.run(study, threads: threads)
+        var study = study
+        if let outbound = study.world.outbound {
+            study.world.outbound?.contacts = try CampaignRun.loaded(outbound.contacts)
+        }
+        let result: RoutingResult
+        do {
+            result = try RoutingStudyRunner.run(study, threads: threads)
+        } catch {
+            throw CLIError("\(study.name): \(error)")
+        }
         do {
             try RoutingReports.write(result, to: folder)
         } catch {

@@ -41,7 +41,7 @@ struct ReferenceResultsTests {
             }
             got = OutboundReports.summaryJSON(try OutboundRunner.run(campaign))
         case .routing(let study):
-            got = RoutingReports.summaryJSON(RoutingStudyRunner.run(study))
+            got = RoutingReports.summaryJSON(try RoutingStudyRunner.run(study))
         }
         if got != expected {
             let moved = zip(expected.split(separator: "\n"), got.split(separator: "\n"))

@@ -206,7 +206,7 @@ struct RoutingFileTests {
 
     @Test("a run writes summary.json with every variant, metric and paired difference, and the CSVs")
     func endToEnd() throws {
-        let result = RoutingStudyRunner.run(try study(), threads: 2)
+        let result = try RoutingStudyRunner.run(try study(), threads: 2)
         let json = RoutingReports.summaryJSON(result)
         let root = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(root["kind"] as? String == "routing")

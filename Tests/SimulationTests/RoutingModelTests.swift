@@ -22,7 +22,7 @@ struct RoutingModelTests {
     func arrivalProfile() throws {
         var world = Self.queueWorld()
         world.arrivals = ArrivalProfile(segments: [.init(start: 0, rate: 60.0 / 3600), .init(start: 3600, rate: 240.0 / 3600)])
-        let runs = RoutingRunner.run(world, threads: 2)
+        let runs = try RoutingRunner.run(world, threads: 2)
         for (interval, expected) in [(0, 30.0), (1, 30.0), (2, 120.0), (3, 120.0)] {
             let e = Estimate(runs.map { $0.value(.offered, interval: interval) }, level: 0.999)
             let hw = try #require(e.halfWidth)
@@ -32,11 +32,11 @@ struct RoutingModelTests {
     }
 
     @Test("The warm-up leaves early calls and agent time out of the totals, not out of the series")
-    func warmup() {
+    func warmup() throws {
         var world = Self.queueWorld(replications: 3)
         world.arrivals = .constant(120.0 / 3600)
         world.warmup = 1800  // one whole interval
-        for rep in RoutingRunner.run(world, threads: 2) {
+        for rep in try RoutingRunner.run(world, threads: 2) {
             let later = (1..<rep.series.intervals).reduce(0) { $0 + rep.value(.offered, interval: $1) }
             #expect(rep.total(.offered) == later)
             #expect(rep.value(.offered, interval: 0) > 0)
@@ -55,7 +55,7 @@ struct RoutingModelTests {
             .init(name: "long", share: 0.25, talk: .deterministic(600), wrapUp: .deterministic(60)),
         ]
         // Calls still talking at the horizon are cut there; measure on the whole replication.
-        let handle = RoutingRunner.run(world, threads: 2).map {
+        let handle = try RoutingRunner.run(world, threads: 2).map {
             $0.total(.inboundAgentSeconds) / $0.total(.answered)
         }
         let e = Estimate(handle, level: 0.999)
@@ -68,7 +68,7 @@ struct RoutingModelTests {
         world.businessTypeProfiles[0].share = 0
         world.arrivals = .constant(60.0 / 3600)
         world.horizon = 3600
-        for rep in RoutingRunner.run(world, threads: 2) {
+        for rep in try RoutingRunner.run(world, threads: 2) {
             #expect(rep.total(.answered) > 0)
             #expect(rep.total(.inboundAgentSeconds) <= 660 * rep.total(.answered) + 1e-6)
             #expect(rep.total(.inboundAgentSeconds) > 660 * (rep.total(.answered) - 20))
@@ -76,7 +76,7 @@ struct RoutingModelTests {
     }
 
     @Test("A known customer's other number, bound by step 02, is recognised on their next call")
-    func otherNumberIsBoundOnce() {
+    func otherNumberIsBoundOnce() throws {
         // Everyone is one of 20 known customers calling from their other number and keying their
         // valid ID: each customer's first call is matched by ID and binds the number; later calls
         // are recognised by number at step 01.
@@ -86,7 +86,7 @@ struct RoutingModelTests {
             callers: .init(knownNumberShare: 0, knownCustomerOtherNumberShare: 1, validIDProbability: 1),
             ivr: .init(idEntry: .deterministic(5)), queuePatience: nil,
             router: .cascade(CascadeRouter.Configuration(), seed: 0))
-        for rep in RoutingRunner.run(world, threads: 2) {
+        for rep in try RoutingRunner.run(world, threads: 2) {
             #expect(rep.total(.offered) > 150)
             #expect(rep.total(.bindings) <= 20)
             #expect(rep.total(.bindings) >= 15)
@@ -95,12 +95,12 @@ struct RoutingModelTests {
     }
 
     @Test("The callback delay distribution: sorted delays of done tasks, quantiles and shares consistent")
-    func callbackDelays() {
+    func callbackDelays() throws {
         let world = RoutingScenario(
             horizon: 4 * 3600, interval: 1800, seed: 3, replications: 3, teams: 2, teamSize: 3, customers: 300,
             arrivalRate: 80.0 / 3600, queuePatience: nil,
             router: .cascade(CascadeRouter.Configuration(callbackDeadline: 1200), seed: 0))
-        for rep in RoutingRunner.run(world, threads: 2) {
+        for rep in try RoutingRunner.run(world, threads: 2) {
             let delays = rep.callbackDelays
             #expect(!delays.isEmpty)
             #expect(Double(delays.count) == rep.total(.callbacksDone))

@@ -29,9 +29,9 @@ struct RoutingWorldTests {
     ]
 
     @Test("Bookkeeping: every call ends one way, shares add up to 1, callbacks done ≤ created")
-    func bookkeeping() {
+    func bookkeeping() throws {
         for (r, router) in Self.routers.enumerated() {
-            for rep in RoutingRunner.run(Self.scenario(router: router)) {
+            for rep in try RoutingRunner.run(Self.scenario(router: router)) {
                 let offered = rep.total(.offered)
                 #expect(offered > 300, "router \(r)")
                 let ended = RoutingColumn.endings.reduce(0) { $0 + rep.total($1) }
@@ -76,14 +76,14 @@ struct RoutingWorldTests {
     }
 
     @Test("The cascade never connects a recognised customer to a stranger")
-    func noStrangers() {
-        let reps = RoutingRunner.run(Self.scenario(replications: 6))
+    func noStrangers() throws {
+        let reps = try RoutingRunner.run(Self.scenario(replications: 6))
         for rep in reps {
             #expect(rep.total(.strangerConnects) == 0)
             #expect(rep.total(.routedTeam) + rep.total(.routedBackup) + rep.total(.routedLeader) > 0)
         }
         // The sticky queue overflows to any agent: it does connect strangers (the check bites).
-        let sticky = RoutingRunner.run(Self.scenario(router: .sticky(.init(stickyWait: 5)), replications: 2))
+        let sticky = try RoutingRunner.run(Self.scenario(router: .sticky(.init(stickyWait: 5)), replications: 2))
         #expect(sticky.reduce(0) { $0 + $1.total(.strangerConnects) } > 0)
     }
 
@@ -99,7 +99,7 @@ struct RoutingWorldTests {
             ivr: .init(idEntry: .deterministic(0), menuChoice: .deterministic(3)), queuePatience: nil,
             talk: .exponential(mean: 160), wrapUp: .deterministic(20),
             callbacks: .init(agentsDial: false), router: .cascade(CascadeRouter.Configuration(), seed: 11))
-        let reps = RoutingRunner.run(scenario)
+        let reps = try RoutingRunner.run(scenario)
         let exact = try Erlang.blocking(agents: agents, offeredLoad: load)
         let estimate = Estimate(reps.map { $0.share(.routedCallback) }, level: 0.999)
         let hw = estimate.halfWidth ?? .infinity
@@ -115,18 +115,18 @@ struct RoutingWorldTests {
     }
 
     @Test("Determinism: the same run twice; every router meets the same callers")
-    func determinism() {
-        let first = RoutingRunner.run(Self.scenario(), threads: 3)
-        let second = RoutingRunner.run(Self.scenario(), threads: 1)
+    func determinism() throws {
+        let first = try RoutingRunner.run(Self.scenario(), threads: 3)
+        let second = try RoutingRunner.run(Self.scenario(), threads: 1)
         #expect(first == second)
         let callers: [RoutingColumn] = [.offered, .callersKnownNumber, .callersKnownOtherNumber, .callersNew]
         let reference = first.map { rep in callers.map { rep.total($0) } }
         for router in Self.routers {
-            let other = RoutingRunner.run(Self.scenario(router: router))
+            let other = try RoutingRunner.run(Self.scenario(router: router))
             #expect(other.map { rep in callers.map { rep.total($0) } } == reference)
         }
         // A different seed meets different callers.
-        let reseeded = RoutingRunner.run(Self.scenario(seed: 99))
+        let reseeded = try RoutingRunner.run(Self.scenario(seed: 99))
         #expect(reseeded.map { $0.total(.offered) } != first.map { $0.total(.offered) })
     }
 }

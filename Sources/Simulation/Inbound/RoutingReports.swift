@@ -1,3 +1,4 @@
+import CallCenter
 import Foundation
 import SimKernel
 
@@ -154,12 +155,42 @@ public struct RoutingMetric: Sendable {
             "utilisation_callbacks", "agent time on callbacks / staffed time",
             [.callbackAgentSeconds], .staffedAgentSeconds),
         .ratio(
-            "utilisation_idle", "agent time idle / staffed time", [.idleAgentSeconds], .staffedAgentSeconds),
+            "utilisation_idle", "agent time idle (neither inbound, callbacks nor a campaign) / staffed time",
+            [.idleAgentSeconds], .staffedAgentSeconds),
     ]
+
+    /// The metrics of a blended campaign (outbound calls count in the interval they were dialled,
+    /// answered customers in the interval they answered), after `all` in a blended study.
+    public static let outbound: [RoutingMetric] = [
+        .count("outbound_attempts", "campaign calls dialled", .outboundAttempts),
+        .count("outbound_live_answers", "campaign calls a live person answered", .outboundLiveAnswers),
+        .count("outbound_connected", "answered campaign customers connected to an agent", .outboundConnected),
+        .ratio(
+            "outbound_abandon_rate",
+            "answered campaign customers who hung up waiting or were connected after the abandon grace / live answers",
+            [.outboundAbandoned], .outboundLiveAnswers),
+        .ratio(
+            "outbound_hung_up_waiting_rate",
+            "answered campaign customers who hung up before an agent took them / live answers",
+            [.outboundHungUpWaiting], .outboundLiveAnswers),
+        .ratio(
+            "outbound_mean_wait_seconds",
+            "mean answer-to-connect (or answer-to-hang-up) time of answered campaign customers, seconds",
+            [.outboundWaitSum], .outboundLiveAnswers),
+        .count("outbound_contracts_closed", "contracts the dialer completed or gave up", .outboundClosedContracts),
+        .ratio(
+            "utilisation_outbound", "agent time on campaign calls (talk and wrap-up) / staffed time",
+            [.outboundAgentSeconds], .staffedAgentSeconds),
+    ]
+
+    /// The metrics of `study`, in output order: `all`, then `outbound` when it blends a campaign.
+    public static func metrics(for study: RoutingStudy) -> [RoutingMetric] {
+        study.world.outbound == nil ? all : all + outbound
+    }
 
     /// The metric named `name`.
     public static func named(_ name: String) -> RoutingMetric {
-        guard let metric = all.first(where: { $0.name == name }) else {
+        guard let metric = (all + outbound).first(where: { $0.name == name }) else {
             preconditionFailure("no routing metric named \(name)")
         }
         return metric
@@ -197,11 +228,13 @@ public struct RoutingResult: Sendable {
 /// Runs a routing study's variants, each over all replications on the same callers.
 public enum RoutingStudyRunner {
     /// Runs every variant of `study` on up to `threads` threads per variant.
+    /// Throws when a blended campaign's task cannot start (step S33).
     public static func run(
         _ study: RoutingStudy, threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    ) -> RoutingResult {
-        let runs = study.variants.indices.map {
-            RoutingRunner.run(study.scenario(variant: $0), threads: threads)
+    ) throws(TaskValidationError) -> RoutingResult {
+        var runs: [[RoutingReplication]] = []
+        for v in study.variants.indices {
+            runs.append(try RoutingRunner.run(study.scenario(variant: v), threads: threads))
         }
         return RoutingResult(study: study, runs: runs)
     }
@@ -219,6 +252,19 @@ public enum RoutingReports {
         "service_level", "asa_seconds", "abandon_rate_queue", "abandon_rate_ivr", "callbacks_created",
         "callbacks_done_in_time", "utilisation_inbound", "utilisation_callbacks",
     ]
+    /// Added to the interval metrics and the headline of a blended study.
+    static let outboundIntervalMetrics = [
+        "outbound_attempts", "outbound_connected", "outbound_abandon_rate", "utilisation_outbound",
+    ]
+    static let outboundHeadline = ["outbound_abandon_rate", "utilisation_outbound"]
+
+    static func intervalMetrics(for study: RoutingStudy) -> [String] {
+        study.world.outbound == nil ? intervalMetrics : intervalMetrics + outboundIntervalMetrics
+    }
+
+    static func headline(for study: RoutingStudy) -> [String] {
+        study.world.outbound == nil ? headline : headline + outboundHeadline
+    }
     /// The metrics of the printed table and the report's table head.
     static let headline = [
         "known_callers_connected_known_agent", "share_callback", "service_level", "asa_seconds",
@@ -251,9 +297,15 @@ public enum RoutingReports {
                     json.key(variant.name)
                     json.object {
                         json.field("router", variant.kind)
+                        if let rule = study.scenario(variant: v).outbound?.rule {
+                            json.field("inbound_reserve", integer: UInt64(rule.inboundReserve))
+                            if let cap = rule.maxOutboundAgents {
+                                json.field("max_outbound_agents", integer: UInt64(cap))
+                            }
+                        }
                         json.key("metrics")
                         json.object {
-                            for metric in RoutingMetric.all {
+                            for metric in RoutingMetric.metrics(for: study) {
                                 OutboundReports.estimate(
                                     json, metric.name, result.estimate(metric, variant: v))
                             }
@@ -261,7 +313,7 @@ public enum RoutingReports {
                         if v > 0 {
                             json.key("difference_from_\(study.variants[0].name)")
                             json.object {
-                                for metric in RoutingMetric.all {
+                                for metric in RoutingMetric.metrics(for: study) {
                                     OutboundReports.estimate(
                                         json, metric.name, result.difference(metric, variant: v, baseline: 0))
                                 }
@@ -276,8 +328,9 @@ public enum RoutingReports {
 
     /// `intervals.csv`: per variant and interval, the main metrics with 95% half-widths.
     public static func intervalsCSV(_ result: RoutingResult) -> String {
+        let names = intervalMetrics(for: result.study)
         var header = ["variant", "interval", "start_seconds", "start"]
-        for name in intervalMetrics { header += [name, name + "_hw"] }
+        for name in names { header += [name, name + "_hw"] }
         var lines = [header.joined(separator: ",")]
         for (v, variant) in result.study.variants.enumerated() {
             guard let first = result.runs[v].first else { continue }
@@ -286,7 +339,7 @@ public enum RoutingReports {
                 var row = [
                     OutboundReports.csv(variant.name), String(i), Reports.number(start), Reports.clock(start),
                 ]
-                for name in intervalMetrics {
+                for name in names {
                     let e = result.estimate(RoutingMetric.named(name), variant: v, interval: i)
                     row += [e.mean, e.halfWidth ?? .nan].map(Reports.significant)
                 }
@@ -298,12 +351,13 @@ public enum RoutingReports {
 
     /// `replications.csv`: every metric of every (variant, replication), for `simcc compare`.
     public static func replicationsCSV(_ result: RoutingResult) -> String {
-        var lines = [(["variant", "replication"] + RoutingMetric.all.map(\.name)).joined(separator: ",")]
+        let metrics = RoutingMetric.metrics(for: result.study)
+        var lines = [(["variant", "replication"] + metrics.map(\.name)).joined(separator: ",")]
         for (v, variant) in result.study.variants.enumerated() {
             for rep in result.runs[v] {
                 let row =
                     [OutboundReports.csv(variant.name), String(rep.replication)]
-                    + RoutingMetric.all.map { Reports.number($0.value(of: rep)) }
+                    + metrics.map { Reports.number($0.value(of: rep)) }
                 lines.append(row.joined(separator: ","))
             }
         }
@@ -316,6 +370,7 @@ public enum RoutingReports {
         var out = "\(study.name): \(w.teams) teams of \(w.teamSize), \(w.customers) customers, "
         out += "\(w.replications) replication(s), seed \(w.seed)\n"
         let width = max(8, study.variants.map(\.name.count).max() ?? 8)
+        let headline = headline(for: study)
         out += "variant".padding(toLength: width, withPad: " ", startingAt: 0)
         for name in headline { out += " " + Reports.pad(short(name), 21) }
         out += "\n"
@@ -338,6 +393,8 @@ public enum RoutingReports {
         case "known_callers_connected_known_agent": "known_to_team"
         case "abandon_rate_queue": "abandon_queue"
         case "utilisation_inbound": "util_inbound"
+        case "outbound_abandon_rate": "out_abandon"
+        case "utilisation_outbound": "util_outbound"
         default: name
         }
     }
@@ -407,6 +464,31 @@ extension HTMLReport {
             xLabel: "hours", yLabel: "%", series: curves("service_level"), lines: true, reference: nil,
             bounds: 0...100
         ).svg()
+        body += "<h2>Agent time by activity</h2>\n"
+        body += Chart(
+            title: "on inbound calls (talk and wrap-up) / staffed time", xLabel: "hours", yLabel: "%",
+            series: curves("utilisation_inbound"), lines: true, reference: nil, bounds: 0...100
+        ).svg()
+        body += Chart(
+            title: "on callbacks / staffed time", xLabel: "hours", yLabel: "%",
+            series: curves("utilisation_callbacks"), lines: true, reference: nil, bounds: 0...100
+        ).svg()
+        if let outbound = w.outbound {
+            body += "<h2>The blended campaign</h2>\n"
+            body += "<p>The same agents dial \(outbound.contacts.count) contacts with the \(outbound.dialer.kind) dialer, "
+            body += "\(outbound.rule.inboundReserve) idle agent(s) kept for inbound callers"
+            if let cap = outbound.rule.maxOutboundAgents { body += ", at most \(cap) on the campaign" }
+            body += "; inbound first, then callbacks, then the campaign (variants may change the reserve and cap). "
+            body += "Answered customers count in the interval they answered.</p>\n"
+            body += Chart(
+                title: "campaign: abandoned / live answers", xLabel: "hours", yLabel: "%",
+                series: curves("outbound_abandon_rate"), lines: true, reference: nil, bounds: 0...100
+            ).svg()
+            body += Chart(
+                title: "on the campaign (talk and wrap-up) / staffed time", xLabel: "hours", yLabel: "%",
+                series: curves("utilisation_outbound"), lines: true, reference: nil, bounds: 0...100
+            ).svg()
+        }
         body += "<h2>Callback delay</h2>\n"
         body +=
             "<p>The share of done callback tasks done within a given time of their creation (the delay "
@@ -418,7 +500,7 @@ extension HTMLReport {
         body += "<h2>Figures</h2>\n<table>\n<tr><th>metric</th>"
         for variant in study.variants { body += "<th>\(escape(variant.name)) (\(variant.kind))</th>" }
         body += "</tr>\n"
-        for metric in RoutingMetric.all {
+        for metric in RoutingMetric.metrics(for: study) {
             body += "<tr><td title=\"\(escape(metric.meaning))\">\(metric.name)</td>"
             for v in study.variants.indices {
                 body += "<td>\(OutboundReports.plusMinus(result.estimate(metric, variant: v)))</td>"

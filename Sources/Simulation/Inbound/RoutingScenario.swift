@@ -176,6 +176,10 @@ public struct RoutingScenario: Sendable, Hashable {
     public var callbacks: Callbacks
     /// The router under test.
     public var router: RouterChoice
+    /// An outbound campaign the same agents work, with the blending rule; nil: none.
+    public var outbound: Blend?
+    /// The batch id of the blended campaign's task.
+    public var outboundBatchID: String { "blend" }
 
     /// A scenario, by name.
     public init(

@@ -107,6 +107,26 @@ public enum RoutingColumn: Int, CaseIterable, Sendable {
     /// Connects of a known customer to the leader of their first agent's team (neither the first
     /// agent nor the backup).
     case connectedLeader
+    /// Blended campaign (outbound calls count in the interval they were dialled, answered
+    /// customers in the interval they answered): calls dialled.
+    case outboundAttempts
+    /// Campaign calls a live person answered.
+    case outboundLiveAnswers
+    /// Campaign calls an answering machine answered.
+    case outboundMachines
+    /// Answered campaign customers connected to an agent.
+    case outboundConnected
+    /// Answered campaign customers who hung up before an agent took them, or were connected after
+    /// the abandon grace (the regulators' abandoned call, as in campaign runs).
+    case outboundAbandoned
+    /// Answered campaign customers who hung up before an agent took them.
+    case outboundHungUpWaiting
+    /// Sum of answer-to-connect (or answer-to-hang-up) times of answered campaign customers, s.
+    case outboundWaitSum
+    /// Contracts the dialer closed (completed or failed).
+    case outboundClosedContracts
+    /// Agent-seconds on campaign calls (talk and wrap-up).
+    case outboundAgentSeconds
 
     /// The route columns: one per offered call, adding up to `offered`.
     public static let routes: [RoutingColumn] = [
@@ -246,12 +266,20 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case callbackEnd(agent: Int32)
         case timer
         case retry(task: Int32)
+        // The blended campaign (see `Blend`).
+        case dialerStart
+        case dialerWake
+        case outboundResolve(slot: Int32)
+        case outboundGone(slot: Int32)
+        case outboundMachineDone(slot: Int32)
+        case outboundTalkEnd(agent: Int32)
+        case outboundWrapEnd(agent: Int32)
     }
 
     enum CallState: UInt8 { case arriving, inIDPrompt, inMenu, waiting, talking, ended }
     enum Kind: UInt8 { case knownNumber, knownOtherNumber, new }
     enum Reply: UInt8 { case validID, wrongID, nothing, key, hangUp }
-    enum AgentState: UInt8 { case idle, talking, wrapping, callback }
+    enum AgentState: UInt8 { case idle, talking, wrapping, callback, outboundTalking, outboundWrapping }
 
     struct Call {
         var arrival: Double
@@ -293,7 +321,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     struct Agent {
         var state: AgentState = .idle
         var since = 0.0
+        /// The inbound call (index) or, on the campaign, the attempt (slot) the agent serves.
         var call = -1
+        /// Whether the router has been told the agent is away (`agentLoggedOut`): on a callback,
+        /// on the campaign, or held in the dialer's pool.
+        var withdrawn = false
         var task = -1
         var reached = false
         var tasks: [Int] = []
@@ -329,6 +361,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     var calls: [Call] = []
     var tasks: [Task] = []
+    /// The blended campaign's draws and state (unused without one).
+    var draws: AttemptDraws
+    var blend = BlendState()
     var agents: [Agent]
     /// Calls that ended in the current batch of commands, classified by route once it is done.
     var settled: [Int] = []
@@ -357,6 +392,12 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         wrapStream = RandomStream(seeds, purpose: "routing.wrap")
         callbackStream = RandomStream(seeds, purpose: "routing.callbacks")
         typeStream = RandomStream(seeds, purpose: "routing.type")
+        draws = AttemptDraws(
+            world: scenario.outbound?.world ?? OutboundWorld(answer: [AnswerProbabilities(live: [0])]), seeds: seeds)
+        if let outbound = scenario.outbound {
+            blend.dialer = outbound.dialer.makeDialer()
+            blend.rule = outbound.rule
+        }
         process = PoissonArrivals(
             scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: "routing.busyness"),
             horizon: scenario.horizon)
@@ -387,9 +428,12 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     }
 
     /// Runs the replication: arrivals until the horizon, then until every call and task is done.
-    mutating func run(replication: Int) -> RoutingReplication {
+    mutating func run(replication: Int) throws(TaskValidationError) -> RoutingReplication {
         for a in 0..<scenario.agents { route(.agentLoggedIn(AgentID(a))) }
         if let first = nextArrival(after: 0) { calendar.schedule(.arrival, at: first) }
+        if let outbound = scenario.outbound, outbound.rule.dialFrom < scenario.horizon {
+            calendar.schedule(.dialerStart, at: outbound.rule.dialFrom)
+        }
         while let (time, event) = calendar.next() {
             now = time
             modelEvents += 1
@@ -425,7 +469,22 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
                 let owner = tasks[Int(task)].owner
                 if owner >= 0 { poke(owner) }
                 drainPokes()
+            case .dialerStart:
+                try startDialer()
+            case .dialerWake:
+                dialerWake(at: time)
+            case .outboundResolve(let slot):
+                resolveOutbound(Int(slot))
+            case .outboundGone(let slot):
+                outboundGone(Int(slot))
+            case .outboundMachineDone(let slot):
+                endAttempt(Int(slot), cause: .normalClearing)
+            case .outboundTalkEnd(let agent):
+                outboundTalkEnded(Int(agent))
+            case .outboundWrapEnd(let agent):
+                becomeAvailable(Int(agent))
             }
+            if blend.started { syncBlend() }
         }
         let horizon = scenario.horizon
         now = max(now, horizon)
@@ -436,7 +495,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         totals[RoutingColumn.staffedAgentSeconds.rawValue] = staffed * (horizon - warmup)
         // Idle time: staffed time neither on inbound calls nor on callbacks.
         let idle = RoutingColumn.idleAgentSeconds.rawValue
-        let busy = [RoutingColumn.inboundAgentSeconds.rawValue, RoutingColumn.callbackAgentSeconds.rawValue]
+        let busy = [
+            RoutingColumn.inboundAgentSeconds.rawValue, RoutingColumn.callbackAgentSeconds.rawValue,
+            RoutingColumn.outboundAgentSeconds.rawValue,
+        ]
         for i in 0..<series.intervals {
             let s = series.value(interval: i, column: RoutingColumn.staffedAgentSeconds.rawValue)
             let b = busy.reduce(0) { $0 + series.value(interval: i, column: $1) }
@@ -696,7 +758,15 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     mutating func becomeAvailable(_ a: Int) {
         setState(a, .idle)
         poke(a)
+        agents[a].withdrawn = false
         route(.agentAvailable(AgentID(a)))
+    }
+
+    /// Tells the router agent `a` is away (once).
+    mutating func withdraw(_ a: Int) {
+        guard !agents[a].withdrawn else { return }
+        agents[a].withdrawn = true
+        route(.agentLoggedOut(AgentID(a)))
     }
 
     // MARK: Callbacks
@@ -741,6 +811,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     /// Blending: an idle agent with a due task starts it (inbound calls were offered first).
     mutating func startCallback(_ a: Int) {
         guard scenario.callbacks.agentsDial, now < scenario.horizon, agents[a].state == .idle else { return }
+        // An agent in the dialer's pool is promised to the campaign until its next call ends.
+        if a < blend.inPool.count && blend.inPool[a] && !blend.rule.poolTakesInbound { return }
         var best = -1
         for t in agents[a].tasks {
             let task = tasks[t]
@@ -759,7 +831,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         agents[a].task = best
         agents[a].reached = reached
         setState(a, .callback)
-        route(.agentLoggedOut(AgentID(a)))
+        withdraw(a)
         calendar.schedule(.callbackEnd(agent: Int32(a)), at: now + duration)
     }
 
@@ -795,6 +867,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .idle: nil
             case .talking, .wrapping: .inboundAgentSeconds
             case .callback: .callbackAgentSeconds
+            case .outboundTalking, .outboundWrapping: .outboundAgentSeconds
             }
         if let column, to > from {
             series.addArea(level: 1, column: column.rawValue, from: from, to: to)
@@ -825,7 +898,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 /// Runs a routing scenario's replications, spread over threads, gathered in index order.
 public enum RoutingRunner {
     /// Runs replication `replication` of `scenario` on the calling thread.
-    public static func replicate(_ scenario: RoutingScenario, replication: Int) -> RoutingReplication {
+    public static func replicate(_ scenario: RoutingScenario, replication: Int) throws(TaskValidationError)
+        -> RoutingReplication
+    {
         let mixed = StreamSeeds.mix(scenario.seed ^ StreamSeeds.mix(UInt64(replication) &+ 1))
         switch scenario.router {
         case .cascade(let configuration, let seed):
@@ -834,31 +909,37 @@ public enum RoutingRunner {
                 router: CascadeRouter(
                     directory: scenario.directory(), configuration: configuration,
                     random: SplitMix64(seed: seed ^ mixed)))
-            return world.run(replication: replication)
+            return try world.run(replication: replication)
         case .queue(let configuration, let seed):
             var world = RoutingWorld(
                 scenario: scenario, replication: replication,
                 router: QueueRouter(configuration, random: SplitMix64(seed: seed ^ mixed)))
-            return world.run(replication: replication)
+            return try world.run(replication: replication)
         case .sticky(let configuration):
             var world = RoutingWorld(
                 scenario: scenario, replication: replication,
                 router: StickyRouter(configuration, bindings: scenario.stickyBindings()))
-            return world.run(replication: replication)
+            return try world.run(replication: replication)
         }
     }
 
     /// Runs all replications of `scenario` on up to `threads` threads, in index order.
+    /// Throws when the blended campaign's task cannot start (step S33).
     public static func run(
         _ scenario: RoutingScenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    ) -> [RoutingReplication] {
+    ) throws(TaskValidationError) -> [RoutingReplication] {
         let count = scenario.replications
-        let results = ResultSlots<RoutingReplication>(count: count)
+        let results = ResultSlots<Result<RoutingReplication, TaskValidationError>>(count: count)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
             while let index = results.claim() {
-                _ = results.store(replicate(scenario, replication: index), at: index)
+                let result = Result { () throws(TaskValidationError) in
+                    try replicate(scenario, replication: index)
+                }
+                _ = results.store(result, at: index)
             }
         }
-        return results.values()
+        var replications: [RoutingReplication] = []
+        for result in results.values() { replications.append(try result.get()) }
+        return replications
     }
 }

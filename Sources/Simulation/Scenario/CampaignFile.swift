@@ -155,78 +155,83 @@ extension ScenarioReader {
         return scenario
     }
 
-    func campaign(_ node: Node, at keyMark: Place?, horizon: Double) throws(ScenarioError)
+    /// The campaign section at `path` (`campaign`, or `routing.outbound` in a blended routing
+    /// study, which knows the fields `known`).
+    func campaign(
+        _ node: Node, at keyMark: Place?, horizon: Double, path: String = "campaign",
+        known: [String] = campaignFields
+    ) throws(ScenarioError)
         -> (contacts: ContactSource, world: OutboundWorld, shifts: [Shift])
     {
-        let f = try fields(of: node, path: "campaign", at: keyMark, known: Self.campaignFields)
+        let f = try fields(of: node, path: path, at: keyMark, known: known)
         let contactsNode = try f.required("contacts", "a number of synthetic contacts, or the path of a CSV contact list")
         let contacts: ContactSource
-        let text = try scalar(contactsNode, "campaign.contacts", "a number of contacts or a CSV file's path")
+        let text = try scalar(contactsNode, "\(path).contacts", "a number of contacts or a CSV file's path")
         if let count = Int(text) {
             guard (1...10_000_000).contains(count) else {
-                throw error(contactsNode, "campaign.contacts", "expected from 1 to 10000000 contacts, got \(count)")
+                throw error(contactsNode, "\(path).contacts", "expected from 1 to 10000000 contacts, got \(count)")
             }
             contacts = .synthetic(count: count)
         } else {
             let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-            let path = text.hasPrefix("/") ? text : base.appendingPathComponent(text).path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw error(contactsNode, "campaign.contacts",
-                            "expected a number of contacts or an existing CSV file, got '\(text)' (no such file: \(path))")
+            let listPath = text.hasPrefix("/") ? text : base.appendingPathComponent(text).path
+            guard FileManager.default.fileExists(atPath: listPath) else {
+                throw error(contactsNode, "\(path).contacts",
+                            "expected a number of contacts or an existing CSV file, got '\(text)' (no such file: \(listPath))")
             }
-            contacts = .list(path: path, numbers: [])
+            contacts = .list(path: listPath, numbers: [])
         }
         let answerNode = try f.required("answer", "a list of periods such as [{from: 0h, live: 0.3, machine: 0.1, busy: 0.05}]")
         var periods: [AnswerProbabilities] = []
-        for (i, item) in try list(answerNode, "campaign.answer", "a list of periods").enumerated() {
-            let path = "campaign.answer[\(i)]"
-            let p = try fields(of: item, path: path, at: Place(item.mark), known: Self.answerFields)
+        for (i, item) in try list(answerNode, "\(path).answer", "a list of periods").enumerated() {
+            let itemPath = "\(path).answer[\(i)]"
+            let p = try fields(of: item, path: itemPath, at: Place(item.mark), known: Self.answerFields)
             var period = AnswerProbabilities(
-                from: try p.optional("from").map { (n) throws(ScenarioError) in try duration(n, path + ".from") } ?? 0,
-                live: try probabilities(try p.required("live", "a probability or a list of them by attempt"), path + ".live"))
-            if let n = p.optional("machine") { period.machine = try probabilities(n, path + ".machine") }
-            if let n = p.optional("busy") { period.busy = try probabilities(n, path + ".busy") }
+                from: try p.optional("from").map { (n) throws(ScenarioError) in try duration(n, itemPath + ".from") } ?? 0,
+                live: try probabilities(try p.required("live", "a probability or a list of them by attempt"), itemPath + ".live"))
+            if let n = p.optional("machine") { period.machine = try probabilities(n, itemPath + ".machine") }
+            if let n = p.optional("busy") { period.busy = try probabilities(n, itemPath + ".busy") }
             if i == 0 && period.from != 0 {
-                throw error(item, path + ".from", "expected the first period to start at 0s, got \(Units.format(seconds: period.from))")
+                throw error(item, itemPath + ".from", "expected the first period to start at 0s, got \(Units.format(seconds: period.from))")
             }
             if let last = periods.last, period.from <= last.from {
-                throw error(item, path + ".from", "expected a start after the previous period's (\(Units.format(seconds: last.from)))")
+                throw error(item, itemPath + ".from", "expected a start after the previous period's (\(Units.format(seconds: last.from)))")
             }
-            if let problem = period.problem { throw error(item, path, problem) }
+            if let problem = period.problem { throw error(item, itemPath, problem) }
             periods.append(period)
         }
-        guard !periods.isEmpty else { throw error(answerNode, "campaign.answer", "expected at least one period, got an empty list") }
+        guard !periods.isEmpty else { throw error(answerNode, "\(path).answer", "expected at least one period, got an empty list") }
         var world = OutboundWorld(answer: periods)
-        if let n = f.optional("invalid_numbers") { world.invalidNumbers = try probability(n, "campaign.invalid_numbers") }
-        if let n = f.optional("ring_time") { world.ringTime = try distribution(n, "campaign.ring_time") }
-        if let n = f.optional("ring_timeout") { world.ringTimeout = try positiveDuration(n, "campaign.ring_timeout") }
-        if let n = f.optional("busy_time") { world.busyTime = try duration(n, "campaign.busy_time") }
-        if let n = f.optional("invalid_time") { world.invalidTime = try duration(n, "campaign.invalid_time") }
-        if let n = f.optional("machine_detection") { world.machineDetection = try distribution(n, "campaign.machine_detection") }
-        if let n = f.optional("patience") { world.patience = try distribution(n, "campaign.patience") }
-        if let n = f.optional("max_hold") { world.maxHold = try duration(n, "campaign.max_hold") }
-        if let n = f.optional("abandon_grace") { world.abandonGrace = try duration(n, "campaign.abandon_grace") }
-        if let n = f.optional("talk_time") { world.talkTime = try distribution(n, "campaign.talk_time") }
-        if let n = f.optional("wrap_up") { world.wrapUp = try distribution(n, "campaign.wrap_up") }
+        if let n = f.optional("invalid_numbers") { world.invalidNumbers = try probability(n, "\(path).invalid_numbers") }
+        if let n = f.optional("ring_time") { world.ringTime = try distribution(n, "\(path).ring_time") }
+        if let n = f.optional("ring_timeout") { world.ringTimeout = try positiveDuration(n, "\(path).ring_timeout") }
+        if let n = f.optional("busy_time") { world.busyTime = try duration(n, "\(path).busy_time") }
+        if let n = f.optional("invalid_time") { world.invalidTime = try duration(n, "\(path).invalid_time") }
+        if let n = f.optional("machine_detection") { world.machineDetection = try distribution(n, "\(path).machine_detection") }
+        if let n = f.optional("patience") { world.patience = try distribution(n, "\(path).patience") }
+        if let n = f.optional("max_hold") { world.maxHold = try duration(n, "\(path).max_hold") }
+        if let n = f.optional("abandon_grace") { world.abandonGrace = try duration(n, "\(path).abandon_grace") }
+        if let n = f.optional("talk_time") { world.talkTime = try distribution(n, "\(path).talk_time") }
+        if let n = f.optional("wrap_up") { world.wrapUp = try distribution(n, "\(path).wrap_up") }
         if let n = f.optional("pauses") {
-            let p = try fields(of: n, path: "campaign.pauses", at: f.keyMark("pauses"), known: Self.pauseFields)
-            if let m = p.optional("after_call") { world.pauses.afterCall = try probability(m, "campaign.pauses.after_call") }
-            if let m = p.optional("duration") { world.pauses.duration = try distribution(m, "campaign.pauses.duration") }
-            if let m = p.optional("away_share") { world.pauses.awayShare = try probability(m, "campaign.pauses.away_share") }
-            if let m = p.optional("away") { world.pauses.away = try distribution(m, "campaign.pauses.away") }
+            let p = try fields(of: n, path: "\(path).pauses", at: f.keyMark("pauses"), known: Self.pauseFields)
+            if let m = p.optional("after_call") { world.pauses.afterCall = try probability(m, "\(path).pauses.after_call") }
+            if let m = p.optional("duration") { world.pauses.duration = try distribution(m, "\(path).pauses.duration") }
+            if let m = p.optional("away_share") { world.pauses.awayShare = try probability(m, "\(path).pauses.away_share") }
+            if let m = p.optional("away") { world.pauses.away = try distribution(m, "\(path).pauses.away") }
         }
         var shifts: [Shift] = []
         if let n = f.optional("shifts") {
-            for (i, item) in try list(n, "campaign.shifts", "a list of shifts such as [{from: 0h, to: 4h, agents: 10}]").enumerated() {
-                let path = "campaign.shifts[\(i)]"
-                let g = try fields(of: item, path: path, at: Place(item.mark), known: Self.shiftFields)
-                let from = try duration(try g.required("from", "when the shift starts"), path + ".from")
+            for (i, item) in try list(n, "\(path).shifts", "a list of shifts such as [{from: 0h, to: 4h, agents: 10}]").enumerated() {
+                let itemPath = "\(path).shifts[\(i)]"
+                let g = try fields(of: item, path: itemPath, at: Place(item.mark), known: Self.shiftFields)
+                let from = try duration(try g.required("from", "when the shift starts"), itemPath + ".from")
                 let toNode = try g.required("to", "when the shift ends")
-                let to = try duration(toNode, path + ".to")
+                let to = try duration(toNode, itemPath + ".to")
                 guard to > from else {
-                    throw error(toNode, path + ".to", "expected an end after the start (\(Units.format(seconds: from))), got \(Self.text(toNode))")
+                    throw error(toNode, itemPath + ".to", "expected an end after the start (\(Units.format(seconds: from))), got \(Self.text(toNode))")
                 }
-                let agents = try integer(try g.required("agents", "how many agents work the shift"), path + ".agents", in: 1...Self.maxAgents)
+                let agents = try integer(try g.required("agents", "how many agents work the shift"), itemPath + ".agents", in: 1...Self.maxAgents)
                 shifts.append(Shift(start: from, end: to, agents: agents))
             }
         }
@@ -239,43 +244,10 @@ extension ScenarioReader {
         guard !items.isEmpty else { throw error(node, "variants", "expected at least one variant, got an empty list") }
         for (i, item) in items.enumerated() {
             let path = "variants[\(i)]"
-            guard case .mapping(let mapping) = item else {
+            guard case .mapping = item else {
                 throw error(item, path, "expected a mapping with name and dialer, got \(Self.kind(item))")
             }
-            guard let dialerNode = mapping["dialer"] else {
-                throw error(item, path + ".dialer", "missing required field 'dialer'; known dialers: \(Self.dialers.joined(separator: ", "))")
-            }
-            let kind = try string(dialerNode, path + ".dialer")
-            let policy: DialerPolicy
-            let f: Fields
-            switch kind {
-            case "patent":
-                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.patentFields)
-                policy = .patent(try patent(f, item, path))
-            case "progressive":
-                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.commonDialerFields)
-                var c = ProgressiveDialer.Configuration()
-                if let n = f.optional("tick") { c.tick = try positiveDuration(n, f.path("tick")) }
-                if let n = f.optional("abandon_grace") { c.abandonGrace = try duration(n, f.path("abandon_grace")) }
-                c.rules = try rules(f)
-                if let problem = c.problem { throw error(item, path, problem) }
-                policy = .progressive(c)
-            case "power":
-                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.powerFields)
-                var c = PowerDialer.Configuration()
-                if let n = f.optional("tick") { c.tick = try positiveDuration(n, f.path("tick")) }
-                if let n = f.optional("abandon_grace") { c.abandonGrace = try duration(n, f.path("abandon_grace")) }
-                if let n = f.optional("lines_per_agent") { c.linesPerAgent = try number(n, f.path("lines_per_agent")) }
-                c.rules = try rules(f)
-                if let problem = c.problem { throw error(item, path, problem) }
-                policy = .power(c)
-            case "adaptive":
-                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.adaptiveFields)
-                policy = .adaptive(try adaptive(f, item, path))
-            default:
-                throw error(dialerNode, path + ".dialer",
-                            "unknown dialer '\(kind)'\(Self.suggestion(kind, Self.dialers)); known dialers: \(Self.dialers.joined(separator: ", "))")
-            }
+            let (policy, f) = try dialerPolicy(item, path)
             let name = try string(try f.required("name", "a name for the variant"), path + ".name")
             if result.contains(where: { $0.name == name }) {
                 throw error(item, path + ".name", "expected a name no other variant has, got '\(name)' again")
@@ -283,6 +255,51 @@ extension ScenarioReader {
             result.append(DialerVariant(name: name, policy: policy))
         }
         return result
+    }
+
+    /// The dialer a mapping names (`dialer: patent`, ...) with its knobs, and the mapping's fields;
+    /// `extra` fields are known besides the dialer's own.
+    func dialerPolicy(_ item: Node, _ path: String, extra: [String] = []) throws(ScenarioError)
+        -> (DialerPolicy, Fields)
+    {
+        guard case .mapping(let mapping) = item else {
+            throw error(item, path, "expected a mapping with a dialer and its knobs, got \(Self.kind(item))")
+        }
+        guard let dialerNode = mapping["dialer"] else {
+            throw error(item, path + ".dialer", "missing required field 'dialer'; known dialers: \(Self.dialers.joined(separator: ", "))")
+        }
+        let kind = try string(dialerNode, path + ".dialer")
+        let policy: DialerPolicy
+        let f: Fields
+        switch kind {
+        case "patent":
+            f = try fields(of: item, path: path, at: Place(item.mark), known: Self.patentFields + extra)
+            policy = .patent(try patent(f, item, path))
+        case "progressive":
+            f = try fields(of: item, path: path, at: Place(item.mark), known: Self.commonDialerFields + extra)
+            var c = ProgressiveDialer.Configuration()
+            if let n = f.optional("tick") { c.tick = try positiveDuration(n, f.path("tick")) }
+            if let n = f.optional("abandon_grace") { c.abandonGrace = try duration(n, f.path("abandon_grace")) }
+            c.rules = try rules(f)
+            if let problem = c.problem { throw error(item, path, problem) }
+            policy = .progressive(c)
+        case "power":
+            f = try fields(of: item, path: path, at: Place(item.mark), known: Self.powerFields + extra)
+            var c = PowerDialer.Configuration()
+            if let n = f.optional("tick") { c.tick = try positiveDuration(n, f.path("tick")) }
+            if let n = f.optional("abandon_grace") { c.abandonGrace = try duration(n, f.path("abandon_grace")) }
+            if let n = f.optional("lines_per_agent") { c.linesPerAgent = try number(n, f.path("lines_per_agent")) }
+            c.rules = try rules(f)
+            if let problem = c.problem { throw error(item, path, problem) }
+            policy = .power(c)
+        case "adaptive":
+            f = try fields(of: item, path: path, at: Place(item.mark), known: Self.adaptiveFields + extra)
+            policy = .adaptive(try adaptive(f, item, path))
+        default:
+            throw error(dialerNode, path + ".dialer",
+                        "unknown dialer '\(kind)'\(Self.suggestion(kind, Self.dialers)); known dialers: \(Self.dialers.joined(separator: ", "))")
+        }
+        return (policy, f)
     }
 
     func patent(_ f: Fields, _ node: Node, _ path: String) throws(ScenarioError) -> PatentDispatcher.Configuration {

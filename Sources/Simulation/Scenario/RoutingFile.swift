@@ -56,6 +56,8 @@ public struct RoutingStudy: Sendable, Hashable {
         public var name: String
         /// The router and its knobs.
         public var router: RoutingScenario.RouterChoice
+        /// The blending rule of this variant when it differs from the blended campaign's.
+        public var rule: Blend.Rule?
 
         /// A variant, by name.
         public init(name: String, router: RoutingScenario.RouterChoice) {
@@ -95,6 +97,7 @@ public struct RoutingStudy: Sendable, Hashable {
     public func scenario(variant v: Int) -> RoutingScenario {
         var s = world
         s.router = variants[v].router
+        if let rule = variants[v].rule { s.outbound?.rule = rule }
         return s
     }
 }
@@ -108,20 +111,30 @@ extension ScenarioReader {
     static let routingFields = [
         "teams", "team_size", "customers", "business_types", "business_types_per_agent", "arrival_rate",
         "arrival_rates", "busyness", "callers", "ivr", "queue_patience", "talk_time", "wrap_up", "service_target", "callbacks",
+        "outbound",
     ]
     static let callerFields = ["known_number", "known_customer_other_number", "valid_id"]
     static let ivrFields = ["id_entry", "menu_choice", "valid_menu_key", "patience"]
     static let callbackFields = ["agents_dial", "answer", "talk", "failed_attempt", "retry"]
     static let routingRouters = ["cascade", "queue", "sticky"]
     static let businessTypeFields = ["name", "share", "talk_time", "wrap_up"]
+    /// The blending rule's knobs, in `routing.outbound` and (the first two) in a variant.
+    static let blendRuleFields = [
+        "inbound_reserve", "max_outbound_agents", "pool_takes_inbound", "dial_from", "dial_until",
+    ]
+    static let blendVariantFields = ["inbound_reserve", "max_outbound_agents", "pool_takes_inbound"]
+    /// A blended campaign: a campaign section without shifts and pauses (the routing world's
+    /// agents work the whole horizon and do not pause), with its dialer and the rule.
+    static let outboundFields =
+        campaignFields.filter { $0 != "shifts" && $0 != "pauses" } + ["dialer"] + blendRuleFields
     static let cascadeFields = [
         "name", "router", "seed", "id_attempts", "id_number_digits", "id_number_timeout",
         "offer_business_type_menu", "menu_timeout", "default_business_type",
         "bind_new_customer_to_serving_agent", "callback_deadline", "follow_up_period", "initial_priority",
         "priority_step", "max_reminders", "max_reassignments",
-    ]
-    static let queueFields = ["name", "router", "seed", "strategy", "queue_capacity"]
-    static let stickyFields = ["name", "router", "sticky_wait", "queue_capacity"]
+    ] + blendVariantFields
+    static let queueFields = ["name", "router", "seed", "strategy", "queue_capacity"] + blendVariantFields
+    static let stickyFields = ["name", "router", "sticky_wait", "queue_capacity"] + blendVariantFields
 
     func readRouting(root: Node) throws(ScenarioError) -> RoutingStudy {
         let top = try fields(of: root, path: "", at: Place(root.mark), known: Self.routingTopFields)
@@ -157,6 +170,11 @@ extension ScenarioReader {
         var world = try routingWorld(routingNode, at: top.keyMark("routing"), horizon: horizon)
         world.warmup = warmup
         world.horizon = horizon
+        if let node = try fields(of: routingNode, path: "routing", at: top.keyMark("routing"), known: Self.routingFields)
+            .optional("outbound")
+        {
+            world.outbound = try blend(node, horizon: horizon, agents: world.agents)
+        }
         world.interval = interval
         world.seed = seed
         world.replications = replications
@@ -340,6 +358,43 @@ extension ScenarioReader {
         return result
     }
 
+    /// The blended campaign of `routing.outbound`: a campaign's customers, its dialer, the rule.
+    func blend(_ node: Node, horizon: Double, agents: Int) throws(ScenarioError) -> Blend {
+        let path = "routing.outbound"
+        let campaign = try campaign(node, at: Place(node.mark), horizon: horizon, path: path, known: Self.outboundFields)
+        let f = try fields(of: node, path: path, at: Place(node.mark), known: Self.outboundFields)
+        let dialerNode = try f.required(
+            "dialer", "the campaign's dialer and its knobs, such as {dialer: patent, abandon_threshold: 0.03}")
+        let (policy, _) = try dialerPolicy(dialerNode, f.path("dialer"))
+        var rule = try blendRule(f, agents: agents, Blend.Rule())
+        if let n = f.optional("dial_from") { rule.dialFrom = try duration(n, f.path("dial_from")) }
+        if let n = f.optional("dial_until") { rule.dialUntil = try positiveDuration(n, f.path("dial_until")) }
+        guard rule.dialFrom < min(rule.dialUntil, horizon) else {
+            throw error(
+                at: f.keyMark(f.optional("dial_until") != nil ? "dial_until" : "dial_from"),
+                f.path(f.optional("dial_until") != nil ? "dial_until" : "dial_from"),
+                "expected dial_from before dial_until and the horizon (\(Units.format(seconds: horizon))), got from \(Units.format(seconds: rule.dialFrom)) until \(rule.dialUntil.isFinite ? Units.format(seconds: rule.dialUntil) : "the horizon")"
+            )
+        }
+        return Blend(contacts: campaign.contacts, world: campaign.world, dialer: policy, rule: rule)
+    }
+
+    /// The reserve and the cap of a blending rule from `f` (a blended campaign or a variant),
+    /// over `rule`.
+    func blendRule(_ f: Fields, agents: Int, _ rule: Blend.Rule) throws(ScenarioError) -> Blend.Rule {
+        var rule = rule
+        if let n = f.optional("inbound_reserve") {
+            rule.inboundReserve = try integer(n, f.path("inbound_reserve"), in: 0...(agents - 1))
+        }
+        if let n = f.optional("max_outbound_agents") {
+            rule.maxOutboundAgents = try integer(n, f.path("max_outbound_agents"), in: 1...agents)
+        }
+        if let n = f.optional("pool_takes_inbound") {
+            rule.poolTakesInbound = try bool(n, f.path("pool_takes_inbound"))
+        }
+        return rule
+    }
+
     /// A patience: a distribution, or `never` (nil: the caller never hangs up there).
     func patience(_ node: Node, _ path: String) throws(ScenarioError) -> Distribution? {
         if Self.isNever(node) { return nil }
@@ -421,7 +476,16 @@ extension ScenarioReader {
                 throw error(
                     nameNode, path + ".name", "expected a name no other variant has, got '\(name)' again")
             }
-            result.append(RoutingStudy.Variant(name: name, router: router))
+            var variant = RoutingStudy.Variant(name: name, router: router)
+            if let key = Self.blendVariantFields.first(where: { f.optional($0) != nil }) {
+                guard let outbound = world.outbound else {
+                    throw error(
+                        at: f.keyMark(key), f.path(key),
+                        "a blending knob needs a campaign to blend: add routing.outbound, or remove \(key)")
+                }
+                variant.rule = try blendRule(f, agents: world.agents, outbound.rule)
+            }
+            result.append(variant)
         }
         return result
     }

@@ -223,11 +223,20 @@ public struct Directory: Hashable, Sendable, Codable {
     }
 
     /// Step 02 (claim 2): binds `number` to `customer`, so step 01 recognises it next time.
+    /// A number bound to another customer moves: it leaves that customer's numbers.
     public mutating func bind(number: String, to customer: CustomerID) {
+        if let previous = customerByNumber[number], previous != customer {
+            customers[previous.index].numbers.removeAll { $0 == number }
+        }
         customerByNumber[number] = customer
         if !customers[customer.index].numbers.contains(number) {
             customers[customer.index].numbers.append(number)
         }
+    }
+
+    /// The customer with id `id`, if the directory holds one.
+    public func customer(_ id: CustomerID) -> Customer? {
+        id.index >= 0 && id.index < customers.count ? customers[id.index] : nil
     }
 
     /// The customer calling from `number`, if known (step 01).

@@ -141,7 +141,7 @@ enum Schema {
                         ended_at       REAL NOT NULL,
                         ending         TEXT NOT NULL         -- InboundCallEnding.rawValue
                                        CHECK (ending IN ('served', 'blocked', 'abandoned-in-queue',
-                                                         'abandoned-in-ivr', 'callback')),
+                                                         'abandoned-in-ivr', 'callback', 'hung-up')),
                         callback       INTEGER               -- CallbackTaskID.rawValue created for it at 04; NULL if none
                     );
                     CREATE INDEX inbound_calls_by_call ON inbound_calls(call_id);

@@ -1,25 +1,109 @@
+import CallCenter
 import Foundation
 import Simulation
+import Store
 
-/// Runs a routing study for `simcc run`: every variant on the same callers, then the reports.
+/// Runs a routing study for `simcc run`: every variant on the same callers, replication 0's
+/// records of each variant into `records/<variant>.sqlite`, then the reports.
 enum RoutingRun {
     static func run(_ study: RoutingStudy, folder: String, threads: Int) throws {
         var study = study
         if let outbound = study.world.outbound {
             study.world.outbound?.contacts = try CampaignRun.loaded(outbound.contacts)
         }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let sink = try RoutingStoreSink(folder: folder, study: study)
         let result: RoutingResult
         do {
-            result = try RoutingStudyRunner.run(study, threads: threads)
+            result = try RoutingStudyRunner.run(study, threads: threads, sink: sink)
         } catch {
+            sink.abandon()
             throw CLIError("\(study.name): \(error)")
         }
+        try sink.finish()
         do {
             try RoutingReports.write(result, to: folder)
         } catch {
             throw CLIError("cannot write results into \(folder): \(error.localizedDescription)")
         }
         print(RoutingReports.table(result), terminator: "")
-        print("results in \(folder)/ (summary.json, intervals.csv, replications.csv, report.html)")
+        print(
+            "results in \(folder)/ (summary.json, intervals.csv, replications.csv, report.html, records/: replication 0's customers, bindings, callback tasks and calls per variant)"
+        )
+    }
+}
+
+/// Streams replication 0's routing records of every variant into one SQLite store per variant,
+/// each holding the study's customers first (so that the records' customer ids are the store's),
+/// then what the run made: customers, bindings, callback tasks with their history, inbound calls.
+/// The stores are written under temporary names and moved into `records/` once complete.
+final class RoutingStoreSink: RoutingSink, @unchecked Sendable {
+    // @unchecked: every property is set in init and never reassigned; stores and writers are
+    // Sendable.
+    let temporaries: [String]
+    let destinations: [String]
+    var stores: [RoutingStore?]
+    let writers: [RoutingRecordWriter]
+
+    init(folder: String, study: RoutingStudy) throws {
+        let directory = folder + "/records"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let customers = study.world.directory().customers
+        let table = CustomerTable(
+            file: "(\(study.name))",
+            entries: customers.map {
+                CustomerTable.Entry(
+                    label: "customer \($0.id.index)", numbers: $0.numbers, idNumber: $0.idNumber,
+                    firstAgent: $0.firstAgent)
+            })
+        var temporaries: [String] = [], destinations: [String] = [], stores: [RoutingStore?] = []
+        var writers: [RoutingRecordWriter] = []
+        for variant in study.variants {
+            let name = Self.fileName(variant.name)
+            let temporary = directory + "/.\(name).sqlite.tmp-\(getpid())"
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
+            let store = try RoutingStore(path: temporary)
+            let report = try store.importCustomers(table)
+            guard report.imported == customers.count else {
+                throw CLIError("\(study.name): \(customers.count - report.imported) customer(s) refused by the store")
+            }
+            temporaries.append(temporary)
+            destinations.append(directory + "/\(name).sqlite")
+            stores.append(store)
+            writers.append(try store.recordWriter())
+        }
+        self.temporaries = temporaries
+        self.destinations = destinations
+        self.stores = stores
+        self.writers = writers
+    }
+
+    /// A variant's name as a file name: letters, digits, `-`, `_` and `.` kept, others `_`.
+    static func fileName(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+    }
+
+    func record(variant: Int, _ record: RoutingRecord) { writers[variant].append(record) }
+
+    /// Flushes every record, closes the stores and moves them into place.
+    func finish() throws {
+        for writer in writers { try writer.close() }
+        stores = stores.map { _ in nil }
+        for (temporary, destination) in zip(temporaries, destinations) {
+            try? FileManager.default.removeItem(atPath: destination)
+            guard rename(temporary, destination) == 0 else {
+                throw CLIError("cannot move the records into \(destination): \(String(cString: strerror(errno)))")
+            }
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
+        }
+    }
+
+    /// Drops the temporary stores after a failed run.
+    func abandon() {
+        for writer in writers { try? writer.close() }
+        stores = stores.map { _ in nil }
+        for temporary in temporaries {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
+        }
     }
 }

@@ -228,13 +228,16 @@ public struct RoutingResult: Sendable {
 /// Runs a routing study's variants, each over all replications on the same callers.
 public enum RoutingStudyRunner {
     /// Runs every variant of `study` on up to `threads` threads per variant.
-    /// Throws when a blended campaign's task cannot start (step S33).
+    /// Throws when a blended campaign's task cannot start (step S33). Replication 0's records of
+    /// every variant go to `sink`, if given.
     public static func run(
-        _ study: RoutingStudy, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        _ study: RoutingStudy, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        sink: (any RoutingSink)? = nil
     ) throws(TaskValidationError) -> RoutingResult {
         var runs: [[RoutingReplication]] = []
         for v in study.variants.indices {
-            runs.append(try RoutingRunner.run(study.scenario(variant: v), threads: threads))
+            runs.append(
+                try RoutingRunner.run(study.scenario(variant: v), threads: threads, sink: sink.map { (v, $0) }))
         }
         return RoutingResult(study: study, runs: runs)
     }

@@ -206,25 +206,40 @@ public struct RoutingReplication: Sendable, Hashable {
 
 // MARK: - Reading callback tasks from a router
 
-/// How the world reads a callback task the router created (`createCallback` names only its id).
-/// Routers that never create callbacks answer nil.
+/// How the world reads a callback task or a customer the router created (`createCallback` and
+/// `createCustomer` name only their ids). Routers that create neither answer nil.
 protocol CallbackTaskLookup {
     /// The task with this id, if the router holds one.
     func callbackTask(_ id: CallbackTaskID) -> CallbackTask?
+    /// The customer with this id, if the router holds one.
+    func customer(_ id: CustomerID) -> Customer?
 }
 
 extension CascadeRouter: CallbackTaskLookup {
     func callbackTask(_ id: CallbackTaskID) -> CallbackTask? {
         id.index >= 0 && id.index < tasks.count ? tasks[id.index] : nil
     }
+    func customer(_ id: CustomerID) -> Customer? { directory.customer(id) }
 }
 
 extension QueueRouter: CallbackTaskLookup {
     func callbackTask(_ id: CallbackTaskID) -> CallbackTask? { nil }
+    func customer(_ id: CustomerID) -> Customer? { nil }
 }
 
 extension StickyRouter: CallbackTaskLookup {
     func callbackTask(_ id: CallbackTaskID) -> CallbackTask? { nil }
+    func customer(_ id: CustomerID) -> Customer? { nil }
+}
+
+// MARK: - Where a replication's records go
+
+/// Receives replication 0's routing records of every variant, in the order they happen:
+/// customers created (021), numbers bound (02), callback-task events (04-06) and every inbound
+/// call once it ended. Called from the worker threads (one thread per variant at a time).
+public protocol RoutingSink: Sendable {
+    /// A record of variant `variant`.
+    func record(variant: Int, _ record: RoutingRecord)
 }
 
 // MARK: - The routing world of one replication
@@ -302,6 +317,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         var idDelivered = false
         var reason: RoutingReason? = nil
         var abandon: EventHandle = .none
+        var agent = -1
+        var connectedAt = -1.0
+        var callbackTask: CallbackTaskID? = nil
+        /// How the call ended, unless it was answered (recorded when its talk ends).
+        var ending: InboundCallEnding? = nil
     }
 
     struct Task {
@@ -370,6 +390,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     /// Agents to offer callback work once the current event is handled.
     var pokes: [Int] = []
     var draining = false
+    /// The call the event being routed concerns, if any.
+    var routingCall: Int? = nil
+    /// Where replication 0's records go, with the variant's index.
+    var sink: (variant: Int, sink: any RoutingSink)?
 
     var series: IntervalSeries
     var totals: [Double]
@@ -452,6 +476,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .talkEnd(let agent):
                 let a = Int(agent)
                 let wrap = calls[agents[a].call].wrap
+                recordCall(agents[a].call, ending: .served)
                 agents[a].call = -1
                 if wrap > 0 {
                     setState(a, .wrapping)
@@ -623,6 +648,42 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         calls[c].state = ending == .answered ? .talking : .ended
         count(ending, call: c)
         settled.append(c)
+        calls[c].ending =
+            switch ending {
+            case .blocked: .blocked
+            case .abandonedInQueue: .abandonedInQueue
+            case .abandonedInIVR: .abandonedInIVR
+            case .endedForCallback: .callback
+            case .hungUp: .hungUp
+            default: nil  // answered: recorded when the talk ends
+            }
+    }
+
+    // MARK: Records (replication 0, when a sink is given)
+
+    mutating func record(_ record: RoutingRecord) {
+        sink?.sink.record(variant: sink!.variant, record)
+    }
+
+    /// The record of call `c`, which ended now `ending`. Its customer is who the caller is (the
+    /// world's truth; nil for new callers), whether or not the router recognised them.
+    mutating func recordCall(_ c: Int, ending: InboundCallEnding) {
+        guard sink != nil else { return }
+        let call = calls[c]
+        let caller =
+            switch call.kind {
+            case .knownNumber: RoutingScenario.number(ofCustomer: call.customer)
+            case .knownOtherNumber: RoutingScenario.otherNumber(ofCustomer: call.customer)
+            case .new: RoutingScenario.freshNumber(arrival: c)
+            }
+        record(
+            .inboundCall(
+                InboundCallRecord(
+                    call: CallID(UInt64(c)), caller: caller,
+                    customer: call.customer >= 0 ? CustomerID(Int32(call.customer)) : nil, arrivedAt: call.arrival,
+                    reason: call.reason, agent: call.agent >= 0 ? AgentID(call.agent) : nil,
+                    connectedAt: call.connectedAt >= 0 ? call.connectedAt : nil, endedAt: now, ending: ending,
+                    callback: call.callbackTask)))
     }
 
     /// Counts the route of each call that ended in the last batch.
@@ -643,6 +704,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
                 column = calls[c].state == .talking ? .routedQueue : .notRouted
             }
             count(column, call: c)
+            // Recorded once the batch is done, so that a callback task created in it is named.
+            if sink != nil, let ending = calls[c].ending { recordCall(c, ending: ending) }
         }
         settled.removeAll(keepingCapacity: true)
     }
@@ -652,6 +715,12 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     /// Hands `event` to the router and carries out its commands; `call` is the caller the event
     /// concerns, who waits in a queue if the router left them with nothing to do.
     mutating func route(_ event: InboundEvent, call: Int? = nil) {
+        switch event {
+        case .callerArrived(let id, _), .digitsCollected(let id, _), .callAbandoned(let id):
+            routingCall = Int(id.rawValue)
+        default:
+            routingCall = call
+        }
         router.handle(event, at: now, into: &commands)
         var i = 0
         while i < commands.count {
@@ -688,10 +757,14 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             end(c, calls[c].state == .inMenu ? .endedForCallback : .hungUp)
         case .routed(let call, let reason):
             calls[Int(call.rawValue)].reason = reason
-        case .bindNumber:
+        case .bindNumber(let number, let customer):
             add(.bindings, 1, interval: series.interval(at: now), counted: now >= warmup)
-        case .createCustomer:
+            record(.numberBound(NumberBinding(number, customer: customer, at: now)))
+        case .createCustomer(let id):
             add(.customersCreated, 1, interval: series.interval(at: now), counted: now >= warmup)
+            if sink != nil, let customer = router.customer(id) {
+                record(.customerCreated(CreatedCustomer(customer, at: now)))
+            }
         case .wakeUp(let at):
             calendar.schedule(.timer, at: max(at, now))
         case .createCallback(let id):
@@ -704,7 +777,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             task.priority = priority
             tasks[id.index] = task
             setOwner(id.index, to?.index ?? -1)
-        case .remindAgent(_, let id, let priority):
+            record(.callback(.reassigned(id, to: to, priority: priority, at: now)))
+        case .remindAgent(let agent, let id, let priority):
+            record(.callback(.reminded(id, agent: agent, priority: priority, at: now)))
             if !tasks[id.index].reminded { add(.callbacksReminded, 1, task: id.index) }
             add(.reminders, 1, task: id.index)
             tasks[id.index].reminded = true
@@ -714,6 +789,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             add(.callbacksExpired, 1, task: id.index)
             tasks[id.index].active = false
             setOwner(id.index, -1)
+            record(.callback(.expired(id, at: now)))
         }
     }
 
@@ -750,6 +826,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             count(.strangerConnects, call: c)
         }
         agents[a].call = c
+        calls[c].agent = a
+        calls[c].connectedAt = now
         setState(a, .talking)
         calendar.schedule(.talkEnd(agent: Int32(a)), at: now + calls[c].talk)
     }
@@ -785,6 +863,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             interval: interval, counted: task.created >= warmup)
         add(.callbacksCreated, 1, task: id.index)
         setOwner(id.index, task.owner?.index ?? -1)
+        if let c = routingCall { calls[c].callbackTask = id }
+        record(.callback(.created(task)))
     }
 
     /// Moves task `t` to `owner` (-1: nobody) and offers it to the new owner.
@@ -848,6 +928,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
                 if now <= task.deadline { add(.callbacksDoneInTime, 1, task: t) }
                 tasks[t].active = false
                 setOwner(t, -1)
+                record(.callback(.done(CallbackTaskID(t), by: AgentID(a), at: now)))
                 route(.callbackDone(CallbackTaskID(t)))
             }
         } else if tasks[t].active {
@@ -898,9 +979,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 /// Runs a routing scenario's replications, spread over threads, gathered in index order.
 public enum RoutingRunner {
     /// Runs replication `replication` of `scenario` on the calling thread.
-    public static func replicate(_ scenario: RoutingScenario, replication: Int) throws(TaskValidationError)
-        -> RoutingReplication
-    {
+    /// Runs replication `replication` of `scenario` on the calling thread; its records go to
+    /// `sink` with the variant's index, if given.
+    public static func replicate(
+        _ scenario: RoutingScenario, replication: Int, sink: (variant: Int, sink: any RoutingSink)? = nil
+    ) throws(TaskValidationError) -> RoutingReplication {
         let mixed = StreamSeeds.mix(scenario.seed ^ StreamSeeds.mix(UInt64(replication) &+ 1))
         switch scenario.router {
         case .cascade(let configuration, let seed):
@@ -909,31 +992,36 @@ public enum RoutingRunner {
                 router: CascadeRouter(
                     directory: scenario.directory(), configuration: configuration,
                     random: SplitMix64(seed: seed ^ mixed)))
+            world.sink = sink
             return try world.run(replication: replication)
         case .queue(let configuration, let seed):
             var world = RoutingWorld(
                 scenario: scenario, replication: replication,
                 router: QueueRouter(configuration, random: SplitMix64(seed: seed ^ mixed)))
+            world.sink = sink
             return try world.run(replication: replication)
         case .sticky(let configuration):
             var world = RoutingWorld(
                 scenario: scenario, replication: replication,
                 router: StickyRouter(configuration, bindings: scenario.stickyBindings()))
+            world.sink = sink
             return try world.run(replication: replication)
         }
     }
 
     /// Runs all replications of `scenario` on up to `threads` threads, in index order.
-    /// Throws when the blended campaign's task cannot start (step S33).
+    /// Throws when the blended campaign's task cannot start (step S33). Replication 0's records
+    /// go to `sink`, if given.
     public static func run(
-        _ scenario: RoutingScenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        _ scenario: RoutingScenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        sink: (variant: Int, sink: any RoutingSink)? = nil
     ) throws(TaskValidationError) -> [RoutingReplication] {
         let count = scenario.replications
         let results = ResultSlots<Result<RoutingReplication, TaskValidationError>>(count: count)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
             while let index = results.claim() {
                 let result = Result { () throws(TaskValidationError) in
-                    try replicate(scenario, replication: index)
+                    try replicate(scenario, replication: index, sink: index == 0 ? sink : nil)
                 }
                 _ = results.store(result, at: index)
             }

@@ -7,7 +7,7 @@ import Store
 /// records of each variant into `records/<variant>.sqlite`, then the reports.
 enum RoutingRun {
     static func run(_ study: RoutingStudy, folder: String, threads: Int) throws {
-        var study = study
+        var study = try loaded(study)
         if let outbound = study.world.outbound {
             study.world.outbound?.contacts = try CampaignRun.loaded(outbound.contacts)
         }
@@ -33,6 +33,41 @@ enum RoutingRun {
     }
 }
 
+extension RoutingRun {
+    /// The study with its customer table read in, if it names one: refused rows are listed on
+    /// standard error; a first agent the study does not have is an error naming file, line and
+    /// field.
+    static func loaded(_ study: RoutingStudy) throws -> RoutingStudy {
+        guard var table = study.world.customerTable, table.customers.isEmpty else { return study }
+        let parsed = try Store.CustomerTable.load(fromFile: table.path)
+        if !parsed.rejected.isEmpty {
+            var warning = "\(table.path): \(parsed.rejected.count) row(s) refused, \(parsed.entries.count) kept:\n"
+            for row in parsed.rejected.prefix(10) { warning += "  \(row)\n" }
+            if parsed.rejected.count > 10 { warning += "  ...\n" }
+            FileHandle.standardError.write(Data(warning.utf8))
+        }
+        guard !parsed.entries.isEmpty else { throw CLIError("\(table.path): no usable customer in the table") }
+        let agents = study.world.agents
+        for entry in parsed.entries {
+            if let first = entry.firstAgent, first.index >= agents {
+                throw CLIError(
+                    "\(table.path):\(entry.line): first_agent: agent \(first.index) does not exist; the study has \(agents) agents (0 to \(agents - 1))"
+                )
+            }
+        }
+        table.customers = parsed.entries.enumerated().map {
+            Customer(
+                id: CustomerID($0.offset), numbers: $0.element.numbers, idNumber: $0.element.idNumber,
+                firstAgent: $0.element.firstAgent)
+        }
+        table.labels = parsed.entries.map(\.label)
+        var study = study
+        study.world.customerTable = table
+        study.world.customers = table.customers.count
+        return study
+    }
+}
+
 /// Streams replication 0's routing records of every variant into one SQLite store per variant,
 /// each holding the study's customers first (so that the records' customer ids are the store's),
 /// then what the run made: customers, bindings, callback tasks with their history, inbound calls.
@@ -49,12 +84,13 @@ final class RoutingStoreSink: RoutingSink, @unchecked Sendable {
         let directory = folder + "/records"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let customers = study.world.directory().customers
-        let table = CustomerTable(
+        let labels = study.world.customerTable?.labels
+        let table = Store.CustomerTable(
             file: "(\(study.name))",
             entries: customers.map {
-                CustomerTable.Entry(
-                    label: "customer \($0.id.index)", numbers: $0.numbers, idNumber: $0.idNumber,
-                    firstAgent: $0.firstAgent)
+                Store.CustomerTable.Entry(
+                    label: labels?[$0.id.index] ?? "customer \($0.id.index)", numbers: $0.numbers,
+                    idNumber: $0.idNumber, firstAgent: $0.firstAgent)
             })
         var temporaries: [String] = [], destinations: [String] = [], stores: [RoutingStore?] = []
         var writers: [RoutingRecordWriter] = []

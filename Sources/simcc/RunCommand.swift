@@ -93,7 +93,8 @@ struct ValidateCommand: ParsableCommand {
             print("\(file): ok: \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), policy \(s.policy.name)")
         case .outbound(let s):
             print("\(file): ok: campaign \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
-        case .routing(let s):
+        case .routing(let study):
+            let s = try RoutingRun.loaded(study)
             print("\(file): ok: routing \(s.name): \(s.world.teams) teams of \(s.world.teamSize), \(s.world.customers) customers, horizon \(s.world.horizon)s, \(s.world.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
         }
     }

@@ -184,3 +184,76 @@ struct CustomerImportCLITests {
         #expect(missing.status == 1 && missing.err.contains("none.csv") && missing.err.contains("no such file"))
     }
 }
+
+@Suite("simcc, routing studies end to end")
+struct RoutingCLITests {
+    static func study(customers: String) -> String {
+        """
+        name: branch
+        seed: 3
+        replications: 2
+        horizon: 2h
+        routing:
+          teams: 6
+          team_size: 5
+          customers: \(customers)
+          arrival_rate: 30/h
+          callers: {known_number: 0.6, known_customer_other_number: 0.2, valid_id: 0.9}
+        variants:
+          - {name: cascade, router: cascade}
+          - {name: queue, router: queue}
+        """
+    }
+
+    @Test("a study on a customer table: its customers, keys and first agents reach the records")
+    func customerTable() throws {
+        let dir = temporaryFolder("routing-table")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let csv = packageRoot + "/scenarios/contacts/bank-customers.csv"
+        try Self.study(customers: csv).write(toFile: dir + "/branch.yaml", atomically: true, encoding: .utf8)
+        let validate = try simcc(["validate", dir + "/branch.yaml"])
+        #expect(validate.status == 0, "\(validate.err)")
+        #expect(validate.out.contains("20 customers"))
+        let run = try simcc(["run", dir + "/branch.yaml", "--out", dir + "/out"])
+        #expect(run.status == 0, "\(run.err)")
+        let records = dir + "/out/records/cascade.sqlite"
+        #expect(FileManager.default.fileExists(atPath: records))
+        #expect(FileManager.default.fileExists(atPath: dir + "/out/records/queue.sqlite"))
+        // The store's customers are the table's, by their keys, with their first agents.
+        let query = Process()
+        query.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        query.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            print(db.execute("select label, first_agent from customers where id = 1").fetchone())
+            print(db.execute("select count(*) from inbound_calls").fetchone()[0] > 0)
+            """, records]
+        let pipe = Pipe()
+        query.standardOutput = pipe
+        try query.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        query.waitUntilExit()
+        #expect(text == "('C0002', 0)\nTrue\n")
+    }
+
+    @Test("a customer table naming an agent the study lacks is refused with file, line and field")
+    func tableWithUnknownAgent() throws {
+        let dir = temporaryFolder("routing-bad-table")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "customer,numbers,first_agent\nA,13800138001,1\nB,13800138002,99\n".write(
+            toFile: dir + "/customers.csv", atomically: true, encoding: .utf8)
+        try Self.study(customers: "customers.csv").write(toFile: dir + "/branch.yaml", atomically: true, encoding: .utf8)
+        let run = try simcc(["run", dir + "/branch.yaml", "--out", dir + "/out"])
+        #expect(run.status != 0)
+        #expect(run.err.contains("customers.csv:3: first_agent: agent 99 does not exist"), "\(run.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out/summary.json"))
+        let missing = try simcc(["validate", dir + "/nothing.yaml"])
+        #expect(missing.status != 0)
+        try Self.study(customers: "nowhere.csv").write(toFile: dir + "/branch.yaml", atomically: true, encoding: .utf8)
+        let noFile = try simcc(["validate", dir + "/branch.yaml"])
+        #expect(noFile.status != 0)
+        #expect(noFile.err.contains("routing.customers"), "\(noFile.err)")
+    }
+}

@@ -13,8 +13,10 @@ import SimKernel
 /// the same team (wrapping around; none in a team of one). Agent `a` serves the
 /// `businessTypesPerAgent` business types `a % businessTypes`, `(a + 1) % businessTypes`, ...
 ///
-/// The customers: customer `c` is bound to first agent `c % agents` (spread evenly), calls from
-/// number `number(ofCustomer: c)` and has ID-card number `idNumber(ofCustomer: c)`.
+/// The customers: synthetic ones (customer `c` bound to first agent `c % agents`, spread evenly,
+/// calling from `number(ofCustomer: c)`, with ID-card number `idNumber(ofCustomer: c)`), or a
+/// customer table (`customerTable`, read from CSV), whose first number, ID number and first agent
+/// the world uses instead.
 public struct RoutingScenario: Sendable, Hashable {
     /// The router under test, with its knobs.
     public enum RouterChoice: Sendable, Hashable {
@@ -142,8 +144,27 @@ public struct RoutingScenario: Sendable, Hashable {
     public var teams: Int
     /// How many agents a team has (its leader included).
     public var teamSize: Int
-    /// How many customers are known at the start.
+    /// How many customers are known at the start (the table's size when there is a table).
     public var customers: Int
+    /// A customer table the scenario's customers come from instead of synthetic ones; its
+    /// customers have ids 0, 1, ... in table order and at least one number each.
+    public var customerTable: CustomerTable?
+
+    /// Customers read from a table (`simcc import --customers` reads the same format).
+    public struct CustomerTable: Sendable, Hashable {
+        /// The file they were read from.
+        public var path: String
+        /// The customers, ids 0, 1, ... in file order; empty until the file is read.
+        public var customers: [Customer]
+        /// Each customer's key in the file (its `customer` column).
+        public var labels: [String]
+        /// A table of `customers` read from `path`.
+        public init(path: String, customers: [Customer] = [], labels: [String] = []) {
+            self.path = path
+            self.customers = customers
+            self.labels = labels
+        }
+    }
     /// How many business types (the callback menu's keys 1...businessTypes).
     public var businessTypes: Int {
         didSet {
@@ -250,8 +271,22 @@ public struct RoutingScenario: Sendable, Hashable {
     /// The team of `agent` (index).
     public func team(of agent: Int) -> Int { agent / teamSize }
 
-    /// The first agent (index) bound to customer `c`.
-    public func firstAgent(ofCustomer c: Int) -> Int { c % agents }
+    /// The first agent (index) bound to customer `c`; nil when the table gives none.
+    public func firstAgent(ofCustomer c: Int) -> Int? {
+        guard let table = customerTable else { return c % agents }
+        return table.customers[c].firstAgent?.index
+    }
+
+    /// The number customer `c` calls from when calling from their own number.
+    public func boundNumber(ofCustomer c: Int) -> String {
+        customerTable?.customers[c].numbers[0] ?? Self.number(ofCustomer: c)
+    }
+
+    /// Customer `c`'s ID-card number, if they have one.
+    public func idCardNumber(ofCustomer c: Int) -> String? {
+        guard let table = customerTable else { return Self.idNumber(ofCustomer: c) }
+        return table.customers[c].idNumber
+    }
 
     /// The profile of agent `a`: team, backup (next agent of the team), leadership, business types.
     public func profile(of a: Int) -> AgentProfile {
@@ -288,6 +323,17 @@ public struct RoutingScenario: Sendable, Hashable {
 
     /// The router's directory at the start: agents, teams, business types and the customers.
     public func directory() -> Directory {
+        if let table = customerTable {
+            var directory = Directory()
+            for a in 0..<agents { directory.addAgent(profile(of: a)) }
+            directory.businessTypes = businessTypeProfiles.enumerated().map {
+                BusinessType(id: BusinessTypeID(Int32($0.offset)), name: $0.element.name)
+            }
+            for c in table.customers {
+                directory.addCustomer(numbers: c.numbers, idNumber: c.idNumber, firstAgent: c.firstAgent)
+            }
+            return directory
+        }
         var directory = Directory()
         for a in 0..<agents { directory.addAgent(profile(of: a)) }
         directory.businessTypes = businessTypeProfiles.enumerated().map {
@@ -296,7 +342,7 @@ public struct RoutingScenario: Sendable, Hashable {
         for c in 0..<customers {
             directory.addCustomer(
                 numbers: [Self.number(ofCustomer: c)], idNumber: Self.idNumber(ofCustomer: c),
-                firstAgent: AgentID(firstAgent(ofCustomer: c)))
+                firstAgent: AgentID(c % agents))
         }
         return directory
     }
@@ -305,7 +351,10 @@ public struct RoutingScenario: Sendable, Hashable {
     public func stickyBindings() -> [PhoneNumber: AgentID] {
         var bindings: [PhoneNumber: AgentID] = [:]
         for c in 0..<customers {
-            bindings[PhoneNumber(Self.number(ofCustomer: c))!] = AgentID(firstAgent(ofCustomer: c))
+            guard let first = firstAgent(ofCustomer: c) else { continue }
+            for number in customerTable?.customers[c].numbers ?? [Self.number(ofCustomer: c)] {
+                if let phone = PhoneNumber(number) { bindings[phone] = AgentID(first) }
+            }
         }
         return bindings
     }

@@ -565,7 +565,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             Call(
                 arrival: now, interval: series.interval(at: now), kind: kind,
                 customer: kind == .new ? -1 : customer, type: type,
-                keysValidID: kind == .knownOtherNumber && keysValidID,
+                keysValidID: kind == .knownOtherNumber && keysValidID
+                    && scenario.idCardNumber(ofCustomer: customer) != nil,
                 idEntry: idTime, menuChoice: menuTime, menuKey: validKey ? type + 1 : 0,
                 ivrDeadline: now + ivrWait,
                 queuePatience: queueWait, talk: talk, wrap: wrap))
@@ -577,7 +578,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         }
         let number =
             switch kind {
-            case .knownNumber: RoutingScenario.number(ofCustomer: customer)
+            case .knownNumber: scenario.boundNumber(ofCustomer: customer)
             case .knownOtherNumber: RoutingScenario.otherNumber(ofCustomer: customer)
             case .new: RoutingScenario.freshNumber(arrival: n)
             }
@@ -594,7 +595,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case .validID:
             calls[c].idDelivered = true
             route(
-                .digitsCollected(id, KeyedDigits(RoutingScenario.idNumber(ofCustomer: call.customer))),
+                .digitsCollected(id, KeyedDigits(scenario.idCardNumber(ofCustomer: call.customer) ?? "")),
                 call: c)
         case .wrongID:
             route(.digitsCollected(id, KeyedDigits(RoutingScenario.wrongIDNumber)), call: c)
@@ -672,7 +673,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         let call = calls[c]
         let caller =
             switch call.kind {
-            case .knownNumber: RoutingScenario.number(ofCustomer: call.customer)
+            case .knownNumber: scenario.boundNumber(ofCustomer: call.customer)
             case .knownOtherNumber: RoutingScenario.otherNumber(ofCustomer: call.customer)
             case .new: RoutingScenario.freshNumber(arrival: c)
             }
@@ -804,8 +805,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         count(.answeredWaitSum, call: c, amount: wait)
         if wait <= scenario.serviceTarget { count(.answeredWithinTarget, call: c) }
         let customer = calls[c].customer
-        if calls[c].kind != .new, customer >= 0 {
-            let first = scenario.firstAgent(ofCustomer: customer)
+        let firstAgent = customer >= 0 ? scenario.firstAgent(ofCustomer: customer) : nil
+        if calls[c].kind != .new, let first = firstAgent {
             if a == first {
                 count(.connectedFirstAgent, call: c)
             } else if scenario.team(of: a) == scenario.team(of: first) {
@@ -820,9 +821,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             }
         }
         let recognised = calls[c].kind == .knownNumber || calls[c].idDelivered
-        if recognised, customer >= 0,
-            scenario.team(of: a) != scenario.team(of: scenario.firstAgent(ofCustomer: customer))
-        {
+        if recognised, let first = firstAgent, scenario.team(of: a) != scenario.team(of: first) {
             count(.strangerConnects, call: c)
         }
         agents[a].call = c
@@ -984,6 +983,9 @@ public enum RoutingRunner {
     public static func replicate(
         _ scenario: RoutingScenario, replication: Int, sink: (variant: Int, sink: any RoutingSink)? = nil
     ) throws(TaskValidationError) -> RoutingReplication {
+        precondition(
+            scenario.customerTable.map { $0.customers.count == scenario.customers && !$0.customers.isEmpty } ?? true,
+            "the scenario's customer table has not been read (set customerTable.customers and customers)")
         let mixed = StreamSeeds.mix(scenario.seed ^ StreamSeeds.mix(UInt64(replication) &+ 1))
         switch scenario.router {
         case .cascade(let configuration, let seed):

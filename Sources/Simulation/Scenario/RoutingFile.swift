@@ -21,7 +21,8 @@ import Yams
 /// routing:
 ///   teams: 6                    # teams of team_size agents; the first of each team leads it
 ///   team_size: 5
-///   customers: 3000             # known customers, bound to first agents evenly
+///   customers: 3000             # known customers, bound to first agents evenly; or the path of
+///                               # a customer table (the CSV `simcc import --customers` reads)
 ///   business_types: 4           # the callback menu's keys 1...business_types; or a list:
 ///   #  - {name: loans, share: 0.3, talk_time: {exponential: 6min}, wrap_up: 1min}
 ///   #    (shares are normalised; talk_time and wrap_up default to the ones below)
@@ -197,9 +198,25 @@ extension ScenarioReader {
                 at: f.keyMark("team_size"), f.path("team_size"),
                 "expected at most \(Self.maxAgents) agents in all, got \(teams) × \(teamSize)")
         }
-        let customers = try integer(
-            try f.required("customers", "how many customers are known at the start"),
-            f.path("customers"), in: 0...10_000_000)
+        let customersNode = try f.required(
+            "customers", "how many customers are known at the start, or the path of a customer table (CSV)")
+        var customers = 0
+        var table: RoutingScenario.CustomerTable? = nil
+        let customersText = try scalar(
+            customersNode, f.path("customers"), "a number of customers or a customer table's path")
+        if Int(customersText) != nil || customersText.hasPrefix("-") {
+            customers = try integer(customersNode, f.path("customers"), in: 0...10_000_000)
+        } else {
+            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+            let path = customersText.hasPrefix("/") ? customersText : base.appendingPathComponent(customersText).path
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw error(
+                    customersNode, f.path("customers"),
+                    "expected a number of customers or an existing customer table (CSV), got '\(customersText)' (no such file: \(path))"
+                )
+            }
+            table = RoutingScenario.CustomerTable(path: path)
+        }
         var typeList: [Node]? = nil
         var businessTypes = 3
         if let n = f.optional("business_types") {
@@ -246,6 +263,7 @@ extension ScenarioReader {
             businessTypesPerAgent: perAgent, arrivalRate: 0)
         world.arrivals = arrivals
         world.customers = customers
+        world.customerTable = table
         if let n = f.optional("busyness") {
             let busyness = try distribution(n, f.path("busyness"))
             guard busyness.mean > 0 else {
@@ -279,7 +297,8 @@ extension ScenarioReader {
             world.callers = .init(
                 knownNumberShare: known, knownCustomerOtherNumberShare: other, validIDProbability: valid)
         }
-        if customers == 0 && world.callers.knownNumberShare + world.callers.knownCustomerOtherNumberShare > 0
+        if customers == 0 && table == nil
+            && world.callers.knownNumberShare + world.callers.knownCustomerOtherNumberShare > 0
         {
             throw error(
                 at: f.keyMark("customers"), f.path("customers"),

@@ -61,9 +61,18 @@ public protocol Dialer {
 
     /// How many contracts are completed or failed: the task's progress.
     var closedContracts: Int { get }
+
+    /// Contract `id` as the dialer holds it now (attempts, state, last outcome, retry time).
+    func contract(_ id: ContractID) -> Contract?
 }
 
 extension Dialer {
+    /// Read from a snapshot, in O(contracts); dialers that keep their contracts return it in O(1).
+    public func contract(_ id: ContractID) -> Contract? {
+        let contracts = snapshot(at: 0).contracts
+        return id.index >= 0 && id.index < contracts.count ? contracts[id.index] : nil
+    }
+
     /// Counted from a snapshot, in O(contracts); dialers that keep the count return it in O(1).
     public var closedContracts: Int {
         snapshot(at: 0).contracts.reduce(0) { $0 + ($1.state == .completed || $1.state == .failed ? 1 : 0) }

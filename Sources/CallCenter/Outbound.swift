@@ -62,6 +62,9 @@ public enum HangupCause: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidNumberFormat = "INVALID_NUMBER_FORMAT"
     case networkOutOfOrder = "NETWORK_OUT_OF_ORDER"
     case destinationOutOfOrder = "DESTINATION_OUT_OF_ORDER"
+    /// FreeSWITCH's `CRASH` (SWITCH_CAUSE_CRASH); simcc also uses it for a call that ended while
+    /// the dialer was down, whose real end nobody saw (crash recovery).
+    case crash = "CRASH"
 
     /// The outcome a dialer reads from this cause when the call was never answered.
     public var unansweredOutcome: CallOutcome {
@@ -70,7 +73,7 @@ public enum HangupCause: String, Hashable, Sendable, Codable, CaseIterable {
         case .userBusy, .callRejected: return .busy
         case .unallocatedNumber, .invalidNumberFormat: return .invalidNumber
         case .originatorCancel: return .cancelled
-        case .normalClearing, .normalTemporaryFailure, .networkOutOfOrder, .destinationOutOfOrder:
+        case .normalClearing, .normalTemporaryFailure, .networkOutOfOrder, .destinationOutOfOrder, .crash:
             return .failed
         }
     }
@@ -107,6 +110,12 @@ public struct OutboundTask: Hashable, Sendable, Codable {
     public var batchID: String
     /// The contracts, in the order of the list; `contracts[i].id.index == i`.
     public var contracts: [Contract]
+    /// Resuming a task: the calls a previous run had launched and not yet seen end (each one's
+    /// contract is `.dialing`); a dialer takes them over as calls in flight.
+    public var callsInFlight: [CallInFlight] = []
+    /// Resuming a task: the first call id the dialer may issue (above every id a previous run
+    /// used, so that no call id, nor its UUID, is used twice).
+    public var firstCallID: UInt64 = 1
 
     /// A task of contracts numbered in list order.
     public init(batchID: String, numbers: [(number: String, customer: String)]) {
@@ -114,6 +123,27 @@ public struct OutboundTask: Hashable, Sendable, Codable {
         self.contracts = numbers.enumerated().map { i, n in
             Contract(id: ContractID(i), number: n.number, customer: n.customer)
         }
+    }
+}
+
+/// A call a dialer launched, as written down before its originate was sent: what a restarted
+/// dialer needs to take it over (crash safety).
+public struct CallInFlight: Hashable, Sendable, Codable {
+    /// The call (its UUID is the originate's `origination_uuid`).
+    public var call: CallID
+    /// The contract it dials.
+    public var contract: ContractID
+    /// The contract's attempt it is (1, 2, ...).
+    public var attempt: Int
+    /// When it was dialled, on the driver's clock.
+    public var dialedAt: Seconds
+
+    /// A call in flight, by name.
+    public init(call: CallID, contract: ContractID, attempt: Int, dialedAt: Seconds) {
+        self.call = call
+        self.contract = contract
+        self.attempt = attempt
+        self.dialedAt = dialedAt
     }
 }
 

@@ -131,10 +131,36 @@ public struct DialerCore: Sendable {
         guard agents.contains(where: \.isOnline) else {
             throw TaskValidationError("no agent is logged in; log agents in before starting batch \(task.batchID)")
         }
+        var adopted = Set<Int>()
+        for c in task.callsInFlight {
+            guard c.contract.index >= 0 && c.contract.index < task.contracts.count,
+                task.contracts[c.contract.index].state == .dialing
+            else {
+                throw TaskValidationError(
+                    "\(c.call) of batch \(task.batchID) is in flight on \(c.contract), which is not being dialled")
+            }
+            guard adopted.insert(c.contract.index).inserted else {
+                throw TaskValidationError(
+                    "batch \(task.batchID) has two calls in flight on \(c.contract); a contract is dialled once at a time")
+            }
+            guard c.call.rawValue < task.firstCallID else {
+                throw TaskValidationError(
+                    "\(c.call) of batch \(task.batchID) is not below the task's first call id \(task.firstCallID)")
+            }
+        }
         batchID = task.batchID
         contracts = task.contracts
+        nextCall = max(1, task.firstCallID)
+        // Calls a previous run launched and did not see end: in flight again, still ringing as
+        // far as the dialer knows (the driver tells it what became of them).
+        for c in task.callsInFlight {
+            inFlight[c.call] = InFlight(contract: c.contract, attempt: c.attempt, dialedAt: c.dialedAt)
+            ringing += 1
+        }
         for i in contracts.indices {
-            // A contract that was in flight when a previous run stopped is uncompleted again.
+            if contracts[i].state == .dialing && adopted.contains(i) { continue }
+            // A contract that was dialling when a previous run stopped, with no call in flight
+            // (its end was written, or it was never sent), is uncompleted again.
             if contracts[i].state == .dialing { contracts[i].state = .uncompleted }
             switch contracts[i].state {
             case .uncompleted:
@@ -374,6 +400,11 @@ extension TickingDialer {
 
     /// Contracts completed or failed, in O(1).
     public var closedContracts: Int { core.closedContracts }
+
+    /// Contract `id` as the dialer holds it, in O(1).
+    public func contract(_ id: ContractID) -> Contract? {
+        id.index >= 0 && id.index < core.contracts.count ? core.contracts[id.index] : nil
+    }
 }
 
 // MARK: - A sliding share

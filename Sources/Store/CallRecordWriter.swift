@@ -64,7 +64,13 @@ public final class CallRecordWriter: Sendable {
     /// Appending after `close()` writes nothing: the record is counted as a failure that the
     /// next `flush()` or `close()` throws.
     /// - Complexity: amortised O(1).
-    public func append(_ record: CallRecord) {
+    public func append(_ record: CallRecord) { append(record, contract: nil) }
+
+    /// Hands a record to the background writer together with its contract's state after the
+    /// call (attempts, state, last outcome, retry time): one transaction writes the record,
+    /// updates the contract and takes the call off the calls in flight (`beginCalls`), so that
+    /// after a crash the store shows every call either in flight or ended, never both or neither.
+    public func append(_ record: CallRecord, contract: Contract?) {
         let s = shared
         s.condition.lock()
         defer { s.condition.unlock() }
@@ -75,7 +81,7 @@ public final class CallRecordWriter: Sendable {
                     + "append every record before closing the writer")
             return
         }
-        s.pending.append(record)
+        s.pending.append(WriterEntry(record: record, contract: contract))
         s.appended += 1
         if s.pending.count >= batchSize {
             s.enqueuePending()
@@ -83,6 +89,18 @@ public final class CallRecordWriter: Sendable {
             s.condition.broadcast()
             while s.queued.count > maxBacklog { s.condition.wait() }
         }
+    }
+
+    /// Hands the records appended so far to the background thread without waiting: they are
+    /// written in the next transaction even if fewer than `batchSize`. A live driver calls it
+    /// once per tick, so that a crash loses at most about a tick's records.
+    public func handOver() {
+        let s = shared
+        s.condition.lock()
+        defer { s.condition.unlock() }
+        guard !s.stopping, !s.pending.isEmpty else { return }
+        s.enqueuePending()
+        s.condition.broadcast()
     }
 
     /// Writes every record appended so far and waits until they are on disk.
@@ -116,6 +134,20 @@ public final class CallRecordWriter: Sendable {
         }
         while !s.finished { s.condition.wait() }
         try s.takeFailure(batchID: batchID)
+    }
+
+    /// For crash tests: what a kill -9 does to the writer. The records not yet handed to the
+    /// background thread are dropped unwritten; a transaction under way finishes or not, as SQLite
+    /// decides; the thread stops.
+    func simulateCrash() {
+        let s = shared
+        s.condition.lock()
+        defer { s.condition.unlock() }
+        s.pending = []
+        s.queued = []
+        s.stopping = true
+        s.condition.broadcast()
+        while !s.finished { s.condition.wait() }
     }
 
     // MARK: - The background thread
@@ -152,7 +184,9 @@ public final class CallRecordWriter: Sendable {
 
     /// Writes `batch` in one transaction; returns how many records were not written and why
     /// the first was not.
-    private static func write(_ batch: [CallRecord], batchID: String, to database: any DatabaseWriter) -> (
+    private static let leaveFlightSQL = "DELETE FROM calls_in_flight WHERE batch_id = ? AND call_id = ?"
+
+    private static func write(_ batch: [WriterEntry], batchID: String, to database: any DatabaseWriter) -> (
         Int, String?
     ) {
         do {
@@ -162,13 +196,24 @@ public final class CallRecordWriter: Sendable {
                 var insert = try db.makeStatement(sql: insertSQL)
                 var failed = 0
                 var first: String?
-                for r in batch {
+                let leave = try db.makeStatement(sql: leaveFlightSQL)
+                for entry in batch {
+                    let r = entry.record
                     do {
                         try insert.execute(arguments: [
                             Int64(bitPattern: r.call.rawValue), r.call.uuidString, batchID, r.contract.index,
                             r.attempt, r.dialedAt, r.answeredAt, r.connectedAt, r.endedAt, r.outcome.rawValue,
                             r.cause.rawValue, r.agent.map { Int($0.rawValue) }, r.wait,
                         ])
+                        try leave.execute(arguments: [batchID, Int64(bitPattern: r.call.rawValue)])
+                        if let contract = entry.contract {
+                            do {
+                                try OutboundStore.update([contract], batchID: batchID, db)
+                            } catch let error as StoreError {
+                                failed += 1
+                                if first == nil { first = "\(r.call): \(error.message)" }
+                            }
+                        }
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                         // SQLite undid this statement only; the transaction goes on.
                         insert = try db.makeStatement(sql: insertSQL)
@@ -190,15 +235,21 @@ public final class CallRecordWriter: Sendable {
     }
 }
 
+/// A record and, from a live driver, its contract's state after the call.
+struct WriterEntry: Sendable {
+    var record: CallRecord
+    var contract: Contract?
+}
+
 /// The state the appending threads and the background thread share.
 private final class Shared: @unchecked Sendable {
     // @unchecked: every stored property other than `condition` is read and written only while
     // holding `condition`.
     let condition = NSCondition()
     /// Records appended and not yet handed to the thread (fewer than a batch).
-    var pending: [CallRecord] = []
+    var pending: [WriterEntry] = []
     /// Batches handed to the thread and not yet taken by it.
-    var queued: [[CallRecord]] = []
+    var queued: [[WriterEntry]] = []
     /// Records appended so far (before `close()`).
     var appended = 0
     /// Records the thread has dealt with (written, or counted in `failedCount`).

@@ -191,6 +191,26 @@ public final class OutboundStore: Sendable {
                 contract.notBefore = row[6]
                 task.contracts.append(contract)
             }
+            task.callsInFlight = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT call_id, contract_idx, attempt, dialed_at FROM calls_in_flight
+                    WHERE batch_id = ? ORDER BY call_id
+                    """,
+                arguments: [batchID]
+            ).map {
+                CallInFlight(
+                    call: CallID(UInt64(bitPattern: $0[0] as Int64)), contract: ContractID($0[1] as Int),
+                    attempt: $0[2], dialedAt: $0[3])
+            }
+            let used = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MAX(id) FROM (SELECT call_id AS id FROM call_records WHERE batch_id = ?
+                                         UNION ALL SELECT call_id FROM calls_in_flight WHERE batch_id = ?)
+                    """,
+                arguments: [batchID, batchID])
+            task.firstCallID = used.map { UInt64(bitPattern: $0) + 1 } ?? 1
             return task
         }
     }
@@ -208,7 +228,47 @@ public final class OutboundStore: Sendable {
         }
     }
 
-    private static func update(_ contracts: [Contract], batchID: String, _ db: Database) throws {
+    // MARK: - Calls in flight (crash safety)
+
+    /// Writes down, in one transaction, calls about to be launched and their contracts' new
+    /// state (dialing, the attempt counted), before the originates are sent: after a crash,
+    /// `loadTask` hands them back as `callsInFlight`, so a restarted dialer takes them over
+    /// instead of dialling their contracts again. Their end is written by the `CallRecordWriter`
+    /// (`append(_:contract:)`), which removes them.
+    ///
+    /// - Throws: `StoreError` when the batch is unknown, a contract is not the batch's, or a
+    ///   contract already has a call in flight.
+    public func beginCalls(_ calls: [CallInFlight], contracts: [Contract], batchID: String) throws {
+        guard !calls.isEmpty || !contracts.isEmpty else { return }
+        try write("writing down \(calls.count) call(s) about to be launched in batch \(batchID)") { db in
+            try Self.requireBatch(batchID, db)
+            try Self.update(contracts, batchID: batchID, db)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO calls_in_flight (batch_id, call_id, call_uuid, contract_idx, attempt, dialed_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+            for c in calls {
+                do {
+                    try insert.execute(arguments: [
+                        batchID, Int64(bitPattern: c.call.rawValue), c.call.uuidString, c.contract.index, c.attempt,
+                        c.dialedAt,
+                    ])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw StoreError(
+                        "\(c.call) of batch \(batchID) cannot be launched: \(c.contract) already has a call in "
+                            + "flight, or the call id was used (\(error.message ?? "constraint"))")
+                }
+            }
+        }
+    }
+
+    /// The calls of `batchID` launched and not yet seen end, in call-id order.
+    public func callsInFlight(batchID: String) throws -> [CallInFlight] {
+        try loadTask(batchID: batchID).callsInFlight
+    }
+
+    static func update(_ contracts: [Contract], batchID: String, _ db: Database) throws {
         let update = try db.cachedStatement(
             sql: """
                 UPDATE contracts SET attempts = ?, state = ?, last_outcome = ?, not_before = ?

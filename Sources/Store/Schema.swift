@@ -148,6 +148,27 @@ enum Schema {
                     CREATE INDEX inbound_calls_by_customer ON inbound_calls(customer);
                     """)
         }
+        migrator.registerMigration("v3: calls in flight (crash safety)") { db in
+            try db.execute(
+                sql: """
+                    -- Calls a live dialer launched whose end is not yet written: a row goes in, with
+                    -- the contract marked dialing, before the originate is sent; it goes out in the
+                    -- transaction that writes the call's record and the contract's new state. After a
+                    -- crash these are the calls to reconcile with the softswitch.
+                    CREATE TABLE calls_in_flight (
+                        batch_id     TEXT NOT NULL,
+                        call_id      INTEGER NOT NULL,  -- CallID.rawValue, bit pattern as signed
+                        call_uuid    TEXT NOT NULL,     -- CallID.uuidString (the originate's origination_uuid)
+                        contract_idx INTEGER NOT NULL,
+                        attempt      INTEGER NOT NULL CHECK (attempt >= 1),
+                        dialed_at    REAL NOT NULL,
+                        PRIMARY KEY (batch_id, call_id),
+                        UNIQUE (batch_id, contract_idx),  -- a contract is dialled once at a time
+                        FOREIGN KEY (batch_id, contract_idx) REFERENCES contracts(batch_id, idx)
+                            ON DELETE CASCADE
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,170 @@
+import CallCenter
+
+// MARK: - A dialer whose task survives a crash (issue 5: crash safety)
+
+/// Drives a dialer and persists its task as it goes, so that a driver killed at any moment
+/// (kill -9) and restarted resumes the task: no contract is dialled twice by mistake, none is
+/// lost, and the calls that were in flight are reconciled.
+///
+/// The rules, in the order things happen:
+/// 1. **Before an originate is sent**, the call and its contract's new state (dialing, the
+///    attempt counted) are written in one synchronous transaction (`OutboundStore.beginCalls`).
+///    All the originates of one dialer decision go in one transaction, then out to the softswitch.
+/// 2. **When a call ends**, its record, its contract's new state and its removal from the calls in
+///    flight are written together, in the background (`CallRecordWriter.append(_:contract:)`), so
+///    the dispatcher does not wait for the disk, except in one case: a contract dialled again
+///    before its previous call's end reached the disk waits for it (a flush), so that the store
+///    never holds two calls of one contract in flight. Drivers should hand records over often
+///    (`CallRecordWriter.handOver()`, say once per dialer tick) so that this wait is short.
+/// 3. **On restart**, `start` loads the task with its calls in flight (those begun and not yet
+///    written as ended) and the first unused call id; the dialer takes them over as calls in
+///    flight. The driver then reconciles each with the softswitch (`reconcile`): a call the
+///    softswitch still has goes on (its events arrive as usual); a call it no longer has ended
+///    while the dialer was down and is ended with cause `CRASH` (outcome `failed`, the attempt
+///    counted, retried or not by the task's rules like any failure). A crash between writing a
+///    call down and sending its originate makes that attempt count although nothing was dialled:
+///    the safe side of "never dial twice".
+/// 4. **At the end** (S34), the records are flushed and the snapshot is saved.
+///
+/// What can be lost: records and contract updates still in the writer's memory at the crash. Their
+/// calls are still in `calls_in_flight`, so the restart reconciles them (rule 3): the call is not
+/// lost, only the details of its end (written as `CRASH`).
+public struct PersistentDialer<D: Dialer> {
+    /// The dialer (its policy and books).
+    public private(set) var dialer: D
+    /// The store the task lives in.
+    public let store: OutboundStore
+    /// The batch of the task.
+    public let batchID: String
+    /// Where call records go (the asynchronous call-record updater).
+    public let writer: CallRecordWriter
+    /// The calls taken over from a previous run at `start`, to reconcile.
+    public private(set) var adopted: [CallInFlight] = []
+    /// Scratch: the calls of the current decision, written down before they go out.
+    var launching: [CallInFlight] = []
+    var launchingContracts: [Contract] = []
+    /// Contracts whose last call's record was handed to the writer and may not be on disk yet.
+    var unwritten = Set<ContractID>()
+
+    /// A driver of `dialer` on batch `batchID` of `store`, writing records through `writer`.
+    public init(dialer: D, store: OutboundStore, batchID: String, writer: CallRecordWriter) {
+        self.dialer = dialer
+        self.store = store
+        self.batchID = batchID
+        self.writer = writer
+    }
+
+    /// Steps S31–S33 from the store: loads the task (and any calls in flight a previous run left),
+    /// starts the dialer, and writes down its first calls before returning their originates.
+    /// `adopted` then lists the calls to `reconcile`.
+    ///
+    /// - Throws: `TaskValidationError` when the task cannot start; `StoreError` when the store
+    ///   cannot be read or written (then nothing is sent).
+    public mutating func start(agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]) throws {
+        let task = try store.loadTask(batchID: batchID)
+        adopted = task.callsInFlight
+        let first = commands.count
+        try dialer.start(task: task, agents: agents, at: time, into: &commands)
+        try persist(&commands, from: first, at: time)
+    }
+
+    /// What the softswitch says of a call taken over after a restart.
+    public enum ChannelStatus: Hashable, Sendable {
+        /// Still ringing (no answer yet).
+        case ringing
+        /// Answered, by a live person or a machine, and not connected to an agent.
+        case answered(live: Bool)
+        /// Answered by a live person and bridged to an agent.
+        case connected(AgentID)
+    }
+
+    /// Reconciles the calls taken over at `start` with what the softswitch has now: `status`
+    /// gives a call's state by its id (the softswitch knows it by `CallID.uuidString`), or nil when
+    /// it no longer has it. Calls it no longer has ended while the dialer was down and are ended
+    /// with cause `CRASH`; the others are brought up to date (answered, connected) and go on,
+    /// their next events passed on as usual. Returns the calls still alive.
+    public mutating func reconcile(
+        at time: Seconds, status: (CallID) -> ChannelStatus?, into commands: inout [DialerCommand]
+    ) throws -> [CallInFlight] {
+        var live: [CallInFlight] = []
+        let calls = adopted
+        adopted = []
+        for call in calls {
+            switch status(call.call) {
+            case nil:
+                try handle(.callEnded(call.call, cause: .crash), at: time, into: &commands)
+            case .ringing:
+                live.append(call)
+            case .answered(let isLive):
+                live.append(call)
+                try handle(.callAnswered(call.call, live: isLive), at: time, into: &commands)
+            case .connected(let agent):
+                live.append(call)
+                try handle(.callAnswered(call.call, live: true), at: time, into: &commands)
+                try handle(.callConnected(call.call, agent), at: time, into: &commands)
+            }
+        }
+        return live
+    }
+
+    /// Hands `event` to the dialer; writes down the calls it launches before returning their
+    /// originates, and hands each call record to the writer with its contract's new state.
+    ///
+    /// - Throws: `StoreError` when the calls cannot be written down; their originates are then
+    ///   taken back out of `commands` (they must not be sent) and the task must stop: the
+    ///   dialer believes them launched, and a restart will reconcile them.
+    public mutating func handle(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]) throws {
+        let first = commands.count
+        dialer.handle(event, at: time, into: &commands)
+        try persist(&commands, from: first, at: time)
+    }
+
+    /// The task snapshot (S34 format) at `time`.
+    public func snapshot(at time: Seconds) -> TaskSnapshot { dialer.snapshot(at: time) }
+
+    /// Rules 1, 2 and 4 for the commands from index `first` on, issued at `time`.
+    mutating func persist(_ commands: inout [DialerCommand], from first: Int, at time: Seconds) throws {
+        launching.removeAll(keepingCapacity: true)
+        launchingContracts.removeAll(keepingCapacity: true)
+        var completed: TaskSnapshot?
+        for command in commands[first...] {
+            switch command {
+            case .originate(let call, let id, _):
+                guard let contract = dialer.contract(id) else {
+                    preconditionFailure("the dialer launched \(call) on \(id), which it does not hold")
+                }
+                launching.append(CallInFlight(call: call, contract: id, attempt: contract.attempts, dialedAt: time))
+                launchingContracts.append(contract)
+            case .record(let record):
+                writer.append(record, contract: dialer.contract(record.contract))
+                unwritten.insert(record.contract)
+            case .taskCompleted(let snapshot):
+                completed = snapshot
+            case .hangUp, .wakeUp:
+                break
+            }
+        }
+        if !launching.isEmpty {
+            do {
+                // A contract dialled again before its previous call's end is on disk: that end is
+                // written first, so the store never shows two calls of one contract in flight.
+                if unwritten.count > 4096 || launching.contains(where: { unwritten.contains($0.contract) }) {
+                    try writer.flush()
+                    unwritten.removeAll(keepingCapacity: true)
+                }
+                try store.beginCalls(launching, contracts: launchingContracts, batchID: batchID)
+            } catch {
+                var i = first
+                while i < commands.count {
+                    if case .originate = commands[i] { commands.remove(at: i) } else { i += 1 }
+                }
+                throw error
+            }
+        }
+        if var snapshot = completed {
+            try writer.flush()
+            snapshot.batchID = batchID
+            try store.saveSnapshot(snapshot)
+        }
+    }
+}

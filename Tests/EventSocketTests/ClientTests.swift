@@ -4,7 +4,14 @@ import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils
+import Synchronization
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 // MARK: - Helpers
 
@@ -42,8 +49,6 @@ private final class Counter: Sendable {
     }
 }
 
-import Synchronization
-
 /// An adapter that lets `ByteToMessageDecoderVerifier` compare frames by their bytes (an
 /// `ESLFrame` also records its stream offset, which differs between feeding orders).
 private struct WireBytesDecoder: ByteToMessageDecoder {
@@ -63,6 +68,44 @@ private struct WireBytesDecoder: ByteToMessageDecoder {
         _ = try decode(context: context, buffer: &buffer)
         try inner.finish()
         return .needMoreData
+    }
+}
+
+/// A TCP socket bound to a free loopback port without listening: connecting to it is refused.
+private struct BoundSocket {
+    let fd: Int32
+    let port: Int
+
+    struct Failure: Error {}
+
+    init() throws {
+        #if canImport(Glibc)
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure() }
+        let fd = self.fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(fd, address, length) == 0 && getsockname(fd, address, &length) == 0
+            }
+        }
+        guard bound else { throw Failure() }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        #if canImport(Glibc)
+            _ = Glibc.close(fd)
+        #else
+            _ = Darwin.close(fd)
+        #endif
     }
 }
 
@@ -230,9 +273,10 @@ struct ClientTests {
         let session = try await server.nextSession()
         try await session.send("Content-Type: auth/request\n\n")
         #expect(try await session.nextCommand() == "auth ClueCon")
-        try await session.send("Content-Type: command/reply\nReply-Text: -ERR invalid\n\n")
+        // One write: the client may close as soon as it reads the reply.
         try await session.send(
-            "Content-Type: text/disconnect-notice\nContent-Length: 67\n\nDisconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+            "Content-Type: command/reply\nReply-Text: -ERR invalid\n\n"
+                + "Content-Type: text/disconnect-notice\nContent-Length: 67\n\nDisconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
         )
         try await session.close()
         let error = await #expect(throws: EventSocketError.authenticationRejected(replyText: "-ERR invalid")) {
@@ -286,10 +330,11 @@ struct ClientTests {
 
     @Test("connection refused is connectFailed, and the client can try again")
     func refused() async throws {
-        let server = try await FakeFreeSWITCH.start()
-        var configuration = server.configuration()
-        try await server.stop()
-        configuration.connectTimeout = .seconds(1)
+        // A port bound but not listening refuses connections, and no other test can take it.
+        let socket = try BoundSocket()
+        defer { socket.close() }
+        let configuration = EventSocketConfiguration(
+            host: "127.0.0.1", port: socket.port, password: ESLPassword("ClueCon"), connectTimeout: .seconds(1))
         let client = EventSocketClient(configuration: configuration)
         let error = await #expect(throws: EventSocketError.self) { try await client.connect() }
         guard case .connectFailed(let host, let port, _) = error else {
@@ -298,6 +343,7 @@ struct ClientTests {
         }
         #expect(host == "127.0.0.1" && port == configuration.port)
         #expect(!(await client.isConnected))
+        #expect(!"\(String(describing: error))".contains("ClueCon"))
     }
 
     @Test("bgapi: our Job-UUID, the reply, then the BACKGROUND_JOB with it (another job's first)")

@@ -44,6 +44,8 @@ public actor EventSocketClient {
         case finished(ESLEvent)
         /// `bgapi` waits for it.
         case waiting(id: UInt64, CheckedContinuation<ESLEvent, any Error>)
+        /// The connection was lost before anyone waited.
+        case failed(EventSocketError)
     }
 
     private var phase = Phase.idle
@@ -82,13 +84,21 @@ public actor EventSocketClient {
 
     // MARK: - Public API
 
-    /// Connects, waits for `auth/request`, logs in and applies the subscriptions. Called once;
-    /// after it succeeds, lost connections are re-established on their own.
+    /// Connects, waits for `auth/request`, logs in and applies the subscriptions. After it
+    /// succeeds, lost connections are re-established on their own; after a failure that is
+    /// not permanent it may be called again (it makes one attempt: retrying is the caller's).
+    /// Returns at once when already connected or reconnecting.
     /// - Throws: `EventSocketError`: `connectFailed`, `timedOut`, `authenticationRejected`
     ///   or `refusedByACL` (both permanent: the client is then stopped), `commandRejected` for
-    ///   a refused subscription, `connectionLost`, or `closed`.
+    ///   a refused subscription, `connectionLost`, `notConnected` while another `connect()` is
+    ///   under way, or `closed`.
     public func connect() async throws(EventSocketError) {
-        guard phase == .idle else { throw phase == .stopped ? .closed : .invalidCommand(.invalidArgument(field: "connect() called twice")) }
+        switch phase {
+        case .idle: break
+        case .connected, .reconnecting: return
+        case .connecting: throw .notConnected
+        case .stopped: throw .closed
+        }
         phase = .connecting
         do {
             try await establish()
@@ -171,22 +181,27 @@ public actor EventSocketClient {
         }
     }
 
-    /// Adds `subscription` to those kept and re-applied after every reconnect. When connected,
-    /// it is sent now; otherwise it is applied at the next login.
-    /// - Throws: `commandRejected` when FreeSWITCH refuses it (it is then not kept), or the
-    ///   errors of `send`.
+    /// Adds `subscription` to those kept and re-applied after every login. When connected, it
+    /// is sent now; otherwise it is applied at the next login (or reconnect).
+    /// - Throws: `commandRejected` when FreeSWITCH refuses it (it is then dropped), `closed`,
+    ///   or the errors of `send`; after `connectionLost` or `timedOut` it stays kept, so the
+    ///   next login applies it.
     public func subscribe(_ subscription: ESLSubscription) async throws(EventSocketError) {
         do {
             _ = try ESLCommand.event(subscription).encoded()
         } catch {
             throw .invalidCommand(error)
         }
-        if phase == .connected {
+        guard phase != .stopped else { throw .closed }
+        let isNew = !subscriptionList.contains(subscription)
+        if isNew { subscriptionList.append(subscription) }
+        guard phase == .connected else { return }
+        do {
             try await apply(subscription)
-        } else if phase == .stopped {
-            throw .closed
+        } catch {
+            if isNew, case .commandRejected = error { subscriptionList.removeAll { $0 == subscription } }
+            throw error
         }
-        if !subscriptionList.contains(subscription) { subscriptionList.append(subscription) }
     }
 
     /// The subscriptions kept, in the order they are applied after a login.
@@ -219,7 +234,8 @@ public actor EventSocketClient {
         do {
             try await awaitAuthRequest()
             let message = try await exchange(
-                .auth(password: configuration.password.secret), what: "auth", timeout: configuration.commandTimeout)
+                .auth(password: configuration.password.secret), what: "auth", timeout: configuration.commandTimeout,
+                login: true)
             switch ESLAuthOutcome(replyTo: message) {
             case .accepted: break
             case .rejected(let text): throw EventSocketError.authenticationRejected(replyText: text)
@@ -227,8 +243,11 @@ public actor EventSocketClient {
             case .disconnected, .pending:
                 throw EventSocketError.unexpectedReply(what: "auth", contentType: "message")
             }
-            for subscription in subscriptionList {
-                try await apply(subscription)
+            // By index: a subscribe() during the login appends to the list and is applied too.
+            var index = 0
+            while index < subscriptionList.count {
+                try await apply(subscriptionList[index], login: true)
+                index += 1
             }
         } catch {
             let error = Self.typed(error)
@@ -238,8 +257,9 @@ public actor EventSocketClient {
     }
 
     /// Sends `event …` for `subscription` and requires `+OK`.
-    private func apply(_ subscription: ESLSubscription) async throws(EventSocketError) {
-        let message = try await exchange(.event(subscription), what: "event", timeout: configuration.commandTimeout)
+    private func apply(_ subscription: ESLSubscription, login: Bool = false) async throws(EventSocketError) {
+        let message = try await exchange(
+            .event(subscription), what: "event", timeout: configuration.commandTimeout, login: login)
         guard case .commandReply(let reply) = message else {
             throw .unexpectedReply(what: "event", contentType: "api/response")
         }
@@ -263,9 +283,19 @@ public actor EventSocketClient {
             self.authWaiter = nil
             authWaiter.resume(throwing: error)
         }
-        let waiting = jobs
-        jobs.removeAll()
-        for case .waiting(_, let waiter) in waiting.values { waiter.resume(throwing: error) }
+        // A BACKGROUND_JOB already received stays valid; every other job is lost with the
+        // connection (FreeSWITCH sends it on the connection that ran the bgapi, or not at all).
+        for (jobUUID, job) in jobs {
+            switch job {
+            case .waiting(_, let waiter):
+                jobs[jobUUID] = nil
+                waiter.resume(throwing: error)
+            case .registered:
+                jobs[jobUUID] = .failed(error)
+            case .finished, .failed:
+                break
+            }
+        }
     }
 
     /// Reads one connection's signals until it closes, then reports the loss.
@@ -318,11 +348,10 @@ public actor EventSocketClient {
             guard phase == .reconnecting else { return }
             do {
                 try await establish()
-                guard phase == .reconnecting, let current = link?.generation else {
+                guard phase == .reconnecting else {
                     if let link { drop(generation: link.generation, failing: .closed) }
                     return
                 }
-                _ = current
                 phase = .connected
                 notify.yield(.reconnected(gap: elapsed()))
                 return
@@ -386,7 +415,7 @@ public actor EventSocketClient {
                 case .waiting(_, let waiter):
                     jobs[jobUUID] = nil
                     waiter.resume(returning: event)
-                case .finished:
+                case .finished, .failed:
                     break
                 }
             }
@@ -434,7 +463,7 @@ public actor EventSocketClient {
     }
 
     /// Encodes and sends `command`, then waits for its reply.
-    private func exchange(_ command: ESLCommand, what: String, timeout: Duration)
+    private func exchange(_ command: ESLCommand, what: String, timeout: Duration, login: Bool = false)
         async throws(EventSocketError) -> ESLMessage
     {
         let encoded: [UInt8]
@@ -443,15 +472,16 @@ public actor EventSocketClient {
         } catch {
             throw .invalidCommand(error)
         }
-        return try await exchange(encoded: encoded, what: what, timeout: timeout)
+        return try await exchange(encoded: encoded, what: what, timeout: timeout, login: login)
     }
 
-    /// Writes `encoded` and waits at most `timeout` for the next reply in line.
-    private func exchange(encoded: [UInt8], what: String, timeout: Duration)
+    /// Writes `encoded` and waits at most `timeout` for the next reply in line. Only the login
+    /// (`login` true) may use a connection that is not logged in yet.
+    private func exchange(encoded: [UInt8], what: String, timeout: Duration, login: Bool = false)
         async throws(EventSocketError) -> ESLMessage
     {
         if let rejection { throw rejection }
-        guard let connection = link?.connection else {
+        guard login || phase == .connected, let connection = link?.connection else {
             throw phase == .stopped ? .closed : .notConnected
         }
         nextID += 1
@@ -489,11 +519,14 @@ public actor EventSocketClient {
         case .finished(let event):
             jobs[jobUUID] = nil
             return event
+        case .failed(let error):
+            jobs[jobUUID] = nil
+            throw error
         case .registered:
             break
         case .waiting, nil:
-            // The connection was lost after the reply (its waits were failed).
-            throw rejection ?? .notConnected
+            // Not reachable: bgapi registers the job and is its only waiter.
+            throw .notConnected
         }
         nextID += 1
         let id = nextID

@@ -545,4 +545,67 @@ struct ClientTests {
         await client.close()
         try await server.stop()
     }
+
+    @Test("a refused subscription is a typed error and is not kept")
+    func subscriptionRejected() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        let client = EventSocketClient(configuration: server.configuration())
+        let session = try await connect(client, to: server)
+        let denied = Task { try await client.subscribe(ESLSubscription(eventNames: ["HEARTBEAT"])) }
+        try await session.expect("event plain HEARTBEAT", reply: "-ERR permission denied")
+        await #expect(throws: EventSocketError.commandRejected(
+            what: "event", reply: ESLReply(text: "-ERR permission denied", jobUUID: nil))
+        ) { try await denied.value }
+        #expect(await client.subscriptions == [.all()])
+        await client.close()
+        try await server.stop()
+    }
+
+    @Test("a bgapi waiting for its BACKGROUND_JOB fails with connectionLost; close() fails the rest")
+    func pendingWorkOnLossAndClose() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        let client = EventSocketClient(configuration: server.configuration(), jobUUID: jobUUIDs(["job-9"]))
+        let notes = collect(client)
+        let first = try await connect(client, to: server)
+        #expect(try await notes.require() == .connected)
+        let job = Task { try await client.bgapi("originate", "sofia/gateway/gw1/5551234 &park()") }
+        try await first.expect(
+            "bgapi originate sofia/gateway/gw1/5551234 &park()\nJob-UUID: job-9", reply: "+OK Job-UUID: job-9")
+        try await first.close()
+        await #expect(throws: EventSocketError.connectionLost(.closedByPeer(notice: nil))) { try await job.value }
+        #expect(try await notes.require() == .disconnected(.closedByPeer(notice: nil)))
+        #expect(try await notes.require() == .reconnecting(attempt: 1, delay: .milliseconds(10)))
+
+        // While reconnecting: commands fail at once, close() ends everything.
+        await #expect(throws: EventSocketError.notConnected) { try await client.api("status") }
+        let second = try await server.nextSession()
+        try await second.send("Content-Type: auth/request\n\n")
+        #expect(try await second.nextCommand() == "auth ClueCon")
+        await client.close()
+        #expect(try await notes.require() == .stopped(nil))
+        #expect(try await notes.next() == nil)
+        #expect(try await second.commands.next() == nil)
+        try await server.stop()
+    }
+
+    @Test("reconnecting gives up after maximumAttempts failures in a row, with growing delays")
+    func reconnectGivesUp() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        let policy = EventSocketReconnectPolicy(
+            initialDelay: .milliseconds(5), maximumDelay: .milliseconds(15), multiplier: 2, maximumAttempts: 3)
+        let client = EventSocketClient(configuration: server.configuration(reconnect: policy))
+        let notes = collect(client)
+        let first = try await connect(client, to: server)
+        #expect(try await notes.require() == .connected)
+        try await first.close()
+        #expect(try await notes.require() == .disconnected(.closedByPeer(notice: nil)))
+        for (attempt, delay) in [(1, 5), (2, 10), (3, 15)] {
+            #expect(try await notes.require() == .reconnecting(attempt: attempt, delay: .milliseconds(delay)))
+            try await server.nextSession().close()
+        }
+        #expect(try await notes.require() == .stopped(.connectionLost(.closedByPeer(notice: nil))))
+        #expect(try await notes.next() == nil)
+        #expect(server.sessions.pending.isEmpty)
+        try await server.stop()
+    }
 }

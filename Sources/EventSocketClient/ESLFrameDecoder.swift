@@ -37,7 +37,9 @@ public struct ESLFrameDecoder: ByteToMessageDecoder, Sendable {
     }
 
     /// Decodes every complete frame in `buffer` (all its bytes are taken into the decoder).
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws
+        -> DecodingState
+    {
         for frame in try frames(from: &buffer) {
             context.fireChannelRead(Self.wrapInboundOut(frame))
         }

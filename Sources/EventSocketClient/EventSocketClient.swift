@@ -172,9 +172,12 @@ public actor EventSocketClient {
     /// Sends any other command (`filter`, `nixevent`, `linger`, ...) and returns its reply text
     /// (check `isOK`). Use `subscribe` for `event` so the subscription survives reconnects.
     /// - Throws: `EventSocketError`.
-    public func send(_ command: ESLCommand, timeout: Duration? = nil) async throws(EventSocketError) -> ESLReply {
+    public func send(_ command: ESLCommand, timeout: Duration? = nil) async throws(EventSocketError)
+        -> ESLReply
+    {
         let what = Self.verb(of: command)
-        let message = try await exchange(command, what: what, timeout: timeout ?? configuration.commandTimeout)
+        let message = try await exchange(
+            command, what: what, timeout: timeout ?? configuration.commandTimeout)
         switch message {
         case .commandReply(let reply), .apiResponse(let reply): return reply
         default: throw .unexpectedReply(what: what, contentType: "message")
@@ -234,7 +237,8 @@ public actor EventSocketClient {
         do {
             try await awaitAuthRequest()
             let message = try await exchange(
-                .auth(password: configuration.password.secret), what: "auth", timeout: configuration.commandTimeout,
+                .auth(password: configuration.password.secret), what: "auth",
+                timeout: configuration.commandTimeout,
                 login: true)
             switch ESLAuthOutcome(replyTo: message) {
             case .accepted: break
@@ -334,7 +338,9 @@ public actor EventSocketClient {
 
     /// Attempts to reconnect with exponential backoff until it succeeds, fails for good, runs
     /// out of attempts, or the client is closed.
-    private func reconnect(policy: EventSocketReconnectPolicy, elapsed: @escaping @Sendable () -> Duration) async {
+    private func reconnect(policy: EventSocketReconnectPolicy, elapsed: @escaping @Sendable () -> Duration)
+        async
+    {
         var attempt = 0
         while phase == .reconnecting {
             attempt += 1
@@ -492,7 +498,8 @@ public actor EventSocketClient {
         }
         defer { timer.cancel() }
         do {
-            return try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<ESLMessage, any Error>) in
+            return try await withCheckedThrowingContinuation {
+                (waiter: CheckedContinuation<ESLMessage, any Error>) in
                 // Registered and written with no suspension between: the FIFO order is the
                 // order on the wire.
                 replies.append(PendingReply(id: id, waiter: waiter))
@@ -506,7 +513,8 @@ public actor EventSocketClient {
     /// Gives up waiting for reply `id`, leaving its place in the FIFO so its reply, if it comes,
     /// is dropped instead of being taken for the next command's.
     private func expireReply(id: UInt64, what: String, after timeout: Duration) {
-        guard let index = replies.firstIndex(where: { $0.id == id }), let waiter = replies[index].waiter else {
+        guard let index = replies.firstIndex(where: { $0.id == id }), let waiter = replies[index].waiter
+        else {
             return
         }
         replies[index].waiter = nil
@@ -514,7 +522,9 @@ public actor EventSocketClient {
     }
 
     /// Waits at most `timeout` for the BACKGROUND_JOB of `jobUUID`.
-    private func awaitJob(_ jobUUID: String, what: String, timeout: Duration) async throws(EventSocketError) -> ESLEvent {
+    private func awaitJob(_ jobUUID: String, what: String, timeout: Duration) async throws(EventSocketError)
+        -> ESLEvent
+    {
         switch jobs[jobUUID] {
         case .finished(let event):
             jobs[jobUUID] = nil
@@ -536,7 +546,8 @@ public actor EventSocketClient {
         }
         defer { timer.cancel() }
         do {
-            return try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<ESLEvent, any Error>) in
+            return try await withCheckedThrowingContinuation {
+                (waiter: CheckedContinuation<ESLEvent, any Error>) in
                 jobs[jobUUID] = .waiting(id: id, waiter)
             }
         } catch {
@@ -574,7 +585,8 @@ public actor EventSocketClient {
     }
 
     /// A function returning the time elapsed on `clock` since now.
-    private static func stopwatch<C: Clock>(_ clock: C) -> @Sendable () -> Duration where C.Duration == Duration {
+    private static func stopwatch<C: Clock>(_ clock: C) -> @Sendable () -> Duration
+    where C.Duration == Duration {
         let start = clock.now
         return { start.duration(to: clock.now) }
     }

@@ -63,12 +63,15 @@ public enum EventSocketError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .connectFailed(let host, let port, let reason):
-            return "ESL: cannot connect to \(host):\(port) (\(reason)); is FreeSWITCH's event socket listening there?"
+            return
+                "ESL: cannot connect to \(host):\(port) (\(reason)); is FreeSWITCH's event socket listening there?"
         case .authenticationRejected(let text):
-            return "ESL: FreeSWITCH refused the event-socket password (\(text)); check the password configured"
+            return
+                "ESL: FreeSWITCH refused the event-socket password (\(text)); check the password configured"
         case .refusedByACL(let text):
             let first = text.split(separator: "\n").first.map(String.init) ?? text
-            return "ESL: FreeSWITCH refused this address (\(first)); check apply-inbound-acl in event_socket.conf.xml"
+            return
+                "ESL: FreeSWITCH refused this address (\(first)); check apply-inbound-acl in event_socket.conf.xml"
         case .timedOut(let what, let after):
             return "ESL: no answer to \(what) within \(after)"
         case .connectionLost(let reason):

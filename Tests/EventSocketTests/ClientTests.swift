@@ -162,7 +162,8 @@ struct FrameDecoderTests {
         let decoder = ESLFrameDecoder(limits: ESLDecoder.Limits(maxHeaderBlockBytes: 1024, maxBodyBytes: 100))
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(decoder))
         #expect(throws: ESLDecodingError(.bodyTooLarge(contentLength: 101, limit: 100), offset: 0)) {
-            try channel.writeInbound(ByteBuffer(string: "Content-Type: api/response\nContent-Length: 101\n\n"))
+            try channel.writeInbound(
+                ByteBuffer(string: "Content-Type: api/response\nContent-Length: 101\n\n"))
         }
         _ = try? channel.finish()
     }
@@ -191,9 +192,11 @@ struct ClientValueTests {
     func backoff() {
         let policy = EventSocketReconnectPolicy(
             initialDelay: .milliseconds(100), maximumDelay: .seconds(1), multiplier: 2)
-        #expect((1...6).map(policy.delay(beforeAttempt:)) == [
-            .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1),
-        ])
+        #expect(
+            (1...6).map(policy.delay(beforeAttempt:)) == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1),
+                .seconds(1),
+            ])
         #expect(EventSocketReconnectPolicy.never.maximumAttempts == 0)
     }
 
@@ -233,7 +236,8 @@ struct ClientTests {
 
         // A filter through send(), and api output that is a failure is a value, not an error.
         async let filtered = client.send(.filter(header: "Event-Name", value: "BACKGROUND_JOB"))
-        try await session.expect("filter Event-Name BACKGROUND_JOB", reply: "+OK filter added. [Event-Name]=[BACKGROUND_JOB]")
+        try await session.expect(
+            "filter Event-Name BACKGROUND_JOB", reply: "+OK filter added. [Event-Name]=[BACKGROUND_JOB]")
         #expect(try await filtered.isOK)
         async let missing = client.api("nosuch")
         #expect(try await session.nextCommand() == "api nosuch")
@@ -279,7 +283,8 @@ struct ClientTests {
                 + "Content-Type: text/disconnect-notice\nContent-Length: 67\n\nDisconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
         )
         try await session.close()
-        let error = await #expect(throws: EventSocketError.authenticationRejected(replyText: "-ERR invalid")) {
+        let error = await #expect(throws: EventSocketError.authenticationRejected(replyText: "-ERR invalid"))
+        {
             try await connected.value
         }
         #expect(error?.description.contains("ClueCon") == false)
@@ -334,7 +339,8 @@ struct ClientTests {
         let socket = try BoundSocket()
         defer { socket.close() }
         let configuration = EventSocketConfiguration(
-            host: "127.0.0.1", port: socket.port, password: ESLPassword("ClueCon"), connectTimeout: .seconds(1))
+            host: "127.0.0.1", port: socket.port, password: ESLPassword("ClueCon"),
+            connectTimeout: .seconds(1))
         let client = EventSocketClient(configuration: configuration)
         let error = await #expect(throws: EventSocketError.self) { try await client.connect() }
         guard case .connectFailed(let host, let port, _) = error else {
@@ -361,7 +367,8 @@ struct ClientTests {
         // switchio's capture: the reply to a bgapi, then a BACKGROUND_JOB for another job and a
         // channel event; the reply is rewritten to our Job-UUID.
         let switchio = try fixtureFrames("switchio/bgapi-originate-unsplit.txt")
-        try await session.send(bytes: replacing("1246016f-ea2f-4cba-a018-16443bcadc6f", with: ours, in: switchio[0]))
+        try await session.send(
+            bytes: replacing("1246016f-ea2f-4cba-a018-16443bcadc6f", with: ours, in: switchio[0]))
         try await session.send(bytes: switchio[1] + switchio[2])
         let other = try await notes.nextEvent()
         #expect(other.jobUUID == "86b51ad6-ebb9-4bca-8a41-f28986dde3e4")
@@ -369,7 +376,8 @@ struct ClientTests {
 
         // neventsocket's capture: the BACKGROUND_JOB of a failed originate, rewritten to ours.
         let nevent = try fixtureFrames("neventsocket/inbound-auth-bgapi-originate-fail.txt")
-        try await session.send(bytes: replacing("43e14ab9-38b1-4187-9f08-e13f35136bb2", with: ours, in: nevent[4]))
+        try await session.send(
+            bytes: replacing("43e14ab9-38b1-4187-9f08-e13f35136bb2", with: ours, in: nevent[4]))
         let result = try await job
         #expect(result.jobUUID == ours)
         #expect(result.backgroundJobResult?.text == "-ERR RECOVERY_ON_TIMER_EXPIRE")
@@ -388,13 +396,17 @@ struct ClientTests {
 
         let refused = Task { try await client.bgapi("originate", "x") }
         try await session.expect("bgapi originate x\nJob-UUID: job-1", reply: "-ERR permission denied")
-        await #expect(throws: EventSocketError.commandRejected(
-            what: "bgapi originate", reply: ESLReply(text: "-ERR permission denied", jobUUID: nil))
+        await #expect(
+            throws: EventSocketError.commandRejected(
+                what: "bgapi originate", reply: ESLReply(text: "-ERR permission denied", jobUUID: nil))
         ) { try await refused.value }
 
         let silent = Task { try await client.bgapi("uuid_kill", "abc") }
         try await session.expect("bgapi uuid_kill abc\nJob-UUID: job-2", reply: "+OK Job-UUID: job-2")
-        await #expect(throws: EventSocketError.timedOut(what: "BACKGROUND_JOB of bgapi uuid_kill", after: .milliseconds(50))) {
+        await #expect(
+            throws: EventSocketError.timedOut(
+                what: "BACKGROUND_JOB of bgapi uuid_kill", after: .milliseconds(50))
+        ) {
             try await silent.value
         }
         await client.close()
@@ -509,7 +521,8 @@ struct ClientTests {
         let pending = Task { try await client.api("status") }
         #expect(try await session.nextCommand() == "api status")
         try await session.send("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n<html>")
-        let expected = EventSocketError.connectionLost(.decodingFailed(ESLDecodingError(.malformedHeaderLine, offset: 0)))
+        let expected = EventSocketError.connectionLost(
+            .decodingFailed(ESLDecodingError(.malformedHeaderLine, offset: 0)))
         let error = await #expect(throws: EventSocketError.self) { try await pending.value }
         guard case .connectionLost(.decodingFailed(let decoding)) = error else {
             Issue.record("expected \(expected), got \(String(describing: error))")
@@ -553,8 +566,9 @@ struct ClientTests {
         let session = try await connect(client, to: server)
         let denied = Task { try await client.subscribe(ESLSubscription(eventNames: ["HEARTBEAT"])) }
         try await session.expect("event plain HEARTBEAT", reply: "-ERR permission denied")
-        await #expect(throws: EventSocketError.commandRejected(
-            what: "event", reply: ESLReply(text: "-ERR permission denied", jobUUID: nil))
+        await #expect(
+            throws: EventSocketError.commandRejected(
+                what: "event", reply: ESLReply(text: "-ERR permission denied", jobUUID: nil))
         ) { try await denied.value }
         #expect(await client.subscriptions == [.all()])
         await client.close()
@@ -570,9 +584,12 @@ struct ClientTests {
         #expect(try await notes.require() == .connected)
         let job = Task { try await client.bgapi("originate", "sofia/gateway/gw1/5551234 &park()") }
         try await first.expect(
-            "bgapi originate sofia/gateway/gw1/5551234 &park()\nJob-UUID: job-9", reply: "+OK Job-UUID: job-9")
+            "bgapi originate sofia/gateway/gw1/5551234 &park()\nJob-UUID: job-9", reply: "+OK Job-UUID: job-9"
+        )
         try await first.close()
-        await #expect(throws: EventSocketError.connectionLost(.closedByPeer(notice: nil))) { try await job.value }
+        await #expect(throws: EventSocketError.connectionLost(.closedByPeer(notice: nil))) {
+            try await job.value
+        }
         #expect(try await notes.require() == .disconnected(.closedByPeer(notice: nil)))
         #expect(try await notes.require() == .reconnecting(attempt: 1, delay: .milliseconds(10)))
 
@@ -592,7 +609,8 @@ struct ClientTests {
     func reconnectGivesUp() async throws {
         let server = try await FakeFreeSWITCH.start()
         let policy = EventSocketReconnectPolicy(
-            initialDelay: .milliseconds(5), maximumDelay: .milliseconds(15), multiplier: 2, maximumAttempts: 3)
+            initialDelay: .milliseconds(5), maximumDelay: .milliseconds(15), multiplier: 2, maximumAttempts: 3
+        )
         let client = EventSocketClient(configuration: server.configuration(reconnect: policy))
         let notes = collect(client)
         let first = try await connect(client, to: server)
@@ -606,6 +624,33 @@ struct ClientTests {
         #expect(try await notes.require() == .stopped(.connectionLost(.closedByPeer(notice: nil))))
         #expect(try await notes.next() == nil)
         #expect(server.sessions.pending.isEmpty)
+        try await server.stop()
+    }
+
+    @Test("backoff on an injected clock: real delays, no waiting, the exact gap reported")
+    func backoffOnManualClock() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        let clock = ManualClock()
+        let policy = EventSocketReconnectPolicy(initialDelay: .milliseconds(500), maximumDelay: .seconds(30))
+        let client = EventSocketClient(configuration: server.configuration(reconnect: policy), clock: clock)
+        let notes = collect(client)
+        let first = try await connect(client, to: server)
+        #expect(try await notes.require() == .connected)
+        try await first.close()
+        #expect(try await notes.require() == .disconnected(.closedByPeer(notice: nil)))
+        #expect(try await notes.require() == .reconnecting(attempt: 1, delay: .milliseconds(500)))
+        try await clock.waitForSleep(of: .milliseconds(500))
+        #expect(server.sessions.pending.isEmpty)  // nothing before the delay has passed
+        clock.advance(by: .milliseconds(500))
+        try await server.nextSession().close()
+        #expect(try await notes.require() == .reconnecting(attempt: 2, delay: .seconds(1)))
+        try await clock.waitForSleep(of: .seconds(1))
+        clock.advance(by: .seconds(1))
+        let third = try await server.nextSession()
+        try await third.login()
+        try await third.acceptSubscription()
+        #expect(try await notes.require() == .reconnected(gap: .milliseconds(1500)))
+        await client.close()
         try await server.stop()
     }
 }

@@ -416,9 +416,9 @@ struct ClientTests {
     @Test("a command that times out keeps its place: its late reply is dropped, the next matched")
     func commandTimeout() async throws {
         let server = try await FakeFreeSWITCH.start()
-        let client = EventSocketClient(configuration: server.configuration(commandTimeout: .milliseconds(50)))
+        let client = EventSocketClient(configuration: server.configuration())
         let session = try await connect(client, to: server)
-        let slow = Task { try await client.api("show", "channels") }
+        let slow = Task { try await client.api("show", "channels", timeout: .milliseconds(50)) }
         #expect(try await session.nextCommand() == "api show channels")
         await #expect(throws: EventSocketError.timedOut(what: "api show", after: .milliseconds(50))) {
             try await slow.value

@@ -653,4 +653,27 @@ struct ClientTests {
         await client.close()
         try await server.stop()
     }
+
+    @Test("a frame over the configured size cap drops the connection with bodyTooLarge")
+    func sizeCap() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        var configuration = server.configuration(reconnect: .never)
+        configuration.limits = ESLDecoder.Limits(maxHeaderBlockBytes: 4096, maxBodyBytes: 1000)
+        let client = EventSocketClient(configuration: configuration)
+        let notes = collect(client)
+        let session = try await connect(client, to: server)
+        #expect(try await notes.require() == .connected)
+        let pending = Task { try await client.api("show", "channels") }
+        #expect(try await session.nextCommand() == "api show channels")
+        try await session.send("Content-Type: api/response\nContent-Length: 1001\n\n")
+        let error = await #expect(throws: EventSocketError.self) { try await pending.value }
+        guard case .connectionLost(.decodingFailed(let decoding)) = error else {
+            Issue.record("expected connectionLost(decodingFailed), got \(String(describing: error))")
+            return
+        }
+        #expect(decoding.kind == .bodyTooLarge(contentLength: 1001, limit: 1000))
+        #expect(try await notes.require() == .disconnected(.decodingFailed(decoding)))
+        #expect(try await notes.require() == .stopped(.connectionLost(.decodingFailed(decoding))))
+        try await server.stop()
+    }
 }

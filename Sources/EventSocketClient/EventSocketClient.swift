@@ -227,6 +227,11 @@ public actor EventSocketClient {
         let connection = try await ESLConnection.open(
             host: configuration.host, port: configuration.port, limits: configuration.limits,
             connectTimeout: configuration.connectTimeout, group: group)
+        guard phase == .connecting || phase == .reconnecting else {
+            // close() was called while the TCP connection was being made.
+            connection.close()
+            throw .closed
+        }
         generation += 1
         let current = generation
         link = (current, connection)

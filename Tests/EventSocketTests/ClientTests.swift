@@ -676,4 +676,33 @@ struct ClientTests {
         #expect(try await notes.require() == .stopped(.connectionLost(.decodingFailed(decoding))))
         try await server.stop()
     }
+
+    @Test("the neventsocket capture replayed as the server's side: login, subscribe, failed originate")
+    func replayCapture() async throws {
+        let ours = "11111111-2222-4333-8444-555555555555"
+        let captured = "43e14ab9-38b1-4187-9f08-e13f35136bb2"
+        let frames = try fixtureFrames("neventsocket/inbound-auth-bgapi-originate-fail.txt")
+        #expect(frames.count == 5)
+        let server = try await FakeFreeSWITCH.start()
+        let client = EventSocketClient(configuration: server.configuration(), jobUUID: jobUUIDs([ours]))
+        let connected = Task { try await client.connect() }
+        let session = try await server.nextSession()
+        try await session.send(bytes: frames[0])  // auth/request
+        #expect(try await session.nextCommand() == "auth ClueCon")
+        try await session.send(bytes: frames[1])  // +OK accepted
+        #expect(try await session.nextCommand() == "event plain ALL")
+        try await session.send(bytes: frames[2])  // +OK event listener enabled plain
+        try await connected.value
+        let job = Task {
+            try await client.bgapi("originate", "sofia/external/1000@10.10.10.108:5070 &park()")
+        }
+        #expect(try await session.nextCommand().hasSuffix("\nJob-UUID: \(ours)"))
+        try await session.send(bytes: replacing(captured, with: ours, in: frames[3] + frames[4]))
+        let result = try await job.value
+        #expect(result.jobCommand == "originate")
+        #expect(
+            result.backgroundJobResult == ESLReply(text: "-ERR RECOVERY_ON_TIMER_EXPIRE\n", jobUUID: ours))
+        await client.close()
+        try await server.stop()
+    }
 }

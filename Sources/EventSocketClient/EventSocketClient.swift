@@ -503,27 +503,36 @@ public actor EventSocketClient {
         }
         defer { timer.cancel() }
         do {
-            return try await withCheckedThrowingContinuation {
-                (waiter: CheckedContinuation<ESLMessage, any Error>) in
-                // Registered and written with no suspension between: the FIFO order is the
-                // order on the wire.
-                replies.append(PendingReply(id: id, waiter: waiter))
-                connection.write(encoded)
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation {
+                    (waiter: CheckedContinuation<ESLMessage, any Error>) in
+                    // Registered and written with no suspension between: the FIFO order is
+                    // the order on the wire.
+                    replies.append(PendingReply(id: id, waiter: waiter))
+                    connection.write(encoded)
+                }
+            } onCancel: {
+                // Runs on the actor after the registration above (the actor is busy until then).
+                Task { await self.giveUpReply(id: id, with: .cancelled) }
             }
         } catch {
             throw Self.typed(error)
         }
     }
 
+    private func expireReply(id: UInt64, what: String, after timeout: Duration) {
+        giveUpReply(id: id, with: .timedOut(what: what, after: timeout))
+    }
+
     /// Gives up waiting for reply `id`, leaving its place in the FIFO so its reply, if it comes,
     /// is dropped instead of being taken for the next command's.
-    private func expireReply(id: UInt64, what: String, after timeout: Duration) {
+    private func giveUpReply(id: UInt64, with error: EventSocketError) {
         guard let index = replies.firstIndex(where: { $0.id == id }), let waiter = replies[index].waiter
         else {
             return
         }
         replies[index].waiter = nil
-        waiter.resume(throwing: EventSocketError.timedOut(what: what, after: timeout))
+        waiter.resume(throwing: error)
     }
 
     /// Waits at most `timeout` for the BACKGROUND_JOB of `jobUUID`.
@@ -551,9 +560,13 @@ public actor EventSocketClient {
         }
         defer { timer.cancel() }
         do {
-            return try await withCheckedThrowingContinuation {
-                (waiter: CheckedContinuation<ESLEvent, any Error>) in
-                jobs[jobUUID] = .waiting(id: id, waiter)
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation {
+                    (waiter: CheckedContinuation<ESLEvent, any Error>) in
+                    jobs[jobUUID] = .waiting(id: id, waiter)
+                }
+            } onCancel: {
+                Task { await self.giveUpJob(jobUUID, id: id, with: .cancelled) }
             }
         } catch {
             throw Self.typed(error)
@@ -561,9 +574,14 @@ public actor EventSocketClient {
     }
 
     private func expireJob(_ jobUUID: String, id: UInt64, what: String, after timeout: Duration) {
+        giveUpJob(jobUUID, id: id, with: .timedOut(what: "BACKGROUND_JOB of \(what)", after: timeout))
+    }
+
+    /// Stops waiting for the BACKGROUND_JOB of `jobUUID` (if it comes later it is only passed up).
+    private func giveUpJob(_ jobUUID: String, id: UInt64, with error: EventSocketError) {
         guard case .waiting(let waitingID, let waiter) = jobs[jobUUID], waitingID == id else { return }
         jobs[jobUUID] = nil
-        waiter.resume(throwing: EventSocketError.timedOut(what: "BACKGROUND_JOB of \(what)", after: timeout))
+        waiter.resume(throwing: error)
     }
 
     // MARK: - Helpers

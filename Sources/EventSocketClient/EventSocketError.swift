@@ -50,6 +50,9 @@ public enum EventSocketError: Error, Sendable, Equatable, CustomStringConvertibl
     case notConnected
     /// The client was closed (by `close()`, or after a permanent failure).
     case closed
+    /// The calling task was cancelled while it waited; a command already sent may still run
+    /// (its reply is read and dropped).
+    case cancelled
 
     /// True for failures that reconnecting cannot fix: a wrong password or an ACL refusal.
     public var isPermanent: Bool {
@@ -86,6 +89,8 @@ public enum EventSocketError: Error, Sendable, Equatable, CustomStringConvertibl
             return "ESL: not connected to FreeSWITCH"
         case .closed:
             return "ESL: the client is closed"
+        case .cancelled:
+            return "ESL: the wait was cancelled"
         }
     }
 }

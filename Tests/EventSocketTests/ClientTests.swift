@@ -705,4 +705,35 @@ struct ClientTests {
         await client.close()
         try await server.stop()
     }
+
+    @Test("cancelling a caller ends its wait; the command keeps its place in the FIFO")
+    func cancellation() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        let client = EventSocketClient(configuration: server.configuration(), jobUUID: jobUUIDs(["job-c"]))
+        let notes = collect(client)
+        let session = try await connect(client, to: server)
+        let slow = Task { try await client.api("show", "calls") }
+        #expect(try await session.nextCommand() == "api show calls")
+        slow.cancel()
+        await #expect(throws: EventSocketError.cancelled) { try await slow.value }
+
+        let job = Task { try await client.bgapi("status") }
+        #expect(try await session.nextCommand() == "bgapi status\nJob-UUID: job-c")
+        try await session.apiResponse("0 total.\n")  // owed to the cancelled `show calls`
+        try await session.send(
+            "Content-Type: command/reply\nReply-Text: +OK Job-UUID: job-c\nJob-UUID: job-c\n\n")
+        job.cancel()
+        await #expect(throws: EventSocketError.cancelled) { try await job.value }
+        // A BACKGROUND_JOB nobody waits for still goes up as an event.
+        let background = try fixtureFrames("neventsocket/inbound-auth-bgapi-originate-fail.txt")[4]
+        try await session.send(bytes: background)
+        #expect(try await notes.nextEvent().eventName == "BACKGROUND_JOB")
+
+        async let version = client.api("version")
+        #expect(try await session.nextCommand() == "api version")
+        try await session.apiResponse("FreeSWITCH Version 1.10.12\n")
+        #expect(try await version.text == "FreeSWITCH Version 1.10.12")
+        await client.close()
+        try await server.stop()
+    }
 }

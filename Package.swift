@@ -15,11 +15,13 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "EventSocket", targets: ["EventSocket"]),
+        .library(name: "EventSocketClient", targets: ["EventSocketClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // GSL, the GNU Scientific Library: random generators, distributions, special functions.
@@ -42,6 +44,15 @@ let package = Package(
         ),
         // The FreeSWITCH event socket (ESL): frame decoder, event parser, command encoder.
         .target(name: "EventSocket"),
+        // The inbound-mode ESL client on SwiftNIO: auth, api/bgapi, subscriptions, reconnect.
+        .target(
+            name: "EventSocketClient",
+            dependencies: [
+                "EventSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
         .target(
@@ -60,7 +71,17 @@ let package = Package(
         ),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CallCenter"]),
-        .testTarget(name: "EventSocketTests", dependencies: ["EventSocket"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "EventSocketTests",
+            dependencies: [
+                "EventSocket", "EventSocketClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies"]),
         .testTarget(
             name: "SimulationTests",

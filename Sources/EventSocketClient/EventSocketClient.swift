@@ -1,0 +1,616 @@
+import EventSocket
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// An inbound-mode FreeSWITCH event-socket client: it connects to FreeSWITCH, logs in, applies
+/// the subscriptions, runs `api`/`bgapi` commands, streams events, and reconnects with backoff.
+///
+/// - Commands are written in call order and their replies matched first-in first-out (ESL has
+///   no request ids); each waits at most its timeout. A reply that comes after its command
+///   timed out is read and dropped, so later replies stay matched.
+/// - `bgapi` sends its own `Job-UUID` and returns the BACKGROUND_JOB with that id.
+/// - When an established connection is lost, pending commands fail with `connectionLost`, the
+///   layer above is told (`disconnected`), and the client reconnects with exponential backoff,
+///   logs in and re-applies every subscription, then reports `reconnected(gap:)`. A wrong
+///   password or an ACL refusal is final: no retry.
+/// - Events go to `notifications`, an unbounded stream: read it continuously (FreeSWITCH
+///   drops events, then the connection, when a client falls behind).
+public actor EventSocketClient {
+    /// Everything the layer above needs to know, in order: events, gaps, the end.
+    public nonisolated let notifications: AsyncStream<EventSocketNotification>
+    private let notify: AsyncStream<EventSocketNotification>.Continuation
+
+    /// The configuration in force.
+    public nonisolated let configuration: EventSocketConfiguration
+    private let clock: any Clock<Duration>
+    private let makeJobUUID: @Sendable () -> String
+    private let group: any EventLoopGroup
+
+    private enum Phase: Equatable {
+        case idle, connecting, connected, reconnecting, stopped
+    }
+
+    private struct PendingReply {
+        let id: UInt64
+        /// nil once the caller has given up (timeout): the reply is then read and dropped.
+        var waiter: CheckedContinuation<ESLMessage, any Error>?
+    }
+
+    private enum Job {
+        /// Registered before the command is written; no one waits yet.
+        case registered
+        /// The BACKGROUND_JOB came before anyone waited.
+        case finished(ESLEvent)
+        /// `bgapi` waits for it.
+        case waiting(id: UInt64, CheckedContinuation<ESLEvent, any Error>)
+        /// The connection was lost before anyone waited.
+        case failed(EventSocketError)
+    }
+
+    private var phase = Phase.idle
+    private var subscriptionList: [ESLSubscription]
+    private var link: (generation: UInt64, connection: ESLConnection)?
+    private var generation: UInt64 = 0
+    private var nextID: UInt64 = 0
+    private var replies: [PendingReply] = []
+    private var jobs: [String: Job] = [:]
+    private var authRequested = false
+    private var authWaiter: CheckedContinuation<Void, any Error>?
+    /// A non-linger disconnect notice of the current connection: the socket is about to close.
+    private var closingNotice: ESLDisconnectNotice?
+    /// Set by a rude rejection: every wait of this connection fails with it.
+    private var rejection: EventSocketError?
+    private var reconnectTask: Task<Void, Never>?
+
+    /// A client for `configuration`; nothing happens until `connect()`.
+    /// - Parameters:
+    ///   - clock: the clock timeouts and backoff delays sleep on (tests pass a fast one).
+    ///   - jobUUID: makes the `Job-UUID` of each `bgapi` (random lower-case UUIDs by default).
+    ///   - eventLoopGroup: where the socket runs (NIO's shared singleton group by default).
+    public init(
+        configuration: EventSocketConfiguration,
+        clock: any Clock<Duration> = ContinuousClock(),
+        jobUUID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.makeJobUUID = jobUUID
+        self.group = eventLoopGroup
+        self.subscriptionList = configuration.subscriptions
+        (notifications, notify) = AsyncStream<EventSocketNotification>.makeStream()
+    }
+
+    // MARK: - Public API
+
+    /// Connects, waits for `auth/request`, logs in and applies the subscriptions. After it
+    /// succeeds, lost connections are re-established on their own; after a failure that is
+    /// not permanent it may be called again (it makes one attempt: retrying is the caller's).
+    /// Returns at once when already connected or reconnecting.
+    /// - Throws: `EventSocketError`: `connectFailed`, `timedOut`, `authenticationRejected`
+    ///   or `refusedByACL` (both permanent: the client is then stopped), `commandRejected` for
+    ///   a refused subscription, `connectionLost`, `notConnected` while another `connect()` is
+    ///   under way, or `closed`.
+    public func connect() async throws(EventSocketError) {
+        switch phase {
+        case .idle: break
+        case .connected, .reconnecting: return
+        case .connecting: throw .notConnected
+        case .stopped: throw .closed
+        }
+        phase = .connecting
+        do {
+            try await establish()
+        } catch {
+            if error.isPermanent {
+                stop(error)
+            } else if phase == .connecting {
+                phase = .idle
+            }
+            throw error
+        }
+        guard phase == .connecting else { throw .closed }
+        phase = .connected
+        notify.yield(.connected)
+    }
+
+    /// Runs `api <command> <arguments>` and returns its output (the api/response body; check
+    /// `isOK`). `api` blocks the connection's events in FreeSWITCH while it runs: use `bgapi`
+    /// for anything slow (originate).
+    /// - Throws: `EventSocketError` (`timedOut`, `connectionLost`, `invalidCommand`, ...).
+    public func api(_ command: String, _ arguments: String = "", timeout: Duration? = nil)
+        async throws(EventSocketError) -> ESLReply
+    {
+        let what = "api \(command)"
+        let message = try await exchange(
+            .api(command: command, arguments: arguments), what: what,
+            timeout: timeout ?? configuration.commandTimeout)
+        switch message {
+        case .apiResponse(let reply): return reply
+        case .commandReply(let reply): throw .commandRejected(what: what, reply: reply)
+        default: throw .unexpectedReply(what: what, contentType: "message")
+        }
+    }
+
+    /// Runs `bgapi <command> <arguments>` with a `Job-UUID` of our own and returns the
+    /// BACKGROUND_JOB event that carries it (its `backgroundJobResult` is the output).
+    /// - Parameter timeout: the wait for the BACKGROUND_JOB (`configuration.jobTimeout` if nil);
+    ///   the command's own reply waits `configuration.commandTimeout`.
+    /// - Throws: `EventSocketError`; `commandRejected` when FreeSWITCH refuses the bgapi itself.
+    public func bgapi(_ command: String, _ arguments: String = "", timeout: Duration? = nil)
+        async throws(EventSocketError) -> ESLEvent
+    {
+        let jobUUID = makeJobUUID()
+        let what = "bgapi \(command)"
+        let encoded: [UInt8]
+        do {
+            encoded = try ESLCommand.bgapi(command: command, arguments: arguments, jobUUID: jobUUID).encoded()
+        } catch {
+            throw .invalidCommand(error)
+        }
+        guard jobs[jobUUID] == nil else {
+            throw .invalidCommand(.invalidArgument(field: "Job-UUID (already pending)"))
+        }
+        // Registered before the write, so no BACKGROUND_JOB can arrive unclaimed.
+        jobs[jobUUID] = .registered
+        let message: ESLMessage
+        do {
+            message = try await exchange(encoded: encoded, what: what, timeout: configuration.commandTimeout)
+        } catch {
+            jobs[jobUUID] = nil
+            throw error
+        }
+        guard case .commandReply(let reply) = message, reply.isOK else {
+            jobs[jobUUID] = nil
+            if case .commandReply(let reply) = message { throw .commandRejected(what: what, reply: reply) }
+            throw .unexpectedReply(what: what, contentType: "api/response")
+        }
+        return try await awaitJob(jobUUID, what: what, timeout: timeout ?? configuration.jobTimeout)
+    }
+
+    /// Sends any other command (`filter`, `nixevent`, `linger`, ...) and returns its reply text
+    /// (check `isOK`). Use `subscribe` for `event` so the subscription survives reconnects.
+    /// - Throws: `EventSocketError`.
+    public func send(_ command: ESLCommand, timeout: Duration? = nil) async throws(EventSocketError)
+        -> ESLReply
+    {
+        let what = Self.verb(of: command)
+        let message = try await exchange(
+            command, what: what, timeout: timeout ?? configuration.commandTimeout)
+        switch message {
+        case .commandReply(let reply), .apiResponse(let reply): return reply
+        default: throw .unexpectedReply(what: what, contentType: "message")
+        }
+    }
+
+    /// Adds `subscription` to those kept and re-applied after every login. When connected, it
+    /// is sent now; otherwise it is applied at the next login (or reconnect).
+    /// - Throws: `commandRejected` when FreeSWITCH refuses it (it is then dropped), `closed`,
+    ///   or the errors of `send`; after `connectionLost` or `timedOut` it stays kept, so the
+    ///   next login applies it.
+    public func subscribe(_ subscription: ESLSubscription) async throws(EventSocketError) {
+        do {
+            _ = try ESLCommand.event(subscription).encoded()
+        } catch {
+            throw .invalidCommand(error)
+        }
+        guard phase != .stopped else { throw .closed }
+        let isNew = !subscriptionList.contains(subscription)
+        if isNew { subscriptionList.append(subscription) }
+        guard phase == .connected else { return }
+        do {
+            try await apply(subscription)
+        } catch {
+            if isNew, case .commandRejected = error { subscriptionList.removeAll { $0 == subscription } }
+            throw error
+        }
+    }
+
+    /// The subscriptions kept, in the order they are applied after a login.
+    public var subscriptions: [ESLSubscription] { subscriptionList }
+
+    /// True while logged in on a live connection.
+    public var isConnected: Bool { phase == .connected }
+
+    /// Closes the connection for good: pending commands fail with `closed`, reconnecting stops,
+    /// and `notifications` ends with `stopped(nil)`.
+    public func close() {
+        stop(nil)
+    }
+
+    // MARK: - Connection lifecycle
+
+    /// Opens a connection, logs in and applies the subscriptions; on failure the connection is
+    /// closed and its waits failed.
+    private func establish() async throws(EventSocketError) {
+        let connection = try await ESLConnection.open(
+            host: configuration.host, port: configuration.port, limits: configuration.limits,
+            connectTimeout: configuration.connectTimeout, group: group)
+        guard phase == .connecting || phase == .reconnecting else {
+            // close() was called while the TCP connection was being made.
+            connection.close()
+            throw .closed
+        }
+        generation += 1
+        let current = generation
+        link = (current, connection)
+        authRequested = false
+        closingNotice = nil
+        rejection = nil
+        Task { await self.read(connection.signals, generation: current) }
+        do {
+            try await awaitAuthRequest()
+            let message = try await exchange(
+                .auth(password: configuration.password.secret), what: "auth",
+                timeout: configuration.commandTimeout,
+                login: true)
+            switch ESLAuthOutcome(replyTo: message) {
+            case .accepted: break
+            case .rejected(let text): throw EventSocketError.authenticationRejected(replyText: text)
+            case .refusedByACL(let text): throw EventSocketError.refusedByACL(text: text)
+            case .disconnected, .pending:
+                throw EventSocketError.unexpectedReply(what: "auth", contentType: "message")
+            }
+            // By index: a subscribe() during the login appends to the list and is applied too.
+            var index = 0
+            while index < subscriptionList.count {
+                try await apply(subscriptionList[index], login: true)
+                index += 1
+            }
+        } catch {
+            let error = Self.typed(error)
+            drop(generation: current, failing: error)
+            throw error
+        }
+    }
+
+    /// Sends `event …` for `subscription` and requires `+OK`.
+    private func apply(_ subscription: ESLSubscription, login: Bool = false) async throws(EventSocketError) {
+        let message = try await exchange(
+            .event(subscription), what: "event", timeout: configuration.commandTimeout, login: login)
+        guard case .commandReply(let reply) = message else {
+            throw .unexpectedReply(what: "event", contentType: "api/response")
+        }
+        guard reply.isOK else { throw .commandRejected(what: "event", reply: reply) }
+    }
+
+    /// Closes the connection of `generation` if it is still the current one, failing its waits.
+    private func drop(generation: UInt64, failing error: EventSocketError) {
+        guard let link, link.generation == generation else { return }
+        self.link = nil
+        link.connection.close()
+        failWaits(with: error)
+    }
+
+    /// Fails every pending reply, the auth/request wait and every pending job.
+    private func failWaits(with error: EventSocketError) {
+        let pending = replies
+        replies.removeAll()
+        for entry in pending { entry.waiter?.resume(throwing: error) }
+        if let authWaiter {
+            self.authWaiter = nil
+            authWaiter.resume(throwing: error)
+        }
+        // A BACKGROUND_JOB already received stays valid; every other job is lost with the
+        // connection (FreeSWITCH sends it on the connection that ran the bgapi, or not at all).
+        for (jobUUID, job) in jobs {
+            switch job {
+            case .waiting(_, let waiter):
+                jobs[jobUUID] = nil
+                waiter.resume(throwing: error)
+            case .registered:
+                jobs[jobUUID] = .failed(error)
+            case .finished, .failed:
+                break
+            }
+        }
+    }
+
+    /// Reads one connection's signals until it closes, then reports the loss.
+    private func read(_ signals: AsyncStream<ConnectionSignal>, generation: UInt64) async {
+        var failure: EventSocketDisconnectReason?
+        for await signal in signals {
+            guard link?.generation == generation else { continue }
+            switch signal {
+            case .frame(let frame): handle(frame)
+            case .decodingFailed(let error): failure = failure ?? .decodingFailed(error)
+            case .ioError(let text): failure = failure ?? .ioError(text)
+            }
+        }
+        connectionEnded(generation: generation, reason: failure ?? .closedByPeer(notice: closingNotice))
+    }
+
+    /// The connection of `generation` is gone: fail its waits and, if it was established,
+    /// start reconnecting.
+    private func connectionEnded(generation: UInt64, reason: EventSocketDisconnectReason) {
+        guard let link, link.generation == generation else { return }
+        self.link = nil
+        link.connection.close()
+        failWaits(with: rejection ?? .connectionLost(reason))
+        guard phase == .connected else { return }
+        notify.yield(.disconnected(reason))
+        let policy = configuration.reconnect
+        if policy.maximumAttempts == 0 {
+            stop(.connectionLost(reason))
+            return
+        }
+        phase = .reconnecting
+        let clock = self.clock
+        let elapsed = Self.stopwatch(clock)
+        reconnectTask = Task { await self.reconnect(policy: policy, elapsed: elapsed) }
+    }
+
+    /// Attempts to reconnect with exponential backoff until it succeeds, fails for good, runs
+    /// out of attempts, or the client is closed.
+    private func reconnect(policy: EventSocketReconnectPolicy, elapsed: @escaping @Sendable () -> Duration)
+        async
+    {
+        var attempt = 0
+        while phase == .reconnecting {
+            attempt += 1
+            let delay = policy.delay(beforeAttempt: attempt)
+            notify.yield(.reconnecting(attempt: attempt, delay: delay))
+            do {
+                try await clock.sleep(for: delay)
+            } catch {
+                return
+            }
+            guard phase == .reconnecting else { return }
+            do {
+                try await establish()
+                guard phase == .reconnecting else {
+                    if let link { drop(generation: link.generation, failing: .closed) }
+                    return
+                }
+                phase = .connected
+                notify.yield(.reconnected(gap: elapsed()))
+                return
+            } catch {
+                if error.isPermanent {
+                    stop(error)
+                    return
+                }
+                if let maximum = policy.maximumAttempts, attempt >= maximum {
+                    stop(error)
+                    return
+                }
+            }
+        }
+    }
+
+    /// Stops for good: closes the connection, fails every wait, ends `notifications`.
+    private func stop(_ error: EventSocketError?) {
+        guard phase != .stopped else { return }
+        phase = .stopped
+        reconnectTask?.cancel()
+        reconnectTask = nil
+        if let link {
+            self.link = nil
+            link.connection.close()
+        }
+        failWaits(with: .closed)
+        notify.yield(.stopped(error))
+        notify.finish()
+    }
+
+    // MARK: - Frames
+
+    /// Routes one frame: replies to the oldest pending command, BACKGROUND_JOBs to their bgapi,
+    /// events to `notifications`.
+    private func handle(_ frame: ESLFrame) {
+        let message: ESLMessage
+        do {
+            message = try ESLMessage(frame)
+        } catch {
+            notify.yield(.undecodableFrame(error))
+            return
+        }
+        switch message {
+        case .authRequest:
+            if let authWaiter {
+                self.authWaiter = nil
+                authWaiter.resume()
+            } else {
+                authRequested = true
+            }
+        case .commandReply, .apiResponse:
+            // A reply nobody waits for (none pending) is dropped: FreeSWITCH never sends one.
+            guard !replies.isEmpty else { return }
+            replies.removeFirst().waiter?.resume(returning: message)
+        case .event(let event):
+            if event.eventName == "BACKGROUND_JOB", let jobUUID = event.jobUUID, let job = jobs[jobUUID] {
+                switch job {
+                case .registered:
+                    jobs[jobUUID] = .finished(event)
+                case .waiting(_, let waiter):
+                    jobs[jobUUID] = nil
+                    waiter.resume(returning: event)
+                case .finished, .failed:
+                    break
+                }
+            }
+            notify.yield(.event(event))
+        case .disconnectNotice(let notice):
+            if notice.isLinger {
+                notify.yield(.lingerNotice(notice))
+            } else {
+                closingNotice = notice
+            }
+        case .rudeRejection(let text):
+            let error = EventSocketError.refusedByACL(text: text)
+            rejection = error
+            failWaits(with: error)
+        case .other:
+            break
+        }
+    }
+
+    // MARK: - Waiting
+
+    /// Waits for `auth/request` (or returns at once if it already came).
+    private func awaitAuthRequest() async throws(EventSocketError) {
+        if let rejection { throw rejection }
+        if authRequested { return }
+        let timeout = configuration.commandTimeout
+        let timer = Task { [clock] in
+            do { try await clock.sleep(for: timeout) } catch { return }
+            self.expireAuthRequest(after: timeout)
+        }
+        defer { timer.cancel() }
+        do {
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                authWaiter = waiter
+            }
+        } catch {
+            throw Self.typed(error)
+        }
+    }
+
+    private func expireAuthRequest(after timeout: Duration) {
+        guard let authWaiter else { return }
+        self.authWaiter = nil
+        authWaiter.resume(throwing: EventSocketError.timedOut(what: "auth/request", after: timeout))
+    }
+
+    /// Encodes and sends `command`, then waits for its reply.
+    private func exchange(_ command: ESLCommand, what: String, timeout: Duration, login: Bool = false)
+        async throws(EventSocketError) -> ESLMessage
+    {
+        let encoded: [UInt8]
+        do {
+            encoded = try command.encoded()
+        } catch {
+            throw .invalidCommand(error)
+        }
+        return try await exchange(encoded: encoded, what: what, timeout: timeout, login: login)
+    }
+
+    /// Writes `encoded` and waits at most `timeout` for the next reply in line. Only the login
+    /// (`login` true) may use a connection that is not logged in yet.
+    private func exchange(encoded: [UInt8], what: String, timeout: Duration, login: Bool = false)
+        async throws(EventSocketError) -> ESLMessage
+    {
+        if let rejection { throw rejection }
+        guard login || phase == .connected, let connection = link?.connection else {
+            throw phase == .stopped ? .closed : .notConnected
+        }
+        nextID += 1
+        let id = nextID
+        let timer = Task { [clock] in
+            do { try await clock.sleep(for: timeout) } catch { return }
+            self.expireReply(id: id, what: what, after: timeout)
+        }
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation {
+                    (waiter: CheckedContinuation<ESLMessage, any Error>) in
+                    // Registered and written with no suspension between: the FIFO order is
+                    // the order on the wire.
+                    replies.append(PendingReply(id: id, waiter: waiter))
+                    connection.write(encoded)
+                }
+            } onCancel: {
+                // Runs on the actor after the registration above (the actor is busy until then).
+                Task { await self.giveUpReply(id: id, with: .cancelled) }
+            }
+        } catch {
+            throw Self.typed(error)
+        }
+    }
+
+    private func expireReply(id: UInt64, what: String, after timeout: Duration) {
+        giveUpReply(id: id, with: .timedOut(what: what, after: timeout))
+    }
+
+    /// Gives up waiting for reply `id`, leaving its place in the FIFO so its reply, if it comes,
+    /// is dropped instead of being taken for the next command's.
+    private func giveUpReply(id: UInt64, with error: EventSocketError) {
+        guard let index = replies.firstIndex(where: { $0.id == id }), let waiter = replies[index].waiter
+        else {
+            return
+        }
+        replies[index].waiter = nil
+        waiter.resume(throwing: error)
+    }
+
+    /// Waits at most `timeout` for the BACKGROUND_JOB of `jobUUID`.
+    private func awaitJob(_ jobUUID: String, what: String, timeout: Duration) async throws(EventSocketError)
+        -> ESLEvent
+    {
+        switch jobs[jobUUID] {
+        case .finished(let event):
+            jobs[jobUUID] = nil
+            return event
+        case .failed(let error):
+            jobs[jobUUID] = nil
+            throw error
+        case .registered:
+            break
+        case .waiting, nil:
+            // Not reachable: bgapi registers the job and is its only waiter.
+            throw .notConnected
+        }
+        nextID += 1
+        let id = nextID
+        let timer = Task { [clock] in
+            do { try await clock.sleep(for: timeout) } catch { return }
+            self.expireJob(jobUUID, id: id, what: what, after: timeout)
+        }
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation {
+                    (waiter: CheckedContinuation<ESLEvent, any Error>) in
+                    jobs[jobUUID] = .waiting(id: id, waiter)
+                }
+            } onCancel: {
+                Task { await self.giveUpJob(jobUUID, id: id, with: .cancelled) }
+            }
+        } catch {
+            throw Self.typed(error)
+        }
+    }
+
+    private func expireJob(_ jobUUID: String, id: UInt64, what: String, after timeout: Duration) {
+        giveUpJob(jobUUID, id: id, with: .timedOut(what: "BACKGROUND_JOB of \(what)", after: timeout))
+    }
+
+    /// Stops waiting for the BACKGROUND_JOB of `jobUUID` (if it comes later it is only passed up).
+    private func giveUpJob(_ jobUUID: String, id: UInt64, with error: EventSocketError) {
+        guard case .waiting(let waitingID, let waiter) = jobs[jobUUID], waitingID == id else { return }
+        jobs[jobUUID] = nil
+        waiter.resume(throwing: error)
+    }
+
+    // MARK: - Helpers
+
+    private static func typed(_ error: any Error) -> EventSocketError {
+        (error as? EventSocketError) ?? .connectionLost(.ioError(String(describing: error)))
+    }
+
+    /// The command's verb, for errors and logs (never its arguments: `auth` carries the password).
+    private static func verb(of command: ESLCommand) -> String {
+        switch command {
+        case .auth: return "auth"
+        case .event: return "event"
+        case .nixevent: return "nixevent"
+        case .noevents: return "noevents"
+        case .api(let command, _): return "api \(command)"
+        case .bgapi(let command, _, _): return "bgapi \(command)"
+        case .sendmsg: return "sendmsg"
+        case .filter, .filterDelete: return "filter"
+        case .linger: return "linger"
+        case .nolinger: return "nolinger"
+        case .exit: return "exit"
+        }
+    }
+
+    /// A function returning the time elapsed on `clock` since now.
+    private static func stopwatch<C: Clock>(_ clock: C) -> @Sendable () -> Duration
+    where C.Duration == Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
+    }
+}

@@ -1,0 +1,119 @@
+import EventSocket
+
+/// Why a connection to FreeSWITCH ended.
+public enum EventSocketDisconnectReason: Sendable, Equatable, CustomStringConvertible {
+    /// FreeSWITCH closed the socket, after a disconnect notice if it sent one.
+    case closedByPeer(notice: ESLDisconnectNotice?)
+    /// The bytes received were not ESL (garbage, a cap exceeded, or the stream ended inside a
+    /// frame): the connection was closed because the stream was out of step.
+    case decodingFailed(ESLDecodingError)
+    /// A socket error.
+    case ioError(String)
+
+    /// A sentence for a log.
+    public var description: String {
+        switch self {
+        case .closedByPeer(let notice):
+            guard let notice else { return "FreeSWITCH closed the connection" }
+            let text = notice.text.split(separator: "\n").first.map(String.init) ?? ""
+            return "FreeSWITCH closed the connection (\(text))"
+        case .decodingFailed(let error):
+            return "the connection was closed: \(error)"
+        case .ioError(let text):
+            return "socket error: \(text)"
+        }
+    }
+}
+
+/// What went wrong talking to FreeSWITCH. The password never appears in these.
+public enum EventSocketError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The TCP connection could not be made.
+    case connectFailed(host: String, port: Int, reason: String)
+    /// FreeSWITCH refused the password (`-ERR invalid`). Permanent: the client does not retry.
+    case authenticationRejected(replyText: String)
+    /// FreeSWITCH refused this address (`text/rude-rejection`, its inbound ACL). Permanent.
+    case refusedByACL(text: String)
+    /// No reply (or no `auth/request`, or no BACKGROUND_JOB) came in time. `what` names the
+    /// command by its verb (and api command), never its arguments.
+    case timedOut(what: String, after: Duration)
+    /// The connection ended while the command was pending; whether a command already sent took
+    /// effect is unknown.
+    case connectionLost(EventSocketDisconnectReason)
+    /// FreeSWITCH answered `-ERR …` to a command whose failure the client cannot pass on as a
+    /// value (a subscription, or an `api`/`bgapi` refused with a command/reply).
+    case commandRejected(what: String, reply: ESLReply)
+    /// FreeSWITCH answered with a message of the wrong kind (e.g. an api/response to `event`).
+    case unexpectedReply(what: String, contentType: String)
+    /// The command was refused before sending (a line break in an argument, ...).
+    case invalidCommand(ESLCommandError)
+    /// There is no connection now (not yet connected, or between reconnect attempts).
+    case notConnected
+    /// The client was closed (by `close()`, or after a permanent failure).
+    case closed
+    /// The calling task was cancelled while it waited; a command already sent may still run
+    /// (its reply is read and dropped).
+    case cancelled
+
+    /// True for failures that reconnecting cannot fix: a wrong password or an ACL refusal.
+    public var isPermanent: Bool {
+        switch self {
+        case .authenticationRejected, .refusedByACL: return true
+        default: return false
+        }
+    }
+
+    /// A sentence saying what went wrong and what to check.
+    public var description: String {
+        switch self {
+        case .connectFailed(let host, let port, let reason):
+            return
+                "ESL: cannot connect to \(host):\(port) (\(reason)); is FreeSWITCH's event socket listening there?"
+        case .authenticationRejected(let text):
+            return
+                "ESL: FreeSWITCH refused the event-socket password (\(text)); check the password configured"
+        case .refusedByACL(let text):
+            let first = text.split(separator: "\n").first.map(String.init) ?? text
+            return
+                "ESL: FreeSWITCH refused this address (\(first)); check apply-inbound-acl in event_socket.conf.xml"
+        case .timedOut(let what, let after):
+            return "ESL: no answer to \(what) within \(after)"
+        case .connectionLost(let reason):
+            return "ESL: connection lost (\(reason))"
+        case .commandRejected(let what, let reply):
+            return "ESL: FreeSWITCH refused \(what): \(reply.text)"
+        case .unexpectedReply(let what, let contentType):
+            return "ESL: unexpected \(contentType) in reply to \(what)"
+        case .invalidCommand(let error):
+            return error.description
+        case .notConnected:
+            return "ESL: not connected to FreeSWITCH"
+        case .closed:
+            return "ESL: the client is closed"
+        case .cancelled:
+            return "ESL: the wait was cancelled"
+        }
+    }
+}
+
+/// What the client tells the layer above, in order, on `EventSocketClient.notifications`.
+public enum EventSocketNotification: Sendable, Equatable {
+    /// The first connection is up: logged in, subscriptions applied.
+    case connected
+    /// An event (BACKGROUND_JOB included, after it has resolved its `bgapi`).
+    case event(ESLEvent)
+    /// A `linger` disconnect notice: the controlled channel hung up, events keep coming.
+    case lingerNotice(ESLDisconnectNotice)
+    /// A frame that was framed correctly but whose event body could not be parsed; skipped.
+    case undecodableFrame(ESLDecodingError)
+    /// The connection was lost; pending commands failed with `connectionLost`. Events may be
+    /// missed from now until `reconnected`.
+    case disconnected(EventSocketDisconnectReason)
+    /// Reconnect attempt `attempt` (1, 2, ...) starts after `delay`.
+    case reconnecting(attempt: Int, delay: Duration)
+    /// Connected again, logged in, subscriptions re-applied. Events of the last `gap` (from the
+    /// loss to now) were missed: reconcile calls (`show channels as json`).
+    case reconnected(gap: Duration)
+    /// The client stopped for good: `nil` after `close()`, else the permanent error (wrong
+    /// password, ACL, or `maximumAttempts` failed reconnects). The stream ends after this.
+    case stopped(EventSocketError?)
+}

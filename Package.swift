@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "EventSocket", targets: ["EventSocket"]),
+        .library(name: "Live", targets: ["Live"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,8 @@ let package = Package(
         ),
         // The FreeSWITCH event socket (ESL): frame decoder, event parser, command encoder.
         .target(name: "EventSocket"),
+        // The live softswitch: seam commands to ESL commands, ESL events to seam events (no I/O).
+        .target(name: "Live", dependencies: ["CallCenter", "EventSocket"]),
         .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
         .target(
@@ -61,6 +64,10 @@ let package = Package(
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CallCenter"]),
         .testTarget(name: "EventSocketTests", dependencies: ["EventSocket"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "LiveTests",
+            dependencies: ["Live", "CallCenter", "EventSocket", "DialingPolicies", "RoutingPolicies"]
+        ),
         .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies"]),
         .testTarget(
             name: "SimulationTests",

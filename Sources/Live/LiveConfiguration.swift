@@ -179,11 +179,12 @@ public struct LiveConfiguration: Hashable, Sendable {
 
     /// Throws the first value that cannot go into an ESL command, naming the field.
     public func validate() throws(LiveConfigurationError) {
-        try token(dialStringTemplate, "dial_string_template", extra: ",")
         guard dialStringTemplate.contains("{number}") else {
             throw LiveConfigurationError(field: "dial_string_template", problem: "has no {number} placeholder")
         }
         try token(gateway, "gateway")
+        // The placeholders are the only braces allowed; what is left must be one token.
+        try token(dialString(for: "0"), "dial_string_template")
         guard originateTimeout > 0 else {
             throw LiveConfigurationError(field: "originate_timeout", problem: "must be a positive number of seconds")
         }

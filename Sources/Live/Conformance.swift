@@ -69,6 +69,10 @@ public struct DialerScript: Sendable {
         /// the BACKGROUND_JOB `-ERR <cause>` when `channel`, the job alone otherwise (no channel
         /// was ever created, e.g. a gateway down).
         case failed(CallID, cause: HangupCause, channel: Bool)
+        /// The event stream had a gap (a reconnect) during which these calls ended unseen: the
+        /// live side reconciles against `show channels as json` listing the other calls; the
+        /// direct side ends them with the causes `DialerBridge.reconcile` documents.
+        case gap(ended: [CallID])
     }
 
     /// The script's name, in reports.
@@ -210,6 +214,7 @@ public struct ConformanceChecker: Sendable {
         var trace = DialerTrace()
         var timers = Set<Seconds>()
         var inFlight = Set<CallID>()
+        var answeredCalls = Set<CallID>()
         func handle(_ event: DialerEvent, at time: Seconds) {
             trace.events.append(Timed(time, event))
             var commands: [DialerCommand] = []
@@ -247,10 +252,18 @@ public struct ConformanceChecker: Sendable {
             switch timed.value {
             case .agent(let agent, let state): events = [.agent(agent, state.dialerState(at: t))]
             case .ringing: events = []
-            case .answered(let call, let live): events = inFlight.contains(call) ? [.callAnswered(call, live: live)] : []
+            case .answered(let call, let live):
+                if inFlight.contains(call) {
+                    events = [.callAnswered(call, live: live)]
+                    answeredCalls.insert(call)
+                }
             case .connected(let call, let agent): events = inFlight.contains(call) ? [.callConnected(call, agent)] : []
             case .hungUp(let call, let cause), .failed(let call, let cause, _):
                 events = inFlight.remove(call) != nil ? [.callEnded(call, cause: cause)] : []
+            case .gap(let ended):
+                for call in ended.sorted() where inFlight.remove(call) != nil {
+                    events.append(.callEnded(call, cause: answeredCalls.contains(call) ? .normalClearing : .fallback))
+                }
             }
             if events.isEmpty, let call = timed.value.call, !trace.commands.contains(where: { $0.value.originates(call) }) {
                 failures.append("step \(index) (\(timed.value)) names \(call), which was not originated")
@@ -271,6 +284,7 @@ public struct ConformanceChecker: Sendable {
         var legs: [CallID: FreeSWITCHEventFactory.Leg] = [:]
         var jobs: [CallID: (uuid: String, argument: String)] = [:]
         var answered = Set<CallID>()
+        var endedLive = Set<CallID>()
         var bridge: DialerBridge
         do {
             bridge = try DialerBridge(configuration: configuration)
@@ -405,7 +419,21 @@ public struct ConformanceChecker: Sendable {
                     factory.bridgeAgentStart(
                         queue: "outbound", agent: entry.name, agentUUID: agentLeg.uuid, memberSessionUUID: leg.uuid, at: t),
                 ]
+            case .gap(let ended):
+                endedLive.formUnion(ended)
+                let rows = legs.keys.sorted().filter { !endedLive.contains($0) }.map {
+                    "{\"uuid\":\"\($0.uuidString)\",\"direction\":\"outbound\",\"state\":\"CS_EXECUTE\"}"
+                }
+                let listing = "{\"row_count\":\(rows.count),\"rows\":[\(rows.joined(separator: ","))]}\n"
+                do {
+                    let live = try LiveChannels.parse(showChannelsJSON: rows.isEmpty ? "{\"row_count\":0}\n" : listing)
+                    for event in bridge.reconcile(liveChannels: live, at: t) { handle(event, at: t) }
+                } catch {
+                    failuresHere.append("step \(index): the channel list did not parse: \(error)")
+                }
+                continue
             case .hungUp(let call, let cause):
+                endedLive.insert(call)
                 guard let leg = legs[call], let job = jobs[call] else { continue }
                 let wasAnswered = answered.contains(call)
                 frames = [factory.hangup(leg, cause: cause.rawValue, complete: false, answered: wasAnswered, at: t)]
@@ -416,6 +444,7 @@ public struct ConformanceChecker: Sendable {
                 }
                 frames.append(factory.hangup(leg, cause: cause.rawValue, complete: true, answered: wasAnswered, at: t))
             case .failed(let call, let cause, let channel):
+                endedLive.insert(call)
                 guard let leg = legs[call], let job = jobs[call] else { continue }
                 let jobFrame = factory.backgroundJob(
                     jobUUID: job.uuid, command: "originate", argument: job.argument, result: "-ERR \(cause.rawValue)", at: t)
@@ -697,7 +726,7 @@ extension DialerScript.Step {
     /// The call the step is about, if any.
     var call: CallID? {
         switch self {
-        case .agent: return nil
+        case .agent, .gap: return nil
         case .ringing(let c), .answered(let c, _), .connected(let c, _), .hungUp(let c, _), .failed(let c, _, _): return c
         }
     }

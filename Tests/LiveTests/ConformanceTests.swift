@@ -108,6 +108,27 @@ private let abandons = DialerScript(
         at(16, .failed(c(3), cause: .recoveryOnTimerExpire, channel: false)),
     ], end: 30)
 
+/// A reconnect gap during which a connected call and a ringing one ended unseen: reconciled
+/// from the channel list, the ringing one is retried.
+private let gap = DialerScript(
+    name: "progressive: a gap, reconciled from show channels",
+    task: task(3), agents: [.idle, .idle],
+    steps: [
+        at(1, .answered(c(1), live: true)),
+        at(1.1, .agent(W.a0, .talking)),
+        at(1.2, .connected(c(1), W.a0)),
+        at(10, .gap(ended: [c(1), c(2)])),
+        at(12, .agent(W.a0, .idle)),
+        at(16, .answered(c(3), live: true)),
+        at(16.1, .agent(W.a1, .talking)),
+        at(16.2, .connected(c(3), W.a1)),
+        at(17, .answered(c(4), live: true)),
+        at(17.1, .agent(W.a0, .talking)),
+        at(17.2, .connected(c(4), W.a0)),
+        at(30, .hungUp(c(3), cause: .normalClearing)),
+        at(30, .hungUp(c(4), cause: .normalClearing)),
+    ], end: 40)
+
 @Suite("Conformance: the same scripts directly and through FreeSWITCH's bytes")
 struct DialerConformanceTests {
     static let chunkSizes = [0, 1, 7, 1500]
@@ -166,6 +187,13 @@ struct DialerConformanceTests {
         #expect(report.direct.commands.contains {
             if case .taskCompleted(let snapshot) = $0.value { snapshot.contracts.first?.state == .failed } else { false }
         })
+    }
+
+    @Test("a reconnect gap: calls gone from the channel list end (connected; a retried failure)")
+    func reconnectGap() {
+        let report = expectConforms(gap, progressive)
+        #expect(outcomes(report.direct) == [.connected, .failed, .connected, .connected])
+        #expect(report.direct.commands.contains { if case .taskCompleted = $0.value { true } else { false } })
     }
 
     @Test("a script naming a call never dialled is reported, not silently passed")

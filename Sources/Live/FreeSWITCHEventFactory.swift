@@ -13,7 +13,7 @@ import EventSocket
 /// FreeSWITCH that answers `bgapi originate` with these frames).
 public struct FreeSWITCHEventFactory: Sendable {
     /// A channel: the headers every event of the leg carries.
-    public struct Leg: Hashable, Sendable {
+    public struct Leg: Equatable, Sendable {
         /// `Unique-ID`.
         public var uuid: String
         /// `Call-Direction`: `outbound` for originated legs, `inbound` for callers.
@@ -45,8 +45,6 @@ public struct FreeSWITCHEventFactory: Sendable {
                 && a.callerNumber == b.callerNumber && a.destinationNumber == b.destinationNumber
                 && a.variables.map { $0.0 + "=" + $0.1 } == b.variables.map { $0.0 + "=" + $0.1 }
         }
-
-        public func hash(into hasher: inout Hasher) { hasher.combine(uuid) }
     }
 
     /// Seconds since the Unix epoch of the driver's time 0 (`Event-Date-Timestamp` is µs since the epoch).

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "EventSocket", targets: ["EventSocket"]),
         .library(name: "EventSocketClient", targets: ["EventSocketClient"]),
+        .library(name: "Live", targets: ["Live"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The live softswitch: seam commands to ESL commands, ESL events to seam events (no I/O).
+        .target(name: "Live", dependencies: ["CallCenter", "EventSocket"]),
         .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
         .target(
@@ -81,6 +84,10 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LiveTests",
+            dependencies: ["Live", "CallCenter", "EventSocket", "DialingPolicies", "RoutingPolicies"]
         ),
         .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies"]),
         .testTarget(

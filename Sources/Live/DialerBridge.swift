@@ -1,0 +1,330 @@
+import CallCenter
+import EventSocket
+
+// MARK: - simcc's own UUIDs
+
+/// The UUIDs simcc names things with in FreeSWITCH: `51ccKKKK-0000-4000-8xxx-xxxxxxxxxxxx`,
+/// where `KKKK` says what is named and the last 15 hex digits carry a number. Kind 0 is a call's
+/// `origination_uuid` (`CallID.uuidString`), so a Job-UUID tells which call it was for.
+public enum SimccUUID {
+    /// What a simcc UUID names.
+    public enum Kind: UInt16, Sendable {
+        /// A call's channel (`CallID.uuidString`).
+        case call = 0
+        /// The `bgapi originate` of a call.
+        case originateJob = 1
+        /// A `bgapi uuid_kill` of a call.
+        case killJob = 2
+        /// A `bgapi uuid_transfer` of a call.
+        case transferJob = 3
+        /// A `sendmsg` execute (`Event-UUID`, echoed as `Application-UUID`).
+        case execute = 4
+    }
+
+    /// The UUID of `kind` for `number` (below 2^60).
+    public static func make(_ kind: Kind, _ number: UInt64) -> String {
+        let call = CallID(number).uuidString
+        guard kind != .call else { return call }
+        let hex = String(kind.rawValue, radix: 16)
+        return "51cc" + String(repeating: "0", count: 4 - hex.count) + hex + call.dropFirst(8)
+    }
+}
+
+// MARK: - The outbound bridge
+
+/// The live softswitch of a `Dialer`: turns its commands into ESL commands and FreeSWITCH's
+/// events into its events. A value-type state machine: no I/O, no clock (time comes with each
+/// call), the same inputs give the same outputs.
+///
+/// The runner (the patent's four activities) feeds it:
+/// - every `DialerCommand` to `commands(for:at:)`, and performs the `LiveAction`s returned
+///   (writes the ESL commands, arms the timer, hands records to the record writer);
+/// - every `ESLEvent` read to `events(for:at:)`, and hands the `DialerEvent`s to the dialer
+///   (the real-time dispatcher of S1'–S3' and the agent-state updater);
+/// - after a reconnect, the channel list to `reconcile(liveChannels:at:)`.
+///
+/// Mappings (esl-protocol.md 1.10, 1.12, 1.13):
+///
+/// | FreeSWITCH | dialer |
+/// | --- | --- |
+/// | CHANNEL_ANSWER of our leg (`Unique-ID` = `origination_uuid`) | `callAnswered(live: true)`, or with machine detection the verdict: `live` unless the variable holds a machine value; no verdict yet: wait for one on a later event of the leg |
+/// | CHANNEL_BRIDGE touching our leg (`Unique-ID`, `Bridge-A/B-Unique-ID`, `Other-Leg-Unique-ID`) | `callConnected(call, agent)`, the agent from `variable_cc_agent` (roster name), else `Other-Leg-Destination-Number` / `Other-Leg-Caller-ID-Number` / `Caller-Destination-Number` (roster extension); unresolved: wait for `bridge-agent-start` |
+/// | `callcenter::info` `bridge-agent-start` with `CC-Member-Session-UUID` ours | `callConnected(call, CC-Agent)` (if not yet) |
+/// | CHANNEL_HANGUP or CHANNEL_HANGUP_COMPLETE of our leg, the first of them | `callEnded(cause: Hangup-Cause)`, once |
+/// | BACKGROUND_JOB of our originate's Job-UUID, body `-ERR CAUSE` | `callEnded(cause)` unless the channel already ended it; `+OK` ignored |
+/// | `callcenter::info` agent-status-change / agent-state-change of a roster agent | `agent(id, state)` when the state `CallCenterAgent.dialerState` changes |
+/// | anything else, other channels, duplicates | nothing |
+///
+/// A hang-up of an answered leg whose machine verdict never came reports
+/// `callAnswered(live: true)` first (from the variable on the hang-up event if it is there),
+/// and a bridge of a leg not yet reported answered reports `callAnswered(live: true)` first:
+/// whoever reached an agent was a person.
+public struct DialerBridge: Sendable {
+    /// A call in flight, as the bridge follows it.
+    struct Call: Hashable, Sendable {
+        var contract: ContractID
+        var jobUUID: String
+        /// CHANNEL_ANSWER seen.
+        var answered = false
+        /// `callAnswered` reported to the dialer.
+        var answerReported = false
+        /// `callConnected` reported.
+        var connected = false
+    }
+
+    /// The configuration, validated.
+    public let configuration: LiveConfiguration
+    var calls: [CallID: Call] = [:]
+    var jobs: [String: CallID] = [:]
+    let agentByName: [String: AgentID]
+    let agentByExten: [String: AgentID]
+    var agents: [AgentID: CallCenterAgent] = [:]
+    var reported: [AgentID: AgentState] = [:]
+    /// The originate variables that do not change from call to call, rendered once.
+    let fixedVariables: String
+    let destination: String
+
+    /// A bridge for `configuration`.
+    /// - Throws: the first configuration value that cannot go into a command.
+    public init(configuration: LiveConfiguration) throws(LiveConfigurationError) {
+        try configuration.validate()
+        self.configuration = configuration
+        var byName: [String: AgentID] = [:]
+        var byExten: [String: AgentID] = [:]
+        for agent in configuration.agents {
+            byName[agent.name] = agent.id
+            byExten[agent.exten] = agent.id
+        }
+        agentByName = byName
+        agentByExten = byExten
+        var fixed = ["originate_timeout=\(configuration.originateTimeout)"]
+        if configuration.ignoreEarlyMedia { fixed.append("ignore_early_media=true") }
+        if let number = configuration.callerIDNumber { fixed.append("origination_caller_id_number=\(number)") }
+        if let name = configuration.callerIDName { fixed.append("origination_caller_id_name=\(name)") }
+        fixedVariables = fixed.joined(separator: ",")
+        destination = configuration.answeredCallDestination.rendered
+    }
+
+    /// Calls originated and not yet ended.
+    public var callsInFlight: Int { calls.count }
+
+    /// The Job-UUID of `call`'s originate while the call is in flight.
+    public func jobUUID(of call: CallID) -> String? { calls[call]?.jobUUID }
+
+    /// The state last reported to the dialer for `agent`, if any.
+    public func reportedState(of agent: AgentID) -> AgentState? { reported[agent] }
+
+    /// Seeds what mod_callcenter says of `agent` before events flow (from `callcenter_config
+    /// agent list` at start, or the agents handed to `Dialer.start`), without reporting it:
+    /// later events report only changes from here.
+    public mutating func seed(_ agent: AgentID, _ state: CallCenterAgent) {
+        agents[agent] = state
+        reported[agent] = state.dialerState
+    }
+
+    // MARK: - Commands
+
+    /// The actions for the dialer's `command` at `time`:
+    ///
+    /// | dialer | action |
+    /// | --- | --- |
+    /// | `originate(call, contract, number)` | `bgapi originate {origination_uuid=<call.uuidString>,originate_timeout=…,ignore_early_media=true,origination_caller_id_…,simcc_call=…,simcc_contract=…,<variables>}<dial string> <destination>` with Job-UUID `SimccUUID(.originateJob, call)`; a number that is not `+` and digits: `dialerFeedback(callEnded(.invalidNumberFormat))` |
+    /// | `hangUp(call)` in flight | `bgapi uuid_kill <uuid> ORIGINATOR_CANCEL` while ringing, `NORMAL_CLEARING` once answered; not in flight: nothing |
+    /// | `wakeUp(at:)` | `timer(at:)` |
+    /// | `record(r)` | `record(r)` |
+    /// | `taskCompleted(s)` | `taskCompleted(s)` |
+    public mutating func commands(for command: DialerCommand, at time: Seconds) -> [LiveAction] {
+        switch command {
+        case .originate(let call, let contract, let number):
+            guard Self.isDialable(number) else {
+                return [.dialerFeedback(.callEnded(call, cause: .invalidNumberFormat))]
+            }
+            let job = SimccUUID.make(.originateJob, call.rawValue)
+            calls[call] = Call(contract: contract, jobUUID: job)
+            jobs[job] = call
+            return [.esl(.bgapi(command: "originate", arguments: originateArguments(call, contract, number), jobUUID: job))]
+        case .hangUp(let call):
+            guard let c = calls[call] else { return [] }
+            let cause = c.answered ? "NORMAL_CLEARING" : "ORIGINATOR_CANCEL"
+            return [
+                .esl(.bgapi(command: "uuid_kill", arguments: "\(call.uuidString) \(cause)",
+                            jobUUID: SimccUUID.make(.killJob, call.rawValue)))
+            ]
+        case .wakeUp(let at): return [.timer(at: at)]
+        case .record(let record): return [.record(record)]
+        case .taskCompleted(let snapshot): return [.taskCompleted(snapshot)]
+        }
+    }
+
+    /// The actions for several commands, in order.
+    public mutating func commands(for commands: [DialerCommand], at time: Seconds) -> [LiveAction] {
+        var actions: [LiveAction] = []
+        for command in commands { actions += self.commands(for: command, at: time) }
+        return actions
+    }
+
+    /// The arguments of `originate` (after the word): variables, dial string, destination.
+    func originateArguments(_ call: CallID, _ contract: ContractID, _ number: String) -> String {
+        var text = "{origination_uuid=\(call.uuidString),\(fixedVariables),simcc_call=\(call.rawValue),simcc_contract=\(contract.rawValue)"
+        for variable in configuration.variables { text += ",\(variable.name)=\(variable.value)" }
+        return text + "}" + configuration.dialString(for: number) + " " + destination
+    }
+
+    /// An optional `+` and 1 to 32 digits: nothing else may reach the dial string.
+    static func isDialable(_ number: String) -> Bool {
+        var bytes = Substring(number).utf8[...]
+        if bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        return (1...32).contains(bytes.count) && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    // MARK: - Events
+
+    /// The dialer events FreeSWITCH's `event` means, at `time` (see the type's table).
+    public mutating func events(for event: ESLEvent, at time: Seconds) -> [DialerEvent] {
+        var out: [DialerEvent] = []
+        events(for: event, at: time, into: &out)
+        return out
+    }
+
+    /// Appends the dialer events `event` means to `out` (no allocation when there are none).
+    public mutating func events(for event: ESLEvent, at time: Seconds, into out: inout [DialerEvent]) {
+        guard let name = event.eventName else { return }
+        let own = event.uniqueID.flatMap { CallID(uuidString: $0) }.flatMap { calls[$0] != nil ? $0 : nil }
+        // A machine verdict may ride on any event of an answered leg (EXECUTE_COMPLETE of amd, PARK, ...).
+        if let own, name != "CHANNEL_HANGUP", name != "CHANNEL_HANGUP_COMPLETE" {
+            reportVerdictIfKnown(own, event, into: &out)
+        }
+        switch name {
+        case "CHANNEL_ANSWER":
+            guard let own, var c = calls[own], !c.answered else { return }
+            c.answered = true
+            calls[own] = c
+            if configuration.machineDetection == nil { report(own, live: true, into: &out) }
+            else { reportVerdictIfKnown(own, event, into: &out) }
+        case "CHANNEL_BRIDGE":
+            guard let call = bridgedCall(event), calls[call]?.connected == false,
+                let agent = bridgedAgent(event, ours: call)
+            else { return }
+            connect(call, agent, into: &out)
+        case "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE":
+            guard let own, let c = calls[own] else { return }
+            if c.answered && !c.answerReported {
+                var live = true
+                if let detection = configuration.machineDetection, let known = verdict(event, detection) {
+                    live = known
+                }
+                report(own, live: live, into: &out)
+            }
+            end(own, cause: HangupCause(freeSWITCH: event.hangupCause ?? event.nonEmptyVariable("hangup_cause")),
+                into: &out)
+        case "BACKGROUND_JOB":
+            guard let job = event.jobUUID, let call = jobs.removeValue(forKey: job), calls[call] != nil,
+                let result = event.backgroundJobResult, result.isFailure
+            else { return }
+            end(call, cause: HangupCause(jobResult: result.text), into: &out)
+        case "CUSTOM":
+            guard let info = event.callCenterInfo else { return }
+            callCenter(info, at: time, into: &out)
+        default:
+            return
+        }
+    }
+
+    // MARK: - Reconcile
+
+    /// After a gap in the event stream (a reconnect): ends every call in flight whose channel is
+    /// not among `liveChannels` (the `uuid`s of `api show channels as json`, see
+    /// `LiveChannels.parse`), in call order: `callEnded(.normalClearing)` for a call answered
+    /// (after `callAnswered(live: true)` if its verdict never came), `callEnded(fallback)`
+    /// (NORMAL_TEMPORARY_FAILURE, retried as a failed attempt) for one not answered. The runner
+    /// should list the channels only once the originates it sent before the gap have had time to
+    /// create their channels (or failed): a call dialled a moment before the list is taken may
+    /// not have a channel yet.
+    public mutating func reconcile(liveChannels: Set<String>, at time: Seconds) -> [DialerEvent] {
+        var out: [DialerEvent] = []
+        for call in calls.keys.sorted() where !liveChannels.contains(call.uuidString) {
+            guard let c = calls[call] else { continue }
+            if c.answered && !c.answerReported { report(call, live: true, into: &out) }
+            end(call, cause: c.answered ? .normalClearing : .fallback, into: &out)
+        }
+        return out
+    }
+
+    // MARK: - Internals
+
+    private mutating func report(_ call: CallID, live: Bool, into out: inout [DialerEvent]) {
+        guard var c = calls[call], !c.answerReported else { return }
+        c.answerReported = true
+        c.answered = true
+        calls[call] = c
+        out.append(.callAnswered(call, live: live))
+    }
+
+    private mutating func reportVerdictIfKnown(_ call: CallID, _ event: ESLEvent, into out: inout [DialerEvent]) {
+        guard let detection = configuration.machineDetection, let c = calls[call], c.answered, !c.answerReported,
+            let live = verdict(event, detection)
+        else { return }
+        report(call, live: live, into: &out)
+    }
+
+    /// The machine verdict on `event`: nil when the variable is not (yet) set.
+    private func verdict(_ event: ESLEvent, _ detection: LiveConfiguration.MachineDetection) -> Bool? {
+        guard let value = event.nonEmptyVariable(detection.variable) else { return nil }
+        let upper = value.uppercased()
+        return !detection.machineValues.contains { $0.uppercased() == upper }
+    }
+
+    private mutating func connect(_ call: CallID, _ agent: AgentID, into out: inout [DialerEvent]) {
+        guard var c = calls[call], !c.connected else { return }
+        if !c.answerReported { report(call, live: true, into: &out) }
+        c = calls[call] ?? c
+        c.connected = true
+        calls[call] = c
+        out.append(.callConnected(call, agent))
+    }
+
+    private mutating func end(_ call: CallID, cause: HangupCause, into out: inout [DialerEvent]) {
+        guard let c = calls.removeValue(forKey: call) else { return }
+        jobs[c.jobUUID] = nil
+        out.append(.callEnded(call, cause: cause))
+    }
+
+    /// Our call among the legs a CHANNEL_BRIDGE names.
+    private func bridgedCall(_ event: ESLEvent) -> CallID? {
+        for header in ["Unique-ID", "Bridge-A-Unique-ID", "Bridge-B-Unique-ID", "Other-Leg-Unique-ID"] {
+            if let uuid = event.value(header), let call = CallID(uuidString: uuid), calls[call] != nil { return call }
+        }
+        return nil
+    }
+
+    /// The roster agent on the other side of a bridge of `ours`.
+    private func bridgedAgent(_ event: ESLEvent, ours: CallID) -> AgentID? {
+        if let name = event.nonEmptyVariable("cc_agent"), let agent = agentByName[name] { return agent }
+        let eventIsOurs = event.uniqueID.flatMap { CallID(uuidString: $0) } == ours
+        let candidates =
+            eventIsOurs
+            ? ["Other-Leg-Destination-Number", "Other-Leg-Caller-ID-Number", "Other-Leg-Callee-ID-Number"]
+            : ["Caller-Destination-Number", "Caller-Caller-ID-Number", "Caller-Callee-ID-Number"]
+        for header in candidates {
+            if let exten = event.nonEmpty(header), let agent = agentByExten[exten] { return agent }
+        }
+        return nil
+    }
+
+    private mutating func callCenter(_ info: ESLCallCenterInfo, at time: Seconds, into out: inout [DialerEvent]) {
+        guard let name = info.agent, let agent = agentByName[name] else { return }
+        if info.action == "bridge-agent-start" {
+            guard let member = info.memberSessionUUID, let call = CallID(uuidString: member), calls[call] != nil
+            else { return }
+            connect(call, agent, into: &out)
+            return
+        }
+        var tracked = agents[agent] ?? CallCenterAgent()
+        guard tracked.apply(info, at: time) else { return }
+        agents[agent] = tracked
+        let state = tracked.dialerState
+        guard reported[agent] != state else { return }
+        reported[agent] = state
+        out.append(.agent(agent, state))
+    }
+}

@@ -1,0 +1,209 @@
+import CallCenter
+import EventSocket
+
+// MARK: - What the bridges hand their runner
+
+/// One thing the runner must do for a policy command: write an ESL command, or something that
+/// is not the softswitch's business (a timer, a call record, a snapshot, a router note).
+public enum LiveAction: Equatable, Sendable {
+    /// Write this command on the ESL connection.
+    case esl(ESLCommand)
+    /// Arm the policy's timer: at this time (the driver's clock), hand it `wakeUp`.
+    case timer(at: Seconds)
+    /// Write this call record (the asynchronous call-record updater).
+    case record(CallRecord)
+    /// Step S34: save this snapshot; the task is over.
+    case taskCompleted(TaskSnapshot)
+    /// A router command that is bookkeeping, not telephony (`routed`, `bindNumber`,
+    /// `createCustomer`, `createCallback`, `remindAgent`, `reassignCallback`, `expireCallback`):
+    /// persist or log it.
+    case routing(InboundCommand)
+    /// Hand this event back to the dialer at once: the command could not be sent (e.g. a number
+    /// that is not dialable ends as `callEnded(.invalidNumberFormat)` without reaching FreeSWITCH).
+    case dialerFeedback(DialerEvent)
+    /// Hand this event back to the router at once (e.g. `agentAvailable` for an agent the router
+    /// counted busy with a call whose channel was already gone).
+    case routerFeedback(InboundEvent)
+    /// The command was not sent, for this reason (to log; e.g. an agent missing from the roster).
+    case refused(String)
+}
+
+// MARK: - Hang-up causes
+
+extension HangupCause {
+    /// The cause a dialer reads when FreeSWITCH names one outside `HangupCause` (or none):
+    /// `NORMAL_TEMPORARY_FAILURE`, an unanswered attempt that failed in the network. It is
+    /// retried after the `failed` delay and never counts as busy, no answer or an invalid number.
+    public static let fallback = HangupCause.normalTemporaryFailure
+
+    /// The cause named `name` (a `Hangup-Cause` or the text after `-ERR `), folding FreeSWITCH's
+    /// other causes (esl-protocol.md 1.12) onto the nearest the dialers know:
+    ///
+    /// | FreeSWITCH | cause |
+    /// | --- | --- |
+    /// | the 12 names of `HangupCause` | themselves |
+    /// | BUSY_EVERYWHERE | USER_BUSY |
+    /// | DECLINE, REJECT_ALL, UNWANTED, OUTGOING_CALL_BARRED | CALL_REJECTED |
+    /// | NO_PICKUP, SUBSCRIBER_ABSENT, USER_NOT_REGISTERED | NO_ANSWER |
+    /// | PROGRESS_TIMEOUT, ALLOTTED_TIMEOUT | RECOVERY_ON_TIMER_EXPIRE |
+    /// | NUMBER_CHANGED, DOES_NOT_EXIST_ANYWHERE, INVALID_NUMBER_FORMAT | UNALLOCATED_NUMBER / INVALID_NUMBER_FORMAT |
+    /// | LOSE_RACE, PICKED_OFF | ORIGINATOR_CANCEL |
+    /// | NORMAL_UNSPECIFIED, SUCCESS, NONE, BLIND_TRANSFER, ATTENDED_TRANSFER, MANAGER_REQUEST | NORMAL_CLEARING |
+    /// | anything else, or nothing | `fallback` (NORMAL_TEMPORARY_FAILURE) |
+    public init(freeSWITCH name: String?) {
+        guard let name, !name.isEmpty else {
+            self = .fallback
+            return
+        }
+        if let known = HangupCause(rawValue: name) {
+            self = known
+            return
+        }
+        switch name {
+        case "BUSY_EVERYWHERE": self = .userBusy
+        case "DECLINE", "REJECT_ALL", "UNWANTED", "OUTGOING_CALL_BARRED": self = .callRejected
+        case "NO_PICKUP", "SUBSCRIBER_ABSENT", "USER_NOT_REGISTERED": self = .noAnswer
+        case "PROGRESS_TIMEOUT", "ALLOTTED_TIMEOUT": self = .recoveryOnTimerExpire
+        case "NUMBER_CHANGED", "DOES_NOT_EXIST_ANYWHERE": self = .unallocatedNumber
+        case "LOSE_RACE", "PICKED_OFF": self = .originatorCancel
+        case "NORMAL_UNSPECIFIED", "SUCCESS", "NONE", "BLIND_TRANSFER", "ATTENDED_TRANSFER", "MANAGER_REQUEST":
+            self = .normalClearing
+        default: self = .fallback
+        }
+    }
+
+    /// The cause of a failed job's text `-ERR NO_ANSWER` (a trailing newline or more words
+    /// ignored): the first word after `-ERR`, read as `init(freeSWITCH:)`.
+    public init(jobResult text: String) {
+        var rest = Substring(text)
+        if rest.hasPrefix("-ERR") { rest = rest.dropFirst(4) }
+        let word = rest.drop { $0 == " " }.prefix { $0 != " " && $0 != "\n" && $0 != "\r" }
+        self.init(freeSWITCH: String(word))
+    }
+}
+
+// MARK: - mod_callcenter agents
+
+/// An agent as mod_callcenter reports it: `CC-Agent-Status` and `CC-Agent-State` of the
+/// `agent-status-change` and `agent-state-change` events (esl-protocol.md 1.13), kept per agent
+/// because each event carries only one of the two.
+public struct CallCenterAgent: Hashable, Sendable {
+    /// `CC-Agent-Status`: `Logged Out`, `Available`, `Available (On Demand)`, `On Break`;
+    /// nil until one arrives (read as `Logged Out`).
+    public var status: String?
+    /// `CC-Agent-State`: `Waiting`, `Receiving`, `In a queue call`, `Idle`, `Reserved`; nil until
+    /// one arrives (read as `Waiting`, the state mod_callcenter gives an agent made available).
+    public var state: String?
+    /// Since when the agent has been away (On Break, or Idle while available).
+    public var awaySince: Seconds?
+
+    /// An agent nothing is known of.
+    public init(status: String? = nil, state: String? = nil, awaySince: Seconds? = nil) {
+        self.status = status
+        self.state = state
+        self.awaySince = awaySince
+    }
+
+    /// What mod_callcenter would say of an agent the dialer sees in `state`; nil for `wrapUp`,
+    /// which mod_callcenter has no status for (its wrap-up is a delay spent `Waiting`).
+    public init?(_ state: AgentState) {
+        switch state {
+        case .loggedOut: self.init(status: "Logged Out")
+        case .idle: self.init(status: "Available", state: "Waiting")
+        case .talking: self.init(status: "Available", state: "In a queue call")
+        case .paused(let since): self.init(status: "On Break", awaySince: since)
+        case .wrapUp: return nil
+        }
+    }
+
+    /// What the dialer sees (the patent's agent-state updater):
+    ///
+    /// | status | state | `AgentState` |
+    /// | --- | --- | --- |
+    /// | Logged Out (or none yet), or unknown | any | loggedOut |
+    /// | On Break | any | paused(since: when the break began) |
+    /// | Available, Available (On Demand) | Waiting (or none yet) | idle |
+    /// | Available… | In a queue call | talking |
+    /// | Available… | Receiving (a call is being offered) | talking: reserved, not to be dialled for |
+    /// | Available… | Reserved (uuid-standby agents) | talking, likewise |
+    /// | Available… | Idle ("does nothing, no calls will be given") | paused(since: when it became Idle) |
+    /// | Available… | unknown | idle |
+    public var dialerState: AgentState {
+        switch status {
+        case "On Break": return .paused(since: awaySince ?? 0)
+        case "Available", "Available (On Demand)":
+            switch state {
+            case "In a queue call", "Receiving", "Reserved": return .talking
+            case "Idle": return .paused(since: awaySince ?? 0)
+            default: return .idle
+            }
+        default: return .loggedOut
+        }
+    }
+
+    /// Applies one `callcenter::info` status or state change at `time`; returns whether it was one.
+    mutating func apply(_ info: ESLCallCenterInfo, at time: Seconds) -> Bool {
+        let wasAway = isAway
+        switch info.action {
+        case "agent-status-change":
+            guard let status = info.agentStatus else { return false }
+            self.status = status
+        case "agent-state-change":
+            guard let state = info.agentState else { return false }
+            self.state = state
+        default:
+            return false
+        }
+        if isAway && !wasAway { awaySince = time }
+        if !isAway { awaySince = nil }
+        return true
+    }
+
+    /// What the inbound router sees: `offline` when logged out, on a break or Idle; `ready`
+    /// when Available and Waiting (or no state yet); `busy` when Available and Receiving, In a
+    /// queue call or Reserved.
+    public var routerState: RouterAgentState {
+        switch dialerState {
+        case .loggedOut, .paused: return .offline
+        case .idle: return .ready
+        case .talking, .wrapUp: return .busy
+        }
+    }
+
+    private var isAway: Bool {
+        status == "On Break" || (status?.hasPrefix("Available") == true && state == "Idle")
+    }
+}
+
+/// An agent as the inbound router's events describe it.
+public enum RouterAgentState: Hashable, Sendable {
+    /// Takes no calls (`agentLoggedOut` tells the router).
+    case offline
+    /// Free for a call (`agentLoggedIn` from offline, `agentAvailable` from busy).
+    case ready
+    /// On a call (the router marked it busy when it connected the call; nothing is sent).
+    case busy
+
+    /// The router event for going from `self` to `next`, if any.
+    public func event(to next: RouterAgentState, agent: AgentID) -> InboundEvent? {
+        switch (self, next) {
+        case (.offline, .ready): return .agentLoggedIn(agent)
+        case (.busy, .ready): return .agentAvailable(agent)
+        case (.ready, .offline), (.busy, .offline): return .agentLoggedOut(agent)
+        default: return nil
+        }
+    }
+}
+
+// MARK: - Small readers shared by the bridges
+
+extension ESLEvent {
+    /// `value(name)` with FreeSWITCH's empty marker `_undef_` and "" read as nil.
+    func nonEmpty(_ name: String) -> String? {
+        guard let v = value(name), !v.isEmpty, v != "_undef_" else { return nil }
+        return v
+    }
+
+    /// `variable(name)` with `_undef_` and "" read as nil.
+    func nonEmptyVariable(_ name: String) -> String? { nonEmpty("variable_" + name) }
+}

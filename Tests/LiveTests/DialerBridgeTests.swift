@@ -1,0 +1,354 @@
+import CallCenter
+import EventSocket
+import Live
+import Testing
+
+private let c1 = CallID(1), c2 = CallID(2)
+
+@Suite("DialerBridge: commands rendered exactly")
+struct DialerCommandTests {
+    @Test("originate: bgapi with origination_uuid, timeout, early media, caller id, tags, dial string, &park()")
+    func originate() {
+        var bridge = W.dialer()
+        let actions = bridge.commands(for: .originate(CallID(42), ContractID(7), number: "+8613800000001"), at: 0)
+        #expect(
+            actions.map(\.eslText) == [
+                "bgapi originate {origination_uuid=51cc0000-0000-4000-8000-00000000002a,originate_timeout=30,"
+                    + "ignore_early_media=true,origination_caller_id_number=4000,origination_caller_id_name=Acme_Bank,"
+                    + "simcc_call=42,simcc_contract=7}sofia/gateway/carrier/+8613800000001 &park()\n"
+                    + "Job-UUID: 51cc0001-0000-4000-8000-00000000002a\n\n"
+            ])
+        #expect(bridge.jobUUID(of: CallID(42)) == "51cc0001-0000-4000-8000-00000000002a")
+    }
+
+    @Test("originate: extra variables, a dialplan destination, no early-media flag")
+    func originateVariants() {
+        var c = W.configuration
+        c.callerIDName = nil
+        c.callerIDNumber = nil
+        c.ignoreEarlyMedia = false
+        c.originateTimeout = 45
+        c.variables = [.init("sip_h_X-Campaign", "spring")]
+        c.dialStringTemplate = "sofia/external/{number}@10.0.0.1"
+        c.answeredCallDestination = .dialplan(extension: "9000", dialplan: "XML", context: "campaign")
+        var bridge = W.dialer(c)
+        #expect(
+            bridge.commands(for: .originate(c1, ContractID(0), number: "5551234"), at: 0).map(\.eslText) == [
+                "bgapi originate {origination_uuid=\(c1.uuidString),originate_timeout=45,simcc_call=1,simcc_contract=0,"
+                    + "sip_h_X-Campaign=spring}sofia/external/5551234@10.0.0.1 9000 XML campaign\n"
+                    + "Job-UUID: 51cc0001-0000-4000-8000-000000000001\n\n"
+            ])
+        c.answeredCallDestination = .application("callcenter", argument: "sales@default")
+        var other = W.dialer(c)
+        let text = other.commands(for: .originate(c1, ContractID(0), number: "5551234"), at: 0).first?.eslText
+        #expect(text?.contains("@10.0.0.1 &callcenter(sales@default)\n") == true)
+    }
+
+    @Test("originate of a number that is not digits: refused, fed back as INVALID_NUMBER_FORMAT")
+    func undialable() {
+        var bridge = W.dialer()
+        for number in ["555 1234", "5551234\n\napi status", "", "555,1234", "{x=1}555"] {
+            #expect(
+                bridge.commands(for: .originate(c1, ContractID(0), number: number), at: 0) == [
+                    .dialerFeedback(.callEnded(c1, cause: .invalidNumberFormat))
+                ])
+        }
+        #expect(bridge.callsInFlight == 0)
+    }
+
+    @Test("hangUp: uuid_kill ORIGINATOR_CANCEL while ringing, NORMAL_CLEARING once answered, nothing when gone")
+    func hangUp() {
+        var bridge = W.dialer()
+        bridge.originate(c1)
+        #expect(
+            bridge.commands(for: .hangUp(c1), at: 1).map(\.eslText) == [
+                "bgapi uuid_kill \(c1.uuidString) ORIGINATOR_CANCEL\nJob-UUID: 51cc0002-0000-4000-8000-000000000001\n\n"
+            ])
+        var f = FreeSWITCHEventFactory()
+        _ = bridge.feed(f.answer(W.leg(c1), at: 2))
+        #expect(bridge.commands(for: .hangUp(c1), at: 3).first?.eslText?.contains(" NORMAL_CLEARING\n") == true)
+        #expect(bridge.commands(for: .hangUp(c2), at: 3) == [])
+    }
+
+    @Test("wakeUp, record and taskCompleted are actions for the runner, not ESL")
+    func nonESL() {
+        var bridge = W.dialer()
+        let record = CallRecord(
+            call: c1, contract: ContractID(0), attempt: 1, dialedAt: 0, answeredAt: nil, connectedAt: nil, endedAt: 5,
+            outcome: .busy, cause: .userBusy, agent: nil)
+        let snapshot = TaskSnapshot(batchID: "b", takenAt: 9, contracts: [], outcomes: [:])
+        #expect(bridge.commands(for: .wakeUp(at: 3), at: 2) == [.timer(at: 3)])
+        #expect(bridge.commands(for: .record(record), at: 5) == [.record(record)])
+        #expect(bridge.commands(for: .taskCompleted(snapshot), at: 9) == [.taskCompleted(snapshot)])
+    }
+}
+
+@Suite("DialerBridge: events translated one by one")
+struct DialerEventTests {
+    @Test("CHANNEL_ANSWER of our leg: a live answer; PROGRESS and PARK say nothing")
+    func answer() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        #expect(bridge.feed(f.progress(W.leg(c1), at: 1)) == [])
+        #expect(bridge.feed(f.answer(W.leg(c1), at: 2)) == [.callAnswered(c1, live: true)])
+        #expect(bridge.feed(f.answer(W.leg(c1), at: 2)) == [], "a duplicate answer")
+        #expect(bridge.feed(f.park(W.leg(c1), at: 2)) == [])
+    }
+
+    @Test("channels that are not ours, and events of no channel, are ignored")
+    func foreign() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        let inbound = FreeSWITCHEventFactory.inboundLeg(
+            uuid: FreeSWITCHEventFactory.foreignUUID(1), caller: "5550100", service: "4000")
+        #expect(bridge.feed(f.answer(inbound, at: 1)) == [])
+        #expect(bridge.feed(f.hangup(inbound, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 1)) == [])
+        // A simcc-shaped UUID the bridge did not originate (another runner's, or a past run's).
+        #expect(bridge.feed(f.answer(W.leg(CallID(77)), at: 1)) == [])
+        #expect(bridge.feed(f.backgroundJob(jobUUID: "abc", command: "status", argument: "", result: "-ERR x", at: 1)) == [])
+        #expect(bridge.feed(FreeSWITCHEventFactory.frame([("Event-Name", "HEARTBEAT")])) == [])
+        #expect(bridge.callsInFlight == 1)
+    }
+
+    @Test("hang-up: CHANNEL_HANGUP ends the call once; HANGUP_COMPLETE after it is a duplicate")
+    func hangupOnce() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        _ = bridge.feed(f.answer(W.leg(c1), at: 1))
+        #expect(
+            bridge.feed(f.hangup(W.leg(c1), cause: "NORMAL_CLEARING", complete: false, answered: true, at: 9)) == [
+                .callEnded(c1, cause: .normalClearing)
+            ])
+        #expect(bridge.feed(f.hangup(W.leg(c1), cause: "NORMAL_CLEARING", complete: true, answered: true, at: 9)) == [])
+        #expect(bridge.callsInFlight == 0)
+    }
+
+    @Test("HANGUP_COMPLETE alone ends the call too (a subscription without CHANNEL_HANGUP)")
+    func hangupCompleteAlone() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        #expect(
+            bridge.feed(f.hangup(W.leg(c1), cause: "USER_BUSY", complete: true, answered: false, at: 4)) == [
+                .callEnded(c1, cause: .userBusy)
+            ])
+    }
+
+    @Test("BACKGROUND_JOB -ERR of our originate ends the call; the later channel hang-up is a duplicate")
+    func jobFailureFirst() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        let job = bridge.originate(c1)
+        #expect(
+            bridge.feed(f.backgroundJob(jobUUID: job, command: "originate", argument: "…", result: "-ERR NO_ANSWER", at: 30))
+                == [.callEnded(c1, cause: .noAnswer)])
+        #expect(bridge.feed(f.hangup(W.leg(c1), cause: "NO_ANSWER", complete: true, answered: false, at: 30)) == [])
+    }
+
+    @Test("the channel hang-up first: the BACKGROUND_JOB -ERR after it is ignored")
+    func channelFirst() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        let job = bridge.originate(c1)
+        #expect(
+            bridge.feed(f.hangup(W.leg(c1), cause: "USER_BUSY", complete: false, answered: false, at: 3)) == [
+                .callEnded(c1, cause: .userBusy)
+            ])
+        #expect(
+            bridge.feed(f.backgroundJob(jobUUID: job, command: "originate", argument: "…", result: "-ERR USER_BUSY", at: 3))
+                == [])
+    }
+
+    @Test("BACKGROUND_JOB +OK says nothing (the channel events tell)")
+    func jobOK() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        let job = bridge.originate(c1)
+        #expect(
+            bridge.feed(f.backgroundJob(jobUUID: job, command: "originate", argument: "…", result: "+OK \(c1.uuidString)", at: 3))
+                == [])
+        #expect(bridge.callsInFlight == 1)
+    }
+
+    @Test("-ERR causes: known names, folded names and an unknown one")
+    func jobCauses() {
+        let cases: [(String, HangupCause)] = [
+            ("-ERR USER_BUSY", .userBusy), ("-ERR RECOVERY_ON_TIMER_EXPIRE", .recoveryOnTimerExpire),
+            ("-ERR NO_ANSWER", .noAnswer), ("-ERR DECLINE", .callRejected), ("-ERR GATEWAY_DOWN", .fallback),
+            ("-ERR SUBSCRIBER_ABSENT", .noAnswer), ("-ERR", .fallback), ("-ERR  UNALLOCATED_NUMBER more", .unallocatedNumber),
+        ]
+        for (text, cause) in cases {
+            var bridge = W.dialer()
+            var f = FreeSWITCHEventFactory()
+            let job = bridge.originate(c1)
+            #expect(
+                bridge.feed(f.backgroundJob(jobUUID: job, command: "originate", argument: "", result: text, at: 1)) == [
+                    .callEnded(c1, cause: cause)
+                ], "\(text)")
+        }
+        #expect(HangupCause.fallback == .normalTemporaryFailure)
+        #expect(HangupCause(freeSWITCH: nil) == .fallback)
+        #expect(HangupCause(freeSWITCH: "BUSY_EVERYWHERE") == .userBusy)
+        #expect(HangupCause(freeSWITCH: "NORMAL_UNSPECIFIED") == .normalClearing)
+    }
+
+    @Test("CHANNEL_BRIDGE: the agent from variable_cc_agent, else from the other leg's extension")
+    func bridgeAgent() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        bridge.originate(c2, number: "5559999")
+        _ = bridge.feed(f.answer(W.leg(c1), at: 1))
+        _ = bridge.feed(f.answer(W.leg(c2, number: "5559999"), at: 1))
+        #expect(
+            bridge.feed(f.bridge(W.leg(c1), to: W.agentLeg("1001"), ccAgent: "1001@default", at: 2)) == [
+                .callConnected(c1, W.a1)
+            ])
+        #expect(bridge.feed(f.bridge(W.leg(c1), to: W.agentLeg("1001"), ccAgent: "1001@default", at: 2)) == [])
+        #expect(
+            bridge.feed(f.bridge(W.leg(c2, number: "5559999"), to: W.agentLeg("1002"), ccAgent: nil, at: 2)) == [
+                .callConnected(c2, W.a2)
+            ])
+    }
+
+    @Test("CHANNEL_BRIDGE seen from the agent's leg names our call in Other-Leg-Unique-ID / Bridge-B")
+    func bridgeFromAgentLeg() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        _ = bridge.feed(f.answer(W.leg(c1), at: 1))
+        #expect(bridge.feed(f.bridge(W.agentLeg("1000"), to: W.leg(c1), ccAgent: nil, at: 2)) == [.callConnected(c1, W.a0)])
+    }
+
+    @Test("an unresolvable bridge waits for bridge-agent-start, which connects")
+    func bridgeAgentStart() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        _ = bridge.feed(f.answer(W.leg(c1), at: 1))
+        #expect(bridge.feed(f.bridge(W.leg(c1), to: W.agentLeg("7777"), ccAgent: nil, at: 2)) == [])
+        #expect(
+            bridge.feed(
+                f.bridgeAgentStart(queue: "q", agent: "1002@default", agentUUID: "x", memberSessionUUID: c1.uuidString, at: 2))
+                == [.callConnected(c1, W.a2)])
+        #expect(
+            bridge.feed(
+                f.bridgeAgentStart(queue: "q", agent: "1002@default", agentUUID: "x", memberSessionUUID: c1.uuidString, at: 2))
+                == [])
+    }
+
+    @Test("a bridge before any answer reports the answer (live) first")
+    func bridgeBeforeAnswer() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        #expect(
+            bridge.feed(f.bridge(W.leg(c1), to: W.agentLeg("1000"), ccAgent: nil, at: 2)) == [
+                .callAnswered(c1, live: true), .callConnected(c1, W.a0),
+            ])
+    }
+
+    @Test("AMD: the answer waits for the verdict; MACHINE is not live, HUMAN/NOTSURE are")
+    func machineDetection() {
+        for (verdict, live) in [("MACHINE", false), ("machine", false), ("HUMAN", true), ("NOTSURE", true)] {
+            var bridge = W.dialer(W.amdConfiguration)
+            var f = FreeSWITCHEventFactory()
+            bridge.originate(c1)
+            #expect(bridge.feed(f.answer(W.leg(c1), at: 1)) == [])
+            #expect(bridge.feed(f.park(W.leg(c1), at: 1)) == [])
+            #expect(
+                bridge.feed(f.executeComplete(W.leg(c1), application: "amd", at: 3, variables: [("amd_result", verdict)]))
+                    == [.callAnswered(c1, live: live)], "\(verdict)")
+            #expect(bridge.feed(f.park(W.leg(c1), at: 4)) == [])
+        }
+    }
+
+    @Test("AMD: a verdict already on CHANNEL_ANSWER is used at once")
+    func machineOnAnswer() {
+        var bridge = W.dialer(W.amdConfiguration)
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        #expect(bridge.feed(f.answer(W.leg(c1), at: 1, variables: [("amd_result", "MACHINE")])) == [
+            .callAnswered(c1, live: false)
+        ])
+    }
+
+    @Test("AMD: a hang-up before the verdict reports the answer first (verdict on the hang-up, else live)")
+    func hangupBeforeVerdict() {
+        var bridge = W.dialer(W.amdConfiguration)
+        var f = FreeSWITCHEventFactory()
+        bridge.originate(c1)
+        bridge.originate(c2, number: "5559999")
+        _ = bridge.feed(f.answer(W.leg(c1), at: 1))
+        _ = bridge.feed(f.answer(W.leg(c2, number: "5559999"), at: 1))
+        #expect(
+            bridge.feed(f.hangup(W.leg(c1), cause: "NORMAL_CLEARING", complete: false, answered: true, at: 2)) == [
+                .callAnswered(c1, live: true), .callEnded(c1, cause: .normalClearing),
+            ])
+        #expect(
+            bridge.feed(
+                f.hangup(W.leg(c2, number: "5559999"), cause: "NORMAL_CLEARING", complete: true, answered: true, at: 2,
+                         variables: [("amd_result", "MACHINE")])) == [
+                .callAnswered(c2, live: false), .callEnded(c2, cause: .normalClearing),
+            ])
+    }
+
+    @Test("callcenter::info: status and state become the dialer's agent states, changes only")
+    func agents() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        #expect(bridge.feed(f.agentStatus("1000@default", "Available", at: 1), at: 1) == [.agent(W.a0, .idle)])
+        #expect(bridge.feed(f.agentState("1000@default", "Waiting", at: 1), at: 1) == [])
+        #expect(bridge.feed(f.agentState("1000@default", "Receiving", at: 2), at: 2) == [.agent(W.a0, .talking)])
+        #expect(bridge.feed(f.agentState("1000@default", "In a queue call", at: 3), at: 3) == [])
+        #expect(bridge.feed(f.agentState("1000@default", "Waiting", at: 60), at: 60) == [.agent(W.a0, .idle)])
+        #expect(bridge.feed(f.agentStatus("1000@default", "On Break", at: 70), at: 70) == [.agent(W.a0, .paused(since: 70))])
+        #expect(bridge.feed(f.agentState("1000@default", "Waiting", at: 80), at: 80) == [], "still on break, same since")
+        #expect(bridge.feed(f.agentStatus("1000@default", "Available (On Demand)", at: 90), at: 90) == [.agent(W.a0, .idle)])
+        #expect(bridge.feed(f.agentState("1000@default", "Idle", at: 95), at: 95) == [.agent(W.a0, .paused(since: 95))])
+        #expect(bridge.feed(f.agentState("1000@default", "Reserved", at: 96), at: 96) == [.agent(W.a0, .talking)])
+        #expect(bridge.feed(f.agentStatus("1000@default", "Logged Out", at: 99), at: 99) == [.agent(W.a0, .loggedOut)])
+        #expect(bridge.feed(f.agentStatus("9999@default", "Available", at: 99), at: 99) == [], "not in the roster")
+        #expect(bridge.reportedState(of: W.a0) == .loggedOut)
+    }
+
+    @Test("seeded agents report only changes")
+    func seeded() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        if let idle = CallCenterAgent(.idle) { bridge.seed(W.a1, idle) }
+        #expect(bridge.feed(f.agentStatus("1001@default", "Available", at: 1)) == [])
+        #expect(CallCenterAgent(.wrapUp) == nil)
+    }
+
+    @Test("reconcile after a gap: calls whose channel vanished end, in call order; live channels stay")
+    func reconcile() throws {
+        var bridge = W.dialer(W.amdConfiguration)
+        var f = FreeSWITCHEventFactory()
+        let c3 = CallID(3)
+        bridge.originate(c1)
+        bridge.originate(c2, number: "5552222")
+        bridge.originate(c3, number: "5553333")
+        _ = bridge.feed(f.answer(W.leg(c1), at: 1))
+        let listing = """
+            {"row_count":1,"rows":[{"uuid":"\(c2.uuidString)","direction":"outbound","created":"2026-01-01 00:00:01",\
+            "name":"sofia/gateway/carrier/5552222","state":"CS_EXECUTE","cid_name":"Acme_Bank","cid_num":"4000"}]}
+
+            """
+        let live = try LiveChannels.parse(showChannelsJSON: listing)
+        #expect(live == [c2.uuidString])
+        #expect(
+            bridge.reconcile(liveChannels: live, at: 50) == [
+                .callAnswered(c1, live: true), .callEnded(c1, cause: .normalClearing),
+                .callEnded(c3, cause: .fallback),
+            ])
+        #expect(bridge.callsInFlight == 1)
+        #expect(bridge.feed(f.hangup(W.leg(c1), cause: "NORMAL_CLEARING", complete: true, answered: true, at: 51)) == [])
+        #expect(
+            bridge.feed(f.hangup(W.leg(c2, number: "5552222"), cause: "NO_ANSWER", complete: true, answered: false, at: 52))
+                == [.callEnded(c2, cause: .noAnswer)])
+    }
+}

@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "simcc",
             dependencies: [
-                "Simulation", "SimKernel", "Store", "CallCenter",
+                "Simulation", "SimKernel", "Store", "CallCenter", "EventSocket", "Live",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

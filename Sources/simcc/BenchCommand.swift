@@ -1,5 +1,7 @@
 import ArgumentParser
+import EventSocket
 import Foundation
+import Live
 import Simulation
 
 /// `simcc bench`: the standard workload through the whole stack, against a C baseline.
@@ -38,6 +40,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Run the outbound benchmark instead: a 1,000-agent, 8-hour predictive campaign (no call records written).")
     var campaign = false
 
+    @Flag(help: "Run the live-path benchmark instead: ESL decoding, event translation and the dialer's decision, per event on one core.")
+    var esl = false
+
     func validate() throws {
         guard hours > 0, hours <= 10_000 else { throw ValidationError("--hours must be in (0, 10000], got \(hours)") }
         guard (1...10_000).contains(replications) else {
@@ -59,6 +64,10 @@ struct BenchCommand: ParsableCommand {
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
         if campaign {
             try runCampaign(cores: cores)
+            return
+        }
+        if esl {
+            runLivePath()
             return
         }
         let scenario = try Bench.scenario(hours: hours, replications: replications)
@@ -129,6 +138,40 @@ struct BenchCommand: ParsableCommand {
                      one / Double(reps), median(oneTimes) / Double(reps), Double(events) / one / 1e6))
         print(String(format: "%d threads: %.3f s for %d replications, speed-up %.2f x", cores, many, reps, one / many))
         print("peak resident memory: \(Bench.peakResidentKiB() / 1024) MiB")
+    }
+
+    /// The live path, stage by stage, on one core: decoding typical channel events (about 1.5 KB
+    /// of text/event-plain each) from a byte stream, translating them into dialer events, and the
+    /// CN107613150B dispatcher's handling of a live center's events. Best of `--repeat`.
+    func runLivePath() {
+        let count = 300_000
+        _ = ESLBenchmark.decodeChannelEvents(count: 10_000)
+        _ = LiveBenchmark.translateDialerEvents(count: 10_000)
+        _ = Bench.dialerDecisions(events: 10_000)
+        var decode: [Double] = [], translate: [Double] = [], decide: [Double] = []
+        var decided = 0, originates = 0
+        for _ in 0..<self.repeat {
+            let d = ESLBenchmark.decodeChannelEvents(count: count)
+            decode.append(d.seconds / Double(d.events))
+            let t = LiveBenchmark.translateDialerEvents(count: count)
+            translate.append(t.seconds / Double(t.events))
+            let p = Bench.dialerDecisions(events: count)
+            decide.append(p.seconds / Double(p.events))
+            decided = p.events
+            originates = p.originates
+        }
+        print("workload: \(count) events per stage, best of \(self.repeat) (median in brackets), one core")
+        func show(_ label: String, _ xs: [Double]) {
+            let best = xs.min()!
+            print(String(format: "%@ %8.2f µs/event (%8.2f)  %10.0f events/s",
+                         label.padding(toLength: 46, withPad: " ", startingAt: 0), best * 1e6, median(xs) * 1e6, 1 / best))
+        }
+        show("decode text/event-plain (ESLDecoder+ESLEvent)", decode)
+        show("translate to dialer events (DialerBridge)", translate)
+        show("dispatcher decision (PatentDispatcher)", decide)
+        let total = decode.min()! + translate.min()! + decide.min()!
+        print(String(format: "live path per event: %.2f µs, %.0f events/s on one core (%d dispatcher events, %d originates)",
+                     total * 1e6, 1 / total, decided, originates))
     }
 
     func median(_ xs: [Double]) -> Double {

@@ -86,17 +86,32 @@ final class StoreSink: CampaignSink, @unchecked Sendable {
         for writer in writers { try writer.close() }
         if let failure = lock.withLock({ failure }) { throw failure }
         store = nil
-        try? FileManager.default.removeItem(atPath: destination)
-        guard rename(path, destination) == 0 else {
-            throw CLIError("cannot move the call records into \(destination): \(String(cString: strerror(errno)))")
-        }
-        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try SQLiteFile.move(path, to: destination, what: "the call records")
     }
 
     /// Drops the temporary store after a failed run.
     func abandon() {
         for writer in writers { try? writer.close() }
         store = nil
+        SQLiteFile.remove(path)
+    }
+}
+
+/// A closed SQLite database file (with its `-wal` and `-shm` companions) written under a
+/// temporary name: moved into place once complete, or removed.
+enum SQLiteFile {
+    /// Replaces `destination` with the database at `temporary` (one rename), dropping its
+    /// companions.
+    static func move(_ temporary: String, to destination: String, what: String) throws {
+        try? FileManager.default.removeItem(atPath: destination)
+        guard rename(temporary, destination) == 0 else {
+            throw CLIError("cannot move \(what) into \(destination): \(String(cString: strerror(errno)))")
+        }
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
+    }
+
+    /// Removes the database at `path` and its companions, if any.
+    static func remove(_ path: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 }

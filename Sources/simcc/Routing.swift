@@ -97,7 +97,7 @@ final class RoutingStoreSink: RoutingSink, @unchecked Sendable {
         for variant in study.variants {
             let name = Self.fileName(variant.name)
             let temporary = directory + "/.\(name).sqlite.tmp-\(getpid())"
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
+            SQLiteFile.remove(temporary)
             let store = try RoutingStore(path: temporary)
             let report = try store.importCustomers(table)
             guard report.imported == customers.count else {
@@ -126,11 +126,7 @@ final class RoutingStoreSink: RoutingSink, @unchecked Sendable {
         for writer in writers { try writer.close() }
         stores = stores.map { _ in nil }
         for (temporary, destination) in zip(temporaries, destinations) {
-            try? FileManager.default.removeItem(atPath: destination)
-            guard rename(temporary, destination) == 0 else {
-                throw CLIError("cannot move the records into \(destination): \(String(cString: strerror(errno)))")
-            }
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
+            try SQLiteFile.move(temporary, to: destination, what: "the records")
         }
     }
 
@@ -138,8 +134,6 @@ final class RoutingStoreSink: RoutingSink, @unchecked Sendable {
     func abandon() {
         for writer in writers { try? writer.close() }
         stores = stores.map { _ in nil }
-        for temporary in temporaries {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
-        }
+        for temporary in temporaries { SQLiteFile.remove(temporary) }
     }
 }

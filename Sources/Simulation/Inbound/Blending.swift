@@ -181,11 +181,13 @@ extension RoutingWorld {
         if !(dialing || customersWaiting) {
             for a in agents.indices where blend.inPool[a] {
                 blend.inPool[a] = false
+                poke(a)  // a callback that fell due while it was in the pool
                 if agents[a].withdrawn {
                     agents[a].withdrawn = false
                     route(.agentAvailable(AgentID(a)))
                 }
             }
+            drainPokes()
             return
         }
         var room = blend.idle.count - blend.rule.inboundReserve

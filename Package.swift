@@ -79,7 +79,8 @@ let package = Package(
         .executableTarget(
             name: "simcc",
             dependencies: [
-                "Simulation", "SimKernel", "Store", "CallCenter",
+                "Simulation", "SimKernel", "Store", "CallCenter", "LiveRunner", "Live", "EventSocketClient",
+                "DialingPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "LiveRunnerTests",
             dependencies: [
-                "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "CallCenter",
+                "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "CallCenter",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -28,6 +28,10 @@ final class FakeSwitch: Sendable {
         var busy: Set<String> = []
         /// Every command received (first line only).
         var commands: [String] = []
+        /// The contract of each held channel.
+        var contractOf: [String: Int] = [:]
+        /// Originates of a contract whose previous call was still up (dialled twice at once).
+        var overlaps: [String] = []
         /// Held: originated calls stay up (ringing) and get no events.
         var hold = false
         var connections: [any Channel] = []
@@ -185,6 +189,10 @@ final class FakeSwitchHandler: ChannelInboundHandler {
         let plan = fake.state.withLock { state -> Plan in
             state.originates.append(uuid)
             state.contracts.append(Int(contract))
+            if state.live.contains(where: { state.contractOf[$0] == Int(contract) }) {
+                state.overlaps.append("contract \(contract) dialled as \(uuid) while a call of it is up")
+            }
+            state.contractOf[uuid] = Int(contract)
             if state.hold {
                 state.live.insert(uuid)
                 return .hold

@@ -50,8 +50,9 @@ public struct LiveHTTPResponse: Sendable {
 
 /// A small HTTP/1.1 server on SwiftNIO for the live runner's control interface: it listens on
 /// loopback by default, requires `Authorization: Bearer <token>` on every request (compared in
-/// constant time; 401 with a JSON error otherwise), caps the header block and the body, answers
-/// malformed requests with 400 and closes every connection after one response.
+/// constant time; 401 with a JSON error otherwise), caps the header block and the body and the
+/// time a connection may take, answers malformed requests with 400 and closes every connection
+/// after one response.
 public final class LiveHTTPServer: Sendable {
     /// Size caps on what a client may send.
     public struct Limits: Sendable {
@@ -59,7 +60,10 @@ public final class LiveHTTPServer: Sendable {
         public var header: Int = 8 * 1024
         /// The body, in bytes (413 beyond).
         public var body: Int = 64 * 1024
-        /// Default caps: 8 KiB of headers, 64 KiB of body.
+        /// How long one connection may take, from accept to response (a client that sends
+        /// nothing, or too slowly, is cut off).
+        public var connectionTimeout: Duration = .seconds(10)
+        /// Default caps: 8 KiB of headers, 64 KiB of body, 10 s per connection.
         public init() {}
     }
 
@@ -125,6 +129,12 @@ public final class LiveHTTPServer: Sendable {
         _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, token: LiveSecret,
         limits: Limits, handler: @Sendable (LiveHTTPRequest) async -> LiveHTTPResponse
     ) async {
+        let channel = connection.channel
+        let watchdog = Task {
+            try? await Task.sleep(for: limits.connectionTimeout)
+            if !Task.isCancelled { try? await channel.close() }
+        }
+        defer { watchdog.cancel() }
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body: [UInt8] = []

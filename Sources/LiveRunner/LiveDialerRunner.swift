@@ -220,6 +220,9 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         }
         let store: OutboundStore
         let writer: CallRecordWriter
+        guard FileManager.default.fileExists(atPath: options.storePath) else {
+            throw LiveRunnerError("there is no store at \(options.storePath); import the task's contact list first (simcc import --db \(options.storePath))")
+        }
         do {
             store = try OutboundStore(path: options.storePath)
             guard try store.batchIDs().contains(options.batchID) else {

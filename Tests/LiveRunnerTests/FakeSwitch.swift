@@ -32,6 +32,8 @@ final class FakeSwitch: Sendable {
         var contractOf: [String: Int] = [:]
         /// Originates of a contract whose previous call was still up (dialled twice at once).
         var overlaps: [String] = []
+        /// When set, calls are held from this many originates on (the test need not race the client).
+        var holdFrom: Int?
         /// Held: originated calls stay up (ringing) and get no events.
         var hold = false
         var connections: [any Channel] = []
@@ -187,6 +189,10 @@ final class FakeSwitchHandler: ChannelInboundHandler {
             call: call, contract: ContractID(contract), number: "100", configuration: LiveConfiguration())
         enum Plan { case hold, agent(String), abandon }
         let plan = fake.state.withLock { state -> Plan in
+            if let from = state.holdFrom, state.originates.count >= from {
+                state.hold = true
+                state.holdFrom = nil
+            }
             state.originates.append(uuid)
             state.contracts.append(Int(contract))
             if state.live.contains(where: { state.contractOf[$0] == Int(contract) }) {

@@ -102,6 +102,7 @@ struct HTTPTests {
     func malformed() async throws {
         var limits = LiveHTTPServer.Limits()
         limits.body = 32
+        limits.connectionTimeout = .seconds(2)
         let (fake, runner, port, _) = try await Self.idleRunner("malformed", limits: limits)
         let garbage: [[UInt8]] = [
             Array("THIS IS NOT HTTP\r\n\r\n".utf8),
@@ -120,6 +121,9 @@ struct HTTPTests {
         let body = try await rawHTTP(
             port: port, httpRequest("POST", "/pause", token: httpToken, body: String(repeating: "b", count: 100)))
         #expect(parseResponse(body).status == 413)
+        // A client that never finishes its request is cut off.
+        let stalled = try await rawHTTP(port: port, Array("GET /status HTTP/1.1\r\nAuthoriz".utf8))
+        #expect(parseResponse(stalled).status == 0 || parseResponse(stalled).status == 400)
         #expect(await runner.status().state == "running", "the oversized pause was not applied")
         // Still serving.
         let after = try await rawHTTP(port: port, httpRequest("GET", "/status", token: httpToken))

@@ -78,11 +78,12 @@ struct ProcessTests {
         ]
         let environment = ["SIMCC_ESL_PASSWORD": eslPassword, "PATH": "/usr/bin:/bin"]
 
+        // Six calls go through, then the calls are held: the dialer has two in flight (one per agent).
+        fake.state.withLock { $0.holdFrom = 6 }
         let first = try LiveProcess.spawn(arguments, environment: environment, in: folder, tag: "first")
-        try await eventually("some calls") { fake.originateCount >= 6 }
-        fake.hold(true)
-        let before = fake.originateCount
-        try await eventually("two calls held in flight") { fake.originateCount >= before + 2 }
+        try await eventually("two calls held in flight", within: .seconds(60)) {
+            fake.state.withLock { $0.live.count } >= 2
+        }
         kill(first.process.processIdentifier, SIGKILL)
         #expect(try await first.exit() == SIGKILL || !first.process.isRunning)
 

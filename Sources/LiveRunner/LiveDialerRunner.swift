@@ -315,6 +315,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         phase = .running
         carryOut(commands, at: time, feedback: &events)
         dispatch(events, at: clock.now())
+        persistent.writer.handOver()
         let buffered = early
         early = []
         for notification in buffered { await receive(notification) }

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "EventSocket", targets: ["EventSocket"]),
         .library(name: "EventSocketClient", targets: ["EventSocketClient"]),
         .library(name: "Live", targets: ["Live"]),
+        .library(name: "LiveRunner", targets: ["LiveRunner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,6 +57,16 @@ let package = Package(
         ),
         // The live softswitch: seam commands to ESL commands, ESL events to seam events (no I/O).
         .target(name: "Live", dependencies: ["CallCenter", "EventSocket"]),
+        // `simcc live`: the patent's four activities against FreeSWITCH, and the HTTP interface.
+        .target(
+            name: "LiveRunner",
+            dependencies: [
+                "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "CallCenter",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
         .target(
@@ -68,7 +79,8 @@ let package = Package(
         .executableTarget(
             name: "simcc",
             dependencies: [
-                "Simulation", "SimKernel", "Store", "CallCenter", "EventSocket", "Live",
+                "Simulation", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
+                "EventSocketClient", "DialingPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +100,14 @@ let package = Package(
         .testTarget(
             name: "LiveTests",
             dependencies: ["Live", "CallCenter", "EventSocket", "DialingPolicies", "RoutingPolicies"]
+        ),
+        .testTarget(
+            name: "LiveRunnerTests",
+            dependencies: [
+                "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "CallCenter",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies"]),
         .testTarget(

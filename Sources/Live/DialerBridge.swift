@@ -122,6 +122,28 @@ public struct DialerBridge: Sendable {
         reported[agent] = state.dialerState
     }
 
+    /// Takes over `call` of `contract`, launched by a previous run of the dialer (crash safety):
+    /// its channel's events are read as those of a call originated here, and `answered` says
+    /// whether the softswitch already answered it (then a hang-up is not reported as unanswered).
+    /// Its originate's Job-UUID is the one this bridge would have given it.
+    public mutating func adopt(_ call: CallID, contract: ContractID, answered: Bool = false) {
+        let job = SimccUUID.make(.originateJob, call.rawValue)
+        var c = Call(contract: contract, jobUUID: job)
+        c.answered = answered
+        c.answerReported = answered
+        calls[call] = c
+        jobs[job] = call
+    }
+
+    /// FreeSWITCH refused the `bgapi originate` of `call` itself (its command/reply was `-ERR`):
+    /// no channel and no BACKGROUND_JOB will come. Ends the call with `cause` (once; nothing when
+    /// the call is not in flight).
+    public mutating func originateFailed(_ call: CallID, cause: HangupCause = .fallback) -> [DialerEvent] {
+        var out: [DialerEvent] = []
+        end(call, cause: cause, into: &out)
+        return out
+    }
+
     // MARK: - Commands
 
     /// The actions for the dialer's `command` at `time`:

@@ -64,8 +64,7 @@ struct RunCommand: ParsableCommand {
         var report: (@Sendable (Int) -> Void)? = nil
         if progress.isShown { report = { @Sendable done in progress.show(done) } }
         let result = Runner.run(
-            scenario, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-            progress: report)
+            scenario, threads: threads, progress: report)
         progress.finish()
         do {
             try Reports.write(result, to: folder)

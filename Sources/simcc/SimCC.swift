@@ -1,11 +1,11 @@
 import ArgumentParser
 
-/// The `simcc` command line: run, validate, erlang, bench.
+/// The `simcc` command line: run, validate, compare, import, erlang, bench, live.
 @main
-struct SimCC: ParsableCommand {
+struct SimCC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simcc",
         abstract: "A call-center simulator and policy library.",
-        subcommands: [RunCommand.self, ValidateCommand.self, CompareCommand.self, ImportCommand.self, ErlangCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, CompareCommand.self, ImportCommand.self, ErlangCommand.self, BenchCommand.self, LiveCommand.self]
     )
 }

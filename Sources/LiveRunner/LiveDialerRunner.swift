@@ -1,0 +1,638 @@
+import CallCenter
+import EventSocket
+import EventSocketClient
+import Foundation
+import Live
+import NIOCore
+import NIOPosix
+import Store
+
+// MARK: - Options
+
+/// What a live run needs besides its dialer: the task, the softswitch, the HTTP interface.
+public struct LiveRunnerOptions: Sendable {
+    /// The store (SQLite file) holding the task.
+    public var storePath: String
+    /// The task's batch id in the store.
+    public var batchID: String
+    /// The live softswitch's configuration (dial string, gateway, agent roster, ...).
+    public var live: LiveConfiguration
+    /// Where and how to reach FreeSWITCH's event socket. When its subscriptions are empty the
+    /// runner subscribes to what the bridge reads (`LiveDialerRunner.subscription`).
+    public var eventSocket: EventSocketConfiguration
+    /// The HTTP interface; nil runs without one.
+    public var http: HTTP?
+    /// What the dialer assumes of every roster agent until mod_callcenter says otherwise
+    /// (`callcenter::info`): `idle` (logged in and free) by default.
+    public var initialAgentState: AgentState = .idle
+
+    /// The HTTP interface's address and token.
+    public struct HTTP: Sendable {
+        /// The address to listen on: loopback by default.
+        public var host: String = "127.0.0.1"
+        /// The port (0: any free port, see `LiveDialerRunner.httpPort`).
+        public var port: Int
+        /// The bearer token every request must carry.
+        public var token: LiveSecret
+        /// Size caps on requests.
+        public var limits = LiveHTTPServer.Limits()
+
+        /// An interface on `host`:`port` requiring `token`.
+        public init(host: String = "127.0.0.1", port: Int, token: LiveSecret) {
+            self.host = host
+            self.port = port
+            self.token = token
+        }
+    }
+
+    /// Options for batch `batchID` of the store at `storePath`.
+    public init(
+        storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration,
+        http: HTTP? = nil
+    ) {
+        self.storePath = storePath
+        self.batchID = batchID
+        self.live = live
+        self.eventSocket = eventSocket
+        self.http = http
+    }
+}
+
+/// Why a live run could not start or had to stop; the description is a sentence for the operator.
+public struct LiveRunnerError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public var description: String
+    /// An error saying `description`.
+    public init(_ description: String) { self.description = description }
+}
+
+// MARK: - What the HTTP interface shows
+
+/// `GET /status`.
+public struct LiveStatus: Codable, Sendable, Equatable {
+    /// `starting`, `running`, `paused`, `reconnecting`, `completed`, `stopped` or `failed`.
+    public var state: String
+    /// Seconds since the run began.
+    public var uptime: Double
+    /// Calls originated and not yet ended.
+    public var callsInFlight: Int
+    /// Whether the event socket is logged in now.
+    public var softswitchConnected: Bool
+    /// The task's batch id.
+    public var batch: String
+    /// The dialer's name.
+    public var dialer: String
+    /// Originates sent since the run began.
+    public var originates: Int
+}
+
+/// `GET /task`: the task's progress, from its S34-format snapshot.
+public struct LiveTaskProgress: Codable, Sendable, Equatable {
+    /// The batch id.
+    public var batch: String
+    /// When the snapshot was taken (seconds since the run began).
+    public var takenAt: Double
+    /// Contracts in the task.
+    public var contractsTotal: Int
+    /// Contracts completed or failed.
+    public var contractsClosed: Int
+    /// Contracts completed.
+    public var contractsCompleted: Int
+    /// Contracts failed (attempts exhausted).
+    public var contractsFailed: Int
+    /// Contracts being dialled now.
+    public var contractsDialing: Int
+    /// Attempts made so far, by outcome.
+    public var outcomes: [String: Int]
+    /// Whether every contract is closed.
+    public var complete: Bool
+}
+
+/// `GET /agents`: one agent as the dialer sees it.
+public struct LiveAgentStatus: Codable, Sendable, Equatable {
+    /// The agent's index.
+    public var id: Int
+    /// Its mod_callcenter name.
+    public var name: String
+    /// Its extension.
+    public var exten: String
+    /// `loggedOut`, `idle`, `talking`, `wrapUp` or `paused`.
+    public var state: String
+}
+
+/// How a run ended.
+public struct LiveRunSummary: Sendable {
+    /// `completed` (the task is done, its snapshot saved) or `stopped` (on request).
+    public var state: String
+    /// The task's snapshot at the end (the saved S34 snapshot when completed).
+    public var snapshot: TaskSnapshot
+    /// Originates sent during the run.
+    public var originates: Int
+}
+
+// MARK: - The runner
+
+/// Runs a task from the store against FreeSWITCH with the patent's four activities:
+///
+/// 1. **The real-time dispatcher**: a `PersistentDialer` (calls written down before their
+///    originates, resumed after a crash) driven through a `DialerBridge`; its commands become ESL
+///    commands sent in order by one sender task (`bgapi originate`, `uuid_kill`) and its timers
+///    sleep on the run's clock and come back as `wakeUp`.
+/// 2. **Agent-state updates**: `callcenter::info` and channel events read from the client's
+///    notifications go through the bridge to the dialer.
+/// 3. **Asynchronous call-record writing**: the persistent dialer's `CallRecordWriter`, handed
+///    the records after each batch of events (`handOver`, never waiting for the disk).
+/// 4. **The HTTP interface** (`LiveHTTPServer`): status, task progress, agents, pause and resume.
+///
+/// At start and after every reconnect the runner lists FreeSWITCH's channels (`show channels as
+/// json`) and reconciles: calls taken over from a previous run that are gone end as `CRASH`,
+/// those still up are followed; calls of this run whose channel vanished during the gap end.
+/// (From the channel list alone an adopted call still up is taken to be ringing: if it was
+/// already answered, its end is recorded as unanswered.)
+///
+/// Paused, the dispatcher launches nothing: the dialer's timer is held back (call and agent
+/// events are still handled), and given to it at once on resume. A dialer that launches on
+/// other events than its timer (none of the four here do) could still dial while paused.
+///
+/// The run ends on `taskCompleted` (S34: records flushed, snapshot saved) or `stop()`: the
+/// writer is closed (flushed), the client closed, the HTTP interface stopped.
+public actor LiveDialerRunner<D: Dialer & Sendable> {
+    /// The subscription the bridge needs: channel events, BACKGROUND_JOB, `callcenter::info`.
+    public static var subscription: ESLSubscription {
+        ESLSubscription(
+            eventNames: [
+                "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
+                "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_PARK", "BACKGROUND_JOB",
+            ], customSubclasses: ["callcenter::info"])
+    }
+
+    private enum Phase: Equatable {
+        case idle, starting, running, completed, stopped, failed
+    }
+
+    /// The options of the run.
+    public nonisolated let options: LiveRunnerOptions
+    /// The run's clock.
+    public nonisolated let clock: any LiveClock
+    private let client: EventSocketClient
+    private let log: @Sendable (String) -> Void
+    private var persistent: PersistentDialer<D>
+    private var bridge: DialerBridge
+    private var phase = Phase.idle
+    private var paused = false
+    private var connected = false
+    private var heldWakeUp = false
+    private var timers: [Seconds: Task<Void, Never>] = [:]
+    private var early: [EventSocketNotification] = []
+    private var agentStates: [AgentID: AgentState] = [:]
+    private var outbox: AsyncStream<ESLCommand>.Continuation?
+    private var sender: Task<Void, Never>?
+    private var listener: Task<Void, Never>?
+    private var http: LiveHTTPServer?
+    private var finalSnapshot: TaskSnapshot?
+    private var outcome: Result<LiveRunSummary, LiveRunnerError>?
+    private var waiters: [CheckedContinuation<LiveRunSummary, any Error>] = []
+    private var shuttingDown = false
+
+    /// Originates sent (handed to the sender) since the run began.
+    public private(set) var originates = 0
+    /// Timer firings held back while paused.
+    public private(set) var heldWakeUps = 0
+
+    /// A runner of `dialer` with `options`. Opens the store and its record writer; nothing is
+    /// dialled until `start()`.
+    /// - Parameters:
+    ///   - clock: the run's clock (tests pass a fast one).
+    ///   - log: where operational messages go (never secrets).
+    /// - Throws: `LiveRunnerError` naming what is wrong: the live configuration, the store.
+    public init(
+        dialer: D, options: LiveRunnerOptions, clock: any LiveClock = SystemLiveClock(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        self.options = options
+        self.clock = clock
+        self.log = log
+        do {
+            bridge = try DialerBridge(configuration: options.live)
+        } catch {
+            throw LiveRunnerError("\(error)")
+        }
+        let store: OutboundStore
+        let writer: CallRecordWriter
+        guard FileManager.default.fileExists(atPath: options.storePath) else {
+            throw LiveRunnerError("there is no store at \(options.storePath); import the task's contact list first (simcc import --db \(options.storePath))")
+        }
+        do {
+            store = try OutboundStore(path: options.storePath)
+            guard try store.batchIDs().contains(options.batchID) else {
+                throw LiveRunnerError("the store \(options.storePath) has no batch \(options.batchID); import its contact list first (simcc import)")
+            }
+            writer = try store.recordWriter(batchID: options.batchID)
+        } catch let error as LiveRunnerError {
+            throw error
+        } catch {
+            throw LiveRunnerError("cannot open the store \(options.storePath): \(error)")
+        }
+        persistent = PersistentDialer(dialer: dialer, store: store, batchID: options.batchID, writer: writer)
+        var socket = options.eventSocket
+        if socket.subscriptions.isEmpty { socket.subscriptions = [Self.subscription] }
+        client = EventSocketClient(configuration: socket, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// The HTTP interface's port once started (nil without one).
+    public var httpPort: Int? { http?.port }
+
+    // MARK: - Life cycle
+
+    /// Starts the run: binds the HTTP interface, connects to FreeSWITCH, starts the dialer on the
+    /// stored task (taking over the calls a previous run left in flight and reconciling them with
+    /// FreeSWITCH's channels) and sends its first originates. Returns once running.
+    /// - Throws: `LiveRunnerError` naming what failed (the HTTP port, the connection, the task);
+    ///   nothing was dialled then.
+    public func start() async throws {
+        guard phase == .idle else { throw LiveRunnerError("the run was already started") }
+        phase = .starting
+        do {
+            try await begin()
+        } catch {
+            let failure = error as? LiveRunnerError ?? LiveRunnerError("\(error)")
+            await shutdown(.failure(failure))
+            throw failure
+        }
+    }
+
+    private func begin() async throws {
+        if let options = options.http {
+            do {
+                http = try await LiveHTTPServer.start(
+                    host: options.host, port: options.port, token: options.token, limits: options.limits
+                ) { [self] request in await self.route(request) }
+            } catch {
+                throw LiveRunnerError("cannot listen for HTTP on \(options.host):\(options.port): \(error)")
+            }
+        }
+        let (stream, continuation) = AsyncStream<ESLCommand>.makeStream()
+        outbox = continuation
+        sender = Task { [client] in
+            for await command in stream {
+                do {
+                    let reply = try await client.send(command)
+                    if !reply.isOK { self.refused(command, reply.text) }
+                } catch {
+                    self.sendFailed(command, error)
+                }
+            }
+        }
+        let notifications = client.notifications
+        listener = Task {
+            for await notification in notifications { await self.receive(notification) }
+        }
+        do {
+            try await client.connect()
+        } catch {
+            let socket = client.configuration
+            throw LiveRunnerError("cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)")
+        }
+        connected = true
+
+        let time = clock.now()
+        var commands: [DialerCommand] = []
+        do {
+            try persistent.start(agents: initialAgents(), at: time, into: &commands)
+        } catch {
+            throw LiveRunnerError("cannot start batch \(options.batchID): \(error)")
+        }
+        var events: [DialerEvent] = []
+        if !persistent.adopted.isEmpty {
+            let channels = try await listChannels()
+            let now = clock.now()
+            let alive = try persistent.reconcile(
+                at: now, status: { channels.contains($0.uuidString) ? .ringing : nil }, into: &commands)
+            for call in alive { bridge.adopt(call.call, contract: call.contract) }
+            log("took over \(alive.count) call(s) still up from a previous run; ended the others as CRASH")
+        }
+        phase = .running
+        carryOut(commands, at: time, feedback: &events)
+        dispatch(events, at: clock.now())
+        persistent.writer.handOver()
+        let buffered = early
+        early = []
+        for notification in buffered { await receive(notification) }
+    }
+
+    /// Waits for the end of the run and returns how it ended.
+    /// - Throws: `LiveRunnerError` when the run failed (the store, the connection lost for good).
+    public func waitUntilFinished() async throws -> LiveRunSummary {
+        if let outcome { return try outcome.get() }
+        return try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    /// `start()`, then `waitUntilFinished()`.
+    public func run() async throws -> LiveRunSummary {
+        try await start()
+        return try await waitUntilFinished()
+    }
+
+    /// Stops the run on request: no more originates; records flushed; the client closed. Calls in
+    /// flight stay written down, so the next run takes them over.
+    public func stop() async {
+        guard phase == .running || phase == .starting else { return }
+        phase = .stopped
+        await shutdown(.success(summary("stopped")))
+    }
+
+    /// Pauses the task: the dispatcher launches no new call until `resume()`.
+    /// - Returns: false when the run is not running.
+    @discardableResult
+    public func pause() -> Bool {
+        guard phase == .running else { return false }
+        paused = true
+        return true
+    }
+
+    /// Resumes a paused task (its held-back timer fires at once).
+    /// - Returns: false when the run is not running.
+    @discardableResult
+    public func resume() -> Bool {
+        guard phase == .running else { return false }
+        paused = false
+        if heldWakeUp {
+            heldWakeUp = false
+            dispatch([.wakeUp], at: clock.now())
+        }
+        return true
+    }
+
+    // MARK: - What the interface shows
+
+    /// The run's status.
+    public func status() -> LiveStatus {
+        let state: String
+        switch phase {
+        case .idle, .starting: state = "starting"
+        case .completed: state = "completed"
+        case .stopped: state = "stopped"
+        case .failed: state = "failed"
+        case .running: state = !connected ? "reconnecting" : paused ? "paused" : "running"
+        }
+        return LiveStatus(
+            state: state, uptime: clock.now(), callsInFlight: bridge.callsInFlight, softswitchConnected: connected,
+            batch: options.batchID, dialer: persistent.dialer.name, originates: originates)
+    }
+
+    /// The task's progress, from its snapshot now (or the final one).
+    public func taskProgress() -> LiveTaskProgress {
+        let snapshot = finalSnapshot ?? persistent.snapshot(at: clock.now())
+        var completed = 0, failed = 0, dialing = 0
+        for contract in snapshot.contracts {
+            switch contract.state {
+            case .completed: completed += 1
+            case .failed: failed += 1
+            case .dialing: dialing += 1
+            case .uncompleted: break
+            }
+        }
+        return LiveTaskProgress(
+            batch: options.batchID, takenAt: snapshot.takenAt, contractsTotal: snapshot.contracts.count,
+            contractsClosed: completed + failed, contractsCompleted: completed, contractsFailed: failed,
+            contractsDialing: dialing, outcomes: snapshot.outcomes, complete: snapshot.isComplete)
+    }
+
+    /// Every roster agent's state as the dialer sees it.
+    public func agents() -> [LiveAgentStatus] {
+        options.live.agents.map { agent in
+            let state = agentStates[agent.id] ?? options.initialAgentState
+            let name: String
+            switch state {
+            case .loggedOut: name = "loggedOut"
+            case .idle: name = "idle"
+            case .talking: name = "talking"
+            case .wrapUp: name = "wrapUp"
+            case .paused: name = "paused"
+            }
+            return LiveAgentStatus(id: agent.id.index, name: agent.name, exten: agent.exten, state: name)
+        }
+    }
+
+    /// The HTTP routes (the request is already authorised).
+    func route(_ request: LiveHTTPRequest) -> LiveHTTPResponse {
+        let routes: [String: String] = ["/status": "GET", "/task": "GET", "/agents": "GET", "/pause": "POST", "/resume": "POST"]
+        guard let method = routes[request.path] else { return .error(404, "no such resource: \(request.path.prefix(100))") }
+        guard request.method == method else { return .error(405, "\(request.path) accepts \(method) only") }
+        switch request.path {
+        case "/status": return .encoding(status())
+        case "/task": return .encoding(taskProgress())
+        case "/agents": return .encoding(agents())
+        case "/pause":
+            return pause() ? .encoding(status()) : .error(409, "the run is not running")
+        default:
+            return resume() ? .encoding(status()) : .error(409, "the run is not running")
+        }
+    }
+
+    // MARK: - The dispatcher
+
+    private func initialAgents() -> [AgentState] {
+        let count = (options.live.agents.map(\.id.index).max() ?? -1) + 1
+        var agents = Array(repeating: AgentState.loggedOut, count: count)
+        for agent in options.live.agents where agent.id.index >= 0 {
+            agents[agent.id.index] = options.initialAgentState
+            if let known = CallCenterAgent(options.initialAgentState) { bridge.seed(agent.id, known) }
+        }
+        return agents
+    }
+
+    /// Hands `events` to the dialer in order (and the events its commands feed back), performs
+    /// the commands, then hands the records over to the writer's thread.
+    private func dispatch(_ events: [DialerEvent], at time: Seconds) {
+        guard phase == .running, !events.isEmpty else { return }
+        var pending = events
+        var index = 0
+        while index < pending.count, phase == .running {
+            let event = pending[index]
+            index += 1
+            if case .agent(let agent, let state) = event { agentStates[agent] = state }
+            var commands: [DialerCommand] = []
+            do {
+                try persistent.handle(event, at: time, into: &commands)
+            } catch {
+                fail("the store failed, so the task stops (a restart resumes it): \(error)")
+                return
+            }
+            carryOut(commands, at: time, feedback: &pending)
+        }
+        persistent.writer.handOver()
+    }
+
+    /// Performs the actions of `commands`; events to give back to the dialer go to `feedback`.
+    private func carryOut(_ commands: [DialerCommand], at time: Seconds, feedback: inout [DialerEvent]) {
+        for action in bridge.commands(for: commands, at: time) {
+            switch action {
+            case .esl(let command):
+                if case .bgapi(command: "originate", _, _) = command { originates += 1 }
+                outbox?.yield(command)
+            case .timer(let at):
+                arm(at)
+            case .dialerFeedback(let event):
+                feedback.append(event)
+            case .taskCompleted(let snapshot):
+                complete(snapshot)
+            case .refused(let reason):
+                log("not sent: \(reason)")
+            case .record, .routing, .routerFeedback:
+                // Records were handed to the writer by the persistent dialer.
+                break
+            }
+        }
+    }
+
+    private func arm(_ deadline: Seconds) {
+        guard timers[deadline] == nil else { return }
+        let clock = self.clock
+        timers[deadline] = Task {
+            do { try await clock.sleep(until: deadline) } catch { return }
+            self.fire(deadline)
+        }
+    }
+
+    private func fire(_ deadline: Seconds) {
+        timers[deadline] = nil
+        guard phase == .running else { return }
+        if paused {
+            heldWakeUp = true
+            heldWakeUps += 1
+            return
+        }
+        dispatch([.wakeUp], at: max(deadline, clock.now()))
+    }
+
+    // MARK: - Events from FreeSWITCH
+
+    private func receive(_ notification: EventSocketNotification) async {
+        if phase == .starting {
+            early.append(notification)
+            return
+        }
+        guard phase == .running else { return }
+        switch notification {
+        case .event(let event):
+            let time = clock.now()
+            let events = bridge.events(for: event, at: time)
+            if !events.isEmpty { dispatch(events, at: time) }
+        case .connected:
+            connected = true
+        case .disconnected(let reason):
+            connected = false
+            log("lost the connection to FreeSWITCH (\(reason)); reconnecting")
+        case .reconnecting:
+            connected = false
+        case .reconnected(let gap):
+            connected = true
+            log("reconnected to FreeSWITCH after \(gap); reconciling calls")
+            await reconcileAfterGap()
+        case .stopped(let error):
+            connected = false
+            if phase == .running {
+                fail("the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")")
+            }
+        case .lingerNotice, .undecodableFrame:
+            break
+        }
+    }
+
+    private func listChannels() async throws -> Set<String> {
+        do {
+            let reply = try await client.api("show", "channels as json")
+            return try LiveChannels.parse(showChannelsJSON: reply.text)
+        } catch {
+            throw LiveRunnerError("cannot list FreeSWITCH's channels to reconcile calls: \(error)")
+        }
+    }
+
+    private func reconcileAfterGap() async {
+        let channels: Set<String>
+        do {
+            channels = try await listChannels()
+        } catch {
+            log("\(error)")
+            return
+        }
+        guard phase == .running else { return }
+        let time = clock.now()
+        var commands: [DialerCommand] = []
+        var events: [DialerEvent] = []
+        do {
+            let alive = try persistent.reconcile(
+                at: time, status: { channels.contains($0.uuidString) ? .ringing : nil }, into: &commands)
+            for call in alive { bridge.adopt(call.call, contract: call.contract) }
+        } catch {
+            fail("the store failed, so the task stops (a restart resumes it): \(error)")
+            return
+        }
+        carryOut(commands, at: time, feedback: &events)
+        dispatch(events + bridge.reconcile(liveChannels: channels, at: time), at: time)
+    }
+
+    /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call.
+    private func refused(_ command: ESLCommand, _ text: String) {
+        guard case .bgapi(command: "originate", _, let job) = command else {
+            log("FreeSWITCH refused a command: \(text.prefix(200))")
+            return
+        }
+        log("FreeSWITCH refused an originate: \(text.prefix(200))")
+        guard let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)) else { return }
+        dispatch(bridge.originateFailed(call), at: clock.now())
+    }
+
+    private func sendFailed(_ command: ESLCommand, _ error: any Error) {
+        // After a lost connection the reconcile that follows the reconnect ends the call.
+        log("a command could not be sent: \(error)")
+    }
+
+    // MARK: - The end
+
+    private func complete(_ snapshot: TaskSnapshot) {
+        guard phase == .running else { return }
+        phase = .completed
+        finalSnapshot = snapshot
+        log("batch \(options.batchID) completed: \(snapshot.contracts.count) contracts; snapshot saved")
+        let summary = summary("completed")
+        Task { await self.shutdown(.success(summary)) }
+    }
+
+    private func fail(_ message: String) {
+        guard phase == .running || phase == .starting else { return }
+        phase = .failed
+        log(message)
+        Task { await self.shutdown(.failure(LiveRunnerError(message))) }
+    }
+
+    private func summary(_ state: String) -> LiveRunSummary {
+        LiveRunSummary(
+            state: state, snapshot: finalSnapshot ?? persistent.snapshot(at: clock.now()), originates: originates)
+    }
+
+    private func shutdown(_ result: Result<LiveRunSummary, LiveRunnerError>) async {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        if phase == .starting || phase == .idle { phase = .failed }
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
+        outbox?.finish()
+        await sender?.value
+        var result = result
+        do {
+            try persistent.writer.close()
+        } catch {
+            result = .failure(LiveRunnerError("call records could not all be written: \(error)"))
+        }
+        await client.close()
+        await listener?.value
+        await http?.stop()
+        outcome = result
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.resume(with: result.mapError { $0 as any Error }) }
+    }
+}

@@ -1,0 +1,111 @@
+import CallCenter
+import Foundation
+
+// MARK: - The runner's clock
+
+/// The one clock of a live run: seconds since the run began, as `Seconds`. Every time the
+/// dialer, the bridge and the records see comes from it, and its timers sleep on it.
+public protocol LiveClock: Sendable {
+    /// Seconds since the clock's start.
+    func now() -> Seconds
+    /// Sleeps until `deadline` (seconds since the start); throws `CancellationError` when the task
+    /// is cancelled.
+    func sleep(until deadline: Seconds) async throws
+}
+
+/// The system's monotonic clock, optionally sped up (`speed` clock seconds per real second):
+/// production uses `speed: 1`; tests run a policy's one-second ticks in a few milliseconds.
+public struct SystemLiveClock: LiveClock {
+    /// Clock seconds per real second.
+    public let speed: Double
+    private let start: ContinuousClock.Instant
+
+    /// A clock starting now, running `speed` times as fast as real time (positive).
+    public init(speed: Double = 1) {
+        precondition(speed > 0 && speed.isFinite, "speed must be positive")
+        self.speed = speed
+        start = ContinuousClock.now
+    }
+
+    public func now() -> Seconds {
+        let elapsed = start.duration(to: .now)
+        let (s, atto) = elapsed.components
+        return (Double(s) + Double(atto) * 1e-18) * speed
+    }
+
+    public func sleep(until deadline: Seconds) async throws {
+        let remaining = (deadline - now()) / speed
+        guard remaining > 0 else {
+            try Task.checkCancellation()
+            return
+        }
+        try await Task.sleep(for: .nanoseconds(Int64(min(remaining, 1e6) * 1e9)))
+    }
+}
+
+// MARK: - Secrets
+
+/// A secret (the ESL password, the HTTP token) read from a file or an environment variable, never
+/// from a command-line flag (which `ps` shows to every user). Its description is redacted so that
+/// it cannot reach a log by accident.
+public struct LiveSecret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The secret itself; hand it only to what needs it.
+    public let value: String
+
+    /// A secret holding `value`.
+    public init(_ value: String) { self.value = value }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "LiveSecret(<redacted>)" }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+
+    /// Reads the secret from the file at `file` when given (its first line, surrounding white space
+    /// removed), else from the environment variable `variable`.
+    /// - Parameter what: names the secret and its flag in messages (e.g. `the ESL password
+    ///   (--esl-password-file)`).
+    /// - Throws: `LiveSecretError`, a sentence naming the file or the variable, never the content.
+    public static func read(
+        file: String?, variable: String, what: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> LiveSecret {
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw LiveSecretError(description: "cannot read \(what) from \(file): the file is missing, unreadable or not UTF-8")
+            }
+            let line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let secret = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !secret.isEmpty else {
+                throw LiveSecretError(description: "\(file) holds no \(what): its first line is empty")
+            }
+            return LiveSecret(secret)
+        }
+        guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+            throw LiveSecretError(description: "\(what) is missing: give its file, or set the environment variable \(variable)")
+        }
+        return LiveSecret(value)
+    }
+
+    /// Whether `candidate` equals the secret, in time that depends only on the lengths (no early
+    /// exit at the first differing byte, so a timing attack learns nothing of the content).
+    public func matches(_ candidate: some StringProtocol) -> Bool {
+        let a = Array(value.utf8)
+        let b = Array(candidate.utf8)
+        var difference = UInt64(a.count ^ b.count)
+        let n = max(a.count, b.count)
+        for i in 0..<n {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            difference |= UInt64(x ^ y)
+        }
+        return difference == 0
+    }
+}
+
+/// A secret could not be read; the description is a sentence for the operator.
+public struct LiveSecretError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, naming the file or the variable.
+    public var description: String
+}

@@ -1,0 +1,357 @@
+import CallCenter
+import EventSocket
+import EventSocketClient
+import Foundation
+import Live
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+// Adapted from Tests/EventSocketTests/FakeFreeSWITCH.swift: instead of a session the test
+// scripts line by line, a fake that plays FreeSWITCH on its own (login, subscriptions, `show
+// channels`, `bgapi originate` answered by a whole call and mod_callcenter's agent events).
+
+/// A loopback FreeSWITCH that answers the live runner like the real one would: `auth`,
+/// `event plain ...`, `api show channels as json`, `bgapi originate` (+OK, then BACKGROUND_JOB,
+/// CHANNEL_ANSWER, the agent's `callcenter::info` state, CHANNEL_BRIDGE, CHANNEL_HANGUP_COMPLETE,
+/// the agent Waiting again), `bgapi uuid_kill`.
+final class FakeSwitch: Sendable {
+    struct State {
+        /// Call uuids originated, in order.
+        var originates: [String] = []
+        /// Contracts of the originates, in order.
+        var contracts: [Int] = []
+        /// Channels up now.
+        var live: Set<String> = []
+        /// Agents busy now.
+        var busy: Set<String> = []
+        /// Every command received (first line only).
+        var commands: [String] = []
+        /// The contract of each held channel.
+        var contractOf: [String: Int] = [:]
+        /// Originates of a contract whose previous call was still up (dialled twice at once).
+        var overlaps: [String] = []
+        /// When set, calls are held from this many originates on (the test need not race the client).
+        var holdFrom: Int?
+        /// Held: originated calls stay up (ringing) and get no events.
+        var hold = false
+        var connections: [any Channel] = []
+        var sequence: UInt64 = 0
+    }
+
+    let state = Mutex(State())
+    let port: Int
+    let password: String
+    let agents: [String]
+    private let listener: any Channel
+
+    private init(listener: any Channel, port: Int, password: String, agents: [String]) {
+        self.listener = listener
+        self.port = port
+        self.password = password
+        self.agents = agents
+    }
+
+    /// Listens on 127.0.0.1, a free port; `agents` are mod_callcenter's agent names.
+    static func start(password: String, agents: [String]) async throws -> FakeSwitch {
+        let box = Mutex<FakeSwitch?>(nil)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let fake = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
+                    fake.state.withLock { $0.connections.append(channel) }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CommandDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(FakeSwitchHandler(fake))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let port = try #require(channel.localAddress?.port)
+        let fake = FakeSwitch(listener: channel, port: port, password: password, agents: agents)
+        box.withLock { $0 = fake }
+        return fake
+    }
+
+    var originates: [String] { state.withLock { $0.originates } }
+    var originateCount: Int { state.withLock { $0.originates.count } }
+    var commands: [String] { state.withLock { $0.commands } }
+
+    /// Holds the calls originated from now on (they stay up, with no events) or not.
+    func hold(_ on: Bool) { state.withLock { $0.hold = on } }
+
+    /// Forgets every held channel (as if they had ended while the client was away).
+    func dropHeldChannels() { state.withLock { $0.live.removeAll() } }
+
+    /// Closes every client connection (the client reconnects).
+    func dropConnections() {
+        let connections = state.withLock { state -> [any Channel] in
+            defer { state.connections.removeAll() }
+            return state.connections
+        }
+        for connection in connections { connection.close(promise: nil) }
+    }
+
+    /// FreeSWITCH hangs up the channel `uuid` (unanswered, NORMAL_CLEARING): every connection
+    /// is told.
+    func hangUp(_ uuid: String) {
+        let connections = state.withLock { state -> [any Channel] in
+            state.live.remove(uuid)
+            return state.connections
+        }
+        guard let call = CallID(uuidString: uuid) else { return }
+        var factory = FreeSWITCHEventFactory()
+        let leg = FreeSWITCHEventFactory.outboundLeg(
+            call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
+        let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: false, at: 0)
+        for connection in connections where connection.isActive {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
+        }
+    }
+
+    func stop() async {
+        dropConnections()
+        try? await listener.close()
+    }
+
+    /// An ESL configuration for this fake.
+    func eventSocket(password: String? = nil) -> EventSocketConfiguration {
+        EventSocketConfiguration(
+            host: "127.0.0.1", port: port, password: ESLPassword(password ?? self.password),
+            connectTimeout: .seconds(2), commandTimeout: .seconds(5), jobTimeout: .seconds(5),
+            reconnect: EventSocketReconnectPolicy(
+                initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40), multiplier: 2))
+    }
+}
+
+/// One connection's side of the fake: everything runs on the channel's event loop.
+final class FakeSwitchHandler: ChannelInboundHandler {
+    typealias InboundIn = String
+    typealias OutboundOut = ByteBuffer
+
+    let fake: FakeSwitch
+    var factory = FreeSWITCHEventFactory()
+
+    init(_ fake: FakeSwitch) { self.fake = fake }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send("Content-Type: auth/request\n\n", context)
+        context.flush()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let text = Self.unwrapInboundIn(data)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let first = lines.first ?? ""
+        fake.state.withLock { $0.commands.append(first) }
+        if first.hasPrefix("auth ") {
+            if first == "auth \(fake.password)" {
+                reply("+OK accepted", context)
+            } else {
+                reply("-ERR invalid", context)
+                context.flush()
+                context.close(promise: nil)
+                return
+            }
+        } else if first.hasPrefix("event ") {
+            reply("+OK event listener enabled plain", context)
+        } else if first == "api show channels as json" {
+            let live = fake.state.withLock { $0.live }.sorted()
+            let body =
+                live.isEmpty
+                ? #"{"row_count":0}"#
+                : #"{"row_count":\#(live.count),"rows":["# + live.map { #"{"uuid":"\#($0)"}"# }.joined(separator: ",") + "]}"
+            send("Content-Type: api/response\nContent-Length: \(body.utf8.count)\n\n\(body)", context)
+        } else if first.hasPrefix("bgapi originate ") {
+            let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
+            reply("+OK Job-UUID: \(job)", context)
+            originate(String(first.dropFirst("bgapi originate ".count)), job: job, context)
+        } else if first.hasPrefix("bgapi ") {
+            let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
+            reply("+OK Job-UUID: \(job)", context)
+        } else {
+            reply("-ERR command not found", context)
+        }
+        context.flush()
+    }
+
+    private func originate(_ arguments: String, job: String, _ context: ChannelHandlerContext) {
+        guard let uuid = Self.variable("origination_uuid", in: arguments), let call = CallID(uuidString: uuid),
+            let contractText = Self.variable("simcc_contract", in: arguments), let contract = Int32(contractText)
+        else {
+            send(bytes: factory.backgroundJob(jobUUID: job, command: "originate", argument: arguments,
+                                              result: "-ERR INVALID_NUMBER_FORMAT", at: 0), context)
+            return
+        }
+        let leg = FreeSWITCHEventFactory.outboundLeg(
+            call: call, contract: ContractID(contract), number: "100", configuration: LiveConfiguration())
+        enum Plan { case hold, agent(String), abandon }
+        let plan = fake.state.withLock { state -> Plan in
+            if let from = state.holdFrom, state.originates.count >= from {
+                state.hold = true
+                state.holdFrom = nil
+            }
+            state.originates.append(uuid)
+            state.contracts.append(Int(contract))
+            if state.live.contains(where: { state.contractOf[$0] == Int(contract) }) {
+                state.overlaps.append("contract \(contract) dialled as \(uuid) while a call of it is up")
+            }
+            state.contractOf[uuid] = Int(contract)
+            if state.hold {
+                state.live.insert(uuid)
+                return .hold
+            }
+            if let agent = fake.agents.first(where: { !state.busy.contains($0) }) {
+                state.busy.insert(agent)
+                return .agent(agent)
+            }
+            return .abandon
+        }
+        send(bytes: factory.backgroundJob(jobUUID: job, command: "originate", argument: arguments,
+                                          result: "+OK \(uuid)", at: 0), context)
+        switch plan {
+        case .hold:
+            return
+        case .abandon:
+            send(bytes: factory.answer(leg, at: 0), context)
+            send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
+        case .agent(let agent):
+            let agentLeg = FreeSWITCHEventFactory.Leg(
+                uuid: FreeSWITCHEventFactory.foreignUUID(call.rawValue), direction: "outbound",
+                channelName: "user/\(agent)", callerNumber: "0000000000", destinationNumber: agent)
+            send(bytes: factory.answer(leg, at: 0), context)
+            send(bytes: factory.agentState(agent, "In a queue call", at: 0), context)
+            send(bytes: factory.bridge(leg, to: agentLeg, ccAgent: agent, at: 0), context)
+            send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
+            fake.state.withLock { _ = $0.busy.remove(agent) }
+            send(bytes: factory.agentState(agent, "Waiting", at: 0), context)
+        }
+    }
+
+    /// `name=value` inside the `{...}` of an originate.
+    static func variable(_ name: String, in arguments: String) -> String? {
+        guard let open = arguments.firstIndex(of: "{"), let close = arguments.firstIndex(of: "}") else { return nil }
+        for pair in arguments[arguments.index(after: open)..<close].split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0] == name { return String(parts[1]) }
+        }
+        return nil
+    }
+
+    private func reply(_ text: String, _ context: ChannelHandlerContext) {
+        send("Content-Type: command/reply\nReply-Text: \(text)\n\n", context)
+    }
+
+    private func send(_ text: String, _ context: ChannelHandlerContext) {
+        send(bytes: Array(text.utf8), context)
+    }
+
+    private func send(bytes: [UInt8], _ context: ChannelHandlerContext) {
+        context.write(Self.wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+}
+
+/// Splits what the client writes into commands at the blank line that ends each.
+struct CommandDecoder: ByteToMessageDecoder {
+    typealias InboundOut = String
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let view = buffer.readableBytesView
+        guard
+            let end = view.indices.first(where: {
+                $0 + 1 < view.endIndex && view[$0] == 0x0A && view[$0 + 1] == 0x0A
+            })
+        else { return .needMoreData }
+        let length = end - view.startIndex
+        let text = buffer.readString(length: length) ?? ""
+        buffer.moveReaderIndex(forwardBy: 2)
+        context.fireChannelRead(Self.wrapInboundOut(text))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+}
+
+// MARK: - Waiting without fixed sleeps
+
+struct TestTimeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+/// Waits until `condition` holds, checking it every few milliseconds; fails after `limit`.
+func eventually(
+    _ what: String, within limit: Duration = .seconds(20), _ condition: @Sendable () async -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + limit
+    while !(await condition()) {
+        if ContinuousClock.now > deadline { throw TestTimeout(what: what) }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// A log that keeps every line.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    var sink: @Sendable (String) -> Void { { [self] line in lines.withLock { $0.append(line) } } }
+}
+
+// MARK: - A raw HTTP client
+
+/// Sends `request` as is to 127.0.0.1:`port` and returns everything the server sent until it
+/// closed the connection.
+func rawHTTP(port: Int, _ request: [UInt8]) async throws -> String {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+    return try await withThrowingTaskGroup(of: String.self) { group in
+        group.addTask {
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(bytes: request))
+                var received: [UInt8] = []
+                do {
+                    for try await buffer in inbound { received += buffer.readableBytesView }
+                } catch {
+                    // A reset after the response: keep what came.
+                }
+                return String(decoding: received, as: UTF8.self)
+            }
+        }
+        group.addTask {
+            try await Task.sleep(for: .seconds(10))
+            throw TestTimeout(what: "an HTTP response")
+        }
+        let first = try await group.next() ?? ""
+        group.cancelAll()
+        return first
+    }
+}
+
+/// A request with `method`, `path`, optional bearer `token` and `body`.
+func httpRequest(_ method: String, _ path: String, token: String?, body: String = "", extraHeaders: String = "") -> [UInt8] {
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
+    if let token { text += "Authorization: Bearer \(token)\r\n" }
+    text += extraHeaders
+    text += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    return Array(text.utf8)
+}
+
+/// The status code and body of a raw response.
+func parseResponse(_ text: String) -> (status: Int, body: String) {
+    let parts = text.components(separatedBy: "\r\n\r\n")
+    let statusLine = parts.first?.split(separator: "\r\n").first ?? ""
+    let words = statusLine.split(separator: " ")
+    let status = words.count > 1 ? Int(words[1]) ?? 0 : 0
+    return (status, parts.dropFirst().joined(separator: "\r\n\r\n"))
+}

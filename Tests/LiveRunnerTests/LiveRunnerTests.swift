@@ -1,0 +1,216 @@
+import CallCenter
+import DialingPolicies
+import EventSocketClient
+import Foundation
+import Live
+import LiveRunner
+import Store
+import Testing
+
+/// A store with a task of `contracts` numbers under batch `b1`.
+func makeStore(_ name: String, contracts: Int) throws -> String {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("simcc-live-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).sqlite").path
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    let store = try OutboundStore(path: path)
+    let csv = "number,customer\n" + (0..<contracts).map { "+86138000\(String(10000 + $0)),c\($0)" }.joined(separator: "\n") + "\n"
+    try store.importContacts(csv: csv, file: "\(name).csv", batchID: "b1")
+    return path
+}
+
+/// The live configuration with the fake's agents on the roster.
+func liveConfiguration(agents: [String]) -> LiveConfiguration {
+    var live = LiveConfiguration()
+    live.gateway = "carrier"
+    live.agents = agents.enumerated().map { LiveConfiguration.Agent(id: AgentID($0.offset), name: $0.element, exten: $0.element) }
+    return live
+}
+
+/// Every outcome retried one second later, up to 3 attempts.
+let quickRetries = ContractRules(
+    maxAttempts: 3, retryDelay: [.failed: 1, .busy: 1, .noAnswer: 1, .machine: 1, .abandoned: 1])
+
+let eslPassword = "Cl3wC0n-secret-esl"
+let httpToken = "t0ken-very-secret-http"
+
+@Suite("Live runner", .serialized)
+struct LiveRunnerTests {
+    @Test("a 10-contract task runs to completion through the client, the bridge and the store")
+    func completesTask() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("complete", contracts: 10)
+        let log = LogLines()
+        let options = LiveRunnerOptions(
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+        let runner = try LiveDialerRunner(
+            dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 100), log: log.sink)
+        let summary = try await runner.run()
+        #expect(summary.state == "completed")
+        #expect(summary.snapshot.isComplete)
+
+        let store = try OutboundStore(path: path)
+        let task = try store.loadTask(batchID: "b1")
+        #expect(task.contracts.count == 10)
+        #expect(task.contracts.allSatisfy { $0.state == .completed || $0.state == .failed })
+        #expect(task.callsInFlight.isEmpty)
+        let snapshot = try #require(try store.latestSnapshot(batchID: "b1"))
+        #expect(snapshot.isComplete)
+        #expect(snapshot.batchID == "b1")
+        let records = try store.callRecords(batchID: "b1")
+        let originated = fake.originates
+        #expect(originated.count == summary.originates)
+        #expect(Set(originated).count == originated.count, "a call id was originated twice")
+        #expect(Set(records.map(\.call.uuidString)) == Set(originated), "a record per originate")
+        #expect(records.count == originated.count)
+        #expect(records.allSatisfy { $0.outcome == .connected })
+        #expect(!fake.commands.contains { $0.hasPrefix("-") })
+        // The subscription the bridge needs, then the originates.
+        #expect(fake.commands.contains { $0.hasPrefix("event plain CHANNEL_ANSWER") && $0.hasSuffix("CUSTOM callcenter::info") })
+        for line in log.all { #expect(!line.contains(eslPassword)) }
+        let status = await runner.status()
+        #expect(status.state == "completed")
+    }
+
+    @Test("pause stops new originates; resume restarts them")
+    func pauseAndResume() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("pause", contracts: 10)
+        let options = LiveRunnerOptions(
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+        var progressive = ProgressiveDialer.Configuration()
+        progressive.rules = quickRetries
+        let clock = SystemLiveClock(speed: 50)
+        let runner = try LiveDialerRunner(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        // The first two calls ring until the test ends them: the dialer has no line to spare.
+        fake.hold(true)
+        try await runner.start()
+        try await eventually("the first two originates") { fake.originateCount == 2 }
+        #expect(await runner.pause())
+        #expect(await runner.status().state == "paused")
+        #expect(await runner.originates == 2)
+        // Both calls end: unpaused, the next tick would dial two more.
+        fake.hold(false)
+        for call in fake.originates { fake.hangUp(call) }
+        try await eventually("both calls ended") { await runner.status().callsInFlight == 0 }
+        let pausedAt = clock.now()
+        try await eventually("five ticks while paused") { clock.now() > pausedAt + 5 }
+        try await eventually("a timer held back") { await runner.heldWakeUps >= 1 }
+        #expect(fake.originateCount == 2, "an originate went out while paused")
+        #expect(await runner.originates == 2)
+
+        #expect(await runner.resume())
+        #expect(await runner.status().state == "running")
+        try await eventually("originates after resume") { fake.originateCount > 2 }
+        let summary = try await runner.waitUntilFinished()
+        #expect(summary.state == "completed")
+        #expect(try OutboundStore(path: path).latestSnapshot(batchID: "b1")?.isComplete == true)
+    }
+
+    @Test("a lost connection: the calls whose channels vanished during the gap end, the task completes")
+    func reconnectReconciles() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("reconnect", contracts: 6)
+        let options = LiveRunnerOptions(
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+        var progressive = ProgressiveDialer.Configuration()
+        progressive.rules = quickRetries
+        let runner = try LiveDialerRunner(
+            dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
+        fake.hold(true)
+        try await runner.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        try await eventually("the runner counts them in flight") { await runner.status().callsInFlight == 2 }
+        // The held calls end while the connection is down; the rest of the task runs normally.
+        fake.hold(false)
+        fake.dropHeldChannels()
+        fake.dropConnections()
+        let summary = try await runner.waitUntilFinished()
+        #expect(summary.state == "completed")
+        #expect(fake.commands.filter { $0 == "api show channels as json" }.count >= 1)
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        #expect(Set(records.map(\.call.uuidString)) == Set(fake.originates))
+        #expect(records.filter { $0.outcome == .failed }.count == 2)
+    }
+
+    @Test("a restart takes over the calls a killed run left in flight: gone ones end as CRASH")
+    func restartAdoptsCalls() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("restart", contracts: 6)
+        let options = LiveRunnerOptions(
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+        var progressive = ProgressiveDialer.Configuration()
+        progressive.rules = quickRetries
+        fake.hold(true)
+        let first = try LiveDialerRunner(
+            dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
+        try await first.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        await first.stop()
+        #expect(try OutboundStore(path: path).loadTask(batchID: "b1").callsInFlight.count == 2)
+        // One of the two channels is still up at the restart, the other is gone.
+        let held = fake.originates
+        fake.state.withLock { $0.live = [held[0]] }
+        fake.hold(false)
+        let second = try LiveDialerRunner(
+            dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
+        try await second.start()
+        #expect(await second.status().callsInFlight >= 1)
+        // The call still up ends now, as FreeSWITCH would tell.
+        fake.hangUp(held[0])
+        let summary = try await second.waitUntilFinished()
+        #expect(summary.state == "completed")
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        #expect(records.contains { $0.call.uuidString == held[1] && $0.cause == .crash })
+        #expect(records.contains { $0.call.uuidString == held[0] && $0.cause != .crash })
+        #expect(Set(records.map(\.call.uuidString)) == Set(fake.originates))
+        #expect(Set(fake.originates).count == fake.originates.count)
+    }
+
+    @Test("a wrong ESL password is a clear error that does not show the password")
+    func wrongPassword() async throws {
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000"])
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("auth", contracts: 2)
+        let wrong = "not-the-password-42"
+        let options = LiveRunnerOptions(
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: ["1000"]),
+            eventSocket: fake.eventSocket(password: wrong))
+        let runner = try LiveDialerRunner(dialer: ProgressiveDialer(), options: options)
+        do {
+            try await runner.start()
+            Issue.record("the run started with a wrong password")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("cannot connect to FreeSWITCH"))
+            #expect(!message.contains(wrong))
+            #expect(!message.contains(eslPassword))
+        }
+        #expect(fake.originateCount == 0)
+    }
+
+    @Test("an unknown batch is refused with a sentence naming it")
+    func unknownBatch() throws {
+        let path = try makeStore("nobatch", contracts: 1)
+        let options = LiveRunnerOptions(
+            storePath: path, batchID: "nope", live: liveConfiguration(agents: ["1000"]),
+            eventSocket: EventSocketConfiguration(host: "127.0.0.1", password: ESLPassword("x")))
+        #expect {
+            _ = try LiveDialerRunner(dialer: ProgressiveDialer(), options: options)
+        } throws: { "\($0)".contains("no batch nope") }
+        let missing = LiveRunnerOptions(
+            storePath: path + "-missing", batchID: "b1", live: liveConfiguration(agents: ["1000"]),
+            eventSocket: EventSocketConfiguration(host: "127.0.0.1", password: ESLPassword("x")))
+        #expect {
+            _ = try LiveDialerRunner(dialer: ProgressiveDialer(), options: missing)
+        } throws: { "\($0)".contains("no store at \(path)-missing") }
+        #expect(!FileManager.default.fileExists(atPath: path + "-missing"), "a missing store is not created")
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Store
+import Testing
+
+/// The package's root, from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+
+/// The built `simcc`, next to the test bundle.
+let simccBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("simcc").path
+
+/// A running `simcc live`, its output going to files.
+struct LiveProcess {
+    let process: Process
+    let out: String
+    let err: String
+
+    static func spawn(_ arguments: [String], environment: [String: String], in folder: String, tag: String) throws
+        -> LiveProcess
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: simccBinary)
+        process.arguments = arguments
+        process.environment = environment
+        let out = folder + "/\(tag).out", err = folder + "/\(tag).err"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        try process.run()
+        return LiveProcess(process: process, out: out, err: err)
+    }
+
+    var output: String {
+        ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+
+    /// Waits for the process to exit; returns its status.
+    func exit(within limit: Duration = .seconds(30)) async throws -> Int32 {
+        let process = self.process
+        try await eventually("simcc live to exit", within: limit) { !process.isRunning }
+        return process.terminationStatus
+    }
+}
+
+@Suite("simcc live as a process", .serialized)
+struct ProcessTests {
+    /// A campaign file with one fast progressive variant (a 50 ms tick, quick retries).
+    static func campaign(in folder: String) throws -> String {
+        let text = try String(contentsOfFile: packageRoot + "/scenarios/survey-campaign.yaml", encoding: .utf8)
+        let head = try #require(text.components(separatedBy: "variants:").first)
+            .replacingOccurrences(of: "contacts: contacts/", with: "contacts: \(packageRoot)/scenarios/contacts/")
+        let path = folder + "/campaign.yaml"
+        try (head + """
+            variants:
+              - {name: fast, dialer: progressive, tick: 50ms, max_attempts: 4, retry_delay: {busy: 100ms, no_answer: 100ms, machine: 100ms, abandoned: 100ms, failed: 100ms}}
+
+            """).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("kill -9 with calls in flight, restart, finish: no contract dialled twice at once, a record per originate")
+    func killAndRestart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-live-kill-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let agents = ["1000", "1001"]
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let db = try makeStore("kill", contracts: 20)
+        let policy = try Self.campaign(in: folder)
+        let tokenFile = folder + "/token"
+        try "\(httpToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let arguments = [
+            "live", "--db", db, "--batch", "b1", "--policy", policy, "--esl-port", String(fake.port),
+            "--http-port", "0", "--http-token-file", tokenFile, "--agent", "1000", "--agent", "1001",
+        ]
+        let environment = ["SIMCC_ESL_PASSWORD": eslPassword, "PATH": "/usr/bin:/bin"]
+
+        // Six calls go through, then the calls are held: the dialer has two in flight (one per agent).
+        fake.state.withLock { $0.holdFrom = 6 }
+        let first = try LiveProcess.spawn(arguments, environment: environment, in: folder, tag: "first")
+        try await eventually("two calls held in flight", within: .seconds(60)) {
+            fake.state.withLock { $0.live.count } >= 2
+        }
+        kill(first.process.processIdentifier, SIGKILL)
+        #expect(try await first.exit() == SIGKILL || !first.process.isRunning)
+
+        // While it was down, one held call ended; the other is still up at the restart.
+        let held = Array(fake.state.withLock { $0.live }).sorted()
+        #expect(held.count >= 2)
+        let survivor = held[0]
+        fake.state.withLock { $0.live = [survivor] }
+        fake.hold(false)
+        let listings = fake.commands.filter { $0 == "api show channels as json" }.count
+
+        let second = try LiveProcess.spawn(arguments, environment: environment, in: folder, tag: "second")
+        try await eventually("the restart's channel listing") {
+            fake.commands.filter { $0 == "api show channels as json" }.count > listings
+        }
+        fake.hangUp(survivor)
+        let status = try await second.exit()
+        #expect(status == 0, "\(second.output)")
+        #expect(second.output.contains("b1 completed"))
+
+        let store = try OutboundStore(path: db)
+        let snapshot = try #require(try store.latestSnapshot(batchID: "b1"))
+        #expect(snapshot.isComplete)
+        #expect(try store.loadTask(batchID: "b1").callsInFlight.isEmpty)
+        let records = try store.callRecords(batchID: "b1")
+        let originated = fake.originates
+        #expect(Set(originated).count == originated.count, "a call id was originated twice")
+        #expect(Set(records.map(\.call.uuidString)) == Set(originated), "a record per originate")
+        #expect(records.count == originated.count)
+        #expect(fake.state.withLock { $0.overlaps }.isEmpty, "\(fake.state.withLock { $0.overlaps })")
+        #expect(records.contains { $0.cause == .crash }, "the held call that vanished ends as CRASH")
+        for output in [first.output, second.output] {
+            #expect(!output.contains(eslPassword))
+            #expect(!output.contains(httpToken))
+        }
+        if ProcessInfo.processInfo.environment["SIMCC_KEEP_TEST_OUTPUT"] == nil {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+}

@@ -61,7 +61,8 @@ let package = Package(
         .target(
             name: "LiveRunner",
             dependencies: [
-                "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "CallCenter",
+                "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "RoutingPolicies",
+                "CallCenter",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -104,7 +105,8 @@ let package = Package(
         .testTarget(
             name: "LiveRunnerTests",
             dependencies: [
-                "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "CallCenter",
+                "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies",
+                "RoutingPolicies", "CallCenter",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -168,6 +168,24 @@ public struct CascadeRouter: InboundRouter, Sendable {
         self.random = random
     }
 
+    /// Takes back the callback tasks of an earlier run (a live router restarted on the same
+    /// store), so that new tasks get the next ids and step 06 watches the active ones again
+    /// (their wake-ups are appended to `commands`).
+    ///
+    /// - Returns: false, changing nothing, unless the router has no task yet and `previous` holds
+    ///   ids 0, 1, 2, ... in order.
+    public mutating func restore(tasks previous: [CallbackTask], into commands: inout [InboundCommand]) -> Bool {
+        guard tasks.isEmpty, previous.enumerated().allSatisfy({ $0.offset == $0.element.id.index }) else {
+            return false
+        }
+        tasks = previous
+        for task in previous where task.state.isActive {
+            if let owner = task.owner { addActive(owner) }
+            watch(task.id, until: task.deadline, into: &commands)
+        }
+        return true
+    }
+
     /// How many active (open, reminded or reassigned) callback tasks `agent` owns.
     public func activeTaskCount(of agent: AgentID) -> Int {
         agent.index < activeTasks.count ? activeTasks[agent.index] : 0

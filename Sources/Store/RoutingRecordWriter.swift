@@ -68,6 +68,11 @@ public final class RoutingRecordWriter: Sendable {
         }
     }
 
+    /// Hands the records appended so far to the background thread without waiting: they are
+    /// written in the next transaction even if fewer than `batchSize`. The live router calls it
+    /// after each batch of events, so that a crash loses at most about a batch's records.
+    public func handOver() { shared.handOver() }
+
     /// Writes every record appended so far and waits until they are on disk.
     ///
     /// - Throws: `StoreError` with the count of records not written and the first failure,
@@ -336,6 +341,15 @@ final class RecordQueue<Record: Sendable>: @unchecked Sendable {
             condition.broadcast()
             while queued.count > maxBacklog { condition.wait() }
         }
+    }
+
+    /// Hands what is pending to the thread without waiting.
+    func handOver() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping, !pending.isEmpty else { return }
+        enqueuePending()
+        condition.broadcast()
     }
 
     /// Hands what is pending to the thread and waits until everything appended is dealt with.

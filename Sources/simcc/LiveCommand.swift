@@ -5,13 +5,15 @@ import EventSocketClient
 import Foundation
 import Live
 import LiveRunner
+import RoutingPolicies
 import Simulation
 
 /// `simcc live`: runs a task of the store against FreeSWITCH with the dialer a planner tuned.
 struct LiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "live",
-        abstract: "Dial a task of the store through FreeSWITCH with a campaign file's tuned dialer.",
+        abstract:
+            "Dial a task of the store through FreeSWITCH with a campaign file's tuned dialer, and/or route parked inbound calls with the CN107682576B cascade.",
         discussion: """
             Runs batch --batch of the store --db against FreeSWITCH's event socket, with the dialer of \
             one variant of a campaign scenario file (--policy, --variant: the same file and knobs a \
@@ -34,6 +36,23 @@ struct LiveCommand: AsyncParsableCommand {
             defaults to NAME). They are taken to be idle until mod_callcenter says otherwise \
             (--agents-start-as).
 
+            Inbound router: --inbound-db ROUTING.sqlite --roster ROSTER.csv routes the inbound calls \
+            the dialplan parks (CHANNEL_PARK of an inbound leg) with the CN107682576B cascade: a \
+            known number goes to its customer's first agent, backup, team or leader (uuid_transfer \
+            to the agent's extension, --transfer-context); an unknown one is asked for an ID number \
+            (play_and_get_digits), bound to the customer it names, or served by a random idle \
+            agent; with nobody idle the caller hears the callback menu and a callback task is \
+            created. Customers come from the store (`simcc import --customers FILE --db \
+            ROUTING.sqlite`; created when missing); bindings, new customers, callback tasks and a \
+            record per inbound call are written back, so a number bound live is recognised after \
+            a restart. The roster CSV has the header `name,exten,team,backup,leader,business_types` \
+            (one agent a line, agent index = row order; backup names another agent; leader yes/no; \
+            business types separated by `;`, key 1 of the callback menu is the first to appear).
+
+            Either or both: --batch with --policy runs the dialer, --inbound-db with --roster the \
+            router; both together share the agents (the roster's, when no --agent is given) and \
+            the run ends on a signal. The HTTP interface serves the dialer only.
+
             Ctrl-C (SIGINT) or SIGTERM stops cleanly: records flushed, calls in flight left for the \
             next run to take over.
             """
@@ -42,11 +61,23 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: "The SQLite store holding the task.")
     var db: String = "simcc.sqlite"
 
-    @Option(help: "The task's batch id (as imported with `simcc import`).")
-    var batch: String
+    @Option(help: "The task's batch id (as imported with `simcc import`); with --policy, runs the dialer.")
+    var batch: String?
 
     @Option(help: ArgumentHelp("The campaign scenario file whose variant gives the dialer.", valueName: "scenario.yaml"))
-    var policy: String
+    var policy: String?
+
+    @Option(help: ArgumentHelp("The routing store (customers, bindings, callback tasks, inbound calls); runs the inbound router.", valueName: "ROUTING.sqlite"))
+    var inboundDb: String?
+
+    @Option(help: ArgumentHelp("The router's roster CSV: name,exten,team,backup,leader,business_types.", valueName: "ROSTER.csv"))
+    var roster: String?
+
+    @Option(help: "The dialplan context inbound calls are transferred to (with the XML dialplan).")
+    var transferContext: String = "default"
+
+    @Option(help: "The seed of the router's random choice of an agent for unknown callers.")
+    var routerSeed: UInt64 = 1
 
     @Option(help: "The variant of --policy to run (needed when the file has several).")
     var variant: String?
@@ -97,7 +128,17 @@ struct LiveCommand: AsyncParsableCommand {
     var agentsStartAs: String = "idle"
 
     func validate() throws {
-        if agent.isEmpty { throw ValidationError("give the agent roster: --agent NAME[:EXTEN], once per agent") }
+        if (batch == nil) != (policy == nil) { throw ValidationError("the dialer needs both --batch and --policy") }
+        if (inboundDb == nil) != (roster == nil) { throw ValidationError("the inbound router needs both --inbound-db and --roster") }
+        if batch == nil && inboundDb == nil {
+            throw ValidationError("give a task to dial (--batch ID --policy FILE), an inbound router (--inbound-db FILE --roster FILE), or both")
+        }
+        if batch != nil && agent.isEmpty && roster == nil {
+            throw ValidationError("give the agent roster: --agent NAME[:EXTEN], once per agent (or --roster FILE)")
+        }
+        if roster != nil && !agent.isEmpty {
+            throw ValidationError("give the agents either with --agent or with --roster, not both")
+        }
         if !["idle", "paused", "logged-out"].contains(agentsStartAs) {
             throw ValidationError("--agents-start-as must be idle, paused or logged-out, not \(agentsStartAs)")
         }
@@ -106,8 +147,9 @@ struct LiveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let dialerPolicy = try loadPolicy()
-        let live = try liveConfiguration()
+        let dialerPolicy = try batch == nil ? nil : loadPolicy()
+        let rosterValue = try loadRoster()
+        let live = try liveConfiguration(roster: rosterValue)
         let password: LiveSecret
         do {
             password = try LiveSecret.read(
@@ -115,9 +157,24 @@ struct LiveCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        var options = LiveRunnerOptions(
-            storePath: db, batchID: batch, live: live,
-            eventSocket: EventSocketConfiguration(host: eslHost, port: eslPort, password: ESLPassword(password.value)))
+        let socket = EventSocketConfiguration(host: eslHost, port: eslPort, password: ESLPassword(password.value))
+        var router: LiveRouterRunner?
+        if let inboundDb, let rosterValue {
+            var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
+            routerOptions.seed = routerSeed
+            routerOptions.agentsStartIdle = agentsStartAs == "idle"
+            do {
+                router = try LiveRouterRunner(options: routerOptions, log: Self.log)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+        guard let dialerPolicy, let batch else {
+            guard let router else { return }
+            try await Self.routeOnly(router)
+            return
+        }
+        var options = LiveRunnerOptions(storePath: db, batchID: batch, live: live, eventSocket: socket)
         if !noHttp {
             let token: LiveSecret
             do {
@@ -134,39 +191,67 @@ struct LiveCommand: AsyncParsableCommand {
         default: options.initialAgentState = .idle
         }
         switch dialerPolicy {
-        case .patent(let c): try await Self.run(PatentDispatcher(c), options)
-        case .progressive(let c): try await Self.run(ProgressiveDialer(c), options)
-        case .power(let c): try await Self.run(PowerDialer(c), options)
-        case .adaptive(let c): try await Self.run(AdaptiveDialer(c), options)
+        case .patent(let c): try await Self.run(PatentDispatcher(c), options, router: router)
+        case .progressive(let c): try await Self.run(ProgressiveDialer(c), options, router: router)
+        case .power(let c): try await Self.run(PowerDialer(c), options, router: router)
+        case .adaptive(let c): try await Self.run(AdaptiveDialer(c), options, router: router)
         }
     }
 
-    /// Runs `dialer` until the task completes or a signal stops it; prints the summary.
-    static func run<D: Dialer & Sendable>(_ dialer: D, _ options: LiveRunnerOptions) async throws {
-        let log: @Sendable (String) -> Void = { line in
-            FileHandle.standardError.write(Data("simcc live: \(line)\n".utf8))
-        }
-        let runner: LiveDialerRunner<D>
-        do {
-            runner = try LiveDialerRunner(dialer: dialer, options: options, log: log)
-        } catch {
-            throw CLIError("\(error)")
-        }
+    /// Where the run's messages go: standard error.
+    static let log: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data("simcc live: \(line)\n".utf8))
+    }
+
+    /// Stops `stop` on SIGINT and SIGTERM; cancel the sources returned to stop listening.
+    static func onSignals(_ stop: @escaping @Sendable () async -> Void) -> [any DispatchSourceSignal] {
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
             source.setEventHandler {
                 log("stopping on signal \(signalNumber)")
-                Task { await runner.stop() }
+                Task { await stop() }
             }
             source.resume()
             sources.append(source)
         }
+        return sources
+    }
+
+    /// Runs the inbound router alone until a signal stops it.
+    static func routeOnly(_ router: LiveRouterRunner) async throws {
+        let sources = onSignals { await router.stop() }
         defer { for source in sources { source.cancel() } }
         do {
+            try await router.start()
+            log("routing inbound calls parked by the dialplan (\(router.options.roster.agents.count) agents)")
+            let summary = try await router.waitUntilFinished()
+            print("inbound router \(summary.state): \(summary.callsRecorded) inbound calls recorded")
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// Runs `dialer` until the task completes or a signal stops it, and `router` (if any) beside
+    /// it until a signal; prints the summaries.
+    static func run<D: Dialer & Sendable>(_ dialer: D, _ options: LiveRunnerOptions, router: LiveRouterRunner?) async throws {
+        let runner: LiveDialerRunner<D>
+        do {
+            runner = try LiveDialerRunner(dialer: dialer, options: options, log: log)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let sources = onSignals {
+            await runner.stop()
+            await router?.stop()
+        }
+        defer { for source in sources { source.cancel() } }
+        do {
+            try await router?.start()
             try await runner.start()
         } catch {
+            await router?.stop()
             throw CLIError("\(error)")
         }
         if let port = await runner.httpPort {
@@ -182,10 +267,36 @@ struct LiveCommand: AsyncParsableCommand {
         let closed = summary.snapshot.contracts.filter { $0.state == .completed || $0.state == .failed }.count
         let outcomes = summary.snapshot.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         print("batch \(options.batchID) \(summary.state): \(closed)/\(summary.snapshot.contracts.count) contracts closed, \(summary.originates) originates; outcomes: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: " "))")
+        if let router {
+            log("the dialer is done; the inbound router goes on until a signal stops it")
+            do {
+                let routed = try await router.waitUntilFinished()
+                print("inbound router \(routed.state): \(routed.callsRecorded) inbound calls recorded")
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+    }
+
+    /// The router's roster from --roster, if given.
+    func loadRoster() throws -> LiveRoster? {
+        guard let roster else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: roster, encoding: .utf8)
+        } catch {
+            throw CLIError("--roster \(roster): cannot read the file")
+        }
+        do {
+            return try LiveRoster.parse(csv: text, file: roster)
+        } catch {
+            throw CLIError("--roster \(error)")
+        }
     }
 
     /// The dialer of the chosen variant of the campaign file.
     func loadPolicy() throws -> DialerPolicy {
+        guard let policy else { throw CLIError("--policy is missing") }
         let file: ScenarioFile
         do {
             file = try ScenarioFile.load(contentsOf: policy)
@@ -209,8 +320,10 @@ struct LiveCommand: AsyncParsableCommand {
     }
 
     /// The live configuration from the flags.
-    func liveConfiguration() throws -> LiveConfiguration {
+    func liveConfiguration(roster: LiveRoster? = nil) throws -> LiveConfiguration {
         var live = LiveConfiguration()
+        live.transferContext = transferContext
+        if let roster { live.agents = roster.liveAgents }
         live.gateway = gateway
         live.dialStringTemplate = dialString
         live.callerIDNumber = callerIdNumber

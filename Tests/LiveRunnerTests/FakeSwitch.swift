@@ -38,6 +38,16 @@ final class FakeSwitch: Sendable {
         var hold = false
         var connections: [any Channel] = []
         var sequence: UInt64 = 0
+        /// Inbound legs parked and not yet hung up, by uuid.
+        var inbound: [String: FreeSWITCHEventFactory.Leg] = [:]
+        /// What each inbound caller keys at the prompts, in order (none left: nothing keyed).
+        var keys: [String: [String]] = [:]
+        /// Prompts executed (`play_and_get_digits` or `playback`), as `uuid application`.
+        var prompts: [String] = []
+        /// Transfers received, as `uuid exten`.
+        var transfers: [String] = []
+        /// Inbound legs killed (`uuid_kill`).
+        var killed: [String] = []
     }
 
     let state = Mutex(State())
@@ -80,6 +90,27 @@ final class FakeSwitch: Sendable {
 
     /// Holds the calls originated from now on (they stay up, with no events) or not.
     func hold(_ on: Bool) { state.withLock { $0.hold = on } }
+
+    var prompts: [String] { state.withLock { $0.prompts } }
+    var transfers: [String] { state.withLock { $0.transfers } }
+    var killed: [String] { state.withLock { $0.killed } }
+
+    /// An inbound call from `caller` to `service` arrives and the dialplan parks it: CHANNEL_PARK
+    /// to every connection. `keys` are what the caller keys at each prompt, in order.
+    func parkInbound(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
+        let leg = FreeSWITCHEventFactory.inboundLeg(uuid: uuid, caller: caller, service: service)
+        let connections = state.withLock { state -> [any Channel] in
+            state.live.insert(uuid)
+            state.inbound[uuid] = leg
+            state.keys[uuid] = keys
+            return state.connections
+        }
+        var factory = FreeSWITCHEventFactory()
+        let frame = factory.park(leg, at: 0)
+        for connection in connections where connection.isActive {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
+        }
+    }
 
     /// Forgets every held channel (as if they had ended while the client was away).
     func dropHeldChannels() { state.withLock { $0.live.removeAll() } }
@@ -168,6 +199,14 @@ final class FakeSwitchHandler: ChannelInboundHandler {
             let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
             reply("+OK Job-UUID: \(job)", context)
             originate(String(first.dropFirst("bgapi originate ".count)), job: job, context)
+        } else if first.hasPrefix("sendmsg ") {
+            reply("+OK", context)
+            execute(String(first.dropFirst("sendmsg ".count)), lines, context)
+        } else if first.hasPrefix("bgapi uuid_transfer ") || first.hasPrefix("bgapi uuid_kill ") {
+            let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
+            reply("+OK Job-UUID: \(job)", context)
+            let words = first.split(separator: " ").map(String.init)
+            if words.count >= 3 { inboundCommand(words[1], uuid: words[2], words.dropFirst(3).first, context) }
         } else if first.hasPrefix("bgapi ") {
             let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
             reply("+OK Job-UUID: \(job)", context)
@@ -227,6 +266,53 @@ final class FakeSwitchHandler: ChannelInboundHandler {
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
             fake.state.withLock { _ = $0.busy.remove(agent) }
             send(bytes: factory.agentState(agent, "Waiting", at: 0), context)
+        }
+    }
+
+    /// A prompt on an inbound leg: `+OK`, then its CHANNEL_EXECUTE_COMPLETE echoing the
+    /// `Event-UUID`, with the digits the caller keys next in the digits variable.
+    private func execute(_ uuid: String, _ lines: [String], _ context: ChannelHandlerContext) {
+        func header(_ name: String) -> String? {
+            lines.first { $0.hasPrefix(name + ": ") }.map { String($0.dropFirst(name.count + 2)) }
+        }
+        let application = header("execute-app-name") ?? ""
+        let (leg, keyed) = fake.state.withLock { state -> (FreeSWITCHEventFactory.Leg?, String) in
+            state.prompts.append("\(uuid) \(application)")
+            guard let leg = state.inbound[uuid] else { return (nil, "") }
+            let keyed = state.keys[uuid]?.first ?? ""
+            if state.keys[uuid]?.isEmpty == false { state.keys[uuid]?.removeFirst() }
+            return (leg, keyed)
+        }
+        guard let leg else { return }
+        let variables = application == "play_and_get_digits" ? [("simcc_digits", keyed)] : []
+        send(bytes: factory.executeComplete(
+            leg, application: application, data: header("execute-app-arg") ?? "", applicationUUID: header("Event-UUID"),
+            at: 0, variables: variables), context)
+    }
+
+    /// `uuid_transfer` of an inbound leg: bridged to the extension's phone, then the caller hangs
+    /// up; `uuid_kill`: the leg hangs up.
+    private func inboundCommand(_ command: String, uuid: String, _ exten: String?, _ context: ChannelHandlerContext) {
+        let leg = fake.state.withLock { state -> FreeSWITCHEventFactory.Leg? in
+            guard let leg = state.inbound.removeValue(forKey: uuid) else { return nil }
+            state.live.remove(uuid)
+            if command == "uuid_transfer" {
+                state.transfers.append("\(uuid) \(exten ?? "")")
+            } else {
+                state.killed.append(uuid)
+            }
+            return leg
+        }
+        guard let leg else { return }
+        if command == "uuid_transfer", let exten {
+            let agentLeg = FreeSWITCHEventFactory.Leg(
+                uuid: FreeSWITCHEventFactory.foreignUUID(UInt64(fake.state.withLock { $0.transfers.count })),
+                direction: "outbound", channelName: "user/\(exten)", callerNumber: leg.callerNumber,
+                destinationNumber: exten)
+            send(bytes: factory.bridge(leg, to: agentLeg, ccAgent: nil, at: 0), context)
+            send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
+        } else {
+            send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
         }
     }
 

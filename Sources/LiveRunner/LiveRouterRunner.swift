@@ -1,0 +1,497 @@
+import CallCenter
+import EventSocket
+import EventSocketClient
+import Foundation
+import Live
+import NIOCore
+import NIOPosix
+import RoutingPolicies
+import Store
+
+// MARK: - Options
+
+/// What a live inbound router needs: the routing store, the roster, the softswitch.
+public struct LiveRouterOptions: Sendable {
+    /// The routing store (SQLite file): customers, bindings, callback tasks, inbound calls.
+    /// Created when missing (a router may start with no customer at all).
+    public var storePath: String
+    /// The roster: mod_callcenter names, extensions, teams, backups, leaders, business types.
+    public var roster: LiveRoster
+    /// The live softswitch's configuration (sounds, digits variable, transfer context, ...);
+    /// its `agents` are replaced by the roster's.
+    public var live: LiveConfiguration
+    /// The cascade's knobs.
+    public var router: CascadeRouter.Configuration
+    /// The seed of step 021's random choice.
+    public var seed: UInt64 = 1
+    /// Where and how to reach FreeSWITCH's event socket. When its subscriptions are empty the
+    /// runner subscribes to what the bridge reads (`LiveRouterRunner.subscription`).
+    public var eventSocket: EventSocketConfiguration
+    /// Whether roster agents are taken to be logged in and free at start (until mod_callcenter
+    /// says otherwise); false: logged out until mod_callcenter says they are available.
+    public var agentsStartIdle: Bool = true
+
+    /// Options for a router over the store at `storePath` with `roster`.
+    public init(
+        storePath: String, roster: LiveRoster, live: LiveConfiguration = LiveConfiguration(),
+        router: CascadeRouter.Configuration = CascadeRouter.Configuration(), eventSocket: EventSocketConfiguration
+    ) {
+        self.storePath = storePath
+        self.roster = roster
+        self.live = live
+        self.router = router
+        self.eventSocket = eventSocket
+    }
+}
+
+/// How a router run ended.
+public struct LiveRouterSummary: Sendable {
+    /// `stopped` (on request).
+    public var state: String
+    /// Inbound calls whose records were written during the run.
+    public var callsRecorded: Int
+}
+
+// MARK: - The runner
+
+/// Runs the CN107682576B cascade (`CascadeRouter`) live on FreeSWITCH's parked inbound calls:
+///
+/// - the router's directory is filled from the routing store at start (customers, and the
+///   bindings of earlier runs: a number bound live is recognised after a restart), agents, teams
+///   and business types from the roster; callback tasks of earlier runs are taken back;
+/// - a `RouterBridge` turns channel events (CHANNEL_PARK of an inbound leg, the
+///   CHANNEL_EXECUTE_COMPLETE of `play_and_get_digits`, hang-ups) and `callcenter::info` into
+///   router events, and its commands into ESL commands (`uuid_transfer`, `sendmsg` execute,
+///   `uuid_kill`) sent in order by one sender task;
+/// - the router's timers (step 06) sleep on the run's clock and come back as `wakeUp`;
+/// - the bookkeeping commands (bindings, customers created, callback task events) and one
+///   record per inbound call, once it ended, go to the store's `RoutingRecordWriter` (never
+///   waiting for the disk).
+///
+/// After a reconnect the runner lists FreeSWITCH's channels and reconciles: calls whose channel
+/// vanished during the gap end as their hang-up would have.
+public actor LiveRouterRunner {
+    /// The subscription the bridge needs: channel events and `callcenter::info`.
+    public static var subscription: ESLSubscription {
+        ESLSubscription(
+            eventNames: [
+                "CHANNEL_PARK", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
+                "BACKGROUND_JOB",
+            ], customSubclasses: ["callcenter::info"])
+    }
+
+    private enum Phase: Equatable { case idle, starting, running, stopped, failed }
+
+    /// Where an inbound call stands, for its record.
+    private struct Call {
+        var uuid: String
+        var caller: String?
+        var customer: CustomerID?
+        var arrivedAt: Seconds
+        var reason: RoutingReason?
+        var agent: AgentID?
+        var connectedAt: Seconds?
+        var inIVR = false
+        var rejected = false
+        var hungUp = false
+        var callback: CallbackTaskID?
+    }
+
+    /// The options of the run.
+    public nonisolated let options: LiveRouterOptions
+    /// The run's clock.
+    public nonisolated let clock: any LiveClock
+    private let client: EventSocketClient
+    private let log: @Sendable (String) -> Void
+    private let store: RoutingStore
+    private let writer: RoutingRecordWriter
+    private var router: CascadeRouter
+    private var bridge: RouterBridge
+    private var phase = Phase.idle
+    private var connected = false
+    private var calls: [CallID: Call] = [:]
+    private var byUUID: [String: CallID] = [:]
+    private var timers: [Seconds: Task<Void, Never>] = [:]
+    private var early: [EventSocketNotification] = []
+    private var outbox: AsyncStream<ESLCommand>.Continuation?
+    private var sender: Task<Void, Never>?
+    private var listener: Task<Void, Never>?
+    private var outcome: Result<LiveRouterSummary, LiveRunnerError>?
+    private var waiters: [CheckedContinuation<LiveRouterSummary, any Error>] = []
+    private var shuttingDown = false
+    private var restoredWakeUps: [InboundCommand] = []
+
+    /// Inbound calls whose records were handed to the writer.
+    public private(set) var callsRecorded = 0
+    /// Transfers (`uuid_transfer`) sent.
+    public private(set) var transfers = 0
+
+    /// A router over the store and roster of `options`. Opens the store (creating it when
+    /// missing), fills the directory from it and takes back its callback tasks; nothing is sent
+    /// until `start()`.
+    /// - Parameters:
+    ///   - clock: the run's clock (tests pass a fast one).
+    ///   - log: where operational messages go (never secrets).
+    /// - Throws: `LiveRunnerError` naming what is wrong: the live configuration, the store.
+    public init(
+        options: LiveRouterOptions, clock: any LiveClock = SystemLiveClock(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        self.options = options
+        self.clock = clock
+        self.log = log
+        var directory = options.roster.directory()
+        var live = options.live
+        live.agents = options.roster.liveAgents
+        do {
+            store = try RoutingStore(path: options.storePath)
+            try store.fill(&directory)
+            // Inbound call ids go on from the last run's, so that records never share an id.
+            let last = try store.inboundCalls().map(\.call.rawValue).filter { $0 >= live.firstInboundCall }.max()
+            if let last, last < UInt64.max { live.firstInboundCall = last + 1 }
+            router = CascadeRouter(directory: directory, configuration: options.router, random: SplitMix64(seed: options.seed))
+            let tasks = try store.callbackTasks().map(\.task)
+            var wakeUps: [InboundCommand] = []
+            guard router.restore(tasks: tasks, into: &wakeUps) else {
+                throw LiveRunnerError("the callback tasks of \(options.storePath) are damaged: their ids are not 0, 1, 2, ...")
+            }
+            restoredWakeUps = wakeUps
+            writer = try store.recordWriter(batchSize: 64)
+        } catch let error as LiveRunnerError {
+            throw error
+        } catch {
+            throw LiveRunnerError("cannot open the routing store \(options.storePath): \(error)")
+        }
+        do {
+            bridge = try RouterBridge(configuration: live)
+        } catch {
+            throw LiveRunnerError("\(error)")
+        }
+        var socket = options.eventSocket
+        if socket.subscriptions.isEmpty { socket.subscriptions = [Self.subscription] }
+        client = EventSocketClient(configuration: socket, eventLoopGroup: eventLoopGroup)
+    }
+
+    // MARK: - Life cycle
+
+    /// Connects to FreeSWITCH and starts routing the inbound calls parked from now on. Returns
+    /// once running.
+    /// - Throws: `LiveRunnerError` naming what failed (the connection).
+    public func start() async throws {
+        guard phase == .idle else { throw LiveRunnerError("the router was already started") }
+        phase = .starting
+        do {
+            try await begin()
+        } catch {
+            let failure = error as? LiveRunnerError ?? LiveRunnerError("\(error)")
+            await shutdown(.failure(failure))
+            throw failure
+        }
+    }
+
+    private func begin() async throws {
+        let (stream, continuation) = AsyncStream<ESLCommand>.makeStream()
+        outbox = continuation
+        sender = Task { [client] in
+            for await command in stream {
+                do {
+                    let reply = try await client.send(command)
+                    if !reply.isOK { self.refused(command, reply.text) }
+                } catch {
+                    self.refused(command, "\(error)")
+                }
+            }
+        }
+        let notifications = client.notifications
+        listener = Task {
+            for await notification in notifications { await self.receive(notification) }
+        }
+        do {
+            try await client.connect()
+        } catch {
+            let socket = client.configuration
+            throw LiveRunnerError("cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)")
+        }
+        connected = true
+        phase = .running
+        let time = clock.now()
+        var events: [InboundEvent] = []
+        if options.agentsStartIdle {
+            for agent in options.roster.liveAgents {
+                if let known = CallCenterAgent(AgentState.idle) { bridge.seed(agent.id, known) }
+                events.append(.agentLoggedIn(agent.id))
+            }
+        }
+        carryOut(restoredWakeUps, at: time)
+        restoredWakeUps = []
+        dispatch(events, at: time)
+        let buffered = early
+        early = []
+        for notification in buffered { await receive(notification) }
+    }
+
+    /// Waits for the end of the run and returns how it ended.
+    /// - Throws: `LiveRunnerError` when the run failed (the connection lost for good, the store).
+    public func waitUntilFinished() async throws -> LiveRouterSummary {
+        if let outcome { return try outcome.get() }
+        return try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    /// Stops routing: the records are flushed, the client closed. Calls still parked stay parked.
+    public func stop() async {
+        guard phase == .running || phase == .starting else { return }
+        phase = .stopped
+        await shutdown(.success(LiveRouterSummary(state: "stopped", callsRecorded: callsRecorded)))
+    }
+
+    /// Writes every record handed over so far to the store and waits until it is there.
+    /// - Throws: `LiveRunnerError` when some record was not written.
+    public func flush() throws {
+        do { try writer.flush() } catch { throw LiveRunnerError("routing records were not all written: \(error)") }
+    }
+
+    /// Inbound calls followed now (parked, in the IVR, or transferred and not yet hung up).
+    public var callsInFlight: Int { calls.count }
+
+    /// The router's directory now (customers, bindings made so far, agents, teams).
+    public var directory: Directory { router.directory }
+
+    // MARK: - The router
+
+    /// Hands `events` to the router in order (and the events the bridge feeds back) and performs
+    /// its commands.
+    private func dispatch(_ events: [InboundEvent], at time: Seconds) {
+        guard phase == .running, !events.isEmpty else { return }
+        var pending = events
+        var index = 0
+        while index < pending.count, phase == .running {
+            let event = pending[index]
+            index += 1
+            var current: CallID?
+            switch event {
+            case .callerArrived(let call, let caller):
+                current = call
+                arrived(call, caller: caller.text, at: time)
+            case .callArrived(let call):
+                current = call
+                arrived(call, caller: nil, at: time)
+            case .digitsCollected(let call, _):
+                current = call
+                calls[call]?.inIVR = false
+            case .callAbandoned(let call):
+                current = call
+            default:
+                break
+            }
+            var commands: [InboundCommand] = []
+            router.handle(event, at: time, into: &commands)
+            pending += carryOut(commands, at: time, current: current)
+        }
+        writer.handOver()
+    }
+
+    private func arrived(_ call: CallID, caller: String?, at time: Seconds) {
+        guard let uuid = bridge.channelUUID(of: call) else { return }
+        byUUID[uuid] = call
+        calls[call] = Call(
+            uuid: uuid, caller: caller, customer: caller.flatMap { router.directory.customer(number: $0)?.id },
+            arrivedAt: time)
+    }
+
+    /// Performs `commands`; returns the events to give back to the router.
+    @discardableResult
+    private func carryOut(_ commands: [InboundCommand], at time: Seconds, current: CallID? = nil) -> [InboundEvent] {
+        var feedback: [InboundEvent] = []
+        for command in commands {
+            note(command, at: time, current: current)
+            for action in bridge.commands(for: command, at: time) {
+                switch action {
+                case .esl(let command):
+                    if case .bgapi(command: "uuid_transfer", _, _) = command { transfers += 1 }
+                    outbox?.yield(command)
+                case .timer(let at):
+                    arm(at)
+                case .routerFeedback(let event):
+                    feedback.append(event)
+                case .refused(let reason):
+                    log("not sent: \(reason)")
+                case .routing, .record, .dialerFeedback, .taskCompleted:
+                    break  // the bookkeeping was noted above
+                }
+            }
+        }
+        return feedback
+    }
+
+    /// Keeps what the record of the call needs and writes the bookkeeping commands down.
+    private func note(_ command: InboundCommand, at time: Seconds, current: CallID?) {
+        switch command {
+        case .connect(let call, let agent):
+            calls[call]?.agent = agent
+            calls[call]?.connectedAt = time
+        case .reject(let call):
+            calls[call]?.rejected = true
+        case .collectDigits(let call, _, _, _):
+            calls[call]?.inIVR = true
+        case .hangUp(let call):
+            calls[call]?.hungUp = true
+        case .routed(let call, let reason):
+            calls[call]?.reason = reason
+        case .bindNumber(let number, let customer):
+            writer.append(.numberBound(NumberBinding(number, customer: customer, at: time)))
+            if let call = current { calls[call]?.customer = customer }
+        case .createCustomer(let id):
+            if let customer = router.directory.customer(id) {
+                writer.append(.customerCreated(CreatedCustomer(customer, at: time)))
+            }
+        case .createCallback(let id):
+            if id.index < router.tasks.count { writer.append(.callback(.created(router.tasks[id.index]))) }
+            if let call = current { calls[call]?.callback = id }
+        case .remindAgent(let agent, let id, let priority):
+            writer.append(.callback(.reminded(id, agent: agent, priority: priority, deadline: deadline(of: id), at: time)))
+        case .reassignCallback(let id, let to, let priority):
+            writer.append(.callback(.reassigned(id, to: to, priority: priority, deadline: deadline(of: id), at: time)))
+        case .expireCallback(let id):
+            writer.append(.callback(.expired(id, at: time)))
+        case .wakeUp:
+            break
+        }
+    }
+
+    private func deadline(of id: CallbackTaskID) -> Seconds? {
+        id.index < router.tasks.count ? router.tasks[id.index].deadline : nil
+    }
+
+    /// The call on channel `uuid` ended at `time`: its record goes to the writer.
+    private func ended(uuid: String, at time: Seconds) {
+        guard let id = byUUID.removeValue(forKey: uuid), let call = calls.removeValue(forKey: id) else { return }
+        let ending: InboundCallEnding
+        if call.agent != nil {
+            ending = .served
+        } else if call.callback != nil {
+            ending = .callback
+        } else if call.rejected {
+            ending = .blocked
+        } else if call.hungUp {
+            ending = .hungUp
+        } else if call.inIVR {
+            ending = .abandonedInIVR
+        } else {
+            ending = .abandonedInQueue
+        }
+        writer.append(
+            .inboundCall(
+                InboundCallRecord(
+                    call: id, caller: call.caller, customer: call.customer, arrivedAt: call.arrivedAt,
+                    reason: call.reason, agent: call.agent, connectedAt: call.connectedAt, endedAt: time,
+                    ending: ending, callback: call.callback)))
+        callsRecorded += 1
+    }
+
+    private func arm(_ deadline: Seconds) {
+        guard timers[deadline] == nil else { return }
+        let clock = self.clock
+        timers[deadline] = Task {
+            do { try await clock.sleep(until: deadline) } catch { return }
+            self.fire(deadline)
+        }
+    }
+
+    private func fire(_ deadline: Seconds) {
+        timers[deadline] = nil
+        dispatch([.wakeUp], at: max(deadline, clock.now()))
+    }
+
+    // MARK: - Events from FreeSWITCH
+
+    private func receive(_ notification: EventSocketNotification) async {
+        if phase == .starting {
+            early.append(notification)
+            return
+        }
+        guard phase == .running else { return }
+        switch notification {
+        case .event(let event):
+            let time = clock.now()
+            let events = bridge.events(for: event, at: time)
+            if !events.isEmpty { dispatch(events, at: time) }
+            if let name = event.eventName, name == "CHANNEL_HANGUP" || name == "CHANNEL_HANGUP_COMPLETE",
+                let uuid = event.uniqueID
+            {
+                ended(uuid: uuid, at: time)
+                writer.handOver()
+            }
+        case .connected:
+            connected = true
+        case .disconnected(let reason):
+            connected = false
+            log("router: lost the connection to FreeSWITCH (\(reason)); reconnecting")
+        case .reconnecting:
+            connected = false
+        case .reconnected(let gap):
+            connected = true
+            log("router: reconnected to FreeSWITCH after \(gap); reconciling calls")
+            await reconcileAfterGap()
+        case .stopped(let error):
+            connected = false
+            if phase == .running {
+                fail("the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")")
+            }
+        case .lingerNotice, .undecodableFrame:
+            break
+        }
+    }
+
+    private func reconcileAfterGap() async {
+        let channels: Set<String>
+        do {
+            let reply = try await client.api("show", "channels as json")
+            channels = try LiveChannels.parse(showChannelsJSON: reply.text)
+        } catch {
+            log("router: cannot list FreeSWITCH's channels to reconcile calls: \(error)")
+            return
+        }
+        guard phase == .running else { return }
+        let time = clock.now()
+        dispatch(bridge.reconcile(liveChannels: channels, at: time), at: time)
+        for uuid in byUUID.keys.sorted() where !channels.contains(uuid) { ended(uuid: uuid, at: time) }
+        writer.handOver()
+    }
+
+    private func refused(_ command: ESLCommand, _ text: String) {
+        // A transfer or a prompt refused leaves the call parked; its hang-up ends it.
+        log("router: FreeSWITCH refused a command: \(text.prefix(200))")
+    }
+
+    // MARK: - The end
+
+    private func fail(_ message: String) {
+        guard phase == .running || phase == .starting else { return }
+        phase = .failed
+        log(message)
+        Task { await self.shutdown(.failure(LiveRunnerError(message))) }
+    }
+
+    private func shutdown(_ result: Result<LiveRouterSummary, LiveRunnerError>) async {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        if phase == .starting || phase == .idle { phase = .failed }
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
+        outbox?.finish()
+        await sender?.value
+        var result = result
+        do {
+            try writer.close()
+        } catch {
+            result = .failure(LiveRunnerError("routing records could not all be written: \(error)"))
+        }
+        await client.close()
+        await listener?.value
+        outcome = result
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.resume(with: result.mapError { $0 as any Error }) }
+    }
+}

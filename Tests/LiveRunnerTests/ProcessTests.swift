@@ -1,4 +1,5 @@
 import Foundation
+import CallCenter
 import Store
 import Testing
 
@@ -122,5 +123,36 @@ struct ProcessTests {
         if ProcessInfo.processInfo.environment["SIMCC_KEEP_TEST_OUTPUT"] == nil {
             try? FileManager.default.removeItem(atPath: folder)
         }
+    }
+}
+
+@Suite("simcc live routing inbound calls as a process", .serialized)
+struct RouterProcessTests {
+    @Test("simcc live --inbound-db --roster alone: a known caller is transferred; SIGTERM stops it with the record written")
+    func routerAlone() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-live-router-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        defer { Task { await fake.stop() } }
+        let store = folder + "/routing.sqlite"
+        try RoutingStore(path: store).importCustomers(csv: testCustomers, file: "customers.csv")
+        let roster = folder + "/roster.csv"
+        try testRoster.write(toFile: roster, atomically: true, encoding: .utf8)
+        let process = try LiveProcess.spawn(
+            ["live", "--inbound-db", store, "--roster", roster, "--no-http", "--esl-port", String(fake.port)],
+            environment: ["SIMCC_ESL_PASSWORD": eslPassword], in: folder, tag: "router")
+        try await eventually("the subscription") { fake.commands.contains { $0.hasPrefix("event plain") } }
+        fake.parkInbound(uuid: "c0ffee00-0000-4000-8000-0000000000aa", caller: "+8613800000001")
+        try await eventually("the transfer") { fake.transfers.count == 1 }
+        #expect(fake.transfers == ["c0ffee00-0000-4000-8000-0000000000aa 1001"])
+        // The record is written once the caller's hang-up is read: wait for it on disk, then stop.
+        try await eventually("the call's record on disk") { ((try? RoutingStore(path: store).inboundCalls().count) ?? 0) == 1 }
+        process.process.terminate()
+        let status = try await process.exit()
+        #expect(status == 0, "\(process.output)")
+        #expect(process.output.contains("1 inbound calls recorded"), "\(process.output)")
+        let calls = try RoutingStore(path: store).inboundCalls()
+        #expect(calls.map(\.agent) == [AgentID(1)])
     }
 }

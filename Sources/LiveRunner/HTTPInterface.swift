@@ -201,3 +201,95 @@ public final class LiveHTTPServer: Sendable {
         try await outbound.write(.end(nil))
     }
 }
+
+// MARK: - Routes
+
+/// One route of the HTTP interface: a method and a path whose segments are literal or `{id}`
+/// (any one segment).
+public struct LiveHTTPRoute: Hashable, Sendable, Codable {
+    /// `GET` or `POST`.
+    public var method: String
+    /// `/status`, `/callbacks/{id}/done`, ...
+    public var path: String
+
+    /// The route `method` `path`.
+    public init(_ method: String, _ path: String) {
+        self.method = method
+        self.path = path
+    }
+
+    /// Whether `path` (a request's) fits this route's pattern.
+    public func matches(_ path: String) -> Bool {
+        let pattern = self.path.split(separator: "/", omittingEmptySubsequences: false)
+        let given = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard pattern.count == given.count else { return false }
+        return zip(pattern, given).allSatisfy { expected, actual in
+            expected == "{id}" ? !actual.isEmpty : expected == actual
+        }
+    }
+}
+
+/// A live runner's part of the HTTP interface: its routes and its answers.
+public protocol LiveHTTPRoutes: Sendable {
+    /// The routes it answers.
+    var routes: [LiveHTTPRoute] { get }
+    /// The response to an authorised request whose method and path match one of `routes`.
+    func respond(to request: LiveHTTPRequest) async -> LiveHTTPResponse
+}
+
+/// Where the HTTP interface listens, and its token.
+public struct LiveHTTPOptions: Sendable {
+    /// The address to listen on: loopback by default.
+    public var host: String = "127.0.0.1"
+    /// The port (0: any free port, see `LiveHTTPServer.port`).
+    public var port: Int
+    /// The bearer token every request must carry.
+    public var token: LiveSecret
+    /// Size caps on requests.
+    public var limits = LiveHTTPServer.Limits()
+
+    /// An interface on `host`:`port` requiring `token`.
+    public init(host: String = "127.0.0.1", port: Int, token: LiveSecret) {
+        self.host = host
+        self.port = port
+        self.token = token
+    }
+}
+
+extension LiveHTTPServer {
+    /// Starts the interface of `options` serving the routes of `parts`, in order (the first part
+    /// whose route matches answers): `GET /` lists every route; a path no part has gets 404, a
+    /// known path with another method 405.
+    /// - Throws: `LiveRunnerError` when the address cannot be bound.
+    public static func start(
+        _ options: LiveHTTPOptions, serving parts: [any LiveHTTPRoutes],
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(LiveRunnerError) -> LiveHTTPServer {
+        do {
+            return try await start(host: options.host, port: options.port, token: options.token, limits: options.limits, group: group) {
+                request in await route(request, to: parts)
+            }
+        } catch {
+            throw LiveRunnerError("cannot listen for HTTP on \(options.host):\(options.port): \(error)")
+        }
+    }
+
+    /// The answer of `parts` to `request`.
+    static func route(_ request: LiveHTTPRequest, to parts: [any LiveHTTPRoutes]) async -> LiveHTTPResponse {
+        if request.path == "/" {
+            guard request.method == "GET" else { return .error(405, "/ accepts GET only") }
+            return .encoding(["routes": parts.flatMap(\.routes).map { "\($0.method) \($0.path)" }])
+        }
+        var methods: [String] = []
+        for part in parts {
+            for route in part.routes where route.matches(request.path) {
+                if route.method == request.method { return await part.respond(to: request) }
+                methods.append(route.method)
+            }
+        }
+        guard methods.isEmpty else {
+            return .error(405, "\(request.path.prefix(100)) accepts \(methods.joined(separator: ", ")) only")
+        }
+        return .error(404, "no such resource: \(request.path.prefix(100))")
+    }
+}

@@ -17,44 +17,19 @@ public struct LiveRunnerOptions: Sendable {
     public var batchID: String
     /// The live softswitch's configuration (dial string, gateway, agent roster, ...).
     public var live: LiveConfiguration
-    /// Where and how to reach FreeSWITCH's event socket. When its subscriptions are empty the
-    /// runner subscribes to what the bridge reads (`LiveDialerRunner.subscription`).
+    /// Where and how to reach FreeSWITCH's event socket when the runner has a session of its own
+    /// (see `LiveSession`; with no subscriptions, it subscribes to `LiveSession.subscription`).
     public var eventSocket: EventSocketConfiguration
-    /// The HTTP interface; nil runs without one.
-    public var http: HTTP?
     /// What the dialer assumes of every roster agent until mod_callcenter says otherwise
     /// (`callcenter::info`): `idle` (logged in and free) by default.
     public var initialAgentState: AgentState = .idle
 
-    /// The HTTP interface's address and token.
-    public struct HTTP: Sendable {
-        /// The address to listen on: loopback by default.
-        public var host: String = "127.0.0.1"
-        /// The port (0: any free port, see `LiveDialerRunner.httpPort`).
-        public var port: Int
-        /// The bearer token every request must carry.
-        public var token: LiveSecret
-        /// Size caps on requests.
-        public var limits = LiveHTTPServer.Limits()
-
-        /// An interface on `host`:`port` requiring `token`.
-        public init(host: String = "127.0.0.1", port: Int, token: LiveSecret) {
-            self.host = host
-            self.port = port
-            self.token = token
-        }
-    }
-
     /// Options for batch `batchID` of the store at `storePath`.
-    public init(
-        storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration,
-        http: HTTP? = nil
-    ) {
+    public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {
         self.storePath = storePath
         self.batchID = batchID
         self.live = live
         self.eventSocket = eventSocket
-        self.http = http
     }
 }
 
@@ -142,7 +117,12 @@ public struct LiveRunSummary: Sendable {
 ///    notifications go through the bridge to the dialer.
 /// 3. **Asynchronous call-record writing**: the persistent dialer's `CallRecordWriter`, handed
 ///    the records after each batch of events (`handOver`, never waiting for the disk).
-/// 4. **The HTTP interface** (`LiveHTTPServer`): status, task progress, agents, pause and resume.
+/// 4. **The HTTP interface**: the runner's routes (`LiveHTTPRoutes`: status, task progress,
+///    agents, pause and resume), served by a `LiveHTTPServer` the process starts.
+///
+/// FreeSWITCH is reached through a `LiveSession`, shared with the inbound router when both run
+/// (one connection, one agent book: an agent the router put on an inbound call is `talking` to
+/// the dialer until that call ends, whatever mod_callcenter says of them meanwhile).
 ///
 /// At start and after every reconnect the runner lists FreeSWITCH's channels (`show channels as
 /// json`) and reconciles: calls taken over from a previous run that are gone end as `CRASH`,
@@ -156,16 +136,7 @@ public struct LiveRunSummary: Sendable {
 ///
 /// The run ends on `taskCompleted` (S34: records flushed, snapshot saved) or `stop()`: the
 /// writer is closed (flushed), the client closed, the HTTP interface stopped.
-public actor LiveDialerRunner<D: Dialer & Sendable> {
-    /// The subscription the bridge needs: channel events, BACKGROUND_JOB, `callcenter::info`.
-    public static var subscription: ESLSubscription {
-        ESLSubscription(
-            eventNames: [
-                "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
-                "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_PARK", "BACKGROUND_JOB",
-            ], customSubclasses: ["callcenter::info"])
-    }
-
+public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTPRoutes {
     private enum Phase: Equatable {
         case idle, starting, running, completed, stopped, failed
     }
@@ -174,7 +145,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
     public nonisolated let options: LiveRunnerOptions
     /// The run's clock.
     public nonisolated let clock: any LiveClock
-    private let client: EventSocketClient
+    /// The connection to FreeSWITCH (shared with the router when both run).
+    public nonisolated let session: LiveSession
     private let log: @Sendable (String) -> Void
     private var persistent: PersistentDialer<D>
     private var bridge: DialerBridge
@@ -183,16 +155,16 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
     private var connected = false
     private var heldWakeUp = false
     private var timers: [Seconds: Task<Void, Never>] = [:]
-    private var early: [EventSocketNotification] = []
+    private var early: [LiveSessionNotice] = []
     private var agentStates: [AgentID: AgentState] = [:]
-    private var outbox: AsyncStream<ESLCommand>.Continuation?
-    private var sender: Task<Void, Never>?
-    private var listener: Task<Void, Never>?
-    private var http: LiveHTTPServer?
+    /// Agents another member of the session put on a call, with what mod_callcenter said of
+    /// them meanwhile (reported once the call ends).
+    private var occupied: [AgentID: AgentState?] = [:]
     private var finalSnapshot: TaskSnapshot?
     private var outcome: Result<LiveRunSummary, LiveRunnerError>?
     private var waiters: [CheckedContinuation<LiveRunSummary, any Error>] = []
     private var shuttingDown = false
+    private var joined = false
 
     /// Originates sent (handed to the sender) since the run began.
     public private(set) var originates = 0
@@ -203,10 +175,11 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
     /// dialled until `start()`.
     /// - Parameters:
     ///   - clock: the run's clock (tests pass a fast one).
+    ///   - session: the connection to share (nil: one of its own on `options.eventSocket`).
     ///   - log: where operational messages go (never secrets).
     /// - Throws: `LiveRunnerError` naming what is wrong: the live configuration, the store.
     public init(
-        dialer: D, options: LiveRunnerOptions, clock: any LiveClock = SystemLiveClock(),
+        dialer: D, options: LiveRunnerOptions, clock: any LiveClock = SystemLiveClock(), session: LiveSession? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
@@ -235,21 +208,17 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
             throw LiveRunnerError("cannot open the store \(options.storePath): \(error)")
         }
         persistent = PersistentDialer(dialer: dialer, store: store, batchID: options.batchID, writer: writer)
-        var socket = options.eventSocket
-        if socket.subscriptions.isEmpty { socket.subscriptions = [Self.subscription] }
-        client = EventSocketClient(configuration: socket, eventLoopGroup: eventLoopGroup)
+        self.session = session ?? LiveSession(configuration: options.eventSocket, eventLoopGroup: eventLoopGroup, log: log)
     }
-
-    /// The HTTP interface's port once started (nil without one).
-    public var httpPort: Int? { http?.port }
 
     // MARK: - Life cycle
 
-    /// Starts the run: binds the HTTP interface, connects to FreeSWITCH, starts the dialer on the
-    /// stored task (taking over the calls a previous run left in flight and reconciling them with
-    /// FreeSWITCH's channels) and sends its first originates. Returns once running.
-    /// - Throws: `LiveRunnerError` naming what failed (the HTTP port, the connection, the task);
-    ///   nothing was dialled then.
+    /// Starts the run: joins the session (connecting to FreeSWITCH if nobody has yet), starts the
+    /// dialer on the stored task (taking over the calls a previous run left in flight and
+    /// reconciling them with FreeSWITCH's channels) and sends its first originates. Returns once
+    /// running.
+    /// - Throws: `LiveRunnerError` naming what failed (the connection, the task); nothing was
+    ///   dialled then.
     public func start() async throws {
         guard phase == .idle else { throw LiveRunnerError("the run was already started") }
         phase = .starting
@@ -263,38 +232,9 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
     }
 
     private func begin() async throws {
-        if let options = options.http {
-            do {
-                http = try await LiveHTTPServer.start(
-                    host: options.host, port: options.port, token: options.token, limits: options.limits
-                ) { [self] request in await self.route(request) }
-            } catch {
-                throw LiveRunnerError("cannot listen for HTTP on \(options.host):\(options.port): \(error)")
-            }
-        }
-        let (stream, continuation) = AsyncStream<ESLCommand>.makeStream()
-        outbox = continuation
-        sender = Task { [client] in
-            for await command in stream {
-                do {
-                    let reply = try await client.send(command)
-                    if !reply.isOK { self.refused(command, reply.text) }
-                } catch {
-                    self.sendFailed(command, error)
-                }
-            }
-        }
-        let notifications = client.notifications
-        listener = Task {
-            for await notification in notifications { await self.receive(notification) }
-        }
-        do {
-            try await client.connect()
-        } catch {
-            let socket = client.configuration
-            throw LiveRunnerError("cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)")
-        }
-        connected = true
+        try await session.join(self)
+        joined = true
+        connected = await session.isConnected
 
         let time = clock.now()
         var commands: [DialerCommand] = []
@@ -305,7 +245,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         }
         var events: [DialerEvent] = []
         if !persistent.adopted.isEmpty {
-            let channels = try await listChannels()
+            let channels = try await session.snapshot().channels
             let now = clock.now()
             let alive = try persistent.reconcile(
                 at: now, status: { channels.contains($0.uuidString) ? .ringing : nil }, into: &commands)
@@ -318,7 +258,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         persistent.writer.handOver()
         let buffered = early
         early = []
-        for notification in buffered { await receive(notification) }
+        for notice in buffered { await session(notice) }
     }
 
     /// Waits for the end of the run and returns how it ended.
@@ -415,19 +355,24 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         }
     }
 
-    /// The HTTP routes (the request is already authorised).
-    func route(_ request: LiveHTTPRequest) -> LiveHTTPResponse {
-        let routes: [String: String] = ["/status": "GET", "/task": "GET", "/agents": "GET", "/pause": "POST", "/resume": "POST"]
-        guard let method = routes[request.path] else { return .error(404, "no such resource: \(request.path.prefix(100))") }
-        guard request.method == method else { return .error(405, "\(request.path) accepts \(method) only") }
+    /// The dialer's HTTP routes: `GET /status`, `GET /task`, `GET /agents`, `POST /pause`,
+    /// `POST /resume`.
+    public nonisolated var routes: [LiveHTTPRoute] {
+        [.init("GET", "/status"), .init("GET", "/task"), .init("GET", "/agents"), .init("POST", "/pause"), .init("POST", "/resume")]
+    }
+
+    /// The response to an authorised request on one of `routes`.
+    public func respond(to request: LiveHTTPRequest) -> LiveHTTPResponse {
         switch request.path {
         case "/status": return .encoding(status())
         case "/task": return .encoding(taskProgress())
         case "/agents": return .encoding(agents())
         case "/pause":
             return pause() ? .encoding(status()) : .error(409, "the run is not running")
-        default:
+        case "/resume":
             return resume() ? .encoding(status()) : .error(409, "the run is not running")
+        default:
+            return .error(404, "no such resource: \(request.path.prefix(100))")
         }
     }
 
@@ -452,7 +397,14 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         while index < pending.count, phase == .running {
             let event = pending[index]
             index += 1
-            if case .agent(let agent, let state) = event { agentStates[agent] = state }
+            if case .agent(let agent, let state) = event {
+                if occupied[agent] != nil {
+                    // On another member's call: the dialer hears of it when that call ends.
+                    occupied[agent] = state
+                    continue
+                }
+                agentStates[agent] = state
+            }
             var commands: [DialerCommand] = []
             do {
                 try persistent.handle(event, at: time, into: &commands)
@@ -471,7 +423,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
             switch action {
             case .esl(let command):
                 if case .bgapi(command: "originate", _, _) = command { originates += 1 }
-                outbox?.yield(command)
+                session.send(command, for: self)
             case .timer(let at):
                 arm(at)
             case .dialerFeedback(let event):
@@ -509,56 +461,51 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
 
     // MARK: - Events from FreeSWITCH
 
-    private func receive(_ notification: EventSocketNotification) async {
+    /// Handles what the session says (the session's notices, in order).
+    public func session(_ notice: LiveSessionNotice) async {
         if phase == .starting {
-            early.append(notification)
+            early.append(notice)
             return
         }
         guard phase == .running else { return }
-        switch notification {
+        switch notice {
         case .event(let event):
             let time = clock.now()
             let events = bridge.events(for: event, at: time)
             if !events.isEmpty { dispatch(events, at: time) }
-        case .connected:
+        case .connection(let up):
+            connected = up
+        case .reconnected(let state):
             connected = true
-        case .disconnected(let reason):
+            guard case .success(let snapshot) = state else { return }
+            reconcile(with: snapshot.channels)
+        case .lost(let reason):
             connected = false
-            log("lost the connection to FreeSWITCH (\(reason)); reconnecting")
-        case .reconnecting:
-            connected = false
-        case .reconnected(let gap):
-            connected = true
-            log("reconnected to FreeSWITCH after \(gap); reconciling calls")
-            await reconcileAfterGap()
-        case .stopped(let error):
-            connected = false
-            if phase == .running {
-                fail("the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")")
-            }
-        case .lingerNotice, .undecodableFrame:
-            break
+            fail(reason)
+        case .agentOccupied(let name, let busy):
+            occupy(name, busy: busy)
         }
     }
 
-    private func listChannels() async throws -> Set<String> {
-        do {
-            let reply = try await client.api("show", "channels as json")
-            return try LiveChannels.parse(showChannelsJSON: reply.text)
-        } catch {
-            throw LiveRunnerError("cannot list FreeSWITCH's channels to reconcile calls: \(error)")
+    /// Another member put agent `name` on a call (`busy`) or the call ended: the dialer sees the
+    /// agent talking meanwhile, then what mod_callcenter last said of them.
+    private func occupy(_ name: String, busy: Bool) {
+        guard let agent = options.live.agents.first(where: { $0.name == name })?.id else { return }
+        let time = clock.now()
+        if busy {
+            guard occupied[agent] == nil else { return }
+            occupied[agent] = .some(nil)
+            agentStates[agent] = .talking
+            dispatch([.agent(agent, .talking)], at: time)
+        } else {
+            guard let held = occupied.removeValue(forKey: agent) else { return }
+            let state = held ?? bridge.reportedState(of: agent) ?? options.initialAgentState
+            agentStates[agent] = state
+            dispatch([.agent(agent, state)], at: time)
         }
     }
 
-    private func reconcileAfterGap() async {
-        let channels: Set<String>
-        do {
-            channels = try await listChannels()
-        } catch {
-            log("\(error)")
-            return
-        }
-        guard phase == .running else { return }
+    private func reconcile(with channels: Set<String>) {
         let time = clock.now()
         var commands: [DialerCommand] = []
         var events: [DialerEvent] = []
@@ -574,8 +521,14 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         dispatch(events + bridge.reconcile(liveChannels: channels, at: time), at: time)
     }
 
-    /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call.
-    private func refused(_ command: ESLCommand, _ text: String) {
+    /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call. A command
+    /// that could not be sent (the connection was lost) is left to the reconcile that follows
+    /// the reconnect.
+    public func refused(_ command: ESLCommand, _ text: String, sent: Bool) {
+        guard sent else {
+            log("a command could not be sent: \(text)")
+            return
+        }
         guard case .bgapi(command: "originate", _, let job) = command else {
             log("FreeSWITCH refused a command: \(text.prefix(200))")
             return
@@ -583,11 +536,6 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         log("FreeSWITCH refused an originate: \(text.prefix(200))")
         guard let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)) else { return }
         dispatch(bridge.originateFailed(call), at: clock.now())
-    }
-
-    private func sendFailed(_ command: ESLCommand, _ error: any Error) {
-        // After a lost connection the reconcile that follows the reconnect ends the call.
-        log("a command could not be sent: \(error)")
     }
 
     // MARK: - The end
@@ -619,17 +567,13 @@ public actor LiveDialerRunner<D: Dialer & Sendable> {
         if phase == .starting || phase == .idle { phase = .failed }
         for timer in timers.values { timer.cancel() }
         timers = [:]
-        outbox?.finish()
-        await sender?.value
         var result = result
         do {
             try persistent.writer.close()
         } catch {
             result = .failure(LiveRunnerError("call records could not all be written: \(error)"))
         }
-        await client.close()
-        await listener?.value
-        await http?.stop()
+        if joined { await session.leave(self) }
         outcome = result
         let waiting = waiters
         waiters = []

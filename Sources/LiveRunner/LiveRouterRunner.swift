@@ -24,8 +24,8 @@ public struct LiveRouterOptions: Sendable {
     public var router: CascadeRouter.Configuration
     /// The seed of step 021's random choice.
     public var seed: UInt64 = 1
-    /// Where and how to reach FreeSWITCH's event socket. When its subscriptions are empty the
-    /// runner subscribes to what the bridge reads (`LiveRouterRunner.subscription`).
+    /// Where and how to reach FreeSWITCH's event socket when the runner has a session of its own
+    /// (see `LiveSession`; with no subscriptions, it subscribes to `LiveSession.subscription`).
     public var eventSocket: EventSocketConfiguration
     /// Whether roster agents are taken to be logged in and free at start (until mod_callcenter
     /// says otherwise); false: logged out until mod_callcenter says they are available.
@@ -68,18 +68,16 @@ public struct LiveRouterSummary: Sendable {
 ///   record per inbound call, once it ended, go to the store's `RoutingRecordWriter` (never
 ///   waiting for the disk).
 ///
+/// - its HTTP routes (`LiveHTTPRoutes`) show the router and its callback tasks, and take an
+///   agent's "done" on a callback task (`callbackDone`, written to the task's history).
+///
+/// FreeSWITCH is reached through a `LiveSession`, shared with the dialer when both run: the
+/// router tells the session when it puts an agent on an inbound call and when that call ends,
+/// so the dialer does not count the agent free meanwhile.
+///
 /// After a reconnect the runner lists FreeSWITCH's channels and reconciles: calls whose channel
 /// vanished during the gap end as their hang-up would have.
-public actor LiveRouterRunner {
-    /// The subscription the bridge needs: channel events and `callcenter::info`.
-    public static var subscription: ESLSubscription {
-        ESLSubscription(
-            eventNames: [
-                "CHANNEL_PARK", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
-                "BACKGROUND_JOB",
-            ], customSubclasses: ["callcenter::info"])
-    }
-
+public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     private enum Phase: Equatable { case idle, starting, running, stopped, failed }
 
     /// Where an inbound call stands, for its record.
@@ -101,7 +99,8 @@ public actor LiveRouterRunner {
     public nonisolated let options: LiveRouterOptions
     /// The run's clock.
     public nonisolated let clock: any LiveClock
-    private let client: EventSocketClient
+    /// The connection to FreeSWITCH (shared with the dialer when both run).
+    public nonisolated let session: LiveSession
     private let log: @Sendable (String) -> Void
     private let store: RoutingStore
     private let writer: RoutingRecordWriter
@@ -112,14 +111,13 @@ public actor LiveRouterRunner {
     private var calls: [CallID: Call] = [:]
     private var byUUID: [String: CallID] = [:]
     private var timers: [Seconds: Task<Void, Never>] = [:]
-    private var early: [EventSocketNotification] = []
-    private var outbox: AsyncStream<ESLCommand>.Continuation?
-    private var sender: Task<Void, Never>?
-    private var listener: Task<Void, Never>?
+    private var early: [LiveSessionNotice] = []
+    private var joined = false
     private var outcome: Result<LiveRouterSummary, LiveRunnerError>?
     private var waiters: [CheckedContinuation<LiveRouterSummary, any Error>] = []
     private var shuttingDown = false
     private var restoredWakeUps: [InboundCommand] = []
+    private let agentNames: [AgentID: String]
 
     /// Inbound calls whose records were handed to the writer.
     public private(set) var callsRecorded = 0
@@ -131,16 +129,18 @@ public actor LiveRouterRunner {
     /// until `start()`.
     /// - Parameters:
     ///   - clock: the run's clock (tests pass a fast one).
+    ///   - session: the connection to share (nil: one of its own on `options.eventSocket`).
     ///   - log: where operational messages go (never secrets).
     /// - Throws: `LiveRunnerError` naming what is wrong: the live configuration, the store.
     public init(
-        options: LiveRouterOptions, clock: any LiveClock = SystemLiveClock(),
+        options: LiveRouterOptions, clock: any LiveClock = SystemLiveClock(), session: LiveSession? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         self.options = options
         self.clock = clock
         self.log = log
+        agentNames = Dictionary(options.roster.liveAgents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         var directory = options.roster.directory()
         var live = options.live
         live.agents = options.roster.liveAgents
@@ -168,9 +168,7 @@ public actor LiveRouterRunner {
         } catch {
             throw LiveRunnerError("\(error)")
         }
-        var socket = options.eventSocket
-        if socket.subscriptions.isEmpty { socket.subscriptions = [Self.subscription] }
-        client = EventSocketClient(configuration: socket, eventLoopGroup: eventLoopGroup)
+        self.session = session ?? LiveSession(configuration: options.eventSocket, eventLoopGroup: eventLoopGroup, log: log)
     }
 
     // MARK: - Life cycle
@@ -191,29 +189,9 @@ public actor LiveRouterRunner {
     }
 
     private func begin() async throws {
-        let (stream, continuation) = AsyncStream<ESLCommand>.makeStream()
-        outbox = continuation
-        sender = Task { [client] in
-            for await command in stream {
-                do {
-                    let reply = try await client.send(command)
-                    if !reply.isOK { self.refused(command, reply.text) }
-                } catch {
-                    self.refused(command, "\(error)")
-                }
-            }
-        }
-        let notifications = client.notifications
-        listener = Task {
-            for await notification in notifications { await self.receive(notification) }
-        }
-        do {
-            try await client.connect()
-        } catch {
-            let socket = client.configuration
-            throw LiveRunnerError("cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)")
-        }
-        connected = true
+        try await session.join(self)
+        joined = true
+        connected = await session.isConnected
         phase = .running
         let time = clock.now()
         var events: [InboundEvent] = []
@@ -228,7 +206,7 @@ public actor LiveRouterRunner {
         dispatch(events, at: time)
         let buffered = early
         early = []
-        for notification in buffered { await receive(notification) }
+        for notice in buffered { await session(notice) }
     }
 
     /// Waits for the end of the run and returns how it ended.
@@ -256,6 +234,142 @@ public actor LiveRouterRunner {
 
     /// The router's directory now (customers, bindings made so far, agents, teams).
     public var directory: Directory { router.directory }
+
+    // MARK: - What the interface shows
+
+    /// The router's HTTP routes: `GET /router/status`, `GET /callbacks` (the tasks the monitor
+    /// still watches, most urgent first), `GET /callbacks/{id}`, `POST /callbacks/{id}/done`
+    /// (an agent called the customer back; the body may name the agent: `{"agent":"1001"}`).
+    public nonisolated var routes: [LiveHTTPRoute] {
+        [
+            .init("GET", "/router/status"), .init("GET", "/callbacks"), .init("GET", "/callbacks/{id}"),
+            .init("POST", "/callbacks/{id}/done"),
+        ]
+    }
+
+    /// The response to an authorised request on one of `routes`.
+    public func respond(to request: LiveHTTPRequest) -> LiveHTTPResponse {
+        let parts = request.path.split(separator: "/").map(String.init)
+        switch (request.method, parts.count) {
+        case ("GET", 2) where parts[0] == "router": return .encoding(status())
+        case ("GET", 1): return .encoding(callbackTasks())
+        case (_, 2), (_, 3):
+            guard let index = Int(parts[1]), index >= 0, index < router.tasks.count else {
+                return .error(404, "no such callback task: \(parts[1].prefix(40))")
+            }
+            let id = CallbackTaskID(index)
+            if request.method == "GET" { return .encoding(view(router.tasks[index])) }
+            var agent: AgentID?
+            if !request.body.isEmpty {
+                guard let body = try? JSONDecoder().decode([String: String].self, from: Data(request.body)),
+                    Set(body.keys).isSubset(of: ["agent"])
+                else { return .error(400, #"the body must be empty or {"agent": "<roster name>"}"#) }
+                if let name = body["agent"] {
+                    guard let known = agentNames.first(where: { $0.value == name })?.key else {
+                        return .error(400, "agent \(name.prefix(40)) is not in the roster")
+                    }
+                    agent = known
+                }
+            }
+            switch callbackDone(id, by: agent) {
+            case .success(let task): return .encoding(view(task))
+            case .failure(let error): return .error(409, error.description)
+            }
+        default:
+            return .error(404, "no such resource: \(request.path.prefix(100))")
+        }
+    }
+
+    /// `GET /router/status`.
+    public struct Status: Codable, Sendable, Equatable {
+        /// `starting`, `running`, `reconnecting`, `stopped` or `failed`.
+        public var state: String
+        /// Whether the event socket is logged in now.
+        public var softswitchConnected: Bool
+        /// Inbound calls followed now.
+        public var callsInFlight: Int
+        /// Inbound calls recorded since the start.
+        public var callsRecorded: Int
+        /// Transfers sent since the start.
+        public var transfers: Int
+        /// Callback tasks the monitor still watches.
+        public var callbacksActive: Int
+    }
+
+    /// The router's status.
+    public func status() -> Status {
+        let state: String
+        switch phase {
+        case .idle, .starting: state = "starting"
+        case .running: state = connected ? "running" : "reconnecting"
+        case .stopped: state = "stopped"
+        case .failed: state = "failed"
+        }
+        return Status(
+            state: state, softswitchConnected: connected, callsInFlight: calls.count, callsRecorded: callsRecorded,
+            transfers: transfers, callbacksActive: router.tasks.filter(\.state.isActive).count)
+    }
+
+    /// A callback task as the interface shows it.
+    public struct CallbackView: Codable, Sendable, Equatable {
+        /// The task's id.
+        public var id: Int
+        /// `open`, `reminded`, `reassigned`, `done` or `expired`.
+        public var state: String
+        /// The customer's index in the routing store, when known.
+        public var customer: Int?
+        /// The number to call back.
+        public var callerNumber: String?
+        /// The business type chosen in the menu.
+        public var businessType: String?
+        /// The owner's roster name (nil while no agent is online to take it).
+        public var owner: String?
+        /// When it was created and when the monitor next checks it (the run's clock).
+        public var created: Double
+        /// The monitor's next check.
+        public var deadline: Double
+        /// The priority (higher is more urgent).
+        public var priority: Int
+        /// Reminders and reassignments so far.
+        public var reminders: Int
+        /// Reassignments so far.
+        public var reassignments: Int
+    }
+
+    private func view(_ task: CallbackTask) -> CallbackView {
+        let directory = router.directory
+        return CallbackView(
+            id: task.id.index, state: task.state.rawValue,
+            customer: task.customer.map { Int($0.rawValue) },
+            callerNumber: task.callerNumber,
+            businessType: task.businessType.flatMap { type in directory.businessTypes.first { $0.id == type }?.name },
+            owner: task.owner.flatMap { agentNames[$0] }, created: task.created, deadline: task.deadline,
+            priority: task.priority, reminders: task.reminders, reassignments: task.reassignments)
+    }
+
+    /// The callback tasks the monitor still watches, highest priority first, then earliest deadline.
+    public func callbackTasks() -> [CallbackView] {
+        router.tasks.filter(\.state.isActive)
+            .sorted { ($1.priority, $0.deadline, $0.id.index) < ($0.priority, $1.deadline, $1.id.index) }
+            .map(view)
+    }
+
+    /// An agent called the customer of task `id` back (the agent desktop's "done"): the router
+    /// stops monitoring it and its history records it (by `agent`, when given).
+    /// - Returns: the task, or why it cannot be done (no such task, already done, the router not
+    ///   running).
+    public func callbackDone(_ id: CallbackTaskID, by agent: AgentID? = nil) -> Result<CallbackTask, LiveRunnerError> {
+        guard phase == .running else { return .failure(LiveRunnerError("the router is not running")) }
+        guard id.index < router.tasks.count else { return .failure(LiveRunnerError("there is no \(id)")) }
+        guard router.tasks[id.index].state != .done else {
+            return .failure(LiveRunnerError("\(id) is already done"))
+        }
+        let time = clock.now()
+        dispatch([.callbackDone(id)], at: time)
+        writer.append(.callback(.done(id, by: agent, at: time)))
+        writer.handOver()
+        return .success(router.tasks[id.index])
+    }
 
     // MARK: - The router
 
@@ -309,7 +423,7 @@ public actor LiveRouterRunner {
                 switch action {
                 case .esl(let command):
                     if case .bgapi(command: "uuid_transfer", _, _) = command { transfers += 1 }
-                    outbox?.yield(command)
+                    session.send(command, for: self)
                 case .timer(let at):
                     arm(at)
                 case .routerFeedback(let event):
@@ -328,8 +442,10 @@ public actor LiveRouterRunner {
     private func note(_ command: InboundCommand, at time: Seconds, current: CallID?) {
         switch command {
         case .connect(let call, let agent):
+            guard calls[call] != nil else { break }
             calls[call]?.agent = agent
             calls[call]?.connectedAt = time
+            if let name = agentNames[agent] { session.agentOccupied(name, busy: true, by: self) }
         case .reject(let call):
             calls[call]?.rejected = true
         case .collectDigits(let call, _, _, _):
@@ -366,6 +482,7 @@ public actor LiveRouterRunner {
     /// The call on channel `uuid` ended at `time`: its record goes to the writer.
     private func ended(uuid: String, at time: Seconds) {
         guard let id = byUUID.removeValue(forKey: uuid), let call = calls.removeValue(forKey: id) else { return }
+        if let agent = call.agent, let name = agentNames[agent] { session.agentOccupied(name, busy: false, by: self) }
         let ending: InboundCallEnding
         if call.agent != nil {
             ending = .served
@@ -405,13 +522,14 @@ public actor LiveRouterRunner {
 
     // MARK: - Events from FreeSWITCH
 
-    private func receive(_ notification: EventSocketNotification) async {
+    /// Handles what the session says (the session's notices, in order).
+    public func session(_ notice: LiveSessionNotice) async {
         if phase == .starting {
-            early.append(notification)
+            early.append(notice)
             return
         }
         guard phase == .running else { return }
-        switch notification {
+        switch notice {
         case .event(let event):
             let time = clock.now()
             let events = bridge.events(for: event, at: time)
@@ -422,46 +540,32 @@ public actor LiveRouterRunner {
                 ended(uuid: uuid, at: time)
                 writer.handOver()
             }
-        case .connected:
+        case .connection(let up):
+            connected = up
+        case .reconnected(let state):
             connected = true
-        case .disconnected(let reason):
+            guard case .success(let snapshot) = state else { return }
+            reconcile(with: snapshot.channels)
+        case .lost(let reason):
             connected = false
-            log("router: lost the connection to FreeSWITCH (\(reason)); reconnecting")
-        case .reconnecting:
-            connected = false
-        case .reconnected(let gap):
-            connected = true
-            log("router: reconnected to FreeSWITCH after \(gap); reconciling calls")
-            await reconcileAfterGap()
-        case .stopped(let error):
-            connected = false
-            if phase == .running {
-                fail("the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")")
-            }
-        case .lingerNotice, .undecodableFrame:
+            fail(reason)
+        case .agentOccupied:
+            // The router learns of the dialer's calls from mod_callcenter (agent-state-change).
             break
         }
     }
 
-    private func reconcileAfterGap() async {
-        let channels: Set<String>
-        do {
-            let reply = try await client.api("show", "channels as json")
-            channels = try LiveChannels.parse(showChannelsJSON: reply.text)
-        } catch {
-            log("router: cannot list FreeSWITCH's channels to reconcile calls: \(error)")
-            return
-        }
-        guard phase == .running else { return }
+    private func reconcile(with channels: Set<String>) {
         let time = clock.now()
         dispatch(bridge.reconcile(liveChannels: channels, at: time), at: time)
         for uuid in byUUID.keys.sorted() where !channels.contains(uuid) { ended(uuid: uuid, at: time) }
         writer.handOver()
     }
 
-    private func refused(_ command: ESLCommand, _ text: String) {
-        // A transfer or a prompt refused leaves the call parked; its hang-up ends it.
-        log("router: FreeSWITCH refused a command: \(text.prefix(200))")
+    /// FreeSWITCH refused a command, or it could not be sent: a transfer or a prompt refused
+    /// leaves the call parked; its hang-up ends it.
+    public func refused(_ command: ESLCommand, _ text: String, sent: Bool) {
+        log("router: \(sent ? "FreeSWITCH refused a command" : "a command could not be sent"): \(text.prefix(200))")
     }
 
     // MARK: - The end
@@ -479,16 +583,13 @@ public actor LiveRouterRunner {
         if phase == .starting || phase == .idle { phase = .failed }
         for timer in timers.values { timer.cancel() }
         timers = [:]
-        outbox?.finish()
-        await sender?.value
         var result = result
         do {
             try writer.close()
         } catch {
             result = .failure(LiveRunnerError("routing records could not all be written: \(error)"))
         }
-        await client.close()
-        await listener?.value
+        if joined { await session.leave(self) }
         outcome = result
         let waiting = waiters
         waiters = []

@@ -158,23 +158,9 @@ struct LiveCommand: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         let socket = EventSocketConfiguration(host: eslHost, port: eslPort, password: ESLPassword(password.value))
-        var router: LiveRouterRunner?
-        if let inboundDb, let rosterValue {
-            var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
-            routerOptions.seed = routerSeed
-            routerOptions.agentsStartIdle = agentsStartAs == "idle"
-            do {
-                router = try LiveRouterRunner(options: routerOptions, log: Self.log)
-            } catch {
-                throw CLIError("\(error)")
-            }
-        }
-        guard let dialerPolicy, let batch else {
-            guard let router else { return }
-            try await Self.routeOnly(router)
-            return
-        }
-        var options = LiveRunnerOptions(storePath: db, batchID: batch, live: live, eventSocket: socket)
+        // One connection for the dialer and the router: one agent book, one login.
+        let session = LiveSession(configuration: socket, log: Self.log)
+        var http: LiveHTTPOptions?
         if !noHttp {
             let token: LiveSecret
             do {
@@ -183,18 +169,35 @@ struct LiveCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("\(error) (or run with --no-http)")
             }
-            options.http = LiveRunnerOptions.HTTP(host: httpHost, port: httpPort, token: token)
+            http = LiveHTTPOptions(host: httpHost, port: httpPort, token: token)
         }
+        var router: LiveRouterRunner?
+        if let inboundDb, let rosterValue {
+            var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
+            routerOptions.seed = routerSeed
+            routerOptions.agentsStartIdle = agentsStartAs == "idle"
+            do {
+                router = try LiveRouterRunner(options: routerOptions, session: session, log: Self.log)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+        guard let dialerPolicy, let batch else {
+            guard let router else { return }
+            try await Self.routeOnly(router, http: http)
+            return
+        }
+        var options = LiveRunnerOptions(storePath: db, batchID: batch, live: live, eventSocket: socket)
         switch agentsStartAs {
         case "paused": options.initialAgentState = .paused(since: 0)
         case "logged-out": options.initialAgentState = .loggedOut
         default: options.initialAgentState = .idle
         }
         switch dialerPolicy {
-        case .patent(let c): try await Self.run(PatentDispatcher(c), options, router: router)
-        case .progressive(let c): try await Self.run(ProgressiveDialer(c), options, router: router)
-        case .power(let c): try await Self.run(PowerDialer(c), options, router: router)
-        case .adaptive(let c): try await Self.run(AdaptiveDialer(c), options, router: router)
+        case .patent(let c): try await Self.run(PatentDispatcher(c), options, session: session, router: router, http: http)
+        case .progressive(let c): try await Self.run(ProgressiveDialer(c), options, session: session, router: router, http: http)
+        case .power(let c): try await Self.run(PowerDialer(c), options, session: session, router: router, http: http)
+        case .adaptive(let c): try await Self.run(AdaptiveDialer(c), options, session: session, router: router, http: http)
         }
     }
 
@@ -219,14 +222,28 @@ struct LiveCommand: AsyncParsableCommand {
         return sources
     }
 
+    /// Starts the HTTP interface serving `parts` (nil options: none).
+    static func startHTTP(_ options: LiveHTTPOptions?, serving parts: [any LiveHTTPRoutes]) async throws -> LiveHTTPServer? {
+        guard let options else { return nil }
+        do {
+            let server = try await LiveHTTPServer.start(options, serving: parts)
+            log("HTTP interface on \(options.host):\(server.port)")
+            return server
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
     /// Runs the inbound router alone until a signal stops it.
-    static func routeOnly(_ router: LiveRouterRunner) async throws {
+    static func routeOnly(_ router: LiveRouterRunner, http: LiveHTTPOptions?) async throws {
+        let server = try await startHTTP(http, serving: [router])
         let sources = onSignals { await router.stop() }
         defer { for source in sources { source.cancel() } }
         do {
             try await router.start()
             log("routing inbound calls parked by the dialplan (\(router.options.roster.agents.count) agents)")
             let summary = try await router.waitUntilFinished()
+            await server?.stop()
             print("inbound router \(summary.state): \(summary.callsRecorded) inbound calls recorded")
         } catch {
             throw CLIError("\(error)")
@@ -235,13 +252,16 @@ struct LiveCommand: AsyncParsableCommand {
 
     /// Runs `dialer` until the task completes or a signal stops it, and `router` (if any) beside
     /// it until a signal; prints the summaries.
-    static func run<D: Dialer & Sendable>(_ dialer: D, _ options: LiveRunnerOptions, router: LiveRouterRunner?) async throws {
+    static func run<D: Dialer & Sendable>(
+        _ dialer: D, _ options: LiveRunnerOptions, session: LiveSession, router: LiveRouterRunner?, http: LiveHTTPOptions?
+    ) async throws {
         let runner: LiveDialerRunner<D>
         do {
-            runner = try LiveDialerRunner(dialer: dialer, options: options, log: log)
+            runner = try LiveDialerRunner(dialer: dialer, options: options, session: session, log: log)
         } catch {
             throw CLIError("\(error)")
         }
+        let server = try await startHTTP(http, serving: [runner] + (router.map { [$0] } ?? []))
         let sources = onSignals {
             await runner.stop()
             await router?.stop()
@@ -254,9 +274,6 @@ struct LiveCommand: AsyncParsableCommand {
             await router?.stop()
             throw CLIError("\(error)")
         }
-        if let port = await runner.httpPort {
-            log("HTTP interface on \(options.http?.host ?? "127.0.0.1"):\(port)")
-        }
         log("dialing batch \(options.batchID) with \(dialer.name)")
         let summary: LiveRunSummary
         do {
@@ -266,11 +283,13 @@ struct LiveCommand: AsyncParsableCommand {
         }
         let closed = summary.snapshot.contracts.filter { $0.state == .completed || $0.state == .failed }.count
         let outcomes = summary.snapshot.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        if router == nil { await server?.stop() }
         print("batch \(options.batchID) \(summary.state): \(closed)/\(summary.snapshot.contracts.count) contracts closed, \(summary.originates) originates; outcomes: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: " "))")
         if let router {
             log("the dialer is done; the inbound router goes on until a signal stops it")
             do {
                 let routed = try await router.waitUntilFinished()
+                await server?.stop()
                 print("inbound router \(routed.state): \(routed.callsRecorded) inbound calls recorded")
             } catch {
                 throw CLIError("\(error)")

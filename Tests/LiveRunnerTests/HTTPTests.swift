@@ -12,27 +12,28 @@ struct HTTPTests {
     /// A runner whose agents are on break (so it dials nothing and stays up), with its HTTP
     /// interface on a free loopback port.
     static func idleRunner(_ name: String, limits: LiveHTTPServer.Limits = LiveHTTPServer.Limits())
-        async throws -> (FakeSwitch, LiveDialerRunner<ProgressiveDialer>, Int, LogLines)
+        async throws -> (FakeSwitch, LiveDialerRunner<ProgressiveDialer>, LiveHTTPServer, LogLines)
     {
         let agents = ["1000", "1001"]
         let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
         let path = try makeStore(name, contracts: 10)
         var options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket(),
-            http: LiveRunnerOptions.HTTP(port: 0, token: LiveSecret(httpToken)))
-        options.http?.limits = limits
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
         options.initialAgentState = .paused(since: 0)
         let log = LogLines()
         let runner = try LiveDialerRunner(
             dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)
+        var http = LiveHTTPOptions(port: 0, token: LiveSecret(httpToken))
+        http.limits = limits
+        let server = try await LiveHTTPServer.start(http, serving: [runner])
         try await runner.start()
-        let port = try #require(await runner.httpPort)
-        return (fake, runner, port, log)
+        return (fake, runner, server, log)
     }
 
     @Test("every request needs the bearer token; the routes answer JSON; pause and resume work")
     func authAndRoutes() async throws {
-        let (fake, runner, port, log) = try await Self.idleRunner("http")
+        let (fake, runner, server, log) = try await Self.idleRunner("http")
+        let port = server.port
         var outputs: [String] = []
         func call(_ method: String, _ path: String, token: String?, body: String = "") async throws -> (Int, String) {
             let raw = try await rawHTTP(port: port, httpRequest(method, path, token: token, body: body))
@@ -91,6 +92,7 @@ struct HTTPTests {
 
         // Agent events flow in: the dialer's view changes.
         await runner.stop()
+        await server.stop()
         await fake.stop()
         for output in outputs + log.all {
             #expect(!output.contains(httpToken))
@@ -103,7 +105,8 @@ struct HTTPTests {
         var limits = LiveHTTPServer.Limits()
         limits.body = 32
         limits.connectionTimeout = .seconds(2)
-        let (fake, runner, port, _) = try await Self.idleRunner("malformed", limits: limits)
+        let (fake, runner, server, _) = try await Self.idleRunner("malformed", limits: limits)
+        let port = server.port
         let garbage: [[UInt8]] = [
             Array("THIS IS NOT HTTP\r\n\r\n".utf8),
             Array("GET /status HTTP/1.1\r\nHost localhost\r\n\r\n".utf8),
@@ -129,14 +132,17 @@ struct HTTPTests {
         let after = try await rawHTTP(port: port, httpRequest("GET", "/status", token: httpToken))
         #expect(parseResponse(after).status == 200)
         await runner.stop()
+        await server.stop()
         await fake.stop()
     }
 
     @Test("the HTTP interface listens on loopback by default")
     func loopback() async throws {
-        let (fake, runner, _, _) = try await Self.idleRunner("loopback")
-        #expect(LiveRunnerOptions.HTTP(port: 0, token: LiveSecret("x")).host == "127.0.0.1")
+        let (fake, runner, server, _) = try await Self.idleRunner("loopback")
+        #expect(LiveHTTPOptions(port: 0, token: LiveSecret("x")).host == "127.0.0.1")
+        #expect(server.host == "127.0.0.1")
         await runner.stop()
+        await server.stop()
         await fake.stop()
     }
 }

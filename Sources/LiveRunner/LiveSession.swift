@@ -1,0 +1,264 @@
+import EventSocket
+import EventSocketClient
+import Foundation
+import Live
+import NIOCore
+import NIOPosix
+
+// MARK: - What a member of a session hears
+
+/// What a live session tells its members, in the order it happened.
+public enum LiveSessionNotice: Sendable {
+    /// An event from FreeSWITCH.
+    case event(ESLEvent)
+    /// The connection was lost (events are missed until `reconnected`), or is up again.
+    case connection(up: Bool)
+    /// Connected again after a gap: FreeSWITCH's state read once for every member (`failure`
+    /// when it could not be read; the member then cannot reconcile this time).
+    case reconnected(Result<LiveSnapshot, LiveRunnerError>)
+    /// The connection stopped for good (the reason, for the operator).
+    case lost(String)
+    /// Another member of the session put a roster agent (by mod_callcenter name) on a call of
+    /// its own (`busy`), or the agent's call ended: the session's one agent book.
+    case agentOccupied(name: String, busy: Bool)
+}
+
+/// FreeSWITCH's state at one moment: what a member reconciles its calls with at start and after
+/// a gap.
+public struct LiveSnapshot: Sendable {
+    /// The uuids of the channels FreeSWITCH has up (`show channels as json`).
+    public var channels: Set<String>
+
+    /// A snapshot of `channels`.
+    public init(channels: Set<String>) { self.channels = channels }
+}
+
+/// A live runner that reads and writes FreeSWITCH through a `LiveSession`.
+public protocol LiveSessionMember: AnyObject, Sendable {
+    /// Handles what the session says, in order.
+    func session(_ notice: LiveSessionNotice) async
+    /// FreeSWITCH refused `command`, sent for this member, with `text` (`-ERR …`), or the command
+    /// could not be sent at all (`sent` false: the connection was lost; a reconcile follows).
+    func refused(_ command: ESLCommand, _ text: String, sent: Bool) async
+}
+
+// MARK: - The session
+
+/// One connection to FreeSWITCH's event socket shared by the live runners of a process (the
+/// outbound dialer and the inbound router): one login, one subscription, one sender that writes
+/// the members' commands in order, one reading of FreeSWITCH's state after a reconnect, and the
+/// session's agent book (a member that puts an agent on a call tells the others).
+///
+/// Members `join` (the first join connects) and `leave` (the last leave closes the connection).
+/// Every notification of the client goes to every member; connection changes are logged once,
+/// here.
+public actor LiveSession {
+    /// The events the dialer and the router read: channel events, BACKGROUND_JOB and
+    /// mod_callcenter's `callcenter::info`.
+    public static var subscription: ESLSubscription {
+        ESLSubscription(
+            eventNames: [
+                "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
+                "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_PARK", "BACKGROUND_JOB",
+            ], customSubclasses: ["callcenter::info"])
+    }
+
+    private enum Outgoing {
+        case command(ESLCommand, any LiveSessionMember)
+        case barrier(CheckedContinuation<Void, Never>)
+    }
+
+    private enum Phase { case idle, connecting, connected, closed }
+
+    private let client: EventSocketClient
+    private let log: @Sendable (String) -> Void
+    private var members: [any LiveSessionMember] = []
+    private var phase = Phase.idle
+    private var connecting: Task<Result<Void, LiveRunnerError>, Never>?
+    private nonisolated let outbox: AsyncStream<Outgoing>.Continuation
+    private let outgoing: AsyncStream<Outgoing>
+    private typealias Occupation = (name: String, busy: Bool, member: any LiveSessionMember)
+    private nonisolated let neighbourhood: AsyncStream<Occupation>.Continuation
+    private let occupations: AsyncStream<Occupation>
+    private var teller: Task<Void, Never>?
+    private var sender: Task<Void, Never>?
+    private var listener: Task<Void, Never>?
+
+    /// Whether the event socket is logged in now.
+    public private(set) var isConnected = false
+
+    /// A session on `configuration`; with no subscriptions there, it subscribes to
+    /// `LiveSession.subscription`. Nothing connects until the first `join`.
+    /// - Parameter log: where connection changes are reported (never secrets).
+    public init(
+        configuration: EventSocketConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        var socket = configuration
+        if socket.subscriptions.isEmpty { socket.subscriptions = [Self.subscription] }
+        client = EventSocketClient(configuration: socket, eventLoopGroup: eventLoopGroup)
+        self.log = log
+        (outgoing, outbox) = AsyncStream<Outgoing>.makeStream()
+        (occupations, neighbourhood) = AsyncStream<Occupation>.makeStream()
+    }
+
+    /// Where the session connects.
+    public nonisolated var configuration: EventSocketConfiguration { client.configuration }
+
+    /// Adds `member` (it hears every notification from now on) and connects if this is the
+    /// first member.
+    /// - Throws: `LiveRunnerError` when FreeSWITCH cannot be reached or refuses the login; the
+    ///   member is then not a member.
+    public func join(_ member: any LiveSessionMember) async throws(LiveRunnerError) {
+        guard phase != .closed else { throw LiveRunnerError("the connection to FreeSWITCH is closed") }
+        members.append(member)
+        if phase == .idle { begin() }
+        guard let connecting else { return }
+        if case .failure(let error) = await connecting.value {
+            members.removeAll { $0 === member }
+            throw error
+        }
+    }
+
+    /// Removes `member`, after the commands it queued were written; the last member to leave
+    /// closes the connection.
+    public func leave(_ member: any LiveSessionMember) async {
+        await drain()
+        members.removeAll { $0 === member }
+        guard members.isEmpty, phase != .closed else { return }
+        phase = .closed
+        outbox.finish()
+        neighbourhood.finish()
+        await sender?.value
+        await teller?.value
+        await client.close()
+        await listener?.value
+    }
+
+    /// Queues `command` for FreeSWITCH on behalf of `member` (written in order by one sender;
+    /// a refusal goes back to `member`).
+    public nonisolated func send(_ command: ESLCommand, for member: any LiveSessionMember) {
+        enqueue(.command(command, member))
+    }
+
+    private nonisolated func enqueue(_ item: Outgoing) {
+        if case .terminated = outbox.yield(item), case .barrier(let waiter) = item { waiter.resume() }
+    }
+
+    /// Waits until every command queued so far has been written (or failed).
+    public func drain() async {
+        guard sender != nil else { return }
+        await withCheckedContinuation { waiter in enqueue(.barrier(waiter)) }
+    }
+
+    /// An `api` command now (outside the members' queue), its reply's text.
+    public func api(_ command: String, _ arguments: String) async throws(EventSocketError) -> String {
+        try await client.api(command, arguments).text
+    }
+
+    /// FreeSWITCH's state now: its channels.
+    /// - Throws: `LiveRunnerError` when the list cannot be read.
+    public func snapshot() async throws(LiveRunnerError) -> LiveSnapshot {
+        do {
+            let reply = try await client.api("show", "channels as json")
+            return LiveSnapshot(channels: try LiveChannels.parse(showChannelsJSON: reply.text))
+        } catch {
+            throw LiveRunnerError("cannot list FreeSWITCH's channels to reconcile calls: \(error)")
+        }
+    }
+
+    /// Tells the other members, in the order of the calls, that `member` put agent `name` on a
+    /// call (`busy`) or that the call ended.
+    public nonisolated func agentOccupied(_ name: String, busy: Bool, by member: any LiveSessionMember) {
+        neighbourhood.yield((name, busy, member))
+    }
+
+    private func tellOthers(_ name: String, busy: Bool, by member: any LiveSessionMember) async {
+        for other in members where other !== member { await other.session(.agentOccupied(name: name, busy: busy)) }
+    }
+
+    // MARK: - Internals
+
+    private func begin() {
+        phase = .connecting
+        let stream = outgoing
+        sender = Task { [client] in
+            for await item in stream {
+                switch item {
+                case .barrier(let waiter):
+                    waiter.resume()
+                case .command(let command, let member):
+                    do {
+                        let reply = try await client.send(command)
+                        if !reply.isOK { await member.refused(command, reply.text, sent: true) }
+                    } catch {
+                        await member.refused(command, "\(error)", sent: false)
+                    }
+                }
+            }
+        }
+        let occupations = self.occupations
+        teller = Task {
+            for await occupation in occupations {
+                await self.tellOthers(occupation.name, busy: occupation.busy, by: occupation.member)
+            }
+        }
+        let notifications = client.notifications
+        listener = Task {
+            for await notification in notifications { await self.receive(notification) }
+        }
+        connecting = Task { [client] in
+            do {
+                try await client.connect()
+                self.connected()
+                return .success(())
+            } catch {
+                let socket = client.configuration
+                return .failure(LiveRunnerError("cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)"))
+            }
+        }
+    }
+
+    private func connected() {
+        if phase == .connecting { phase = .connected }
+        isConnected = true
+    }
+
+    private func broadcast(_ notice: LiveSessionNotice) async {
+        for member in members { await member.session(notice) }
+    }
+
+    private func receive(_ notification: EventSocketNotification) async {
+        switch notification {
+        case .event(let event):
+            await broadcast(.event(event))
+        case .connected:
+            isConnected = true
+        case .disconnected(let reason):
+            isConnected = false
+            log("lost the connection to FreeSWITCH (\(reason)); reconnecting")
+            await broadcast(.connection(up: false))
+        case .reconnecting:
+            isConnected = false
+        case .reconnected(let gap):
+            isConnected = true
+            log("reconnected to FreeSWITCH after \(gap); reconciling calls")
+            await broadcast(.connection(up: true))
+            let state: Result<LiveSnapshot, LiveRunnerError>
+            do {
+                state = .success(try await snapshot())
+            } catch {
+                log("\(error)")
+                state = .failure(error)
+            }
+            await broadcast(.reconnected(state))
+        case .stopped(let error):
+            isConnected = false
+            guard phase != .closed else { return }
+            await broadcast(.lost("the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")"))
+        case .lingerNotice, .undecodableFrame:
+            break
+        }
+    }
+}

@@ -32,7 +32,7 @@ public struct LiveHTTPResponse: Sendable {
     /// A response whose body is `value` encoded as JSON (keys sorted).
     public static func encoding(_ value: some Encodable, status: Int = 200) -> LiveHTTPResponse {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {

@@ -397,14 +397,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         while index < pending.count, phase == .running {
             let event = pending[index]
             index += 1
-            if case .agent(let agent, let state) = event {
-                if occupied[agent] != nil {
-                    // On another member's call: the dialer hears of it when that call ends.
-                    occupied[agent] = state
-                    continue
-                }
-                agentStates[agent] = state
-            }
+            if case .agent(let agent, let state) = event { agentStates[agent] = state }
             var commands: [DialerCommand] = []
             do {
                 try persistent.handle(event, at: time, into: &commands)
@@ -471,7 +464,15 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         switch notice {
         case .event(let event):
             let time = clock.now()
-            let events = bridge.events(for: event, at: time)
+            var events = bridge.events(for: event, at: time)
+            if !occupied.isEmpty {
+                // An agent on another member's call: the dialer hears of them when that call ends.
+                events.removeAll { event in
+                    guard case .agent(let agent, let state) = event, occupied[agent] != nil else { return false }
+                    occupied[agent] = state
+                    return true
+                }
+            }
             if !events.isEmpty { dispatch(events, at: time) }
         case .connection(let up):
             connected = up

@@ -48,6 +48,10 @@ final class FakeSwitch: Sendable {
         var transfers: [String] = []
         /// Inbound legs killed (`uuid_kill`).
         var killed: [String] = []
+        /// Transfers keep the caller on the line until `hangUpInbound` (else they hang up at once).
+        var holdTransfers = false
+        /// Inbound legs transferred and still up (with `holdTransfers`).
+        var bridged: [String: FreeSWITCHEventFactory.Leg] = [:]
     }
 
     let state = Mutex(State())
@@ -107,6 +111,23 @@ final class FakeSwitch: Sendable {
         }
         var factory = FreeSWITCHEventFactory()
         let frame = factory.park(leg, at: 0)
+        for connection in connections where connection.isActive {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
+        }
+    }
+
+    /// Transfers keep the caller on the line until `hangUpInbound` (`on`), or hang up at once.
+    func holdTransfers(_ on: Bool) { state.withLock { $0.holdTransfers = on } }
+
+    /// The caller of a transferred inbound leg hangs up: every connection is told.
+    func hangUpInbound(_ uuid: String) {
+        let (leg, connections) = state.withLock { state -> (FreeSWITCHEventFactory.Leg?, [any Channel]) in
+            state.live.remove(uuid)
+            return (state.bridged.removeValue(forKey: uuid), state.connections)
+        }
+        guard let leg else { return }
+        var factory = FreeSWITCHEventFactory()
+        let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
         for connection in connections where connection.isActive {
             connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
         }
@@ -293,15 +314,16 @@ final class FakeSwitchHandler: ChannelInboundHandler {
     /// `uuid_transfer` of an inbound leg: bridged to the extension's phone, then the caller hangs
     /// up; `uuid_kill`: the leg hangs up.
     private func inboundCommand(_ command: String, uuid: String, _ exten: String?, _ context: ChannelHandlerContext) {
-        let leg = fake.state.withLock { state -> FreeSWITCHEventFactory.Leg? in
-            guard let leg = state.inbound.removeValue(forKey: uuid) else { return nil }
-            state.live.remove(uuid)
+        let (leg, hold) = fake.state.withLock { state -> (FreeSWITCHEventFactory.Leg?, Bool) in
+            guard let leg = state.inbound.removeValue(forKey: uuid) else { return (nil, false) }
+            let hold = command == "uuid_transfer" && state.holdTransfers
+            if hold { state.bridged[uuid] = leg } else { state.live.remove(uuid) }
             if command == "uuid_transfer" {
                 state.transfers.append("\(uuid) \(exten ?? "")")
             } else {
                 state.killed.append(uuid)
             }
-            return leg
+            return (leg, hold)
         }
         guard let leg else { return }
         if command == "uuid_transfer", let exten {
@@ -310,6 +332,7 @@ final class FakeSwitchHandler: ChannelInboundHandler {
                 direction: "outbound", channelName: "user/\(exten)", callerNumber: leg.callerNumber,
                 destinationNumber: exten)
             send(bytes: factory.bridge(leg, to: agentLeg, ccAgent: nil, at: 0), context)
+            if hold { return }
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
         } else {
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)

@@ -1,0 +1,170 @@
+import CallCenter
+import DialingPolicies
+import EventSocketClient
+import Foundation
+import Live
+import LiveRunner
+import RoutingPolicies
+import Store
+import Testing
+
+@Suite("Live session: the dialer and the router together; the router's HTTP routes", .serialized)
+struct LiveSessionTests {
+    func routerOptions(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
+        var options = LiveRouterOptions(
+            storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
+        options.agentsStartIdle = idle
+        return options
+    }
+
+    @Test("one login for both; an agent the router put on an inbound call is talking to the dialer until it ends")
+    func sharedConnectionAndAgentBook() async throws {
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        defer { Task { await fake.stop() } }
+        fake.holdTransfers(true)
+        let session = LiveSession(configuration: fake.eventSocket())
+        let roster = try LiveRoster.parse(csv: testRoster)
+        var live = LiveConfiguration()
+        live.agents = roster.liveAgents
+        var dialerOptions = LiveRunnerOptions(
+            storePath: try makeStore("shared", contracts: 5), batchID: "b1", live: live, eventSocket: fake.eventSocket())
+        dialerOptions.initialAgentState = .paused(since: 0)
+        let clock = SystemLiveClock(speed: 100)
+        let dialer = try LiveDialerRunner(dialer: ProgressiveDialer(), options: dialerOptions, clock: clock, session: session)
+        let router = try LiveRouterRunner(
+            options: try routerOptions(try makeRoutingStore("shared", customers: testCustomers), fake), clock: clock,
+            session: session)
+        try await router.start()
+        try await dialer.start()
+        #expect(fake.commands.filter { $0.hasPrefix("auth ") }.count == 1)
+        #expect(fake.commands.filter { $0.hasPrefix("event plain") }.count == 1)
+
+        // Alice's first agent is 1001 (index 1).
+        let uuid = "5a4ed000-0000-4000-8000-000000000001"
+        fake.parkInbound(uuid: uuid, caller: "+8613800000001")
+        try await eventually("the transfer") { fake.transfers == ["\(uuid) 1001"] }
+        try await eventually("1001 talking to the dialer") { await dialer.agents()[1].state == "talking" }
+        #expect(await dialer.agents().map(\.state) == ["paused", "talking", "paused", "paused"])
+        fake.hangUpInbound(uuid)
+        try await eventually("1001 back on break") { await dialer.agents()[1].state == "paused" }
+        try await eventually("the record") { await router.callsRecorded == 1 }
+        #expect(await dialer.originates == 0)
+
+        await dialer.stop()
+        // The router goes on alone on the same connection.
+        #expect(await session.isConnected)
+        let second = "5a4ed000-0000-4000-8000-000000000002"
+        fake.parkInbound(uuid: second, caller: "+8613800000001")
+        try await eventually("the second transfer") { fake.transfers.count == 2 }
+        await router.stop()
+        #expect(!(await session.isConnected))
+    }
+
+    @Test("after a reconnect the router ends the calls that vanished (the agent is freed) and routes new ones")
+    func routerReconnect() async throws {
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        defer { Task { await fake.stop() } }
+        fake.holdTransfers(true)
+        let path = try makeRoutingStore("reconnect", customers: testCustomers)
+        let log = LogLines()
+        let router = try LiveRouterRunner(
+            options: try routerOptions(path, fake), clock: SystemLiveClock(speed: 100), log: log.sink)
+        try await router.start()
+        let first = "4ec0e000-0000-4000-8000-000000000001"
+        fake.parkInbound(uuid: first, caller: "+8613800000001")
+        try await eventually("the transfer") { fake.transfers == ["\(first) 1001"] }
+        #expect(await router.callsInFlight == 1)
+
+        // The call ends while the router is cut off: it learns of it from the channel list.
+        fake.dropHeldChannels()
+        fake.dropConnections()
+        try await eventually("the reconcile") { await router.callsRecorded == 1 }
+        #expect(await router.callsInFlight == 0)
+        #expect(await router.status().state == "running")
+        #expect(fake.commands.filter { $0 == "api show channels as json" }.count == 1)
+
+        // 1001 was freed by the reconcile: Alice's next call goes to 1001 again, not the backup.
+        let second = "4ec0e000-0000-4000-8000-000000000002"
+        fake.parkInbound(uuid: second, caller: "+8613800000001")
+        try await eventually("the second transfer") { fake.transfers.count == 2 }
+        #expect(fake.transfers.last == "\(second) 1001")
+        fake.hangUpInbound(second)
+        try await eventually("the second record") { await router.callsRecorded == 2 }
+        await router.stop()
+        let calls = try RoutingStore(path: path).inboundCalls()
+        #expect(calls.map(\.ending) == [.served, .served])
+        #expect(calls.map(\.agent) == [AgentID(1), AgentID(1)])
+    }
+
+    @Test("the router's routes: status, callback tasks, done once (409 after), 404, 400, 405; done is in the history")
+    func callbackRoutes() async throws {
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        defer { Task { await fake.stop() } }
+        let path = try makeRoutingStore("routes", customers: testCustomers)
+        let router = try LiveRouterRunner(
+            options: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+        let server = try await LiveHTTPServer.start(LiveHTTPOptions(port: 0, token: LiveSecret(httpToken)), serving: [router])
+        try await router.start()
+        let uuid = "ca11bac0-0000-4000-8000-0000000000aa"
+        fake.parkInbound(uuid: uuid, caller: "+8613800000001", keys: ["2"])
+        try await eventually("the callback task") { await router.callbackTasks().count == 1 }
+
+        func call(_ method: String, _ path: String, body: String = "", token: String? = httpToken) async throws -> (Int, String) {
+            parseResponse(try await rawHTTP(port: server.port, httpRequest(method, path, token: token, body: body)))
+        }
+        func decode<T: Decodable>(_ type: T.Type, _ body: String) throws -> T {
+            try JSONDecoder().decode(type, from: Data(body.utf8))
+        }
+
+        let (listed, listBody) = try await call("GET", "/callbacks")
+        #expect(listed == 200)
+        let tasks = try decode([LiveRouterRunner.CallbackView].self, listBody)
+        #expect(tasks.count == 1)
+        #expect(tasks.first?.id == 0)
+        #expect(tasks.first?.owner == "1001")
+        #expect(tasks.first?.businessType == "cards")
+        #expect(tasks.first?.state == "open")
+        #expect(tasks.first?.callerNumber == "+8613800000001")
+        let (statusCode, statusBody) = try await call("GET", "/router/status")
+        #expect(statusCode == 200)
+        #expect(try decode(LiveRouterRunner.Status.self, statusBody).callbacksActive == 1)
+        #expect(try await call("GET", "/callbacks/0").0 == 200)
+
+        #expect(try await call("POST", "/callbacks/0/done", token: nil).0 == 401)
+        #expect(try await call("POST", "/callbacks/0/done", body: #"{"agent":"9999"}"#).0 == 400)
+        #expect(try await call("POST", "/callbacks/0/done", body: #"{"who":"1001"}"#).0 == 400)
+        #expect(try await call("POST", "/callbacks/0/done", body: "not json").0 == 400)
+        #expect(try await call("POST", "/callbacks/7/done").0 == 404)
+        #expect(try await call("POST", "/callbacks/x/done").0 == 404)
+        #expect(try await call("GET", "/callbacks/0/done").0 == 405)
+        #expect(try await call("GET", "/nothing").0 == 404)
+        let (done, doneBody) = try await call("POST", "/callbacks/0/done", body: #"{"agent":"1001"}"#)
+        #expect(done == 200)
+        #expect(try decode(LiveRouterRunner.CallbackView.self, doneBody).state == "done")
+        #expect(try await call("POST", "/callbacks/0/done").0 == 409)
+        #expect(try decode([LiveRouterRunner.CallbackView].self, try await call("GET", "/callbacks").1).isEmpty)
+        let (index, indexBody) = try await call("GET", "/")
+        #expect(index == 200)
+        #expect(indexBody.contains("POST /callbacks/{id}/done"))
+
+        await router.stop()
+        await server.stop()
+        let store = try RoutingStore(path: path)
+        #expect(try store.callbackHistory().map(\.event) == [.created, .assigned, .done])
+        #expect(try store.callbackTasks().first?.task.state == .done)
+
+        // A restarted router takes the task back as done: nothing to monitor, nothing listed.
+        let again = try LiveRouterRunner(options: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+        try await again.start()
+        #expect(await again.callbackTasks().isEmpty)
+        #expect(await again.callbackDone(CallbackTaskID(0)).isFailure)
+        await again.stop()
+    }
+}
+
+extension Result {
+    var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+}

@@ -65,7 +65,7 @@ public struct LiveStatus: Codable, Sendable, Equatable {
 public struct LiveTaskProgress: Codable, Sendable, Equatable {
     /// The batch id.
     public var batch: String
-    /// When the snapshot was taken (seconds since the run began).
+    /// When the snapshot was taken (the run's clock: seconds since 1970 by default).
     public var takenAt: Double
     /// Contracts in the task.
     public var contractsTotal: Int
@@ -165,6 +165,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     private var waiters: [CheckedContinuation<LiveRunSummary, any Error>] = []
     private var shuttingDown = false
     private var joined = false
+    /// When the runner was made (the run's clock).
+    private let startedAt: Seconds
 
     /// Originates sent (handed to the sender) since the run began.
     public private(set) var originates = 0
@@ -186,6 +188,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         self.options = options
         self.clock = clock
         self.log = log
+        startedAt = clock.now()
         do {
             bridge = try DialerBridge(configuration: options.live)
         } catch {
@@ -317,7 +320,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         case .running: state = !connected ? "reconnecting" : paused ? "paused" : "running"
         }
         return LiveStatus(
-            state: state, uptime: clock.now(), callsInFlight: bridge.callsInFlight, softswitchConnected: connected,
+            state: state, uptime: clock.now() - startedAt, callsInFlight: bridge.callsInFlight, softswitchConnected: connected,
             batch: options.batchID, dialer: persistent.dialer.name, originates: originates)
     }
 
@@ -342,7 +345,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     /// Every roster agent's state as the dialer sees it.
     public func agents() -> [LiveAgentStatus] {
         options.live.agents.map { agent in
-            let state = agentStates[agent.id] ?? options.initialAgentState
+            let state = agentStates[agent.id] ?? startingState
             let name: String
             switch state {
             case .loggedOut: name = "loggedOut"
@@ -378,12 +381,18 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
 
     // MARK: - The dispatcher
 
+    /// What the dialer assumes of every agent at start (a break begins now).
+    private var startingState: AgentState {
+        if case .paused = options.initialAgentState { return .paused(since: startedAt) }
+        return options.initialAgentState
+    }
+
     private func initialAgents() -> [AgentState] {
         let count = (options.live.agents.map(\.id.index).max() ?? -1) + 1
         var agents = Array(repeating: AgentState.loggedOut, count: count)
         for agent in options.live.agents where agent.id.index >= 0 {
-            agents[agent.id.index] = options.initialAgentState
-            if let known = CallCenterAgent(options.initialAgentState) { bridge.seed(agent.id, known) }
+            agents[agent.id.index] = startingState
+            if let known = CallCenterAgent(startingState) { bridge.seed(agent.id, known) }
         }
         return agents
     }
@@ -500,7 +509,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             dispatch([.agent(agent, .talking)], at: time)
         } else {
             guard let held = occupied.removeValue(forKey: agent) else { return }
-            let state = held ?? bridge.reportedState(of: agent) ?? options.initialAgentState
+            let state = held ?? bridge.reportedState(of: agent) ?? startingState
             agentStates[agent] = state
             dispatch([.agent(agent, state)], at: time)
         }

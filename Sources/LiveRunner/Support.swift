@@ -3,34 +3,42 @@ import Foundation
 
 // MARK: - The runner's clock
 
-/// The one clock of a live run: seconds since the run began, as `Seconds`. Every time the
-/// dialer, the bridge and the records see comes from it, and its timers sleep on it.
+/// The one clock of a live run, as `Seconds`: by default seconds since 1970 (UTC), so that the
+/// times in the stores (call records, callback tasks and their deadlines) mean the same across
+/// restarts and can be read by other tools. Every time the dialer, the bridges and the records
+/// see comes from it, and its timers sleep on it.
 public protocol LiveClock: Sendable {
-    /// Seconds since the clock's start.
+    /// The time now.
     func now() -> Seconds
-    /// Sleeps until `deadline` (seconds since the start); throws `CancellationError` when the task
+    /// Sleeps until `deadline` (a time of this clock); throws `CancellationError` when the task
     /// is cancelled.
     func sleep(until deadline: Seconds) async throws
 }
 
-/// The system's monotonic clock, optionally sped up (`speed` clock seconds per real second):
-/// production uses `speed: 1`; tests run a policy's one-second ticks in a few milliseconds.
+/// The system's monotonic clock, read from the wall-clock time at its creation, optionally sped
+/// up (`speed` clock seconds per real second): production uses `speed: 1`; tests run a policy's
+/// one-second ticks in a few milliseconds. Monotonic after its start: a wall-clock step (NTP)
+/// does not move it.
 public struct SystemLiveClock: LiveClock {
     /// Clock seconds per real second.
     public let speed: Double
+    /// The clock's time at its creation.
+    public let origin: Seconds
     private let start: ContinuousClock.Instant
 
-    /// A clock starting now, running `speed` times as fast as real time (positive).
-    public init(speed: Double = 1) {
+    /// A clock reading `origin` now (by default the wall-clock time, seconds since 1970), running
+    /// `speed` times as fast as real time (positive).
+    public init(speed: Double = 1, origin: Seconds? = nil) {
         precondition(speed > 0 && speed.isFinite, "speed must be positive")
         self.speed = speed
+        self.origin = origin ?? Date().timeIntervalSince1970
         start = ContinuousClock.now
     }
 
     public func now() -> Seconds {
         let elapsed = start.duration(to: .now)
         let (s, atto) = elapsed.components
-        return (Double(s) + Double(atto) * 1e-18) * speed
+        return origin + (Double(s) + Double(atto) * 1e-18) * speed
     }
 
     public func sleep(until deadline: Seconds) async throws {

@@ -154,15 +154,14 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     private var paused = false
     private var connected = false
     private var heldWakeUp = false
-    private var timers: [Seconds: Task<Void, Never>] = [:]
+    private var timers = LiveTimers()
     private var early: [LiveSessionNotice] = []
     private var agentStates: [AgentID: AgentState] = [:]
     /// Agents another member of the session put on a call, with what mod_callcenter said of
     /// them meanwhile (reported once the call ends).
     private var occupied: [AgentID: AgentState?] = [:]
     private var finalSnapshot: TaskSnapshot?
-    private var outcome: Result<LiveRunSummary, LiveRunnerError>?
-    private var waiters: [CheckedContinuation<LiveRunSummary, any Error>] = []
+    private var ending = LiveRunEnding<LiveRunSummary>()
     private var shuttingDown = false
     private var joined = false
     /// When the runner was made (the run's clock).
@@ -267,8 +266,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     /// Waits for the end of the run and returns how it ended.
     /// - Throws: `LiveRunnerError` when the run failed (the store, the connection lost for good).
     public func waitUntilFinished() async throws -> LiveRunSummary {
-        if let outcome { return try outcome.get() }
-        return try await withCheckedThrowingContinuation { waiters.append($0) }
+        try await withCheckedThrowingContinuation { ending.wait($0) }
     }
 
     /// `start()`, then `waitUntilFinished()`.
@@ -442,16 +440,11 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     }
 
     private func arm(_ deadline: Seconds) {
-        guard timers[deadline] == nil else { return }
-        let clock = self.clock
-        timers[deadline] = Task {
-            do { try await clock.sleep(until: deadline) } catch { return }
-            self.fire(deadline)
-        }
+        timers.arm(deadline, on: clock) { deadline in await self.fire(deadline) }
     }
 
     private func fire(_ deadline: Seconds) {
-        timers[deadline] = nil
+        timers.fired(deadline)
         guard phase == .running else { return }
         if paused {
             heldWakeUp = true
@@ -575,8 +568,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         guard !shuttingDown else { return }
         shuttingDown = true
         if phase == .starting || phase == .idle { phase = .failed }
-        for timer in timers.values { timer.cancel() }
-        timers = [:]
+        timers.cancelAll()
         var result = result
         do {
             try persistent.writer.close()
@@ -584,9 +576,6 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             result = .failure(LiveRunnerError("call records could not all be written: \(error)"))
         }
         if joined { await session.leave(self) }
-        outcome = result
-        let waiting = waiters
-        waiters = []
-        for waiter in waiting { waiter.resume(with: result.mapError { $0 as any Error }) }
+        ending.finish(result)
     }
 }

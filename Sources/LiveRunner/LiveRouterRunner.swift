@@ -110,11 +110,10 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     private var connected = false
     private var calls: [CallID: Call] = [:]
     private var byUUID: [String: CallID] = [:]
-    private var timers: [Seconds: Task<Void, Never>] = [:]
+    private var timers = LiveTimers()
     private var early: [LiveSessionNotice] = []
     private var joined = false
-    private var outcome: Result<LiveRouterSummary, LiveRunnerError>?
-    private var waiters: [CheckedContinuation<LiveRouterSummary, any Error>] = []
+    private var ending = LiveRunEnding<LiveRouterSummary>()
     private var shuttingDown = false
     private var restoredWakeUps: [InboundCommand] = []
     private let agentNames: [AgentID: String]
@@ -212,8 +211,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     /// Waits for the end of the run and returns how it ended.
     /// - Throws: `LiveRunnerError` when the run failed (the connection lost for good, the store).
     public func waitUntilFinished() async throws -> LiveRouterSummary {
-        if let outcome { return try outcome.get() }
-        return try await withCheckedThrowingContinuation { waiters.append($0) }
+        try await withCheckedThrowingContinuation { ending.wait($0) }
     }
 
     /// Stops routing: the records are flushed, the client closed. Calls still parked stay parked.
@@ -507,16 +505,11 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     }
 
     private func arm(_ deadline: Seconds) {
-        guard timers[deadline] == nil else { return }
-        let clock = self.clock
-        timers[deadline] = Task {
-            do { try await clock.sleep(until: deadline) } catch { return }
-            self.fire(deadline)
-        }
+        timers.arm(deadline, on: clock) { deadline in await self.fire(deadline) }
     }
 
     private func fire(_ deadline: Seconds) {
-        timers[deadline] = nil
+        timers.fired(deadline)
         dispatch([.wakeUp], at: max(deadline, clock.now()))
     }
 
@@ -581,8 +574,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         guard !shuttingDown else { return }
         shuttingDown = true
         if phase == .starting || phase == .idle { phase = .failed }
-        for timer in timers.values { timer.cancel() }
-        timers = [:]
+        timers.cancelAll()
         var result = result
         do {
             try writer.close()
@@ -590,9 +582,6 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
             result = .failure(LiveRunnerError("routing records could not all be written: \(error)"))
         }
         if joined { await session.leave(self) }
-        outcome = result
-        let waiting = waiters
-        waiters = []
-        for waiter in waiting { waiter.resume(with: result.mapError { $0 as any Error }) }
+        ending.finish(result)
     }
 }

@@ -117,3 +117,49 @@ public struct LiveSecretError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, naming the file or the variable.
     public var description: String
 }
+
+// MARK: - Pieces every runner has
+
+/// A runner's timers, one per deadline: each sleeps on the run's clock, then calls back.
+struct LiveTimers {
+    private var tasks: [Seconds: Task<Void, Never>] = [:]
+
+    /// Arms a timer for `deadline` on `clock` (none when one is armed for it already); `fire`
+    /// runs once it is reached, unless `cancelAll` came first. Call `fired` from `fire`.
+    mutating func arm(_ deadline: Seconds, on clock: any LiveClock, fire: @escaping @Sendable (Seconds) async -> Void) {
+        guard tasks[deadline] == nil else { return }
+        tasks[deadline] = Task {
+            do { try await clock.sleep(until: deadline) } catch { return }
+            await fire(deadline)
+        }
+    }
+
+    /// Forgets the timer of `deadline`, which has fired.
+    mutating func fired(_ deadline: Seconds) { tasks[deadline] = nil }
+
+    /// Cancels every timer.
+    mutating func cancelAll() {
+        for task in tasks.values { task.cancel() }
+        tasks = [:]
+    }
+}
+
+/// How a run ends, and who waits for it: set once, handed to every waiter.
+struct LiveRunEnding<Summary: Sendable> {
+    /// The run's end, once known.
+    private(set) var outcome: Result<Summary, LiveRunnerError>?
+    private var waiters: [CheckedContinuation<Summary, any Error>] = []
+
+    /// Adds a waiter (resumed at once when the end is known).
+    mutating func wait(_ waiter: CheckedContinuation<Summary, any Error>) {
+        if let outcome { waiter.resume(with: outcome.mapError { $0 as any Error }) } else { waiters.append(waiter) }
+    }
+
+    /// Records the end and resumes every waiter.
+    mutating func finish(_ result: Result<Summary, LiveRunnerError>) {
+        outcome = result
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.resume(with: result.mapError { $0 as any Error }) }
+    }
+}

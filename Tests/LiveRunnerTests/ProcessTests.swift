@@ -156,3 +156,49 @@ struct RouterProcessTests {
         #expect(calls.map(\.agent) == [AgentID(1)])
     }
 }
+
+@Suite("simcc live dialing and routing in one process", .serialized)
+struct BlendedProcessTests {
+    @Test("the dialer and the router together: one login, one HTTP interface with both sets of routes; the task completes, the router goes on until SIGTERM")
+    func dialerAndRouter() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-live-both-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
+        defer { Task { await fake.stop() } }
+        let routing = folder + "/routing.sqlite"
+        try RoutingStore(path: routing).importCustomers(csv: testCustomers, file: "customers.csv")
+        let roster = folder + "/roster.csv"
+        try testRoster.write(toFile: roster, atomically: true, encoding: .utf8)
+        let tokenFile = folder + "/token"
+        try "\(httpToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let db = try makeStore("both", contracts: 4)
+        let process = try LiveProcess.spawn(
+            [
+                "live", "--db", db, "--batch", "b1", "--policy", try ProcessTests.campaign(in: folder),
+                "--inbound-db", routing, "--roster", roster, "--esl-port", String(fake.port),
+                "--http-port", "0", "--http-token-file", tokenFile,
+            ],
+            environment: ["SIMCC_ESL_PASSWORD": eslPassword], in: folder, tag: "both")
+        try await eventually("the HTTP interface") { process.output.contains("HTTP interface on 127.0.0.1:") }
+        let line = try #require(process.output.split(separator: "\n").first { $0.contains("HTTP interface on 127.0.0.1:") })
+        let port = try #require(Int(line.split(separator: ":").last ?? ""))
+        let (status, index) = parseResponse(try await rawHTTP(port: port, httpRequest("GET", "/", token: httpToken)))
+        #expect(status == 200)
+        for route in ["GET /task", "POST /pause", "GET /callbacks", "POST /callbacks/{id}/done", "GET /router/status"] {
+            #expect(index.contains(route), "\(index)")
+        }
+        fake.parkInbound(uuid: "b1e4d000-0000-4000-8000-000000000001", caller: "+8613800000001")
+        try await eventually("the transfer") { fake.transfers.count == 1 }
+        try await eventually("the task's end", within: .seconds(60)) { process.output.contains("b1 completed") }
+        #expect(parseResponse(try await rawHTTP(port: port, httpRequest("GET", "/router/status", token: httpToken))).status == 200)
+        #expect(fake.commands.filter { $0.hasPrefix("auth ") }.count == 1, "one connection for both")
+        try await eventually("the call's record on disk") { ((try? RoutingStore(path: routing).inboundCalls().count) ?? 0) == 1 }
+        process.process.terminate()
+        #expect(try await process.exit() == 0, "\(process.output)")
+        #expect(process.output.contains("1 inbound calls recorded"), "\(process.output)")
+        #expect(!process.output.contains(eslPassword) && !process.output.contains(httpToken))
+        #expect(try OutboundStore(path: db).latestSnapshot(batchID: "b1")?.isComplete == true)
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}

@@ -117,6 +117,7 @@ public actor LiveSession {
         guard let connecting else { return }
         if case .failure(let error) = await connecting.value {
             members.removeAll { $0 === member }
+            if members.isEmpty { await close() }
             throw error
         }
     }
@@ -126,7 +127,13 @@ public actor LiveSession {
     public func leave(_ member: any LiveSessionMember) async {
         await drain()
         members.removeAll { $0 === member }
-        guard members.isEmpty, phase != .closed else { return }
+        if members.isEmpty { await close() }
+    }
+
+    /// Closes the connection once the queued commands are written (for good: a later `join`
+    /// fails).
+    private func close() async {
+        guard phase != .closed else { return }
         phase = .closed
         outbox.finish()
         neighbourhood.finish()

@@ -122,6 +122,23 @@ public struct DialerBridge: Sendable {
         reported[agent] = state.dialerState
     }
 
+    /// What mod_callcenter says of its agents now, by name (`callcenter_config agent list`, see
+    /// `CallCenterAgentList`), read after a gap in the event stream: every roster agent's tracked
+    /// state is replaced (an agent missing from `list` is logged out), and each whose dialer state
+    /// differs from the one last reported is reported, in roster order.
+    public mutating func resync(agents list: [String: CallCenterAgent]) -> [DialerEvent] {
+        var out: [DialerEvent] = []
+        for agent in configuration.agents {
+            let tracked = list[agent.name] ?? CallCenterAgent(status: "Logged Out")
+            agents[agent.id] = tracked
+            let state = tracked.dialerState
+            guard reported[agent.id] != state else { continue }
+            reported[agent.id] = state
+            out.append(.agent(agent.id, state))
+        }
+        return out
+    }
+
     /// Takes over `call` of `contract`, launched by a previous run of the dialer (crash safety):
     /// its channel's events are read as those of a call originated here, and `answered` says
     /// whether the softswitch already answered it (then a hang-up is not reported as unanswered).

@@ -181,15 +181,21 @@ public enum RouterAgentState: Hashable, Sendable {
     case offline
     /// Free for a call (`agentLoggedIn` from offline, `agentAvailable` from busy).
     case ready
-    /// On a call (the router marked it busy when it connected the call; nothing is sent).
+    /// On a call mod_callcenter gave them (`Receiving`, `In a queue call`, `Reserved`): in a
+    /// blended center, the dialer's. The router's own calls go by `uuid_transfer`, outside
+    /// mod_callcenter, and the router marks the agent busy itself when it connects one.
     case busy
 
-    /// The router event for going from `self` to `next`, if any.
+    /// The router event for going from `self` to `next`, if any. An agent mod_callcenter puts on
+    /// a call is withdrawn from the router (`agentLoggedOut`) and given back when free
+    /// (`agentAvailable`), as the simulated blend withdraws agents on other work, so the router
+    /// never transfers a caller to an agent talking to the dialer's customer.
     public func event(to next: RouterAgentState, agent: AgentID) -> InboundEvent? {
         switch (self, next) {
         case (.offline, .ready): return .agentLoggedIn(agent)
         case (.busy, .ready): return .agentAvailable(agent)
-        case (.ready, .offline), (.busy, .offline): return .agentLoggedOut(agent)
+        case (.ready, .offline), (.ready, .busy): return .agentLoggedOut(agent)
+        case (.busy, .offline): return nil  // withdrawn already
         default: return nil
         }
     }

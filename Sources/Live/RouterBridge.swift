@@ -23,7 +23,7 @@ import EventSocket
 /// | CHANNEL_HANGUP / CHANNEL_HANGUP_COMPLETE of a leg still waiting or in the IVR | `callAbandoned(call)`, once |
 /// | the same, of a leg connected to an agent | `agentAvailable(agent)` when `agentAvailableOnHangup` |
 /// | the same, of a leg the router hung up or rejected | nothing |
-/// | `callcenter::info` agent-status-change / agent-state-change | `RouterAgentState.event(to:)`: `agentLoggedIn` offline→ready, `agentAvailable` busy→ready, `agentLoggedOut` →offline |
+/// | `callcenter::info` agent-status-change / agent-state-change | `RouterAgentState.event(to:)`: `agentLoggedIn` offline→ready, `agentAvailable` busy→ready, `agentLoggedOut` ready→offline and ready→busy (on mod_callcenter's, i.e. the dialer's, call: withdrawn) |
 /// | anything else, other channels, duplicates | nothing |
 public struct RouterBridge: Sendable {
     /// Where an inbound call stands.
@@ -77,6 +77,22 @@ public struct RouterBridge: Sendable {
 
     /// Seeds what mod_callcenter says of `agent` before events flow, without reporting it.
     public mutating func seed(_ agent: AgentID, _ state: CallCenterAgent) { agents[agent] = state }
+
+    /// What mod_callcenter says of its agents now, by name (`callcenter_config agent list`, see
+    /// `CallCenterAgentList`), read at start or after a gap in the event stream: every roster
+    /// agent's tracked state is replaced (an agent missing from `list` is logged out) and the
+    /// changes are reported as the events would have (`RouterAgentState.event(to:)`), in roster
+    /// order. At start, with nothing seeded, an agent available is `agentLoggedIn`.
+    public mutating func resync(agents list: [String: CallCenterAgent]) -> [InboundEvent] {
+        var out: [InboundEvent] = []
+        for agent in configuration.agents {
+            let before = agents[agent.id]?.routerState ?? .offline
+            let tracked = list[agent.name] ?? CallCenterAgent(status: "Logged Out")
+            agents[agent.id] = tracked
+            if let event = before.event(to: tracked.routerState, agent: agent.id) { out.append(event) }
+        }
+        return out
+    }
 
     // MARK: - Commands
 

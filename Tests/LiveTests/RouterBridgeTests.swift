@@ -182,7 +182,7 @@ struct RouterBridgeTests {
         var f = FreeSWITCHEventFactory()
         #expect(bridge.feed(f.agentState("1000@default", "Waiting", at: 1)) == [])
         #expect(bridge.feed(f.agentStatus("1000@default", "Available", at: 1)) == [.agentLoggedIn(W.a0)])
-        #expect(bridge.feed(f.agentState("1000@default", "In a queue call", at: 2)) == [])
+        #expect(bridge.feed(f.agentState("1000@default", "In a queue call", at: 2)) == [.agentLoggedOut(W.a0)])
         #expect(bridge.feed(f.agentState("1000@default", "Waiting", at: 3)) == [.agentAvailable(W.a0)])
         #expect(bridge.feed(f.agentStatus("1000@default", "On Break", at: 4)) == [.agentLoggedOut(W.a0)])
         #expect(bridge.feed(f.agentStatus("1000@default", "Available", at: 5)) == [.agentLoggedIn(W.a0)])

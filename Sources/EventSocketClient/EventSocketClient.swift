@@ -14,6 +14,9 @@ import NIOPosix
 ///   layer above is told (`disconnected`), and the client reconnects with exponential backoff,
 ///   logs in and re-applies every subscription, then reports `reconnected(gap:)`. A wrong
 ///   password or an ACL refusal is final: no retry.
+/// - A liveness watchdog (`configuration.livenessTimeout`) takes a connection that has sent
+///   nothing for that long for dead (half-open TCP) and handles it as lost, as above. The client
+///   subscribes to HEARTBEAT for it after each login.
 /// - Events go to `notifications`, an unbounded stream: read it continuously (FreeSWITCH
 ///   drops events, then the connection, when a client falls behind).
 public actor EventSocketClient {
@@ -62,6 +65,15 @@ public actor EventSocketClient {
     /// Set by a rude rejection: every wait of this connection fails with it.
     private var rejection: EventSocketError?
     private var reconnectTask: Task<Void, Never>?
+    /// The time on `clock` since the client was made: the watchdog's time line.
+    private let uptime: @Sendable () -> Duration
+    /// When the current connection last received a frame, on `uptime`.
+    private var lastTraffic = Duration.zero
+    /// True while a liveness probe of the current connection waits for its reply.
+    private var probing = false
+    /// The liveness watchdog of the current connection.
+    private var watchdog: Task<Void, Never>?
+    private var refusedHeartbeat: ESLReply?
 
     /// A client for `configuration`; nothing happens until `connect()`.
     /// - Parameters:
@@ -79,6 +91,7 @@ public actor EventSocketClient {
         self.makeJobUUID = jobUUID
         self.group = eventLoopGroup
         self.subscriptionList = configuration.subscriptions
+        self.uptime = Self.stopwatch(clock)
         (notifications, notify) = AsyncStream<EventSocketNotification>.makeStream()
     }
 
@@ -213,6 +226,14 @@ public actor EventSocketClient {
     /// True while logged in on a live connection.
     public var isConnected: Bool { phase == .connected }
 
+    /// The reply with which FreeSWITCH refused the client's HEARTBEAT subscription at the latest
+    /// login (`-ERR permission denied` for a user restricted by `esl-allowed-events`), or nil.
+    /// The login goes on without it and the watchdog stays on: it counts every other frame,
+    /// and when the connection has been quiet for half of `livenessTimeout` it sends a probe
+    /// (the same `event … HEARTBEAT` command, whose reply, `-ERR` or not, is traffic), so a quiet
+    /// but live connection is kept and a dead one is still noticed.
+    public var heartbeatRefusal: ESLReply? { refusedHeartbeat }
+
     /// Closes the connection for good: pending commands fail with `closed`, reconnecting stops,
     /// and `notifications` ends with `stopped(nil)`.
     public func close() {
@@ -258,6 +279,8 @@ public actor EventSocketClient {
                 try await apply(subscriptionList[index], login: true)
                 index += 1
             }
+            try await subscribeHeartbeat()
+            startWatchdog(generation: current)
         } catch {
             let error = Self.typed(error)
             drop(generation: current, failing: error)
@@ -275,10 +298,85 @@ public actor EventSocketClient {
         guard reply.isOK else { throw .commandRejected(what: "event", reply: reply) }
     }
 
+    // MARK: - Liveness
+
+    /// The HEARTBEAT subscription, in the format of the last subscription (the format is sticky
+    /// in FreeSWITCH: the last one sent applies to the whole connection).
+    private var heartbeatSubscription: ESLSubscription {
+        ESLSubscription(format: subscriptionList.last?.format ?? .plain, eventNames: ["HEARTBEAT"])
+    }
+
+    /// With the watchdog on, subscribes to HEARTBEAT unless the subscriptions cover it (`ALL`,
+    /// `HEARTBEAT`). A refusal is kept in `heartbeatRefusal` and does not fail the login; other
+    /// failures (timeout, lost connection) do, as for any subscription.
+    private func subscribeHeartbeat() async throws(EventSocketError) {
+        refusedHeartbeat = nil
+        let covered = subscriptionList.contains { subscription in
+            subscription.eventNames.contains { ["ALL", "HEARTBEAT"].contains($0.uppercased()) }
+        }
+        guard configuration.livenessTimeout != nil, !covered else { return }
+        do {
+            try await apply(heartbeatSubscription, login: true)
+        } catch {
+            guard case .commandRejected(_, let reply) = error else { throw error }
+            refusedHeartbeat = reply
+        }
+    }
+
+    /// Starts the watchdog of the connection of `generation`, just logged in.
+    private func startWatchdog(generation: UInt64) {
+        watchdog?.cancel()
+        watchdog = nil
+        guard let timeout = configuration.livenessTimeout else { return }
+        lastTraffic = uptime()
+        probing = false
+        watchdog = Task { await self.watch(generation: generation, timeout: timeout) }
+    }
+
+    /// Stops the current connection's watchdog.
+    private func stopWatchdog() {
+        watchdog?.cancel()
+        watchdog = nil
+    }
+
+    /// Handles the connection of `generation` as lost once no frame has come for `timeout`;
+    /// while HEARTBEAT is refused, probes it after half of that.
+    private func watch(generation: UInt64, timeout: Duration) async {
+        while link?.generation == generation {
+            let quiet = uptime() - lastTraffic
+            if quiet >= timeout {
+                connectionEnded(generation: generation, reason: .livenessTimeout(after: timeout))
+                return
+            }
+            var wake = timeout
+            if refusedHeartbeat != nil, !probing {
+                if quiet >= timeout / 2 { probe() } else { wake = timeout / 2 }
+            }
+            do {
+                try await clock.sleep(for: wake - quiet)
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Sends the HEARTBEAT subscription again as a probe. Nobody waits for its reply: it only
+    /// counts as traffic, and its place in the FIFO keeps later replies matched.
+    private func probe() {
+        guard let connection = link?.connection,
+            let encoded = try? ESLCommand.event(heartbeatSubscription).encoded()
+        else { return }
+        nextID += 1
+        replies.append(PendingReply(id: nextID, waiter: nil))
+        connection.write(encoded)
+        probing = true
+    }
+
     /// Closes the connection of `generation` if it is still the current one, failing its waits.
     private func drop(generation: UInt64, failing error: EventSocketError) {
         guard let link, link.generation == generation else { return }
         self.link = nil
+        stopWatchdog()
         link.connection.close()
         failWaits(with: error)
     }
@@ -313,7 +411,11 @@ public actor EventSocketClient {
         for await signal in signals {
             guard link?.generation == generation else { continue }
             switch signal {
-            case .frame(let frame): handle(frame)
+            case .frame(let frame):
+                // Any frame proves the connection alive.
+                lastTraffic = uptime()
+                probing = false
+                handle(frame)
             case .decodingFailed(let error): failure = failure ?? .decodingFailed(error)
             case .ioError(let text): failure = failure ?? .ioError(text)
             }
@@ -321,11 +423,12 @@ public actor EventSocketClient {
         connectionEnded(generation: generation, reason: failure ?? .closedByPeer(notice: closingNotice))
     }
 
-    /// The connection of `generation` is gone: fail its waits and, if it was established,
-    /// start reconnecting.
+    /// The connection of `generation` is gone (closed, failed, or silent past the liveness
+    /// timeout): fail its waits and, if it was established, start reconnecting.
     private func connectionEnded(generation: UInt64, reason: EventSocketDisconnectReason) {
         guard let link, link.generation == generation else { return }
         self.link = nil
+        stopWatchdog()
         link.connection.close()
         failWaits(with: rejection ?? .connectionLost(reason))
         guard phase == .connected else { return }
@@ -385,6 +488,7 @@ public actor EventSocketClient {
         phase = .stopped
         reconnectTask?.cancel()
         reconnectTask = nil
+        stopWatchdog()
         if let link {
             self.link = nil
             link.connection.close()

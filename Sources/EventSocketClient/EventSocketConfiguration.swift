@@ -88,13 +88,26 @@ public struct EventSocketConfiguration: Sendable {
     public var jobTimeout: Duration
     /// Reconnection after an established connection is lost.
     public var reconnect: EventSocketReconnectPolicy
+    /// The liveness watchdog: when no frame at all comes from FreeSWITCH for this long, the
+    /// connection is taken for dead (a frozen FreeSWITCH, a NAT that dropped its state, a pulled
+    /// cable: a half-open TCP connection that would otherwise go unnoticed forever). The client
+    /// then closes it and handles it as a lost connection: `disconnected(.livenessTimeout)`,
+    /// pending commands failed, reconnect with backoff, `reconnected(gap:)`. Any frame resets
+    /// the timer. To keep a quiet connection talking, the client subscribes to HEARTBEAT after
+    /// each login (FreeSWITCH sends one every 20 s by default) unless the subscriptions already
+    /// cover it (`ALL`); if FreeSWITCH refuses it, see `EventSocketClient.heartbeatRefusal`.
+    /// The default, 60 s, is three missed heartbeats; nil disables the watchdog and the
+    /// HEARTBEAT subscription. Keep it longer than the timeout of any `api` command, since
+    /// FreeSWITCH sends nothing on the connection while an `api` runs.
+    public var livenessTimeout: Duration?
 
     /// A configuration; see each property for the defaults' meaning.
     public init(
         host: String, port: Int = 8021, password: ESLPassword, subscriptions: [ESLSubscription] = [],
         limits: ESLDecoder.Limits = ESLDecoder.Limits(), connectTimeout: Duration = .seconds(5),
         commandTimeout: Duration = .seconds(10), jobTimeout: Duration = .seconds(120),
-        reconnect: EventSocketReconnectPolicy = EventSocketReconnectPolicy()
+        reconnect: EventSocketReconnectPolicy = EventSocketReconnectPolicy(),
+        livenessTimeout: Duration? = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -105,5 +118,6 @@ public struct EventSocketConfiguration: Sendable {
         self.commandTimeout = commandTimeout
         self.jobTimeout = jobTimeout
         self.reconnect = reconnect
+        self.livenessTimeout = livenessTimeout
     }
 }

@@ -9,6 +9,9 @@ public enum EventSocketDisconnectReason: Sendable, Equatable, CustomStringConver
     case decodingFailed(ESLDecodingError)
     /// A socket error.
     case ioError(String)
+    /// Nothing came from FreeSWITCH for `after` (`EventSocketConfiguration.livenessTimeout`):
+    /// the client closed the connection, taking it for dead.
+    case livenessTimeout(after: Duration)
 
     /// A sentence for a log.
     public var description: String {
@@ -21,7 +24,16 @@ public enum EventSocketDisconnectReason: Sendable, Equatable, CustomStringConver
             return "the connection was closed: \(error)"
         case .ioError(let text):
             return "socket error: \(text)"
+        case .livenessTimeout(let after):
+            return "no traffic from FreeSWITCH for \(Self.text(of: after))"
         }
+    }
+
+    /// `60 s`, `1500 ms`, `300 ms`: whole seconds or milliseconds.
+    private static func text(of duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
     }
 }
 

@@ -145,16 +145,18 @@ final class FakeFreeSWITCH: Sendable {
         try await channel.close()
     }
 
-    /// A client configuration for this server: password `ClueCon`, fast timeouts and backoff.
+    /// A client configuration for this server: password `ClueCon`, fast timeouts and backoff,
+    /// the default liveness timeout (60 s: no test waits that long) unless one is given.
     func configuration(
         subscriptions: [ESLSubscription] = [.all()], commandTimeout: Duration = .seconds(5),
         reconnect: EventSocketReconnectPolicy = EventSocketReconnectPolicy(
-            initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40), multiplier: 2)
+            initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40), multiplier: 2),
+        livenessTimeout: Duration? = .seconds(60)
     ) -> EventSocketConfiguration {
         EventSocketConfiguration(
             host: "127.0.0.1", port: port, password: ESLPassword("ClueCon"), subscriptions: subscriptions,
             connectTimeout: .seconds(2), commandTimeout: commandTimeout, jobTimeout: .seconds(5),
-            reconnect: reconnect)
+            reconnect: reconnect, livenessTimeout: livenessTimeout)
     }
 }
 
@@ -206,6 +208,12 @@ final class FakeSession: Sendable {
     /// Expects the subscription `event plain ALL` and accepts it.
     func acceptSubscription(_ command: String = "event plain ALL") async throws {
         try await expect(command, reply: "+OK event listener enabled plain")
+    }
+
+    /// Sends a HEARTBEAT event (event-plain, as FreeSWITCH sends it every 20 s by default).
+    func heartbeat(sequence: Int = 1) async throws {
+        let body = "Event-Name: HEARTBEAT\nCore-UUID: fake-core\nEvent-Sequence: \(sequence)\nUp-Time: 0%20years\n\n"
+        try await send("Content-Length: \(body.utf8.count)\nContent-Type: text/event-plain\n\n\(body)")
     }
 
     /// Sends an api/response with `body`.

@@ -83,6 +83,7 @@ let package = Package(
                 "Simulation", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
                 "EventSocketClient", "DialingPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),

@@ -54,12 +54,13 @@ public protocol LiveSessionMember: AnyObject, Sendable {
 /// here.
 public actor LiveSession {
     /// The events the dialer and the router read: channel events, BACKGROUND_JOB and
-    /// mod_callcenter's `callcenter::info`.
+    /// mod_callcenter's `callcenter::info`; and HEARTBEAT, which feeds the client's liveness
+    /// watchdog (`EventSocketConfiguration.livenessTimeout`).
     public static var subscription: ESLSubscription {
         ESLSubscription(
             eventNames: [
                 "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
-                "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_PARK", "BACKGROUND_JOB",
+                "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_PARK", "BACKGROUND_JOB", "HEARTBEAT",
             ], customSubclasses: ["callcenter::info"])
     }
 

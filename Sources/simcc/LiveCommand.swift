@@ -53,13 +53,34 @@ struct LiveCommand: AsyncParsableCommand {
             router; both together share the agents (the roster's, when no --agent is given) and \
             the run ends on a signal. The HTTP interface serves the dialer only.
 
+            Configuration file: --config live.yaml gives any of these settings in one YAML file \
+            (sections event_socket, http, dialer, router and the key agents_start_as; see \
+            scenarios/live/live.example.yaml). Precedence: a flag given on the command line \
+            overrides the file, the file overrides the defaults (--agent replaces the file's \
+            dialer.agents). Relative paths in the file are relative to the file's folder. Secrets \
+            never go in the file: it names password_file and token_file, and a key such as password \
+            or token is refused. A mistake in the file is reported with its file, line and field \
+            before anything connects. --check loads and checks everything (the file, the policy and \
+            its variant, the roster, the agents), prints the effective configuration with each \
+            value's source and no secrets, warns about unreadable secret files, and exits without \
+            connecting.
+
             Ctrl-C (SIGINT) or SIGTERM stops cleanly: records flushed, calls in flight left for the \
             next run to take over.
             """
     )
 
-    @Option(help: "The SQLite store holding the task.")
-    var db: String = "simcc.sqlite"
+    @Option(
+        help: ArgumentHelp(
+            "A live configuration file (YAML) with any of the settings below; flags given override it.",
+            valueName: "live.yaml"))
+    var config: String?
+
+    @Flag(help: "Load and check everything (file, policy, roster, agents), print the effective configuration without secrets, and exit without connecting.")
+    var check = false
+
+    @Option(help: "The SQLite store holding the task (default: simcc.sqlite).")
+    var db: String?
 
     @Option(help: "The task's batch id (as imported with `simcc import`); with --policy, runs the dialer.")
     var batch: String?
@@ -73,122 +94,163 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The router's roster CSV: name,exten,team,backup,leader,business_types.", valueName: "ROSTER.csv"))
     var roster: String?
 
-    @Option(help: "The dialplan context inbound calls are transferred to (with the XML dialplan).")
-    var transferContext: String = "default"
+    @Option(help: "The dialplan context inbound calls are transferred to (with the XML dialplan; default: default).")
+    var transferContext: String?
 
-    @Option(help: "The seed of the router's random choice of an agent for unknown callers.")
-    var routerSeed: UInt64 = 1
+    @Option(help: "The seed of the router's random choice of an agent for unknown callers (default: 1).")
+    var routerSeed: UInt64?
 
     @Option(help: "The variant of --policy to run (needed when the file has several).")
     var variant: String?
 
-    @Option(help: "FreeSWITCH's event-socket host.")
-    var eslHost: String = "127.0.0.1"
+    @Option(help: "FreeSWITCH's event-socket host (default: 127.0.0.1).")
+    var eslHost: String?
 
-    @Option(help: "FreeSWITCH's event-socket port.")
-    var eslPort: Int = 8021
+    @Option(help: "FreeSWITCH's event-socket port (default: 8021).")
+    var eslPort: Int?
 
     @Option(help: ArgumentHelp("A file whose first line is the ESL password (else $SIMCC_ESL_PASSWORD).", valueName: "file"))
     var eslPasswordFile: String?
 
-    @Option(help: "The HTTP interface's port (0: any free port).")
-    var httpPort: Int = 8089
+    @Option(help: "The HTTP interface's port (0: any free port; default: 8089).")
+    var httpPort: Int?
 
-    @Option(help: "The HTTP interface's address (loopback by default).")
-    var httpHost: String = "127.0.0.1"
+    @Option(help: "The HTTP interface's address (default: 127.0.0.1, loopback).")
+    var httpHost: String?
 
     @Option(help: ArgumentHelp("A file whose first line is the HTTP bearer token (else $SIMCC_HTTP_TOKEN).", valueName: "file"))
     var httpTokenFile: String?
 
-    @Flag(help: "Run without the HTTP interface.")
-    var noHttp = false
+    @Flag(inversion: .prefixedNo, help: "Run with or without the HTTP interface (default: with).")
+    var http: Bool?
 
-    @Option(help: "The SIP gateway the dial string names.")
-    var gateway: String = "carrier"
+    @Option(help: "The SIP gateway the dial string names (default: carrier).")
+    var gateway: String?
 
-    @Option(help: ArgumentHelp("The dial string, with {number} and optionally {gateway}.", valueName: "template"))
-    var dialString: String = "sofia/gateway/{gateway}/{number}"
+    @Option(help: ArgumentHelp("The dial string, with {number} and optionally {gateway} (default: sofia/gateway/{gateway}/{number}).", valueName: "template"))
+    var dialString: String?
 
     @Option(help: "The caller id number shown to the called party.")
     var callerIdNumber: String?
 
-    @Option(help: "Seconds an originate may ring.")
-    var originateTimeout: Int = 30
+    @Option(help: "Seconds an originate may ring (default: 30).")
+    var originateTimeout: Int?
 
     @Option(
         help: ArgumentHelp(
-            "Where an answered call goes: an application `&name(argument)` or `EXTEN DIALPLAN CONTEXT`.",
+            "Where an answered call goes: an application `&name(argument)` or `EXTEN DIALPLAN CONTEXT` (default: &park()).",
             valueName: "destination"))
-    var answeredDestination: String = "&park()"
+    var answeredDestination: String?
 
-    @Option(help: ArgumentHelp("An agent of the roster, in index order (repeat).", valueName: "name[:exten]"))
+    @Option(help: ArgumentHelp("An agent of the roster, in index order (repeat; replaces the file's dialer.agents).", valueName: "name[:exten]"))
     var agent: [String] = []
 
-    @Option(help: ArgumentHelp("What agents are taken to be at start: idle, paused or logged-out.", valueName: "state"))
-    var agentsStartAs: String = "idle"
+    @Option(help: ArgumentHelp("What agents are taken to be at start: idle, paused or logged-out (default: idle).", valueName: "state"))
+    var agentsStartAs: String?
 
     func validate() throws {
-        if (batch == nil) != (policy == nil) { throw ValidationError("the dialer needs both --batch and --policy") }
-        if (inboundDb == nil) != (roster == nil) { throw ValidationError("the inbound router needs both --inbound-db and --roster") }
-        if batch == nil && inboundDb == nil {
-            throw ValidationError("give a task to dial (--batch ID --policy FILE), an inbound router (--inbound-db FILE --roster FILE), or both")
+        let settings = try settings()
+        if let problem = settings.problem() {
+            guard let file = settings.file else { throw ValidationError(problem) }
+            throw CLIError("\(file): \(problem)")
         }
-        if batch != nil && agent.isEmpty && roster == nil {
-            throw ValidationError("give the agent roster: --agent NAME[:EXTEN], once per agent (or --roster FILE)")
+    }
+
+    /// The settings: the defaults, overridden by the configuration file (if any), overridden by
+    /// the flags given.
+    /// - Throws: `CLIError` naming the file, line and field of a mistake in the file, or the
+    ///   flag of a malformed `--agent`.
+    func settings() throws -> LiveSettings {
+        var s = LiveSettings()
+        if let config {
+            do {
+                try LiveConfigReader.load(config, into: &s)
+            } catch {
+                throw CLIError(error.description)
+            }
         }
-        if roster != nil && !agent.isEmpty {
-            throw ValidationError("give the agents either with --agent or with --roster, not both")
+        s.eslHost.override(eslHost)
+        s.eslPort.override(eslPort)
+        s.eslPasswordFile.override(eslPasswordFile.map(Optional.some))
+        s.http.override(http)
+        s.httpHost.override(httpHost)
+        s.httpPort.override(httpPort)
+        s.httpTokenFile.override(httpTokenFile.map(Optional.some))
+        s.agentsStartAs.override(agentsStartAs)
+        s.db.override(db)
+        s.batch.override(batch.map(Optional.some))
+        s.policy.override(policy.map(Optional.some))
+        s.variant.override(variant.map(Optional.some))
+        s.gateway.override(gateway)
+        s.dialString.override(dialString)
+        s.callerIdNumber.override(callerIdNumber.map(Optional.some))
+        s.originateTimeout.override(originateTimeout)
+        s.answeredDestination.override(answeredDestination)
+        if !agent.isEmpty {
+            var agents: [LiveAgentEntry] = []
+            for entry in agent {
+                guard let parsed = LiveAgentEntry(entry) else { throw CLIError("--agent '\(entry)': write NAME or NAME:EXTEN") }
+                agents.append(parsed)
+            }
+            s.agents.override(agents)
         }
-        if !["idle", "paused", "logged-out"].contains(agentsStartAs) {
-            throw ValidationError("--agents-start-as must be idle, paused or logged-out, not \(agentsStartAs)")
-        }
-        if !(1...65535).contains(eslPort) { throw ValidationError("--esl-port must be between 1 and 65535") }
-        if !(0...65535).contains(httpPort) { throw ValidationError("--http-port must be between 0 and 65535") }
+        s.inboundDb.override(inboundDb.map(Optional.some))
+        s.roster.override(roster.map(Optional.some))
+        s.transferContext.override(transferContext)
+        s.routerSeed.override(routerSeed)
+        return s
     }
 
     func run() async throws {
-        let dialerPolicy = try batch == nil ? nil : loadPolicy()
-        let rosterValue = try loadRoster()
-        let live = try liveConfiguration(roster: rosterValue)
+        let s = try settings()
+        let dialerPolicy = try s.batch.value == nil ? nil : Self.loadPolicy(s)
+        let rosterValue = try Self.loadRoster(s)
+        let live = try Self.liveConfiguration(s, roster: rosterValue)
+        if check {
+            Self.printCheck(s, policy: dialerPolicy, roster: rosterValue, live: live)
+            return
+        }
         let password: LiveSecret
         do {
             password = try LiveSecret.read(
-                file: eslPasswordFile, variable: "SIMCC_ESL_PASSWORD", what: "the ESL password (--esl-password-file)")
+                file: s.eslPasswordFile.value, variable: "SIMCC_ESL_PASSWORD",
+                what: "the ESL password (\(s.name(s.eslPasswordFile)))")
         } catch {
             throw CLIError("\(error)")
         }
-        let socket = EventSocketConfiguration(host: eslHost, port: eslPort, password: ESLPassword(password.value))
+        let socket = EventSocketConfiguration(host: s.eslHost.value, port: s.eslPort.value, password: ESLPassword(password.value))
         // One connection for the dialer and the router: one agent book, one login.
         let session = LiveSession(configuration: socket, log: Self.log)
         var http: LiveHTTPOptions?
-        if !noHttp {
+        if s.http.value {
             let token: LiveSecret
             do {
                 token = try LiveSecret.read(
-                    file: httpTokenFile, variable: "SIMCC_HTTP_TOKEN", what: "the HTTP token (--http-token-file)")
+                    file: s.httpTokenFile.value, variable: "SIMCC_HTTP_TOKEN",
+                    what: "the HTTP token (\(s.name(s.httpTokenFile)))")
             } catch {
                 throw CLIError("\(error) (or run with --no-http)")
             }
-            http = LiveHTTPOptions(host: httpHost, port: httpPort, token: token)
+            http = LiveHTTPOptions(host: s.httpHost.value, port: s.httpPort.value, token: token)
         }
         var router: LiveRouterRunner?
-        if let inboundDb, let rosterValue {
+        if let inboundDb = s.inboundDb.value, let rosterValue {
             var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
-            routerOptions.seed = routerSeed
-            routerOptions.agentsStartIdle = agentsStartAs == "idle"
+            routerOptions.seed = s.routerSeed.value
+            routerOptions.agentsStartIdle = s.agentsStartAs.value == "idle"
             do {
                 router = try LiveRouterRunner(options: routerOptions, session: session, log: Self.log)
             } catch {
                 throw CLIError("\(error)")
             }
         }
-        guard let dialerPolicy, let batch else {
+        guard let dialerPolicy, let batch = s.batch.value else {
             guard let router else { return }
             try await Self.routeOnly(router, http: http)
             return
         }
-        var options = LiveRunnerOptions(storePath: db, batchID: batch, live: live, eventSocket: socket)
-        switch agentsStartAs {
+        var options = LiveRunnerOptions(storePath: s.db.value, batchID: batch, live: live, eventSocket: socket)
+        switch s.agentsStartAs.value {
         case "paused": options.initialAgentState = .paused(since: 0)
         case "logged-out": options.initialAgentState = .loggedOut
         default: options.initialAgentState = .idle
@@ -296,61 +358,67 @@ struct LiveCommand: AsyncParsableCommand {
             }
         }
     }
+}
 
-    /// The router's roster from --roster, if given.
-    func loadRoster() throws -> LiveRoster? {
-        guard let roster else { return nil }
+// MARK: - Loading what the settings name
+
+extension LiveCommand {
+    /// The router's roster from --roster (router.roster), if given.
+    static func loadRoster(_ s: LiveSettings) throws -> LiveRoster? {
+        guard let roster = s.roster.value else { return nil }
         let text: String
         do {
             text = try String(contentsOfFile: roster, encoding: .utf8)
         } catch {
-            throw CLIError("--roster \(roster): cannot read the file")
+            throw s.roster.problem("\(roster): cannot read the file")
         }
         do {
             return try LiveRoster.parse(csv: text, file: roster)
         } catch {
-            throw CLIError("--roster \(error)")
+            throw s.roster.problem("\(error)")
         }
     }
 
     /// The dialer of the chosen variant of the campaign file.
-    func loadPolicy() throws -> DialerPolicy {
-        guard let policy else { throw CLIError("--policy is missing") }
+    static func loadPolicy(_ s: LiveSettings) throws -> DialerPolicy {
+        guard let policy = s.policy.value else { throw CLIError("--policy is missing") }
         let file: ScenarioFile
         do {
             file = try ScenarioFile.load(contentsOf: policy)
         } catch {
-            throw CLIError("--policy \(policy): \(error)")
+            throw s.policy.problem("\(policy): \(error)")
         }
         guard case .outbound(let scenario) = file else {
-            throw CLIError("--policy \(policy) is not an outbound campaign file (it has no dialer variants)")
+            throw s.policy.problem("\(policy) is not an outbound campaign file (it has no dialer variants)")
         }
         let names = scenario.variants.map(\.name)
-        if let variant {
+        if let variant = s.variant.value {
             guard let chosen = scenario.variants.first(where: { $0.name == variant }) else {
-                throw CLIError("--variant: \(policy) has no variant '\(variant)'; its variants: \(names.joined(separator: ", "))")
+                throw s.variant.problem("\(policy) has no variant '\(variant)'; its variants: \(names.joined(separator: ", "))")
             }
             return chosen.policy
         }
         guard scenario.variants.count == 1, let only = scenario.variants.first else {
-            throw CLIError("\(policy) has \(names.count) variants; choose one with --variant (\(names.joined(separator: ", ")))")
+            throw s.variant.problem("\(policy) has \(names.count) variants; choose one (\(names.joined(separator: ", ")))")
         }
         return only.policy
     }
 
-    /// The live configuration from the flags.
-    func liveConfiguration(roster: LiveRoster? = nil) throws -> LiveConfiguration {
+    /// The live configuration from the settings; a value the live configuration refuses is
+    /// named by the flag or the file line that set it.
+    static func liveConfiguration(_ s: LiveSettings, roster: LiveRoster? = nil) throws -> LiveConfiguration {
         var live = LiveConfiguration()
-        live.transferContext = transferContext
+        live.transferContext = s.transferContext.value
         if let roster { live.agents = roster.liveAgents }
-        live.gateway = gateway
-        live.dialStringTemplate = dialString
-        live.callerIDNumber = callerIdNumber
-        live.originateTimeout = originateTimeout
-        let destination = answeredDestination.trimmingCharacters(in: .whitespaces)
+        live.gateway = s.gateway.value
+        live.dialStringTemplate = s.dialString.value
+        live.callerIDNumber = s.callerIdNumber.value
+        live.originateTimeout = s.originateTimeout.value
+        let written = s.answeredDestination.value
+        let destination = written.trimmingCharacters(in: .whitespaces)
         if destination.hasPrefix("&") {
             guard destination.hasSuffix(")"), let open = destination.firstIndex(of: "(") else {
-                throw CLIError("--answered-destination \(answeredDestination): an application is written &name(argument)")
+                throw s.answeredDestination.problem("\(written): an application is written &name(argument)")
             }
             let name = String(destination[destination.index(after: destination.startIndex)..<open])
             let argument = String(destination[destination.index(after: open)..<destination.index(before: destination.endIndex)])
@@ -358,39 +426,110 @@ struct LiveCommand: AsyncParsableCommand {
         } else {
             let words = destination.split(separator: " ").map(String.init)
             guard words.count == 3 else {
-                throw CLIError("--answered-destination \(answeredDestination): give &name(argument) or EXTEN DIALPLAN CONTEXT")
+                throw s.answeredDestination.problem("\(written): give &name(argument) or EXTEN DIALPLAN CONTEXT")
             }
             live.answeredCallDestination = .dialplan(extension: words[0], dialplan: words[1], context: words[2])
         }
         var names = Set<String>()
-        for (index, entry) in agent.enumerated() {
-            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
-            let name = parts.first ?? ""
-            let exten = parts.count > 1 ? parts[1] : name
-            guard !name.isEmpty, !exten.isEmpty else {
-                throw CLIError("--agent '\(entry)': write NAME or NAME:EXTEN")
-            }
-            guard names.insert(name).inserted else { throw CLIError("--agent \(name) is given twice") }
-            live.agents.append(LiveConfiguration.Agent(id: AgentID(index), name: name, exten: exten))
+        for (index, entry) in s.agents.value.enumerated() {
+            guard names.insert(entry.name).inserted else { throw s.agents.problem("\(entry.name) is given twice") }
+            live.agents.append(LiveConfiguration.Agent(id: AgentID(index), name: entry.name, exten: entry.exten))
         }
         do {
             try live.validate()
         } catch {
-            throw CLIError("\(Self.flag(for: error.field)): \(error.problem)")
+            throw problem(s, field: error.field, error.problem)
         }
         return live
     }
 
-    /// The flag that sets a live configuration field.
-    static func flag(for field: String) -> String {
+    /// A problem the live configuration found in `field`, named by the setting that gave it.
+    static func problem(_ s: LiveSettings, field: String, _ problem: String) -> CLIError {
         switch field {
-        case "gateway": return "--gateway"
-        case "dial_string_template": return "--dial-string"
-        case "caller_id_number": return "--caller-id-number"
-        case "originate_timeout": return "--originate-timeout"
-        case let f where f.hasPrefix("answered_call_destination"): return "--answered-destination"
-        case let f where f.hasPrefix("agents"): return "--agent"
-        default: return field
+        case "gateway": return s.gateway.problem(problem)
+        case "dial_string_template": return s.dialString.problem(problem)
+        case "caller_id_number": return s.callerIdNumber.problem(problem)
+        case "originate_timeout": return s.originateTimeout.problem(problem)
+        case "transfer_context": return s.transferContext.problem(problem)
+        case let f where f.hasPrefix("answered_call_destination"): return s.answeredDestination.problem("\(f) \(problem)")
+        case let f where f.hasPrefix("agents"):
+            return s.roster.value != nil ? s.roster.problem("\(f) \(problem)") : s.agents.problem("\(f) \(problem)")
+        default: return CLIError("\(field): \(problem)")
         }
+    }
+
+    // MARK: --check
+
+    /// Prints the effective configuration (a valid configuration file, each value's source in a
+    /// comment; secret files named, never read out) and, on standard error, warnings about what
+    /// only the run itself would refuse: a secret that cannot be read, a missing dialer store.
+    static func printCheck(_ s: LiveSettings, policy: DialerPolicy?, roster: LiveRoster?, live: LiveConfiguration) {
+        var lines = ["# simcc live: the effective configuration (flags over \(s.file ?? "no file") over defaults; no secrets)"]
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        func line<V>(_ indent: String, _ name: String, _ setting: LiveSetting<V>, _ value: String?) {
+            guard let value else { return }
+            lines.append("\(indent)\(name): \(value)  # \(setting.source)")
+        }
+        lines.append("event_socket:")
+        line("  ", "host", s.eslHost, quoted(s.eslHost.value))
+        line("  ", "port", s.eslPort, String(s.eslPort.value))
+        line("  ", "password_file", s.eslPasswordFile, s.eslPasswordFile.value.map(quoted))
+        lines.append("http:")
+        line("  ", "enabled", s.http, String(s.http.value))
+        line("  ", "host", s.httpHost, quoted(s.httpHost.value))
+        line("  ", "port", s.httpPort, String(s.httpPort.value))
+        line("  ", "token_file", s.httpTokenFile, s.httpTokenFile.value.map(quoted))
+        line("", "agents_start_as", s.agentsStartAs, s.agentsStartAs.value)
+        if s.batch.value != nil {
+            lines.append("dialer:")
+            line("  ", "db", s.db, quoted(s.db.value))
+            line("  ", "batch", s.batch, s.batch.value.map(quoted))
+            line("  ", "policy", s.policy, s.policy.value.map(quoted))
+            line("  ", "variant", s.variant, s.variant.value.map(quoted))
+            line("  ", "gateway", s.gateway, quoted(s.gateway.value))
+            line("  ", "dial_string", s.dialString, quoted(s.dialString.value))
+            line("  ", "caller_id_number", s.callerIdNumber, s.callerIdNumber.value.map(quoted))
+            line("  ", "originate_timeout", s.originateTimeout, String(s.originateTimeout.value))
+            line("  ", "answered_destination", s.answeredDestination, quoted(s.answeredDestination.value))
+            if !s.agents.value.isEmpty {
+                lines.append("  agents:  # \(s.agents.source)")
+                for agent in s.agents.value {
+                    lines.append("    - {name: \(quoted(agent.name)), exten: \(quoted(agent.exten))}")
+                }
+            }
+        }
+        if s.inboundDb.value != nil {
+            lines.append("router:")
+            line("  ", "db", s.inboundDb, s.inboundDb.value.map(quoted))
+            line("  ", "roster", s.roster, s.roster.value.map(quoted))
+            line("  ", "transfer_context", s.transferContext, quoted(s.transferContext.value))
+            line("  ", "seed", s.routerSeed, String(s.routerSeed.value))
+        }
+        var summary: [String] = []
+        if let batch = s.batch.value, let policy {
+            summary.append("dialer: batch \(batch), variant \(s.variant.value ?? "(the only one)") (\(policy.kind)), \(live.agents.count) agents")
+        }
+        if let roster { summary.append("router: \(roster.agents.count) agents") }
+        lines.append("# ok: \(summary.joined(separator: "; ")); nothing was connected")
+        print(lines.joined(separator: "\n"))
+
+        var warnings: [String] = []
+        func secret(_ setting: LiveSetting<String?>, variable: String) {
+            if let file = setting.value {
+                if !FileManager.default.isReadableFile(atPath: file) {
+                    warnings.append("\(s.name(setting)) \(file) cannot be read (here, by this user)")
+                }
+            } else if ProcessInfo.processInfo.environment[variable] == nil {
+                warnings.append("no \(s.name(setting)) and $\(variable) is not set")
+            }
+        }
+        secret(s.eslPasswordFile, variable: "SIMCC_ESL_PASSWORD")
+        if s.batch.value != nil && s.http.value { secret(s.httpTokenFile, variable: "SIMCC_HTTP_TOKEN") }
+        if s.batch.value != nil && !FileManager.default.fileExists(atPath: s.db.value) {
+            warnings.append("\(s.name(s.db)) \(s.db.value) does not exist (import the task with `simcc import` first)")
+        }
+        for warning in warnings { log("warning: \(warning)") }
     }
 }

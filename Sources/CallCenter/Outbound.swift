@@ -48,35 +48,108 @@ public enum CallOutcome: String, Hashable, Sendable, Codable, CaseIterable {
     case failed
 }
 
-/// FreeSWITCH's hang-up causes (the Q.850 names of `Hangup-Cause`), those a dialer meets.
-public enum HangupCause: String, Hashable, Sendable, Codable, CaseIterable {
-    case normalClearing = "NORMAL_CLEARING"
-    case noAnswer = "NO_ANSWER"
-    case noUserResponse = "NO_USER_RESPONSE"
-    case userBusy = "USER_BUSY"
-    case unallocatedNumber = "UNALLOCATED_NUMBER"
-    case originatorCancel = "ORIGINATOR_CANCEL"
-    case callRejected = "CALL_REJECTED"
-    case normalTemporaryFailure = "NORMAL_TEMPORARY_FAILURE"
-    case recoveryOnTimerExpire = "RECOVERY_ON_TIMER_EXPIRE"
-    case invalidNumberFormat = "INVALID_NUMBER_FORMAT"
-    case networkOutOfOrder = "NETWORK_OUT_OF_ORDER"
-    case destinationOutOfOrder = "DESTINATION_OUT_OF_ORDER"
+/// A FreeSWITCH hang-up cause (the name of `Hangup-Cause`, or of a failed originate's `-ERR`),
+/// kept by its exact name: an open set, so that a call record says `MEDIA_TIMEOUT` or
+/// `INCOMPATIBLE_DESTINATION` as FreeSWITCH did, and a cause no release of FreeSWITCH named yet
+/// is kept too (esl-protocol.md 1.12: "parse unknown names, do not fail on them").
+///
+/// A name is 1 to `maxNameLength` characters of `A`–`Z`, `0`–`9` and `_`, beginning with a
+/// letter, as all of FreeSWITCH's are; `init(rawValue:)` refuses anything else (nil), so nothing
+/// odd reaches a store or a report. It encodes as the plain name (`"NORMAL_CLEARING"`), the
+/// same text as the enumeration it replaced, and `==` compares names.
+public struct HangupCause: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The name, as FreeSWITCH spells it (`NORMAL_CLEARING`).
+    public let rawValue: String
+
+    /// The longest name accepted: FreeSWITCH's longest, `REDIRECTION_TO_NEW_DESTINATION`, has 30.
+    public static let maxNameLength = 64
+
+    /// The cause named `rawValue`; nil unless the name is well formed (see the type).
+    public init?(rawValue: String) {
+        guard Self.isWellFormed(rawValue) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// A cause by a name known to be well formed (the constants below).
+    private init(known name: String) {
+        assert(Self.isWellFormed(name))
+        self.rawValue = name
+    }
+
+    /// Whether `name` is 1 to `maxNameLength` of `A`–`Z`, `0`–`9`, `_`, beginning with a letter.
+    public static func isWellFormed(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard let first = bytes.first, bytes.count <= maxNameLength, (0x41...0x5A).contains(first) else {
+            return false
+        }
+        return bytes.allSatisfy { (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
+    }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let cause = HangupCause(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "'\(name)' is not a hang-up cause name")
+        }
+        self = cause
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static let normalClearing = HangupCause(known: "NORMAL_CLEARING")
+    public static let noAnswer = HangupCause(known: "NO_ANSWER")
+    public static let noUserResponse = HangupCause(known: "NO_USER_RESPONSE")
+    public static let userBusy = HangupCause(known: "USER_BUSY")
+    public static let unallocatedNumber = HangupCause(known: "UNALLOCATED_NUMBER")
+    public static let originatorCancel = HangupCause(known: "ORIGINATOR_CANCEL")
+    public static let callRejected = HangupCause(known: "CALL_REJECTED")
+    public static let normalTemporaryFailure = HangupCause(known: "NORMAL_TEMPORARY_FAILURE")
+    public static let recoveryOnTimerExpire = HangupCause(known: "RECOVERY_ON_TIMER_EXPIRE")
+    public static let invalidNumberFormat = HangupCause(known: "INVALID_NUMBER_FORMAT")
+    public static let networkOutOfOrder = HangupCause(known: "NETWORK_OUT_OF_ORDER")
+    public static let destinationOutOfOrder = HangupCause(known: "DESTINATION_OUT_OF_ORDER")
     /// FreeSWITCH's `CRASH` (SWITCH_CAUSE_CRASH); simcc also uses it for a call that ended while
     /// the dialer was down, whose real end nobody saw (crash recovery).
-    case crash = "CRASH"
+    public static let crash = HangupCause(known: "CRASH")
 
-    /// The outcome a dialer reads from this cause when the call was never answered.
-    public var unansweredOutcome: CallOutcome {
-        switch self {
-        case .noAnswer, .noUserResponse, .recoveryOnTimerExpire: return .noAnswer
-        case .userBusy, .callRejected: return .busy
-        case .unallocatedNumber, .invalidNumberFormat: return .invalidNumber
-        case .originatorCancel: return .cancelled
-        case .normalClearing, .normalTemporaryFailure, .networkOutOfOrder, .destinationOutOfOrder, .crash:
-            return .failed
+    /// The causes with a name in Swift, those the simulation and the dialers use, in this order.
+    public static let known: [HangupCause] = [
+        .normalClearing, .noAnswer, .noUserResponse, .userBusy, .unallocatedNumber, .originatorCancel,
+        .callRejected, .normalTemporaryFailure, .recoveryOnTimerExpire, .invalidNumberFormat,
+        .networkOutOfOrder, .destinationOutOfOrder, .crash,
+    ]
+
+    /// The outcome a dialer reads from this cause when the call was never answered, for every
+    /// cause of esl-protocol.md 1.12:
+    ///
+    /// | cause | outcome |
+    /// | --- | --- |
+    /// | NO_ANSWER, NO_USER_RESPONSE, RECOVERY_ON_TIMER_EXPIRE, NO_PICKUP, SUBSCRIBER_ABSENT, USER_NOT_REGISTERED, PROGRESS_TIMEOUT, ALLOTTED_TIMEOUT | `noAnswer` |
+    /// | USER_BUSY, BUSY_EVERYWHERE, CALL_REJECTED, DECLINE, REJECT_ALL, UNWANTED, OUTGOING_CALL_BARRED | `busy` |
+    /// | UNALLOCATED_NUMBER, INVALID_NUMBER_FORMAT, NUMBER_CHANGED, DOES_NOT_EXIST_ANYWHERE | `invalidNumber` |
+    /// | ORIGINATOR_CANCEL, LOSE_RACE, PICKED_OFF | `cancelled` |
+    /// | any other name (NORMAL_CLEARING, NORMAL_TEMPORARY_FAILURE, MEDIA_TIMEOUT, CRASH, ..., or one FreeSWITCH does not list) | `failed` |
+    public var unansweredOutcome: CallOutcome { Self.unansweredOutcomes[rawValue] ?? .failed }
+
+    /// The causes whose unanswered outcome is not `failed`.
+    private static let unansweredOutcomes: [String: CallOutcome] = {
+        var table: [String: CallOutcome] = [:]
+        for name in ["NO_ANSWER", "NO_USER_RESPONSE", "RECOVERY_ON_TIMER_EXPIRE", "NO_PICKUP", "SUBSCRIBER_ABSENT",
+                     "USER_NOT_REGISTERED", "PROGRESS_TIMEOUT", "ALLOTTED_TIMEOUT"] { table[name] = .noAnswer }
+        for name in ["USER_BUSY", "BUSY_EVERYWHERE", "CALL_REJECTED", "DECLINE", "REJECT_ALL", "UNWANTED",
+                     "OUTGOING_CALL_BARRED"] { table[name] = .busy }
+        for name in ["UNALLOCATED_NUMBER", "INVALID_NUMBER_FORMAT", "NUMBER_CHANGED", "DOES_NOT_EXIST_ANYWHERE"] {
+            table[name] = .invalidNumber
         }
-    }
+        for name in ["ORIGINATOR_CANCEL", "LOSE_RACE", "PICKED_OFF"] { table[name] = .cancelled }
+        return table
+    }()
 }
 
 /// One contract of an outbound task (外呼合同): a customer and a number to reach.

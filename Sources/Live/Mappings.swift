@@ -31,45 +31,19 @@ public enum LiveAction: Equatable, Sendable {
 // MARK: - Hang-up causes
 
 extension HangupCause {
-    /// The cause a dialer reads when FreeSWITCH names one outside `HangupCause` (or none):
-    /// `NORMAL_TEMPORARY_FAILURE`, an unanswered attempt that failed in the network. It is
-    /// retried after the `failed` delay and never counts as busy, no answer or an invalid number.
+    /// The cause a dialer reads when FreeSWITCH names none, or a name that is not well formed
+    /// (see `HangupCause`): `NORMAL_TEMPORARY_FAILURE`, an unanswered attempt that failed in the
+    /// network. It is retried after the `failed` delay and never counts as busy, no answer or an
+    /// invalid number.
     public static let fallback = HangupCause.normalTemporaryFailure
 
-    /// The cause named `name` (a `Hangup-Cause` or the text after `-ERR `), folding FreeSWITCH's
-    /// other causes (esl-protocol.md 1.12) onto the nearest the dialers know:
-    ///
-    /// | FreeSWITCH | cause |
-    /// | --- | --- |
-    /// | the 12 names of `HangupCause` | themselves |
-    /// | BUSY_EVERYWHERE | USER_BUSY |
-    /// | DECLINE, REJECT_ALL, UNWANTED, OUTGOING_CALL_BARRED | CALL_REJECTED |
-    /// | NO_PICKUP, SUBSCRIBER_ABSENT, USER_NOT_REGISTERED | NO_ANSWER |
-    /// | PROGRESS_TIMEOUT, ALLOTTED_TIMEOUT | RECOVERY_ON_TIMER_EXPIRE |
-    /// | NUMBER_CHANGED, DOES_NOT_EXIST_ANYWHERE, INVALID_NUMBER_FORMAT | UNALLOCATED_NUMBER / INVALID_NUMBER_FORMAT |
-    /// | LOSE_RACE, PICKED_OFF | ORIGINATOR_CANCEL |
-    /// | NORMAL_UNSPECIFIED, SUCCESS, NONE, BLIND_TRANSFER, ATTENDED_TRANSFER, MANAGER_REQUEST | NORMAL_CLEARING |
-    /// | anything else, or nothing | `fallback` (NORMAL_TEMPORARY_FAILURE) |
+    /// The cause named `name` (a `Hangup-Cause` or the text after `-ERR `), kept as FreeSWITCH
+    /// gave it, known or not (`MEDIA_TIMEOUT`, `BUSY_EVERYWHERE`, a name from a later release):
+    /// what a dialer reads from it is `unansweredOutcome`'s business. No name, an empty one or a
+    /// malformed one (lower case, spaces, punctuation, longer than `maxNameLength`) gives
+    /// `fallback` (NORMAL_TEMPORARY_FAILURE).
     public init(freeSWITCH name: String?) {
-        guard let name, !name.isEmpty else {
-            self = .fallback
-            return
-        }
-        if let known = HangupCause(rawValue: name) {
-            self = known
-            return
-        }
-        switch name {
-        case "BUSY_EVERYWHERE": self = .userBusy
-        case "DECLINE", "REJECT_ALL", "UNWANTED", "OUTGOING_CALL_BARRED": self = .callRejected
-        case "NO_PICKUP", "SUBSCRIBER_ABSENT", "USER_NOT_REGISTERED": self = .noAnswer
-        case "PROGRESS_TIMEOUT", "ALLOTTED_TIMEOUT": self = .recoveryOnTimerExpire
-        case "NUMBER_CHANGED", "DOES_NOT_EXIST_ANYWHERE": self = .unallocatedNumber
-        case "LOSE_RACE", "PICKED_OFF": self = .originatorCancel
-        case "NORMAL_UNSPECIFIED", "SUCCESS", "NONE", "BLIND_TRANSFER", "ATTENDED_TRANSFER", "MANAGER_REQUEST":
-            self = .normalClearing
-        default: self = .fallback
-        }
+        self = name.flatMap(HangupCause.init(rawValue:)) ?? .fallback
     }
 
     /// The cause of a failed job's text `-ERR NO_ANSWER` (a trailing newline or more words

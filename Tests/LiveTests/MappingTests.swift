@@ -84,11 +84,34 @@ struct MappingTests {
 
     // MARK: Causes and agents
 
-    @Test("every HangupCause reads back from its FreeSWITCH name")
+    @Test("every known HangupCause reads back from its FreeSWITCH name")
     func causes() {
-        for cause in HangupCause.allCases { #expect(HangupCause(freeSWITCH: cause.rawValue) == cause) }
-        #expect(HangupCause(freeSWITCH: "SOMETHING_NEW") == .normalTemporaryFailure)
+        for cause in HangupCause.known { #expect(HangupCause(freeSWITCH: cause.rawValue) == cause) }
         #expect(HangupCause(jobResult: "-ERR NO_ANSWER\n") == .noAnswer)
+    }
+
+    @Test("a cause outside the known ones is kept by its name, not folded")
+    func unknownCauseKept() {
+        for name in ["SOMETHING_NEW", "MEDIA_TIMEOUT", "INCOMPATIBLE_DESTINATION", "BUSY_EVERYWHERE", "NONE"] {
+            let cause = HangupCause(freeSWITCH: name)
+            #expect(cause.rawValue == name)
+            #expect(!HangupCause.known.contains(cause))
+        }
+        #expect(HangupCause(freeSWITCH: "BUSY_EVERYWHERE").unansweredOutcome == .busy)
+        #expect(HangupCause(freeSWITCH: "MEDIA_TIMEOUT").unansweredOutcome == .failed)
+        #expect(HangupCause(jobResult: "-ERR SOME_CAUSE\n").rawValue == "SOME_CAUSE")
+        #expect(HangupCause(jobResult: "-ERR INCOMPATIBLE_DESTINATION more words").rawValue == "INCOMPATIBLE_DESTINATION")
+    }
+
+    @Test("no name, an empty one or a malformed one gives the fallback, NORMAL_TEMPORARY_FAILURE")
+    func malformedCause() {
+        #expect(HangupCause.fallback == .normalTemporaryFailure)
+        for name in [nil, "", "no_answer", "USER BUSY", "USER-BUSY", "<b>", String(repeating: "X", count: 65)] {
+            #expect(HangupCause(freeSWITCH: name) == .fallback, "\(String(describing: name))")
+        }
+        #expect(HangupCause(jobResult: "-ERR") == .fallback)
+        #expect(HangupCause(jobResult: "-ERR no route\n") == .fallback)
+        #expect(HangupCause(jobResult: "-ERR Q.850\n") == .fallback)
     }
 
     @Test("mod_callcenter status × state → the dialer's and the router's agent states")

@@ -13,10 +13,13 @@ struct RecordWriterTests {
         return store
     }
 
+    /// The causes records cycle through: simcc's own, and two it has no name for in Swift.
+    static let causes = HangupCause.known + ["MEDIA_TIMEOUT", "SOME_CAUSE_2030"].map { HangupCause(rawValue: $0)! }
+
     /// A record whose every field, the optional ones included, depends on `i`.
     func record(_ i: Int, contracts: Int = 10) -> CallRecord {
         let outcome = CallOutcome.allCases[i % CallOutcome.allCases.count]
-        let cause = HangupCause.allCases[i % HangupCause.allCases.count]
+        let cause = Self.causes[i % Self.causes.count]
         let answered = i % 3 != 0
         let connected = answered && i % 2 == 0
         let dialed = Double(i) * 1.25 + 0.1
@@ -44,6 +47,25 @@ struct RecordWriterTests {
             #expect(back.contains { $0.answeredAt == nil } && back.contains { $0.agent == nil })
             #expect(back.contains { $0.connectedAt != nil && $0.agent != nil })
             try writer.close()  // closing again does nothing
+        }
+    }
+
+    @Test("a cause outside the known ones is written by its name and read back, after a reopen too")
+    func unknownCause() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("calls.sqlite").path
+            let cause = try #require(HangupCause(rawValue: "INCOMPATIBLE_DESTINATION"))
+            var r = record(1)
+            r.cause = cause
+            do {
+                let writer = try store(path: path).recordWriter(batchID: "r")
+                writer.append(r)
+                try writer.close()
+            }
+            let back = try OutboundStore(path: path).callRecords(batchID: "r")
+            #expect(back == [r])
+            #expect(back.first?.cause.rawValue == "INCOMPATIBLE_DESTINATION")
+            #expect(back.first?.outcome == r.outcome)
         }
     }
 

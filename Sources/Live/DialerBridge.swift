@@ -143,11 +143,13 @@ public struct DialerBridge: Sendable {
     /// its channel's events are read as those of a call originated here, and `answered` says
     /// whether the softswitch already answered it (then a hang-up is not reported as unanswered).
     /// Its originate's Job-UUID is the one this bridge would have given it.
-    public mutating func adopt(_ call: CallID, contract: ContractID, answered: Bool = false) {
+    /// `connected` says whether it is already bridged to an agent (reported to the dialer).
+    public mutating func adopt(_ call: CallID, contract: ContractID, answered: Bool = false, connected: Bool = false) {
         let job = SimccUUID.make(.originateJob, call.rawValue)
         var c = Call(contract: contract, jobUUID: job)
-        c.answered = answered
-        c.answerReported = answered
+        c.answered = answered || connected
+        c.answerReported = answered || connected
+        c.connected = connected
         calls[call] = c
         jobs[job] = call
     }
@@ -285,6 +287,30 @@ public struct DialerBridge: Sendable {
             guard let c = calls[call] else { continue }
             if c.answered && !c.answerReported { report(call, live: true, into: &out) }
             end(call, cause: c.answered ? .normalClearing : .fallback, into: &out)
+        }
+        return out
+    }
+
+    /// After a gap in the event stream, with what FreeSWITCH has now (`LiveChannelList` of
+    /// `show channels` / `show calls`, and the agents' channels of `callcenter_config agent list`):
+    /// every call in flight is brought up to date, in call order, with the events the gap hid —
+    /// gone: as `reconcile(liveChannels:at:)`; answered meanwhile: `callAnswered(live: true)`
+    /// (the machine verdict, if any, was on the missed events); bridged to a roster agent
+    /// meanwhile: `callConnected` (after `callAnswered` if needed).
+    public mutating func reconcile(
+        channels: LiveChannelList, agentChannels: [String: String] = [:], at time: Seconds
+    ) -> [DialerEvent] {
+        var out = reconcile(liveChannels: channels.uuids, at: time)
+        for call in calls.keys.sorted() {
+            switch channels.status(ofCall: call.uuidString, roster: configuration.agents, agentChannels: agentChannels) {
+            case .answered?:
+                if calls[call]?.answered == false { calls[call]?.answered = true }
+                report(call, live: true, into: &out)
+            case .bridged(let agent)?:
+                connect(call, agent, into: &out)
+            case .ringing?, nil:
+                break
+            }
         }
         return out
     }

@@ -255,12 +255,27 @@ public struct RouterBridge: Sendable {
     }
 
     private mutating func arrival(_ event: ESLEvent) -> InboundEvent? {
-        guard let uuid = event.uniqueID, byUUID[uuid] == nil,
+        guard let uuid = event.uniqueID,
             event.value("Call-Direction") == "inbound" || event.value("Caller-Direction") == "inbound"
         else { return nil }
+        return arrival(uuid: uuid, destination: event.destinationNumber, caller: event.nonEmpty("Caller-Caller-ID-Number"))
+    }
+
+    /// The inbound calls FreeSWITCH holds parked that this bridge does not follow yet
+    /// (`LiveChannelList.parkedInboundCalls` of `show channels as json`, oldest first): calls that
+    /// arrived while the router was down or cut off. Each becomes an arrival, as its CHANNEL_PARK
+    /// would have (the same service-number filter and numbering).
+    public mutating func parked(_ channels: [LiveChannel]) -> [InboundEvent] {
+        channels.compactMap { channel in
+            guard channel.isInbound else { return nil }
+            return arrival(uuid: channel.uuid, destination: channel.destination, caller: channel.callerNumber)
+        }
+    }
+
+    private mutating func arrival(uuid: String, destination: String?, caller: String?) -> InboundEvent? {
+        guard byUUID[uuid] == nil else { return nil }
         if !configuration.serviceNumbers.isEmpty {
-            guard let destination = event.destinationNumber, configuration.serviceNumbers.contains(destination)
-            else { return nil }
+            guard let destination, configuration.serviceNumbers.contains(destination) else { return nil }
         }
         let call: CallID
         if let own = CallID(uuidString: uuid) {
@@ -272,7 +287,7 @@ public struct RouterBridge: Sendable {
         }
         byUUID[uuid] = call
         calls[call] = Inbound(uuid: uuid, phase: .waiting)
-        if let number = event.nonEmpty("Caller-Caller-ID-Number").flatMap({ PhoneNumber($0) }) {
+        if let number = caller.flatMap({ $0.isEmpty || $0 == "_undef_" ? nil : PhoneNumber($0) }) {
             return .callerArrived(call, caller: number)
         }
         return .callArrived(call)

@@ -20,9 +20,9 @@ public struct LiveRunnerOptions: Sendable {
     /// Where and how to reach FreeSWITCH's event socket when the runner has a session of its own
     /// (see `LiveSession`; with no subscriptions, it subscribes to `LiveSession.subscription`).
     public var eventSocket: EventSocketConfiguration
-    /// What the dialer assumes of every roster agent until mod_callcenter says otherwise
-    /// (`callcenter::info`): `idle` (logged in and free) by default.
-    public var initialAgentState: AgentState = .idle
+    /// What the dialer takes the roster agents to be at start, until mod_callcenter's events
+    /// (`callcenter::info`) say otherwise: all idle (logged in and free) by default.
+    public var agentsAtStart = LiveAgentsAtStart.assume(.idle)
 
     /// Options for batch `batchID` of the store at `storePath`.
     public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {
@@ -31,6 +31,15 @@ public struct LiveRunnerOptions: Sendable {
         self.live = live
         self.eventSocket = eventSocket
     }
+}
+
+/// What the live runners take the roster agents to be at start.
+public enum LiveAgentsAtStart: Sendable, Equatable {
+    /// What mod_callcenter says (`callcenter_config agent list`): each agent as listed, an agent
+    /// it does not list logged out. The run does not start when mod_callcenter cannot be asked.
+    case askCallCenter
+    /// Every agent in this state (a break beginning at the start).
+    case assume(AgentState)
 }
 
 /// Why a live run could not start or had to stop; the description is a sentence for the operator.
@@ -238,21 +247,40 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         joined = true
         connected = await session.isConnected
 
+        var known: CallCenterAgents?
+        if case .askCallCenter = options.agentsAtStart {
+            do {
+                known = try await session.agents()
+            } catch {
+                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)")
+            }
+        }
         let time = clock.now()
         var commands: [DialerCommand] = []
         do {
-            try persistent.start(agents: initialAgents(), at: time, into: &commands)
+            try persistent.start(agents: initialAgents(known), at: time, into: &commands)
         } catch {
             throw LiveRunnerError("cannot start batch \(options.batchID): \(error)")
         }
         var events: [DialerEvent] = []
         if !persistent.adopted.isEmpty {
-            let channels = try await session.snapshot().channels
-            let now = clock.now()
-            let alive = try persistent.reconcile(
-                at: now, status: { channels.contains($0.uuidString) ? .ringing : nil }, into: &commands)
-            for call in alive { bridge.adopt(call.call, contract: call.contract) }
-            log("took over \(alive.count) call(s) still up from a previous run; ended the others as CRASH")
+            let snapshot = try await session.snapshot()
+            let taken = persistent.adopted.count
+            let alive = try persistent.reconcile(at: clock.now(), status: { status(of: $0, in: snapshot) }, into: &commands)
+            var answered = 0, connected = 0
+            for call in alive {
+                switch status(of: call.call, in: snapshot) {
+                case .connected?:
+                    connected += 1
+                    bridge.adopt(call.call, contract: call.contract, connected: true)
+                case .answered?:
+                    answered += 1
+                    bridge.adopt(call.call, contract: call.contract, answered: true)
+                case .ringing?, nil:
+                    bridge.adopt(call.call, contract: call.contract)
+                }
+            }
+            log("took over \(alive.count) of \(taken) call(s) a previous run left in flight (\(alive.count - answered - connected) ringing, \(answered) answered, \(connected) with an agent); ended the \(taken - alive.count) gone as CRASH")
         }
         phase = .running
         carryOut(commands, at: time, feedback: &events)
@@ -381,18 +409,42 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
 
     /// What the dialer assumes of every agent at start (a break begins now).
     private var startingState: AgentState {
-        if case .paused = options.initialAgentState { return .paused(since: startedAt) }
-        return options.initialAgentState
+        switch options.agentsAtStart {
+        case .assume(.paused): return .paused(since: startedAt)
+        case .assume(let state): return state
+        case .askCallCenter: return .loggedOut
+        }
     }
 
-    private func initialAgents() -> [AgentState] {
+    /// The agents' states at start: as mod_callcenter says (`known`; an agent it does not
+    /// know is logged out), else as the options assume.
+    private func initialAgents(_ known: CallCenterAgents?) -> [AgentState] {
         let count = (options.live.agents.map(\.id.index).max() ?? -1) + 1
         var agents = Array(repeating: AgentState.loggedOut, count: count)
         for agent in options.live.agents where agent.id.index >= 0 {
-            agents[agent.id.index] = startingState
-            if let known = CallCenterAgent(startingState) { bridge.seed(agent.id, known) }
+            if let known {
+                let tracked = known.byName[agent.name] ?? CallCenterAgent(status: "Logged Out")
+                bridge.seed(agent.id, tracked)
+                agents[agent.id.index] = tracked.dialerState
+                agentStates[agent.id] = tracked.dialerState
+            } else {
+                agents[agent.id.index] = startingState
+                if let seeded = CallCenterAgent(startingState) { bridge.seed(agent.id, seeded) }
+            }
         }
         return agents
+    }
+
+    /// What `snapshot` says of `call`, for the persistent dialer's reconcile.
+    private func status(of call: CallID, in snapshot: LiveSnapshot) -> PersistentDialer<D>.ChannelStatus? {
+        let status = snapshot.channels.status(
+            ofCall: call.uuidString, roster: options.live.agents, agentChannels: snapshot.agents?.channels ?? [:])
+        switch status {
+        case nil: return nil
+        case .ringing?: return .ringing
+        case .answered?: return .answered(live: true)
+        case .bridged(let agent)?: return .connected(agent)
+        }
     }
 
     /// Hands `events` to the dialer in order (and the events its commands feed back), performs
@@ -466,27 +518,30 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         switch notice {
         case .event(let event):
             let time = clock.now()
-            var events = bridge.events(for: event, at: time)
-            if !occupied.isEmpty {
-                // An agent on another member's call: the dialer hears of them when that call ends.
-                events.removeAll { event in
-                    guard case .agent(let agent, let state) = event, occupied[agent] != nil else { return false }
-                    occupied[agent] = state
-                    return true
-                }
-            }
+            let events = heard(bridge.events(for: event, at: time))
             if !events.isEmpty { dispatch(events, at: time) }
         case .connection(let up):
             connected = up
         case .reconnected(let state):
             connected = true
             guard case .success(let snapshot) = state else { return }
-            reconcile(with: snapshot.channels)
+            reconcile(with: snapshot)
         case .lost(let reason):
             connected = false
             fail(reason)
         case .agentOccupied(let name, let busy):
             occupy(name, busy: busy)
+        }
+    }
+
+    /// `events` less the agent states of agents on another member's call: the dialer hears of
+    /// those when that call ends.
+    private func heard(_ events: [DialerEvent]) -> [DialerEvent] {
+        guard !occupied.isEmpty else { return events }
+        return events.filter { event in
+            guard case .agent(let agent, let state) = event, occupied[agent] != nil else { return true }
+            occupied[agent] = state
+            return false
         }
     }
 
@@ -508,20 +563,14 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         }
     }
 
-    private func reconcile(with channels: Set<String>) {
+    /// After a gap: the calls in flight brought up to date with `snapshot` (ended, answered or
+    /// connected meanwhile), then the agents whose mod_callcenter state changed meanwhile.
+    private func reconcile(with snapshot: LiveSnapshot) {
         let time = clock.now()
-        var commands: [DialerCommand] = []
-        var events: [DialerEvent] = []
-        do {
-            let alive = try persistent.reconcile(
-                at: time, status: { channels.contains($0.uuidString) ? .ringing : nil }, into: &commands)
-            for call in alive { bridge.adopt(call.call, contract: call.contract) }
-        } catch {
-            fail("the store failed, so the task stops (a restart resumes it): \(error)")
-            return
-        }
-        carryOut(commands, at: time, feedback: &events)
-        dispatch(events + bridge.reconcile(liveChannels: channels, at: time), at: time)
+        var events = bridge.reconcile(
+            channels: snapshot.channels, agentChannels: snapshot.agents?.channels ?? [:], at: time)
+        if let agents = snapshot.agents { events += heard(bridge.resync(agents: agents.byName)) }
+        dispatch(events, at: time)
     }
 
     /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call. A command

@@ -27,9 +27,9 @@ public struct LiveRouterOptions: Sendable {
     /// Where and how to reach FreeSWITCH's event socket when the runner has a session of its own
     /// (see `LiveSession`; with no subscriptions, it subscribes to `LiveSession.subscription`).
     public var eventSocket: EventSocketConfiguration
-    /// Whether roster agents are taken to be logged in and free at start (until mod_callcenter
-    /// says otherwise); false: logged out until mod_callcenter says they are available.
-    public var agentsStartIdle: Bool = true
+    /// What the router takes the roster agents to be at start, until mod_callcenter's events
+    /// say otherwise: all logged in and free by default (any state but `idle` is offline).
+    public var agentsAtStart = LiveAgentsAtStart.assume(.idle)
 
     /// Options for a router over the store at `storePath` with `roster`.
     public init(
@@ -191,18 +191,37 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         try await session.join(self)
         joined = true
         connected = await session.isConnected
+        var known: CallCenterAgents?
+        if case .askCallCenter = options.agentsAtStart {
+            do {
+                known = try await session.agents()
+            } catch {
+                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)")
+            }
+        }
+        // The calls parked before the start (while no router ran) are routed too, oldest first.
+        let waiting: [LiveChannel]
+        do {
+            waiting = try await session.snapshot().channels.parkedInboundCalls
+        } catch {
+            log("router: \(error); calls parked before the start are left to their hang-up")
+            waiting = []
+        }
         phase = .running
         let time = clock.now()
         var events: [InboundEvent] = []
-        if options.agentsStartIdle {
+        if let known {
+            events = bridge.resync(agents: known.byName)
+        } else if case .assume(.idle) = options.agentsAtStart {
             for agent in options.roster.liveAgents {
-                if let known = CallCenterAgent(AgentState.idle) { bridge.seed(agent.id, known) }
+                if let seeded = CallCenterAgent(AgentState.idle) { bridge.seed(agent.id, seeded) }
                 events.append(.agentLoggedIn(agent.id))
             }
         }
         carryOut(restoredWakeUps, at: time)
         restoredWakeUps = []
         dispatch(events, at: time)
+        pickUp(waiting, at: time)
         let buffered = early
         early = []
         for notice in buffered { await session(notice) }
@@ -538,7 +557,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         case .reconnected(let state):
             connected = true
             guard case .success(let snapshot) = state else { return }
-            reconcile(with: snapshot.channels)
+            reconcile(with: snapshot)
         case .lost(let reason):
             connected = false
             fail(reason)
@@ -548,11 +567,23 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         }
     }
 
-    private func reconcile(with channels: Set<String>) {
+    /// After a gap: the calls whose channel vanished end as their hang-up would have; then the
+    /// agents whose mod_callcenter state changed meanwhile; then the calls parked meanwhile.
+    private func reconcile(with snapshot: LiveSnapshot) {
         let time = clock.now()
-        dispatch(bridge.reconcile(liveChannels: channels, at: time), at: time)
-        for uuid in byUUID.keys.sorted() where !channels.contains(uuid) { ended(uuid: uuid, at: time) }
+        dispatch(bridge.reconcile(liveChannels: snapshot.channels.uuids, at: time), at: time)
+        for uuid in byUUID.keys.sorted() where snapshot.channels[uuid] == nil { ended(uuid: uuid, at: time) }
+        if let agents = snapshot.agents { dispatch(bridge.resync(agents: agents.byName), at: time) }
+        pickUp(snapshot.channels.parkedInboundCalls, at: time)
         writer.handOver()
+    }
+
+    /// Routes the parked inbound calls of `channels` the router does not follow yet.
+    private func pickUp(_ channels: [LiveChannel], at time: Seconds) {
+        let arrivals = bridge.parked(channels)
+        guard !arrivals.isEmpty else { return }
+        log("router: routing \(arrivals.count) inbound call(s) parked while it was not listening")
+        dispatch(arrivals, at: time)
     }
 
     /// FreeSWITCH refused a command, or it could not be sent: a transfer or a prompt refused

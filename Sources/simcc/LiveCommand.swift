@@ -33,8 +33,9 @@ struct LiveCommand: AsyncParsableCommand {
 
             Agents: --agent NAME[:EXTEN] once per agent, in the order of the policy's agent indexes \
             (NAME is the mod_callcenter agent, EXTEN the extension CHANNEL_BRIDGE shows; EXTEN \
-            defaults to NAME). They are taken to be idle until mod_callcenter says otherwise \
-            (--agents-start-as).
+            defaults to NAME). At start they are as mod_callcenter lists them (callcenter_config \
+            agent list); without mod_callcenter, --agents-start-as idle, paused or logged-out says \
+            what to take them to be until its events say otherwise.
 
             Inbound router: --inbound-db ROUTING.sqlite --roster ROSTER.csv routes the inbound calls \
             the dialplan parks (CHANNEL_PARK of an inbound leg) with the CN107682576B cascade: a \
@@ -145,7 +146,7 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An agent of the roster, in index order (repeat; replaces the file's dialer.agents).", valueName: "name[:exten]"))
     var agent: [String] = []
 
-    @Option(help: ArgumentHelp("What agents are taken to be at start: idle, paused or logged-out (default: idle).", valueName: "state"))
+    @Option(help: ArgumentHelp("What agents are at start: callcenter (as mod_callcenter lists them), idle, paused or logged-out (default: callcenter).", valueName: "state"))
     var agentsStartAs: String?
 
     func validate() throws {
@@ -237,7 +238,7 @@ struct LiveCommand: AsyncParsableCommand {
         if let inboundDb = s.inboundDb.value, let rosterValue {
             var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
             routerOptions.seed = s.routerSeed.value
-            routerOptions.agentsStartIdle = s.agentsStartAs.value == "idle"
+            routerOptions.agentsAtStart = Self.agentsAtStart(s)
             do {
                 router = try LiveRouterRunner(options: routerOptions, session: session, log: Self.log)
             } catch {
@@ -250,16 +251,22 @@ struct LiveCommand: AsyncParsableCommand {
             return
         }
         var options = LiveRunnerOptions(storePath: s.db.value, batchID: batch, live: live, eventSocket: socket)
-        switch s.agentsStartAs.value {
-        case "paused": options.initialAgentState = .paused(since: 0)
-        case "logged-out": options.initialAgentState = .loggedOut
-        default: options.initialAgentState = .idle
-        }
+        options.agentsAtStart = Self.agentsAtStart(s)
         switch dialerPolicy {
         case .patent(let c): try await Self.run(PatentDispatcher(c), options, session: session, router: router, http: http)
         case .progressive(let c): try await Self.run(ProgressiveDialer(c), options, session: session, router: router, http: http)
         case .power(let c): try await Self.run(PowerDialer(c), options, session: session, router: router, http: http)
         case .adaptive(let c): try await Self.run(AdaptiveDialer(c), options, session: session, router: router, http: http)
+        }
+    }
+
+    /// What the runners take the agents to be at start (`--agents-start-as`).
+    static func agentsAtStart(_ s: LiveSettings) -> LiveAgentsAtStart {
+        switch s.agentsStartAs.value {
+        case "idle": return .assume(.idle)
+        case "paused": return .assume(.paused(since: 0))
+        case "logged-out": return .assume(.loggedOut)
+        default: return .askCallCenter
         }
     }
 

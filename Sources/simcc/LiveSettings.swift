@@ -125,7 +125,7 @@ struct LiveSettings {
     var httpHost = LiveSetting("127.0.0.1", flag: "--http-host", key: "http.host")
     var httpPort = LiveSetting(8089, flag: "--http-port", key: "http.port")
     var httpTokenFile = LiveSetting(String?.none, flag: "--http-token-file", key: "http.token_file")
-    var agentsStartAs = LiveSetting("idle", flag: "--agents-start-as", key: "agents_start_as")
+    var agentsStartAs = LiveSetting("callcenter", flag: "--agents-start-as", key: "agents_start_as")
     var db = LiveSetting("simcc.sqlite", flag: "--db", key: "dialer.db")
     var batch = LiveSetting(String?.none, flag: "--batch", key: "dialer.batch")
     var policy = LiveSetting(String?.none, flag: "--policy", key: "dialer.policy")
@@ -172,8 +172,8 @@ struct LiveSettings {
         if roster.value != nil && !agents.value.isEmpty {
             return "give the agents either with \(name(agents)) or with \(name(roster)), not both"
         }
-        if !["idle", "paused", "logged-out"].contains(agentsStartAs.value) {
-            return "\(name(agentsStartAs)) must be idle, paused or logged-out, not \(agentsStartAs.value)"
+        if !LiveConfigReader.startStates.contains(agentsStartAs.value) {
+            return "\(name(agentsStartAs)) must be callcenter, idle, paused or logged-out, not \(agentsStartAs.value)"
         }
         if !(1...65535).contains(eslPort.value) { return "\(name(eslPort)) must be between 1 and 65535" }
         if !(0...65535).contains(httpPort.value) { return "\(name(httpPort)) must be between 0 and 65535" }
@@ -200,7 +200,7 @@ struct LiveConfigReader {
     ]
     static let agentFields = ["name", "exten"]
     static let routerFields = ["db", "roster", "transfer_context", "seed"]
-    static let startStates = ["idle", "paused", "logged-out"]
+    static let startStates = ["callcenter", "idle", "paused", "logged-out"]
 
     /// A reader of `file`.
     init(file: String) {
@@ -257,7 +257,7 @@ struct LiveConfigReader {
         try set(&settings.agentsStartAs, top, "agents_start_as") { n, k throws(ScenarioError) in
             let state = try text(n, k)
             guard Self.startStates.contains(state) else {
-                throw error(n, k, "expected idle, paused or logged-out, got '\(state)'")
+                throw error(n, k, "expected callcenter, idle, paused or logged-out, got '\(state)'")
             }
             return state
         }

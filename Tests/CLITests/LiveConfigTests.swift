@@ -92,7 +92,7 @@ struct LiveConfigTests {
             ("event_socket: [1, 2]\n", ":1:15: event_socket: expected a mapping"),
             // Bad values.
             ("event_socket:\n  port: 70000\n", ":2:9: event_socket.port: expected a whole number from 1 to 65535, got '70000'"),
-            ("agents_start_as: asleep\n", ":1:18: agents_start_as: expected idle, paused or logged-out, got 'asleep'"),
+            ("agents_start_as: asleep\n", ":1:18: agents_start_as: expected callcenter, idle, paused or logged-out, got 'asleep'"),
             ("http:\n  enabled: maybe\n", ":2:12: http.enabled: expected true or false, got 'maybe'"),
             (
                 "dialer:\n  batch: b1\n  policy: campaign.yaml\n  agents: [\"1\", \"1\"]\n",

@@ -52,6 +52,13 @@ final class FakeSwitch: Sendable {
         var holdTransfers = false
         /// Inbound legs transferred and still up (with `holdTransfers`).
         var bridged: [String: FreeSWITCHEventFactory.Leg] = [:]
+        /// Held outbound calls FreeSWITCH answered meanwhile, with the extension of the agent they
+        /// are bridged to ("" when not bridged): what `show channels` / `show calls` say of them.
+        var answered: [String: String] = [:]
+        /// What `callcenter_config agent list` says: name, status, state (nil: every agent of the
+        /// fake, Available and Waiting); `-ERR` when `callCenterDown`.
+        var callCenterAgents: [(name: String, status: String, state: String)]?
+        var callCenterDown = false
     }
 
     let state = Mutex(State())
@@ -116,6 +123,43 @@ final class FakeSwitch: Sendable {
         }
     }
 
+    /// The reply to `show channels as json` (`calls`: `show calls as json`, with the agent's leg
+    /// in `b_` columns): held outbound calls (ringing, or answered and maybe bridged), inbound
+    /// calls parked (`park`) or transferred and held (bridged to the extension).
+    func channelRows(calls: Bool) -> String {
+        let rows = state.withLock { state -> [String] in
+            state.live.sorted().map { uuid in
+                if let leg = state.inbound[uuid] {
+                    return #"{"uuid":"\#(uuid)","direction":"inbound","created_epoch":"1700000000","callstate":"ACTIVE","cid_num":"\#(leg.callerNumber)","dest":"\#(leg.destinationNumber)","application":"park","state":"CS_EXECUTE"}"#
+                }
+                if let leg = state.bridged[uuid] {
+                    return #"{"uuid":"\#(uuid)","direction":"inbound","callstate":"ACTIVE","cid_num":"\#(leg.callerNumber)","dest":"\#(leg.destinationNumber)","application":"bridge"}"#
+                }
+                guard let agent = state.answered[uuid] else {
+                    return #"{"uuid":"\#(uuid)","direction":"outbound","callstate":"RINGING"}"#
+                }
+                if agent.isEmpty || !calls {
+                    return #"{"uuid":"\#(uuid)","direction":"outbound","callstate":"ACTIVE","application":"park"}"#
+                }
+                return #"{"uuid":"\#(uuid)","direction":"outbound","callstate":"ACTIVE","b_uuid":"a9e00000-0000-4000-8000-\#(uuid.suffix(12))","b_direction":"outbound","b_dest":"\#(agent)","b_name":"user/\#(agent)","b_callstate":"ACTIVE"}"#
+            }
+        }
+        return rows.isEmpty ? #"{"row_count":0}"# : #"{"row_count":\#(rows.count),"rows":["# + rows.joined(separator: ",") + "]}"
+    }
+
+    /// The reply to `callcenter_config agent list`.
+    func agentList() -> String {
+        let (listed, down) = state.withLock { ($0.callCenterAgents, $0.callCenterDown) }
+        if down { return "-ERR no such command\n" }
+        let agents = listed ?? self.agents.map { ($0, "Available", "Waiting") }
+        guard !agents.isEmpty else { return "+OK\n" }
+        var text = "name|instance_id|uuid|type|contact|status|state|max_no_answer|wrap_up_time|last_status_change\n"
+        for agent in agents {
+            text += "\(agent.0)|single_box||callback|user/\(agent.0)|\(agent.1)|\(agent.2)|3|10|1700000000\n"
+        }
+        return text + "+OK\n"
+    }
+
     /// Transfers keep the caller on the line until `hangUpInbound` (`on`), or hang up at once.
     func holdTransfers(_ on: Bool) { state.withLock { $0.holdTransfers = on } }
 
@@ -130,6 +174,16 @@ final class FakeSwitch: Sendable {
         let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
         for connection in connections where connection.isActive {
             connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
+        }
+    }
+
+    /// An inbound call parked while no client listened: FreeSWITCH has it, nobody was told.
+    func parkSilently(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
+        let leg = FreeSWITCHEventFactory.inboundLeg(uuid: uuid, caller: caller, service: service)
+        state.withLock { state in
+            state.live.insert(uuid)
+            state.inbound[uuid] = leg
+            state.keys[uuid] = keys
         }
     }
 
@@ -209,12 +263,11 @@ final class FakeSwitchHandler: ChannelInboundHandler {
             }
         } else if first.hasPrefix("event ") {
             reply("+OK event listener enabled plain", context)
-        } else if first == "api show channels as json" {
-            let live = fake.state.withLock { $0.live }.sorted()
-            let body =
-                live.isEmpty
-                ? #"{"row_count":0}"#
-                : #"{"row_count":\#(live.count),"rows":["# + live.map { #"{"uuid":"\#($0)"}"# }.joined(separator: ",") + "]}"
+        } else if first == "api show channels as json" || first == "api show calls as json" {
+            let body = fake.channelRows(calls: first.hasSuffix("calls as json"))
+            send("Content-Type: api/response\nContent-Length: \(body.utf8.count)\n\n\(body)", context)
+        } else if first == "api callcenter_config agent list" {
+            let body = fake.agentList()
             send("Content-Type: api/response\nContent-Length: \(body.utf8.count)\n\n\(body)", context)
         } else if first.hasPrefix("bgapi originate ") {
             let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"

@@ -19,7 +19,7 @@ struct HTTPTests {
         let path = try makeStore(name, contracts: 10)
         var options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
-        options.initialAgentState = .paused(since: 0)
+        options.agentsAtStart = .assume(.paused(since: 0))
         let log = LogLines()
         let runner = try LiveDialerRunner(
             dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)

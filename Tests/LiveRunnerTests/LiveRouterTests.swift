@@ -41,7 +41,7 @@ struct LiveRouterTests {
     func options(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
         var options = LiveRouterOptions(
             storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
-        options.agentsStartIdle = idle
+        options.agentsAtStart = idle ? .assume(.idle) : .assume(.loggedOut)
         return options
     }
 

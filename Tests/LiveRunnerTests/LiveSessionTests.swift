@@ -13,7 +13,7 @@ struct LiveSessionTests {
     func routerOptions(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
         var options = LiveRouterOptions(
             storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
-        options.agentsStartIdle = idle
+        options.agentsAtStart = idle ? .assume(.idle) : .assume(.loggedOut)
         return options
     }
 
@@ -28,7 +28,7 @@ struct LiveSessionTests {
         live.agents = roster.liveAgents
         var dialerOptions = LiveRunnerOptions(
             storePath: try makeStore("shared", contracts: 5), batchID: "b1", live: live, eventSocket: fake.eventSocket())
-        dialerOptions.initialAgentState = .paused(since: 0)
+        dialerOptions.agentsAtStart = .assume(.paused(since: 0))
         let clock = SystemLiveClock(speed: 100)
         let dialer = try LiveDialerRunner(dialer: ProgressiveDialer(), options: dialerOptions, clock: clock, session: session)
         let router = try LiveRouterRunner(
@@ -62,7 +62,7 @@ struct LiveSessionTests {
 
     @Test("after a reconnect the router ends the calls that vanished (the agent is freed) and routes new ones")
     func routerReconnect() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
         defer { Task { await fake.stop() } }
         fake.holdTransfers(true)
         let path = try makeRoutingStore("reconnect", customers: testCustomers)
@@ -81,7 +81,7 @@ struct LiveSessionTests {
         try await eventually("the reconcile") { await router.callsRecorded == 1 }
         #expect(await router.callsInFlight == 0)
         #expect(await router.status().state == "running")
-        #expect(fake.commands.filter { $0 == "api show channels as json" }.count == 1)
+        #expect(fake.commands.filter { $0 == "api show channels as json" }.count == 2, "at the start and after the gap")
 
         // 1001 was freed by the reconcile: Alice's next call goes to 1001 again, not the backup.
         let second = "4ec0e000-0000-4000-8000-000000000002"

@@ -133,7 +133,8 @@ struct RouterProcessTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-live-router-\(getpid())").path
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        // mod_callcenter lists the roster's agents, available.
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
         defer { Task { await fake.stop() } }
         let store = folder + "/routing.sqlite"
         try RoutingStore(path: store).importCustomers(csv: testCustomers, file: "customers.csv")

@@ -37,3 +37,45 @@ struct ResyncTests {
         #expect(bridge.resync(agents: ["1001@default": Self.available, "1002@default": Self.available]).isEmpty)
     }
 }
+
+@Suite("Bridges: calls read from FreeSWITCH's channel list")
+struct ChannelListBridgeTests {
+    @Test("router: parked inbound channels arrive once, oldest first, through the service-number filter")
+    func parkedArrivals() throws {
+        var c = W.configuration
+        c.serviceNumbers = ["4000"]
+        var bridge = W.router(c)
+        let list = try LiveChannelList.parse(#"""
+            {"row_count":4,"rows":[
+            {"uuid":"p2","direction":"inbound","created_epoch":"20","callstate":"ACTIVE","cid_num":"13800000002","dest":"4000","application":"park"},
+            {"uuid":"p1","direction":"inbound","created_epoch":"10","callstate":"ACTIVE","cid_num":"13800000001","dest":"4000","application":"park"},
+            {"uuid":"p3","direction":"inbound","created_epoch":"5","callstate":"ACTIVE","cid_num":"13800000003","dest":"4999","application":"park"},
+            {"uuid":"o1","direction":"outbound","created_epoch":"1","callstate":"ACTIVE","application":"park"}]}
+            """#)
+        let first = CallID(c.firstInboundCall)
+        #expect(bridge.parked(list.parkedInboundCalls) == [
+            .callerArrived(first, caller: PhoneNumber("13800000001")),
+            .callerArrived(CallID(first.rawValue + 1), caller: PhoneNumber("13800000002")),
+        ])
+        #expect(bridge.parked(list.parkedInboundCalls).isEmpty, "already followed")
+        #expect(bridge.channelUUID(of: first) == "p1")
+    }
+
+    @Test("dialer: after a gap, a call answered meanwhile is reported answered, one bridged meanwhile connected")
+    func dialerReconcile() throws {
+        var bridge = W.dialer()
+        let (a, b, gone) = (CallID(1), CallID(2), CallID(3))
+        for call in [a, b, gone] { _ = bridge.commands(for: .originate(call, ContractID(Int32(call.rawValue)), number: "5551234"), at: 0) }
+        let list = try LiveChannelList.parse(#"""
+            {"row_count":2,"rows":[
+            {"uuid":"\#(a.uuidString)","direction":"outbound","callstate":"ACTIVE"},
+            {"uuid":"\#(b.uuidString)","direction":"outbound","callstate":"ACTIVE","b_uuid":"agentleg","b_direction":"outbound","b_dest":"1001","b_callstate":"ACTIVE"}]}
+            """#)
+        let events = bridge.reconcile(channels: list, at: 5)
+        #expect(events == [
+            .callEnded(gone, cause: .fallback), .callAnswered(a, live: true), .callAnswered(b, live: true),
+            .callConnected(b, W.a1),
+        ])
+        #expect(bridge.reconcile(channels: list, at: 6).isEmpty, "nothing new the second time")
+    }
+}

@@ -191,7 +191,13 @@ struct BlendedProcessTests {
         }
         fake.parkInbound(uuid: "b1e4d000-0000-4000-8000-000000000001", caller: "+8613800000001")
         try await eventually("the transfer") { fake.transfers.count == 1 }
-        try await eventually("the task's end", within: .seconds(60)) { process.output.contains("b1 completed") }
+        do {
+            try await eventually("the task's end", within: .seconds(60)) { process.output.contains("b1 completed") }
+        } catch {
+            Issue.record("\(error); the process said: \(process.output); commands: \(fake.commands.suffix(40))")
+            process.process.terminate()
+            return
+        }
         #expect(parseResponse(try await rawHTTP(port: port, httpRequest("GET", "/router/status", token: httpToken))).status == 200)
         #expect(fake.commands.filter { $0.hasPrefix("auth ") }.count == 1, "one connection for both")
         try await eventually("the call's record on disk") { ((try? RoutingStore(path: routing).inboundCalls().count) ?? 0) == 1 }

@@ -46,8 +46,17 @@ public enum LiveAgentsAtStart: Sendable, Equatable {
 public struct LiveRunnerError: Error, Sendable, CustomStringConvertible {
     /// What went wrong.
     public var description: String
+    /// Whether only the operator can fix it (a wrong password, an ACL refusal, a missing store
+    /// or batch, a bad configuration, no mod_callcenter to ask): starting again as is would
+    /// fail again. `simcc live` exits with status 78 (EX_CONFIG) then, 1 otherwise, so that a
+    /// service manager restarts it only when that may help.
+    public var isConfiguration: Bool
+
     /// An error saying `description`.
-    public init(_ description: String) { self.description = description }
+    public init(_ description: String, configuration: Bool = false) {
+        self.description = description
+        isConfiguration = configuration
+    }
 }
 
 // MARK: - What the HTTP interface shows
@@ -200,17 +209,17 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         do {
             bridge = try DialerBridge(configuration: options.live)
         } catch {
-            throw LiveRunnerError("\(error)")
+            throw LiveRunnerError("\(error)", configuration: true)
         }
         let store: OutboundStore
         let writer: CallRecordWriter
         guard FileManager.default.fileExists(atPath: options.storePath) else {
-            throw LiveRunnerError("there is no store at \(options.storePath); import the task's contact list first (simcc import --db \(options.storePath))")
+            throw LiveRunnerError("there is no store at \(options.storePath); import the task's contact list first (simcc import --db \(options.storePath))", configuration: true)
         }
         do {
             store = try OutboundStore(path: options.storePath)
             guard try store.batchIDs().contains(options.batchID) else {
-                throw LiveRunnerError("the store \(options.storePath) has no batch \(options.batchID); import its contact list first (simcc import)")
+                throw LiveRunnerError("the store \(options.storePath) has no batch \(options.batchID); import its contact list first (simcc import)", configuration: true)
             }
             writer = try store.recordWriter(batchID: options.batchID)
         } catch let error as LiveRunnerError {
@@ -252,7 +261,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             do {
                 known = try await session.agents()
             } catch {
-                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)")
+                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)", configuration: true)
             }
         }
         let time = clock.now()
@@ -526,9 +535,9 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             connected = true
             guard case .success(let snapshot) = state else { return }
             reconcile(with: snapshot)
-        case .lost(let reason):
+        case .lost(let error):
             connected = false
-            fail(reason)
+            fail(error)
         case .agentOccupied(let name, let busy):
             occupy(name, busy: busy)
         }
@@ -601,11 +610,13 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         Task { await self.shutdown(.success(summary)) }
     }
 
-    private func fail(_ message: String) {
+    private func fail(_ message: String) { fail(LiveRunnerError(message)) }
+
+    private func fail(_ error: LiveRunnerError) {
         guard phase == .running || phase == .starting else { return }
         phase = .failed
-        log(message)
-        Task { await self.shutdown(.failure(LiveRunnerError(message))) }
+        log(error.description)
+        Task { await self.shutdown(.failure(error)) }
     }
 
     private func summary(_ state: String) -> LiveRunSummary {

@@ -153,7 +153,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
             let tasks = try store.callbackTasks().map(\.task)
             var wakeUps: [InboundCommand] = []
             guard router.restore(tasks: tasks, into: &wakeUps) else {
-                throw LiveRunnerError("the callback tasks of \(options.storePath) are damaged: their ids are not 0, 1, 2, ...")
+                throw LiveRunnerError("the callback tasks of \(options.storePath) are damaged: their ids are not 0, 1, 2, ...", configuration: true)
             }
             restoredWakeUps = wakeUps
             writer = try store.recordWriter(batchSize: 64)
@@ -165,7 +165,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         do {
             bridge = try RouterBridge(configuration: live)
         } catch {
-            throw LiveRunnerError("\(error)")
+            throw LiveRunnerError("\(error)", configuration: true)
         }
         self.session = session ?? LiveSession(configuration: options.eventSocket, eventLoopGroup: eventLoopGroup, log: log)
     }
@@ -196,7 +196,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
             do {
                 known = try await session.agents()
             } catch {
-                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)")
+                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)", configuration: true)
             }
         }
         // The calls parked before the start (while no router ran) are routed too, oldest first.
@@ -558,9 +558,9 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
             connected = true
             guard case .success(let snapshot) = state else { return }
             reconcile(with: snapshot)
-        case .lost(let reason):
+        case .lost(let error):
             connected = false
-            fail(reason)
+            fail(error)
         case .agentOccupied:
             // The router learns of the dialer's calls from mod_callcenter (agent-state-change).
             break
@@ -594,11 +594,11 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
 
     // MARK: - The end
 
-    private func fail(_ message: String) {
+    private func fail(_ error: LiveRunnerError) {
         guard phase == .running || phase == .starting else { return }
         phase = .failed
-        log(message)
-        Task { await self.shutdown(.failure(LiveRunnerError(message))) }
+        log(error.description)
+        Task { await self.shutdown(.failure(error)) }
     }
 
     private func shutdown(_ result: Result<LiveRouterSummary, LiveRunnerError>) async {

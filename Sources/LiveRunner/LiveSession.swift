@@ -17,8 +17,8 @@ public enum LiveSessionNotice: Sendable {
     /// Connected again after a gap: FreeSWITCH's state read once for every member (`failure`
     /// when it could not be read; the member then cannot reconcile this time).
     case reconnected(Result<LiveSnapshot, LiveRunnerError>)
-    /// The connection stopped for good (the reason, for the operator).
-    case lost(String)
+    /// The connection stopped for good (why, for the operator).
+    case lost(LiveRunnerError)
     /// Another member of the session put a roster agent (by mod_callcenter name) on a call of
     /// its own (`busy`), or the agent's call ended: the session's one agent book.
     case agentOccupied(name: String, busy: Bool)
@@ -267,7 +267,8 @@ public actor LiveSession {
                 return .success(())
             } catch {
                 let socket = client.configuration
-                return .failure(LiveRunnerError("cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)"))
+                return .failure(LiveRunnerError(
+                    "cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)", configuration: (error as? EventSocketError)?.isPermanent ?? false))
             }
         }
     }
@@ -308,7 +309,9 @@ public actor LiveSession {
         case .stopped(let error):
             isConnected = false
             guard phase != .closed else { return }
-            await broadcast(.lost("the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")"))
+            await broadcast(.lost(LiveRunnerError(
+                "the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")",
+                configuration: error?.isPermanent ?? false)))
         case .lingerNotice, .undecodableFrame:
             break
         }

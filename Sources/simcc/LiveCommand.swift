@@ -242,7 +242,7 @@ struct LiveCommand: AsyncParsableCommand {
             do {
                 router = try LiveRouterRunner(options: routerOptions, session: session, log: Self.log)
             } catch {
-                throw CLIError("\(error)")
+                throw Self.failure(error)
             }
         }
         guard let dialerPolicy, let batch = s.batch.value else {
@@ -291,6 +291,15 @@ struct LiveCommand: AsyncParsableCommand {
         return sources
     }
 
+    /// The error to end with: exit status 78 (EX_CONFIG) for what only the operator can fix (a
+    /// wrong password, an ACL refusal, a missing store or batch, no mod_callcenter to ask; a
+    /// service manager should not restart then: `RestartPreventExitStatus=78`), 1 otherwise.
+    static func failure(_ error: any Error) -> any Error {
+        guard let live = error as? LiveRunnerError, live.isConfiguration else { return CLIError("\(error)") }
+        FileHandle.standardError.write(Data("Error: \(live.description)\n".utf8))
+        return ExitCode(78)
+    }
+
     /// Starts the HTTP interface serving `parts` (nil options: none).
     static func startHTTP(_ options: LiveHTTPOptions?, serving parts: [any LiveHTTPRoutes]) async throws -> LiveHTTPServer? {
         guard let options else { return nil }
@@ -299,7 +308,7 @@ struct LiveCommand: AsyncParsableCommand {
             log("HTTP interface on \(options.host):\(server.port)")
             return server
         } catch {
-            throw CLIError("\(error)")
+            throw Self.failure(error)
         }
     }
 
@@ -315,7 +324,7 @@ struct LiveCommand: AsyncParsableCommand {
             await server?.stop()
             print("inbound router \(summary.state): \(summary.callsRecorded) inbound calls recorded")
         } catch {
-            throw CLIError("\(error)")
+            throw Self.failure(error)
         }
     }
 
@@ -328,7 +337,7 @@ struct LiveCommand: AsyncParsableCommand {
         do {
             runner = try LiveDialerRunner(dialer: dialer, options: options, session: session, log: log)
         } catch {
-            throw CLIError("\(error)")
+            throw Self.failure(error)
         }
         let server = try await startHTTP(http, serving: [runner] + (router.map { [$0] } ?? []))
         let sources = onSignals {
@@ -341,14 +350,14 @@ struct LiveCommand: AsyncParsableCommand {
             try await runner.start()
         } catch {
             await router?.stop()
-            throw CLIError("\(error)")
+            throw Self.failure(error)
         }
         log("dialing batch \(options.batchID) with \(dialer.name)")
         let summary: LiveRunSummary
         do {
             summary = try await runner.waitUntilFinished()
         } catch {
-            throw CLIError("\(error)")
+            throw Self.failure(error)
         }
         let closed = summary.snapshot.contracts.filter { $0.state == .completed || $0.state == .failed }.count
         let outcomes = summary.snapshot.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -361,7 +370,7 @@ struct LiveCommand: AsyncParsableCommand {
                 await server?.stop()
                 print("inbound router \(routed.state): \(routed.callsRecorded) inbound calls recorded")
             } catch {
-                throw CLIError("\(error)")
+                throw Self.failure(error)
             }
         }
     }

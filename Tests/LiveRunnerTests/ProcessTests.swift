@@ -209,3 +209,36 @@ struct BlendedProcessTests {
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
+
+@Suite("simcc live exit statuses", .serialized)
+struct ExitStatusTests {
+    @Test("78 (EX_CONFIG) for what only the operator can fix: a wrong password, a missing batch; 1 when FreeSWITCH is not there")
+    func exitStatuses() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-live-exit-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000"])
+        let db = try makeStore("exit", contracts: 2)
+        let policy = try ProcessTests.campaign(in: folder)
+        func run(_ batch: String, port: Int, password: String, tag: String) async throws -> (Int32, String) {
+            let process = try LiveProcess.spawn(
+                ["live", "--db", db, "--batch", batch, "--policy", policy, "--agent", "1000", "--no-http",
+                 "--esl-port", String(port)],
+                environment: ["SIMCC_ESL_PASSWORD": password], in: folder, tag: tag)
+            return (try await process.exit(), process.output)
+        }
+        let (wrong, wrongOutput) = try await run("b1", port: fake.port, password: "not-it", tag: "password")
+        #expect(wrong == 78, "\(wrongOutput)")
+        #expect(wrongOutput.contains("refused the event-socket password"), "\(wrongOutput)")
+        #expect(!wrongOutput.contains("not-it"))
+        let (missing, missingOutput) = try await run("nope", port: fake.port, password: eslPassword, tag: "batch")
+        #expect(missing == 78, "\(missingOutput)")
+        #expect(missingOutput.contains("has no batch nope"), "\(missingOutput)")
+        let port = fake.port
+        await fake.stop()
+        let (absent, absentOutput) = try await run("b1", port: port, password: eslPassword, tag: "absent")
+        #expect(absent == 1, "\(absentOutput)")
+        #expect(absentOutput.contains("cannot connect to FreeSWITCH"), "\(absentOutput)")
+    }
+}

@@ -2,10 +2,11 @@ import ArgumentParser
 import EventSocket
 import Foundation
 import Live
+import LiveRunner
 import Simulation
 
 /// `simcc bench`: the standard workload through the whole stack, against a C baseline.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure model events per second on the standard M/M/n+M workload.",
@@ -54,7 +55,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         if let probe = rssProbe {
             let scenario = try Bench.scenario(hours: probe, replications: 1)
             _ = Runner.run(scenario, threads: 1)
@@ -68,6 +69,7 @@ struct BenchCommand: ParsableCommand {
         }
         if esl {
             runLivePath()
+            try await runLiveLoop()
             return
         }
         let scenario = try Bench.scenario(hours: hours, replications: replications)
@@ -172,6 +174,23 @@ struct BenchCommand: ParsableCommand {
         let total = decode.min()! + translate.min()! + decide.min()!
         print(String(format: "live path per event: %.2f µs, %.0f events/s on one core (%d dispatcher events, %d originates)",
                      total * 1e6, 1 / total, decided, originates))
+    }
+
+    /// The whole input path over a loopback socket (SwiftNIO, the client, the session).
+    func runLiveLoop() async throws {
+        let count = 300_000
+        _ = try await LiveLoopBenchmark.run(count: 10_000)
+        var rates: [Double] = []
+        var events = 0
+        for _ in 0..<self.repeat {
+            let r = try await LiveLoopBenchmark.run(count: count)
+            rates.append(r.eventsPerSecond)
+            events = r.events
+        }
+        let best = rates.max()!
+        print(String(format: "%@ %8.2f µs/event (%8.2f)  %10.0f events/s (%d events, both cores: event loop and session)",
+                     "loopback socket to a session member".padding(toLength: 46, withPad: " ", startingAt: 0),
+                     1e6 / best, 1e6 / median(rates), best, events))
     }
 
     func median(_ xs: [Double]) -> Double {

@@ -168,3 +168,13 @@ extension Result {
         return false
     }
 }
+
+@Suite("The live loop benchmark's harness")
+struct LiveLoopBenchmarkTests {
+    @Test("every event written by the loopback server reaches the session member (no timing asserted)")
+    func everyEventArrives() async throws {
+        let result = try await LiveLoopBenchmark.run(count: 5_000)
+        #expect(result.events == 5_000)
+        #expect(result.seconds > 0)
+    }
+}

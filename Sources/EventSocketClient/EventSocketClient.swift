@@ -411,11 +411,11 @@ public actor EventSocketClient {
         for await signal in signals {
             guard link?.generation == generation else { continue }
             switch signal {
-            case .frame(let frame):
+            case .frames(let frames):
                 // Any frame proves the connection alive.
                 lastTraffic = uptime()
                 probing = false
-                handle(frame)
+                for frame in frames where link?.generation == generation { handle(frame) }
             case .decodingFailed(let error): failure = failure ?? .decodingFailed(error)
             case .ioError(let text): failure = failure ?? .ioError(text)
             }

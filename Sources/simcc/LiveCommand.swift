@@ -98,8 +98,14 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: "The dialplan context inbound calls are transferred to (with the XML dialplan; default: default).")
     var transferContext: String?
 
-    @Option(help: "The seed of the router's random choice of an agent for unknown callers (default: 1).")
+    @Option(help: "The seed of the router's random choice of an agent for unknown callers (default: 1, or the --router-policy variant's).")
     var routerSeed: UInt64?
+
+    @Option(help: ArgumentHelp("The routing study whose cascade variant gives the router's knobs (default: the cascade's defaults).", valueName: "study.yaml"))
+    var routerPolicy: String?
+
+    @Option(help: "The variant of --router-policy to run (needed when the file has several cascade variants).")
+    var routerVariant: String?
 
     @Option(help: "The variant of --policy to run (needed when the file has several).")
     var variant: String?
@@ -199,6 +205,8 @@ struct LiveCommand: AsyncParsableCommand {
         s.roster.override(roster.map(Optional.some))
         s.transferContext.override(transferContext)
         s.routerSeed.override(routerSeed)
+        s.routerPolicy.override(routerPolicy.map(Optional.some))
+        s.routerVariant.override(routerVariant.map(Optional.some))
         return s
     }
 
@@ -207,6 +215,7 @@ struct LiveCommand: AsyncParsableCommand {
         let dialerPolicy = try s.batch.value == nil ? nil : Self.loadPolicy(s)
         let rosterValue = try Self.loadRoster(s)
         let live = try Self.liveConfiguration(s, roster: rosterValue)
+        let routerPolicy = try Self.loadRouterPolicy(s)
         if check {
             Self.printCheck(s, policy: dialerPolicy, roster: rosterValue, live: live)
             return
@@ -238,6 +247,11 @@ struct LiveCommand: AsyncParsableCommand {
         if let inboundDb = s.inboundDb.value, let rosterValue {
             var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
             routerOptions.seed = s.routerSeed.value
+            if let (configuration, seed) = routerPolicy {
+                routerOptions.router = configuration
+                // The variant's seed, unless a seed is given.
+                if case .byDefault = s.routerSeed.origin { routerOptions.seed = seed }
+            }
             routerOptions.agentsAtStart = Self.agentsAtStart(s)
             do {
                 router = try LiveRouterRunner(options: routerOptions, session: session, log: Self.log)
@@ -395,6 +409,41 @@ extension LiveCommand {
         }
     }
 
+    /// The cascade's knobs and seed of the chosen variant of the routing study, if one is named.
+    /// Only the CN107682576B cascade runs live (in production the queue baselines are
+    /// mod_callcenter itself).
+    static func loadRouterPolicy(_ s: LiveSettings) throws -> (CascadeRouter.Configuration, UInt64)? {
+        guard let policy = s.routerPolicy.value else { return nil }
+        let file: ScenarioFile
+        do {
+            file = try ScenarioFile.load(contentsOf: policy)
+        } catch {
+            throw s.routerPolicy.problem("\(policy): \(error)")
+        }
+        guard case .routing(let study) = file else {
+            throw s.routerPolicy.problem("\(policy) is not a routing study (it has no router variants)")
+        }
+        var cascades: [(name: String, configuration: CascadeRouter.Configuration, seed: UInt64)] = []
+        for variant in study.variants {
+            if case .cascade(let configuration, let seed) = variant.router { cascades.append((variant.name, configuration, seed)) }
+        }
+        let names = cascades.map(\.name).joined(separator: ", ")
+        if let wanted = s.routerVariant.value {
+            guard let chosen = cascades.first(where: { $0.name == wanted }) else {
+                let kind = study.variants.first { $0.name == wanted }.map { " is a \($0.kind) baseline, and live routing runs the CN107682576B cascade" } ?? " is not in the file"
+                throw s.routerVariant.problem("\(policy): variant '\(wanted)'\(kind); its cascade variants: \(names.isEmpty ? "none" : names)")
+            }
+            return (chosen.configuration, chosen.seed)
+        }
+        guard cascades.count == 1, let only = cascades.first else {
+            throw s.routerVariant.problem(
+                cascades.isEmpty
+                    ? "\(policy) has no cascade variant; live routing runs the CN107682576B cascade"
+                    : "\(policy) has \(cascades.count) cascade variants; choose one (\(names))")
+        }
+        return (only.configuration, only.seed)
+    }
+
     /// The dialer of the chosen variant of the campaign file.
     static func loadPolicy(_ s: LiveSettings) throws -> DialerPolicy {
         guard let policy = s.policy.value else { throw CLIError("--policy is missing") }
@@ -521,6 +570,8 @@ extension LiveCommand {
             line("  ", "db", s.inboundDb, s.inboundDb.value.map(quoted))
             line("  ", "roster", s.roster, s.roster.value.map(quoted))
             line("  ", "transfer_context", s.transferContext, quoted(s.transferContext.value))
+            line("  ", "policy", s.routerPolicy, s.routerPolicy.value.map(quoted))
+            line("  ", "variant", s.routerVariant, s.routerVariant.value.map(quoted))
             line("  ", "seed", s.routerSeed, String(s.routerSeed.value))
         }
         var summary: [String] = []

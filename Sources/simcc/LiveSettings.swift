@@ -140,6 +140,8 @@ struct LiveSettings {
     var roster = LiveSetting(String?.none, flag: "--roster", key: "router.roster")
     var transferContext = LiveSetting("default", flag: "--transfer-context", key: "router.transfer_context")
     var routerSeed = LiveSetting(UInt64(1), flag: "--router-seed", key: "router.seed")
+    var routerPolicy = LiveSetting(String?.none, flag: "--router-policy", key: "router.policy")
+    var routerVariant = LiveSetting(String?.none, flag: "--router-variant", key: "router.variant")
 
     /// The configuration file the settings were read from, if any (as named on the command line).
     var file: String?
@@ -199,7 +201,7 @@ struct LiveConfigReader {
         "answered_destination", "agents",
     ]
     static let agentFields = ["name", "exten"]
-    static let routerFields = ["db", "roster", "transfer_context", "seed"]
+    static let routerFields = ["db", "roster", "transfer_context", "seed", "policy", "variant"]
     static let startStates = ["callcenter", "idle", "paused", "logged-out"]
 
     /// A reader of `file`.
@@ -285,6 +287,8 @@ struct LiveConfigReader {
             try set(&settings.inboundDb, f, "db") { n, k throws(ScenarioError) in try path(n, k) }
             try set(&settings.roster, f, "roster") { n, k throws(ScenarioError) in try path(n, k) }
             try set(&settings.transferContext, f, "transfer_context", text)
+            try set(&settings.routerPolicy, f, "policy") { n, k throws(ScenarioError) in try path(n, k) }
+            try set(&settings.routerVariant, f, "variant", text)
             try set(&settings.routerSeed, f, "seed") { n, k throws(ScenarioError) in
                 let value = try scalar(n, k, "a whole number from 0 to \(UInt64.max)")
                 guard let seed = UInt64(value) else {

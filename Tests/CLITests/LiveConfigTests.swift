@@ -168,3 +168,30 @@ struct LiveConfigTests {
         #expect(flag.err.contains("--roster: roster.csv: cannot read the file"), "\(flag.err)")
     }
 }
+
+@Suite("simcc live --router-policy")
+struct LiveRouterPolicyTests {
+    @Test("a routing study's cascade variant gives the router's knobs; a baseline variant and a campaign file are refused")
+    func routerPolicy() throws {
+        let study = packageRoot + "/scenarios/routing-bank.yaml"
+        let (dir, config) = try LiveConfigTests.folder("routerpolicy", """
+            router:
+              db: routing.sqlite
+              roster: roster.csv
+              policy: \(study)
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ok = try simcc(["live", "--config", config, "--check"])
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.out.contains("policy: \"\(study)\""), "\(ok.out)")
+        let named = try simcc(["live", "--config", config, "--router-variant", "cascade", "--check"])
+        #expect(named.status == 0, "\(named.err)")
+        let baseline = try simcc(["live", "--config", config, "--router-variant", "queue-longest-idle", "--check"])
+        #expect(baseline.status != 0)
+        #expect(baseline.err.contains("--router-variant: \(study): variant 'queue-longest-idle' is a queue baseline"), "\(baseline.err)")
+        #expect(baseline.err.contains("its cascade variants: cascade"), "\(baseline.err)")
+        let campaign = try simcc(["live", "--config", config, "--router-policy", dir + "/campaign.yaml", "--check"])
+        #expect(campaign.status != 0)
+        #expect(campaign.err.contains("is not a routing study"), "\(campaign.err)")
+    }
+}

@@ -139,7 +139,7 @@ public struct LiveRunSummary: Sendable {
 ///    agents, pause and resume), served by a `LiveHTTPServer` the process starts.
 ///
 /// FreeSWITCH is reached through a `LiveSession`, shared with the inbound router when both run
-/// (one connection, one agent book: an agent the router put on an inbound call is `talking` to
+/// (one connection, one agent book: an agent the router put on an inbound call is `loggedOut` to
 /// the dialer until that call ends, whatever mod_callcenter says of them meanwhile).
 ///
 /// At start and after every reconnect the runner lists FreeSWITCH's channels (`show channels as
@@ -555,15 +555,17 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     }
 
     /// Another member put agent `name` on a call (`busy`) or the call ended: the dialer sees the
-    /// agent talking meanwhile, then what mod_callcenter last said of them.
+    /// agent logged out meanwhile (not talking: inbound callers come first, so the agent is not
+    /// one the campaign can count on when that call ends; the routing world's blend measured the
+    /// difference), then what mod_callcenter last said of them.
     private func occupy(_ name: String, busy: Bool) {
         guard let agent = options.live.agents.first(where: { $0.name == name })?.id else { return }
         let time = clock.now()
         if busy {
             guard occupied[agent] == nil else { return }
             occupied[agent] = .some(nil)
-            agentStates[agent] = .talking
-            dispatch([.agent(agent, .talking)], at: time)
+            agentStates[agent] = .loggedOut
+            dispatch([.agent(agent, .loggedOut)], at: time)
         } else {
             guard let held = occupied.removeValue(forKey: agent) else { return }
             let state = held ?? bridge.reportedState(of: agent) ?? startingState

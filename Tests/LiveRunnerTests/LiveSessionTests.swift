@@ -17,7 +17,7 @@ struct LiveSessionTests {
         return options
     }
 
-    @Test("one login for both; an agent the router put on an inbound call is talking to the dialer until it ends")
+    @Test("one login for both; an agent the router put on an inbound call is away for the dialer until it ends")
     func sharedConnectionAndAgentBook() async throws {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
@@ -43,8 +43,8 @@ struct LiveSessionTests {
         let uuid = "5a4ed000-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: uuid, caller: "+8613800000001")
         try await eventually("the transfer") { fake.transfers == ["\(uuid) 1001"] }
-        try await eventually("1001 talking to the dialer") { await dialer.agents()[1].state == "talking" }
-        #expect(await dialer.agents().map(\.state) == ["paused", "talking", "paused", "paused"])
+        try await eventually("1001 away for the dialer") { await dialer.agents()[1].state == "loggedOut" }
+        #expect(await dialer.agents().map(\.state) == ["paused", "loggedOut", "paused", "paused"])
         fake.hangUpInbound(uuid)
         try await eventually("1001 back on break") { await dialer.agents()[1].state == "paused" }
         try await eventually("the record") { await router.callsRecorded == 1 }

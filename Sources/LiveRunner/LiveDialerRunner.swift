@@ -255,15 +255,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         try await session.join(self)
         joined = true
         connected = await session.isConnected
-
-        var known: CallCenterAgents?
-        if case .askCallCenter = options.agentsAtStart {
-            do {
-                known = try await session.agents()
-            } catch {
-                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)", configuration: true)
-            }
-        }
+        let known = try await session.agents(atStart: options.agentsAtStart)
         let time = clock.now()
         var commands: [DialerCommand] = []
         do {

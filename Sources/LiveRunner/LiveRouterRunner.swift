@@ -191,14 +191,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         try await session.join(self)
         joined = true
         connected = await session.isConnected
-        var known: CallCenterAgents?
-        if case .askCallCenter = options.agentsAtStart {
-            do {
-                known = try await session.agents()
-            } catch {
-                throw LiveRunnerError("\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)", configuration: true)
-            }
-        }
+        let known = try await session.agents(atStart: options.agentsAtStart)
         // The calls parked before the start (while no router ran) are routed too, oldest first.
         let waiting: [LiveChannel]
         do {

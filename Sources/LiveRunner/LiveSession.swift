@@ -205,6 +205,21 @@ public actor LiveSession {
         return LiveSnapshot(channels: LiveChannelList(channels), agents: try? await agents())
     }
 
+    /// What a runner starting with `choice` reads of mod_callcenter's agents: nil when it is to
+    /// assume their state.
+    /// - Throws: `LiveRunnerError` (a configuration error) when mod_callcenter is to be asked
+    ///   and does not answer.
+    public func agents(atStart choice: LiveAgentsAtStart) async throws(LiveRunnerError) -> CallCenterAgents? {
+        guard case .askCallCenter = choice else { return nil }
+        do {
+            return try await agents()
+        } catch {
+            throw LiveRunnerError(
+                "\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)",
+                configuration: true)
+        }
+    }
+
     /// mod_callcenter's agents now (`callcenter_config agent list`). Times (`awaySince`) are
     /// read as seconds since 1970, the default live clock's.
     /// - Throws: `LiveRunnerError` when mod_callcenter does not answer (not loaded, no

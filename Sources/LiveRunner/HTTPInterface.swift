@@ -16,17 +16,27 @@ public struct LiveHTTPRequest: Sendable {
     public var body: [UInt8]
 }
 
-/// A response: a status code and a JSON body.
+/// A response: a status code and a body (JSON, or Prometheus' text format for `/metrics`).
 public struct LiveHTTPResponse: Sendable {
     /// The HTTP status code.
     public var status: Int
-    /// The body, JSON.
-    public var json: [UInt8]
+    /// The body.
+    public var body: [UInt8]
+    /// The body's media type.
+    public var contentType: String
 
     /// A response with `status` and the JSON `json`.
     public init(status: Int, json: [UInt8]) {
         self.status = status
-        self.json = json
+        body = json
+        contentType = "application/json"
+    }
+
+    /// A 200 response in Prometheus' text exposition format (version 0.0.4).
+    public static func prometheus(_ text: String) -> LiveHTTPResponse {
+        var response = LiveHTTPResponse(status: 200, json: Array(text.utf8))
+        response.contentType = "text/plain; version=0.0.4; charset=utf-8"
+        return response
     }
 
     /// A response whose body is `value` encoded as JSON (keys sorted).
@@ -190,14 +200,14 @@ public final class LiveHTTPServer: Sendable {
         keepVersion: HTTPVersion?
     ) async throws {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(response.json.count))
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
         headers.add(name: "Connection", value: "close")
         headers.add(name: "Cache-Control", value: "no-store")
         let head = HTTPResponseHead(
             version: keepVersion ?? .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         try await outbound.write(.head(head))
-        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.json))))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
         try await outbound.write(.end(nil))
     }
 }
@@ -229,12 +239,61 @@ public struct LiveHTTPRoute: Hashable, Sendable, Codable {
     }
 }
 
-/// A live runner's part of the HTTP interface: its routes and its answers.
+/// A live runner's part of the HTTP interface: its routes and its answers, and its share of
+/// `GET /metrics`.
 public protocol LiveHTTPRoutes: Sendable {
     /// The routes it answers.
     var routes: [LiveHTTPRoute] { get }
     /// The response to an authorised request whose method and path match one of `routes`.
     func respond(to request: LiveHTTPRequest) async -> LiveHTTPResponse
+    /// Its metrics now, in Prometheus' text format (`LiveMetrics`); none by default.
+    func metrics() async -> LiveMetrics
+}
+
+extension LiveHTTPRoutes {
+    public func metrics() async -> LiveMetrics { LiveMetrics() }
+}
+
+/// Metrics in Prometheus' text exposition format: each family's `# HELP` and `# TYPE` lines,
+/// then its samples.
+public struct LiveMetrics: Sendable {
+    /// The text so far.
+    public private(set) var text = ""
+
+    /// No metrics yet.
+    public init() {}
+
+    /// Adds the family `name` (`counter` or `gauge`) with `samples`: label pairs and a value.
+    public mutating func add(
+        _ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]
+    ) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for sample in samples {
+            let labels = sample.labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
+            text += name + (labels.isEmpty ? "" : "{\(labels)}") + " " + Self.format(sample.value) + "\n"
+        }
+    }
+
+    /// Adds the family `name` with one sample.
+    public mutating func add(_ name: String, _ type: String, _ help: String, labels: [(String, String)] = [], _ value: Double) {
+        add(name, type, help, [(labels, value)])
+    }
+
+    /// These metrics followed by `other`'s.
+    public mutating func append(_ other: LiveMetrics) { text += other.text }
+
+    /// A label value with `\`, `"` and line feeds escaped.
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func format(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
 }
 
 /// Where the HTTP interface listens, and its token.
@@ -278,7 +337,13 @@ extension LiveHTTPServer {
     static func route(_ request: LiveHTTPRequest, to parts: [any LiveHTTPRoutes]) async -> LiveHTTPResponse {
         if request.path == "/" {
             guard request.method == "GET" else { return .error(405, "/ accepts GET only") }
-            return .encoding(["routes": parts.flatMap(\.routes).map { "\($0.method) \($0.path)" }])
+            return .encoding(["routes": ["GET /metrics"] + parts.flatMap(\.routes).map { "\($0.method) \($0.path)" }])
+        }
+        if request.path == "/metrics" {
+            guard request.method == "GET" else { return .error(405, "/metrics accepts GET only") }
+            var metrics = LiveMetrics()
+            for part in parts { metrics.append(await part.metrics()) }
+            return .prometheus(metrics.text)
         }
         var methods: [String] = []
         for part in parts {

@@ -385,6 +385,30 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         }
     }
 
+    /// The dialer's share of `GET /metrics`: originates, calls in flight, contracts by state,
+    /// attempts by outcome, agents by state as the dialer sees them, paused; labelled with the batch.
+    public func metrics() -> LiveMetrics {
+        let progress = taskProgress()
+        let batch = [("batch", options.batchID)]
+        var metrics = LiveMetrics()
+        metrics.add("simcc_dialer_originates_total", "counter", "Originates sent since the run began.", labels: batch, Double(originates))
+        metrics.add("simcc_dialer_calls_in_flight", "gauge", "Calls originated and not yet ended.", labels: batch, Double(bridge.callsInFlight))
+        metrics.add("simcc_dialer_paused", "gauge", "1 while the task is paused.", labels: batch, paused ? 1 : 0)
+        let open = progress.contractsTotal - progress.contractsClosed - progress.contractsDialing
+        metrics.add("simcc_dialer_contracts", "gauge", "Contracts of the task by state.", [
+            (batch + [("state", "open")], Double(open)), (batch + [("state", "dialing")], Double(progress.contractsDialing)),
+            (batch + [("state", "completed")], Double(progress.contractsCompleted)),
+            (batch + [("state", "failed")], Double(progress.contractsFailed)),
+        ])
+        metrics.add("simcc_dialer_attempts_total", "counter", "Attempts of the task by outcome (all runs).",
+                    progress.outcomes.sorted { $0.key < $1.key }.map { (batch + [("outcome", $0.key)], Double($0.value)) })
+        var byState: [String: Int] = ["loggedOut": 0, "idle": 0, "talking": 0, "wrapUp": 0, "paused": 0]
+        for agent in agents() { byState[agent.state, default: 0] += 1 }
+        metrics.add("simcc_dialer_agents", "gauge", "Roster agents by state, as the dialer sees them.",
+                    byState.sorted { $0.key < $1.key }.map { (batch + [("state", $0.key)], Double($0.value)) })
+        return metrics
+    }
+
     /// The dialer's HTTP routes: `GET /status`, `GET /task`, `GET /agents`, `POST /pause`,
     /// `POST /resume`.
     public nonisolated var routes: [LiveHTTPRoute] {

@@ -290,6 +290,17 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         }
     }
 
+    /// The router's share of `GET /metrics`.
+    public func metrics() -> LiveMetrics {
+        let status = status()
+        var metrics = LiveMetrics()
+        metrics.add("simcc_router_calls_in_flight", "gauge", "Inbound calls followed now.", Double(status.callsInFlight))
+        metrics.add("simcc_router_calls_recorded_total", "counter", "Inbound calls recorded since the start.", Double(status.callsRecorded))
+        metrics.add("simcc_router_transfers_total", "counter", "Transfers to agents sent since the start.", Double(status.transfers))
+        metrics.add("simcc_router_callbacks_active", "gauge", "Callback tasks step 06 still watches.", Double(status.callbacksActive))
+        return metrics
+    }
+
     /// `GET /router/status`.
     public struct Status: Codable, Sendable, Equatable {
         /// `starting`, `running`, `reconnecting`, `stopped` or `failed`.

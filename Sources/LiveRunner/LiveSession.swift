@@ -73,7 +73,7 @@ public protocol LiveSessionMember: AnyObject, Sendable {
 /// Members `join` (the first join connects) and `leave` (the last leave closes the connection).
 /// Every notification of the client goes to every member; connection changes are logged once,
 /// here.
-public actor LiveSession {
+public actor LiveSession: LiveHTTPRoutes {
     /// The events the dialer and the router read: channel events, BACKGROUND_JOB and
     /// mod_callcenter's `callcenter::info`; and HEARTBEAT, which feeds the client's liveness
     /// watchdog (`EventSocketConfiguration.livenessTimeout`).
@@ -108,6 +108,25 @@ public actor LiveSession {
 
     /// Whether the event socket is logged in now.
     public private(set) var isConnected = false
+    /// Events received since the start.
+    public private(set) var eventsReceived = 0
+    /// Connections lost since the start.
+    public private(set) var disconnections = 0
+
+    /// No routes of its own; it serves its share of `GET /metrics`.
+    public nonisolated var routes: [LiveHTTPRoute] { [] }
+
+    /// Never called (no routes).
+    public func respond(to request: LiveHTTPRequest) -> LiveHTTPResponse { .error(404, "no such resource") }
+
+    /// The connection's share of `GET /metrics`.
+    public func metrics() -> LiveMetrics {
+        var metrics = LiveMetrics()
+        metrics.add("simcc_esl_connected", "gauge", "1 while logged in to FreeSWITCH's event socket.", isConnected ? 1 : 0)
+        metrics.add("simcc_esl_events_total", "counter", "Events received from FreeSWITCH.", Double(eventsReceived))
+        metrics.add("simcc_esl_disconnections_total", "counter", "Connections to FreeSWITCH lost.", Double(disconnections))
+        return metrics
+    }
 
     /// A session on `configuration`; with no subscriptions there, it subscribes to
     /// `LiveSession.subscription`. Nothing connects until the first `join`.
@@ -300,11 +319,13 @@ public actor LiveSession {
     private func receive(_ notification: EventSocketNotification) async {
         switch notification {
         case .event(let event):
+            eventsReceived += 1
             await broadcast(.event(event))
         case .connected:
             isConnected = true
         case .disconnected(let reason):
             isConnected = false
+            disconnections += 1
             log("lost the connection to FreeSWITCH (\(reason)); reconnecting")
             await broadcast(.connection(up: false))
         case .reconnecting:

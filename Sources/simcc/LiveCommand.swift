@@ -28,7 +28,8 @@ struct LiveCommand: AsyncParsableCommand {
             SIMCC_HTTP_TOKEN. Neither is ever printed.
 
             HTTP interface (loopback by default; every request needs `Authorization: Bearer <token>`): \
-            GET /status, GET /task, GET /agents, POST /pause, POST /resume. --http-port 0 picks a \
+            GET /status, GET /task, GET /agents, POST /pause, POST /resume, GET /metrics (Prometheus); \
+            with the router GET /router/status, GET /callbacks, POST /callbacks/ID/done. --http-port 0 picks a \
             free port (printed on standard error); --no-http runs without it.
 
             Agents: --agent NAME[:EXTEN] once per agent, in the order of the policy's agent indexes \
@@ -328,7 +329,7 @@ struct LiveCommand: AsyncParsableCommand {
 
     /// Runs the inbound router alone until a signal stops it.
     static func routeOnly(_ router: LiveRouterRunner, http: LiveHTTPOptions?) async throws {
-        let server = try await startHTTP(http, serving: [router])
+        let server = try await startHTTP(http, serving: [router, router.session])
         let sources = onSignals { await router.stop() }
         defer { for source in sources { source.cancel() } }
         do {
@@ -353,7 +354,7 @@ struct LiveCommand: AsyncParsableCommand {
         } catch {
             throw Self.failure(error)
         }
-        let server = try await startHTTP(http, serving: [runner] + (router.map { [$0] } ?? []))
+        let server = try await startHTTP(http, serving: [runner] + (router.map { [$0] } ?? []) + [session])
         let sources = onSignals {
             await runner.stop()
             await router?.stop()

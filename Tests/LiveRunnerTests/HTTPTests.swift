@@ -25,7 +25,7 @@ struct HTTPTests {
             dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)
         var http = LiveHTTPOptions(port: 0, token: LiveSecret(httpToken))
         http.limits = limits
-        let server = try await LiveHTTPServer.start(http, serving: [runner])
+        let server = try await LiveHTTPServer.start(http, serving: [runner, runner.session])
         try await runner.start()
         return (fake, runner, server, log)
     }
@@ -131,6 +131,31 @@ struct HTTPTests {
         // Still serving.
         let after = try await rawHTTP(port: port, httpRequest("GET", "/status", token: httpToken))
         #expect(parseResponse(after).status == 200)
+        await runner.stop()
+        await server.stop()
+        await fake.stop()
+    }
+
+    @Test("GET /metrics: Prometheus' text format with the dialer's and the connection's families, behind the token")
+    func metrics() async throws {
+        let (fake, runner, server, _) = try await Self.idleRunner("metrics")
+        let denied = parseResponse(try await rawHTTP(port: server.port, httpRequest("GET", "/metrics", token: nil)))
+        #expect(denied.status == 401)
+        #expect(parseResponse(try await rawHTTP(port: server.port, httpRequest("POST", "/metrics", token: httpToken))).status == 405)
+        let raw = try await rawHTTP(port: server.port, httpRequest("GET", "/metrics", token: httpToken))
+        let (status, body) = parseResponse(raw)
+        #expect(status == 200)
+        #expect(raw.lowercased().contains("content-type: text/plain; version=0.0.4; charset=utf-8"), "\(raw.prefix(300))")
+        for line in [
+            "# TYPE simcc_dialer_originates_total counter", #"simcc_dialer_originates_total{batch="b1"} 0"#,
+            #"simcc_dialer_contracts{batch="b1",state="open"} 10"#, #"simcc_dialer_agents{batch="b1",state="paused"} 2"#,
+            #"simcc_dialer_paused{batch="b1"} 0"#, "simcc_esl_connected 1", "# TYPE simcc_esl_events_total counter",
+        ] {
+            #expect(body.split(separator: "\n").contains(Substring(line)), "\(line) missing from\n\(body)")
+        }
+        var metrics = LiveMetrics()
+        metrics.add("x", "gauge", "help", labels: [("batch", "a\"b\\c\nd")], 1.5)
+        #expect(metrics.text == "# HELP x help\n# TYPE x gauge\nx{batch=\"a\\\"b\\\\c\\nd\"} 1.5\n")
         await runner.stop()
         await server.stop()
         await fake.stop()

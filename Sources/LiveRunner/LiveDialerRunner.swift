@@ -23,6 +23,9 @@ public struct LiveRunnerOptions: Sendable {
     /// What the dialer takes the roster agents to be at start, until mod_callcenter's events
     /// (`callcenter::info`) say otherwise: all idle (logged in and free) by default.
     public var agentsAtStart = LiveAgentsAtStart.assume(.idle)
+    /// The blending rule of a routing study, when the agents also take inbound calls: the
+    /// dialer is shown only its pool (see `LiveBlendRule`); nil: every agent as it is.
+    public var blend: LiveBlendRule?
 
     /// Options for batch `batchID` of the store at `storePath`.
     public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {
@@ -174,7 +177,11 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     private var heldWakeUp = false
     private var timers = LiveTimers()
     private var early: [LiveSessionNotice] = []
-    private var agentStates: [AgentID: AgentState] = [:]
+    /// Each agent as mod_callcenter says, logged out while on another member's call.
+    private var truth: [AgentID: AgentState] = [:]
+    /// Each agent as the dialer was last told (`truth` through the blending rule, if any).
+    private var shown: [AgentID: AgentState] = [:]
+    private var blendView: LiveBlendView?
     /// Agents another member of the session put on a call, with what mod_callcenter said of
     /// them meanwhile (reported once the call ends).
     private var occupied: [AgentID: AgentState?] = [:]
@@ -228,6 +235,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             throw LiveRunnerError("cannot open the store \(options.storePath): \(error)")
         }
         persistent = PersistentDialer(dialer: dialer, store: store, batchID: options.batchID, writer: writer)
+        blendView = options.blend.map(LiveBlendView.init(rule:))
         self.session = session ?? LiveSession(configuration: options.eventSocket, eventLoopGroup: eventLoopGroup, log: log)
     }
 
@@ -372,7 +380,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     /// Every roster agent's state as the dialer sees it.
     public func agents() -> [LiveAgentStatus] {
         options.live.agents.map { agent in
-            let state = agentStates[agent.id] ?? startingState
+            let state = shown[agent.id] ?? startingState
             let name: String
             switch state {
             case .loggedOut: name = "loggedOut"
@@ -450,12 +458,15 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             if let known {
                 let tracked = known.byName[agent.name] ?? CallCenterAgent(status: "Logged Out")
                 bridge.seed(agent.id, tracked)
-                agents[agent.id.index] = tracked.dialerState
-                agentStates[agent.id] = tracked.dialerState
+                truth[agent.id] = tracked.dialerState
             } else {
-                agents[agent.id.index] = startingState
+                truth[agent.id] = startingState
                 if let seeded = CallCenterAgent(startingState) { bridge.seed(agent.id, seeded) }
             }
+        }
+        shown = blendView?.shown(truth, at: startedAt) ?? truth
+        for agent in options.live.agents where agent.id.index >= 0 {
+            agents[agent.id.index] = shown[agent.id] ?? .loggedOut
         }
         return agents
     }
@@ -481,7 +492,6 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         while index < pending.count, phase == .running {
             let event = pending[index]
             index += 1
-            if case .agent(let agent, let state) = event { agentStates[agent] = state }
             var commands: [DialerCommand] = []
             do {
                 try persistent.handle(event, at: time, into: &commands)
@@ -543,7 +553,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         switch notice {
         case .event(let event):
             let time = clock.now()
-            let events = heard(bridge.events(for: event, at: time))
+            let events = heard(bridge.events(for: event, at: time), at: time)
             if !events.isEmpty { dispatch(events, at: time) }
         case .connection(let up):
             connected = up
@@ -559,15 +569,39 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         }
     }
 
-    /// `events` less the agent states of agents on another member's call: the dialer hears of
-    /// those when that call ends.
-    private func heard(_ events: [DialerEvent]) -> [DialerEvent] {
-        guard !occupied.isEmpty else { return events }
-        return events.filter { event in
-            guard case .agent(let agent, let state) = event, occupied[agent] != nil else { return true }
-            occupied[agent] = state
-            return false
+    /// What the dialer hears of `events`, in order: an agent's state becomes its `truth` (kept
+    /// aside while the agent is on another member's call: the dialer hears of it when that call
+    /// ends) and goes to the dialer as the blending rule shows it, with any other agent the rule
+    /// now shows differently.
+    private func heard(_ events: [DialerEvent], at time: Seconds) -> [DialerEvent] {
+        guard events.contains(where: { if case .agent = $0 { return true } else { return false } }) else { return events }
+        var out: [DialerEvent] = []
+        for event in events {
+            guard case .agent(let agent, let state) = event else {
+                out.append(event)
+                continue
+            }
+            if occupied[agent] != nil {
+                occupied[agent] = state
+            } else {
+                truth[agent] = state
+                out += viewChanges(at: time)
+            }
         }
+        return out
+    }
+
+    /// The agents the dialer is to be shown differently now, in roster order (and `shown`
+    /// brought up to date).
+    private func viewChanges(at time: Seconds) -> [DialerEvent] {
+        let view = blendView?.shown(truth, at: time) ?? truth
+        var out: [DialerEvent] = []
+        for agent in options.live.agents {
+            guard let state = view[agent.id], shown[agent.id] != state else { continue }
+            shown[agent.id] = state
+            out.append(.agent(agent.id, state))
+        }
+        return out
     }
 
     /// Another member put agent `name` on a call (`busy`) or the call ended: the dialer sees the
@@ -580,14 +614,12 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         if busy {
             guard occupied[agent] == nil else { return }
             occupied[agent] = .some(nil)
-            agentStates[agent] = .loggedOut
-            dispatch([.agent(agent, .loggedOut)], at: time)
+            truth[agent] = .loggedOut
         } else {
             guard let held = occupied.removeValue(forKey: agent) else { return }
-            let state = held ?? bridge.reportedState(of: agent) ?? startingState
-            agentStates[agent] = state
-            dispatch([.agent(agent, state)], at: time)
+            truth[agent] = held ?? bridge.reportedState(of: agent) ?? startingState
         }
+        dispatch(viewChanges(at: time), at: time)
     }
 
     /// After a gap: the calls in flight brought up to date with `snapshot` (ended, answered or
@@ -596,7 +628,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         let time = clock.now()
         var events = bridge.reconcile(
             channels: snapshot.channels, agentChannels: snapshot.agents?.channels ?? [:], at: time)
-        if let agents = snapshot.agents { events += heard(bridge.resync(agents: agents.byName)) }
+        if let agents = snapshot.agents { events += heard(bridge.resync(agents: agents.byName), at: time) }
         dispatch(events, at: time)
     }
 

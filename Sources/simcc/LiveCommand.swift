@@ -218,7 +218,7 @@ struct LiveCommand: AsyncParsableCommand {
         let live = try Self.liveConfiguration(s, roster: rosterValue)
         let routerPolicy = try Self.loadRouterPolicy(s)
         if check {
-            Self.printCheck(s, policy: dialerPolicy, roster: rosterValue, live: live)
+            Self.printCheck(s, policy: dialerPolicy, roster: rosterValue, live: live, routerPolicy: routerPolicy)
             return
         }
         let password: LiveSecret
@@ -248,10 +248,10 @@ struct LiveCommand: AsyncParsableCommand {
         if let inboundDb = s.inboundDb.value, let rosterValue {
             var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
             routerOptions.seed = s.routerSeed.value
-            if let (configuration, seed) = routerPolicy {
-                routerOptions.router = configuration
+            if let routerPolicy {
+                routerOptions.router = routerPolicy.configuration
                 // The variant's seed, unless a seed is given.
-                if case .byDefault = s.routerSeed.origin { routerOptions.seed = seed }
+                if case .byDefault = s.routerSeed.origin { routerOptions.seed = routerPolicy.seed }
             }
             routerOptions.agentsAtStart = Self.agentsAtStart(s)
             do {
@@ -267,6 +267,10 @@ struct LiveCommand: AsyncParsableCommand {
         }
         var options = LiveRunnerOptions(storePath: s.db.value, batchID: batch, live: live, eventSocket: socket)
         options.agentsAtStart = Self.agentsAtStart(s)
+        if router != nil, let rule = routerPolicy?.blend {
+            options.blend = rule
+            Self.log("blending as the routing study says: \(rule.inboundReserve) idle agent(s) kept for inbound callers\(rule.maxOutboundAgents.map { ", at most \($0) on the campaign" } ?? "")")
+        }
         switch dialerPolicy {
         case .patent(let c): try await Self.run(PatentDispatcher(c), options, session: session, router: router, http: http)
         case .progressive(let c): try await Self.run(ProgressiveDialer(c), options, session: session, router: router, http: http)
@@ -413,7 +417,7 @@ extension LiveCommand {
     /// The cascade's knobs and seed of the chosen variant of the routing study, if one is named.
     /// Only the CN107682576B cascade runs live (in production the queue baselines are
     /// mod_callcenter itself).
-    static func loadRouterPolicy(_ s: LiveSettings) throws -> (CascadeRouter.Configuration, UInt64)? {
+    static func loadRouterPolicy(_ s: LiveSettings) throws -> RouterPolicy? {
         guard let policy = s.routerPolicy.value else { return nil }
         let file: ScenarioFile
         do {
@@ -424,9 +428,12 @@ extension LiveCommand {
         guard case .routing(let study) = file else {
             throw s.routerPolicy.problem("\(policy) is not a routing study (it has no router variants)")
         }
-        var cascades: [(name: String, configuration: CascadeRouter.Configuration, seed: UInt64)] = []
+        var cascades: [(name: String, configuration: CascadeRouter.Configuration, seed: UInt64, rule: Blend.Rule?)] = []
+        let studyRule = study.world.outbound?.rule
         for variant in study.variants {
-            if case .cascade(let configuration, let seed) = variant.router { cascades.append((variant.name, configuration, seed)) }
+            if case .cascade(let configuration, let seed) = variant.router {
+                cascades.append((variant.name, configuration, seed, variant.rule ?? studyRule))
+            }
         }
         let names = cascades.map(\.name).joined(separator: ", ")
         if let wanted = s.routerVariant.value {
@@ -434,7 +441,7 @@ extension LiveCommand {
                 let kind = study.variants.first { $0.name == wanted }.map { " is a \($0.kind) baseline, and live routing runs the CN107682576B cascade" } ?? " is not in the file"
                 throw s.routerVariant.problem("\(policy): variant '\(wanted)'\(kind); its cascade variants: \(names.isEmpty ? "none" : names)")
             }
-            return (chosen.configuration, chosen.seed)
+            return RouterPolicy(chosen.configuration, chosen.seed, chosen.rule)
         }
         guard cascades.count == 1, let only = cascades.first else {
             throw s.routerVariant.problem(
@@ -442,7 +449,23 @@ extension LiveCommand {
                     ? "\(policy) has no cascade variant; live routing runs the CN107682576B cascade"
                     : "\(policy) has \(cascades.count) cascade variants; choose one (\(names))")
         }
-        return (only.configuration, only.seed)
+        return RouterPolicy(only.configuration, only.seed, only.rule)
+    }
+
+    /// What a routing study's cascade variant gives the live runners.
+    struct RouterPolicy {
+        /// The cascade's knobs.
+        var configuration: CascadeRouter.Configuration
+        /// Its seed.
+        var seed: UInt64
+        /// The blending rule of a blended study (for the dialer, when it runs too).
+        var blend: LiveBlendRule?
+
+        init(_ configuration: CascadeRouter.Configuration, _ seed: UInt64, _ rule: Blend.Rule?) {
+            self.configuration = configuration
+            self.seed = seed
+            blend = rule.map { LiveBlendRule(inboundReserve: $0.inboundReserve, maxOutboundAgents: $0.maxOutboundAgents) }
+        }
     }
 
     /// The dialer of the chosen variant of the campaign file.
@@ -529,7 +552,9 @@ extension LiveCommand {
     /// Prints the effective configuration (a valid configuration file, each value's source in a
     /// comment; secret files named, never read out) and, on standard error, warnings about what
     /// only the run itself would refuse: a secret that cannot be read, a missing dialer store.
-    static func printCheck(_ s: LiveSettings, policy: DialerPolicy?, roster: LiveRoster?, live: LiveConfiguration) {
+    static func printCheck(
+        _ s: LiveSettings, policy: DialerPolicy?, roster: LiveRoster?, live: LiveConfiguration, routerPolicy: RouterPolicy? = nil
+    ) {
         var lines = ["# simcc live: the effective configuration (flags over \(s.file ?? "no file") over defaults; no secrets)"]
         func quoted(_ text: String) -> String {
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -580,6 +605,9 @@ extension LiveCommand {
             summary.append("dialer: batch \(batch), variant \(s.variant.value ?? "(the only one)") (\(policy.kind)), \(live.agents.count) agents")
         }
         if let roster { summary.append("router: \(roster.agents.count) agents") }
+        if policy != nil, roster != nil, let rule = routerPolicy?.blend {
+            summary.append("blend: \(rule.inboundReserve) idle agent(s) kept for inbound" + (rule.maxOutboundAgents.map { ", at most \($0) on the campaign" } ?? ""))
+        }
         lines.append("# ok: \(summary.joined(separator: "; ")); nothing was connected")
         print(lines.joined(separator: "\n"))
 

@@ -195,3 +195,28 @@ struct LiveRouterPolicyTests {
         #expect(campaign.err.contains("is not a routing study"), "\(campaign.err)")
     }
 }
+
+@Suite("simcc live: a blended study's rule")
+struct LiveBlendConfigTests {
+    @Test("the dialer beside the router takes the blending rule of the chosen variant of a blended study")
+    func blendFromStudy() throws {
+        let study = packageRoot + "/scenarios/bank-blended.yaml"
+        let (dir, config) = try LiveConfigTests.folder("blend", """
+            dialer:
+              batch: b1
+              policy: campaign.yaml
+              variant: progressive
+            router:
+              db: routing.sqlite
+              roster: roster.csv
+              policy: \(study)
+              variant: reserve-8
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try simcc(["live", "--config", config, "--check"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("blend: 8 idle agent(s) kept for inbound"), "\(r.out)")
+        let other = try simcc(["live", "--config", config, "--router-variant", "reserve-12", "--check"])
+        #expect(other.out.contains("blend: 12 idle agent(s) kept for inbound"), "\(other.out)")
+    }
+}

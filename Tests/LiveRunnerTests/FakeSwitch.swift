@@ -177,6 +177,16 @@ final class FakeSwitch: Sendable {
         }
     }
 
+    /// mod_callcenter says agent `name`'s status is now `status` (`agent-status-change`).
+    func tellAgentStatus(_ name: String, _ status: String) {
+        let connections = state.withLock { $0.connections }
+        var factory = FreeSWITCHEventFactory()
+        let frame = factory.agentStatus(name, status, at: 0)
+        for connection in connections where connection.isActive {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
+        }
+    }
+
     /// An inbound call parked while no client listened: FreeSWITCH has it, nobody was told.
     func parkSilently(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
         let leg = FreeSWITCHEventFactory.inboundLeg(uuid: uuid, caller: caller, service: service)

@@ -75,6 +75,9 @@ public struct RouterBridge: Sendable {
     /// Inbound calls followed (waiting, in the IVR, or connected and not yet hung up).
     public var callsInFlight: Int { calls.count }
 
+    /// What mod_callcenter last said of `agent`, as the router reads it (offline when nothing).
+    public func routerState(of agent: AgentID) -> RouterAgentState { agents[agent]?.routerState ?? .offline }
+
     /// Seeds what mod_callcenter says of `agent` before events flow, without reporting it.
     public mutating func seed(_ agent: AgentID, _ state: CallCenterAgent) { agents[agent] = state }
 

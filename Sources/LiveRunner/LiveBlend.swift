@@ -14,12 +14,17 @@ public struct LiveBlendRule: Sendable, Hashable {
     public var inboundReserve: Int
     /// At most this many agents on the campaign at once; nil: no cap.
     public var maxOutboundAgents: Int?
+    /// Whether the router may still give a caller to an agent of the pool; false: the router
+    /// has the pool's agents withdrawn while they are in it (the session tells it).
+    public var poolTakesInbound: Bool
 
     /// A rule keeping `inboundReserve` idle agents for inbound callers, with at most
-    /// `maxOutboundAgents` on the campaign.
-    public init(inboundReserve: Int = 0, maxOutboundAgents: Int? = nil) {
+    /// `maxOutboundAgents` on the campaign, the pool withdrawn from the router unless
+    /// `poolTakesInbound`.
+    public init(inboundReserve: Int = 0, maxOutboundAgents: Int? = nil, poolTakesInbound: Bool = false) {
         self.inboundReserve = max(0, inboundReserve)
         self.maxOutboundAgents = maxOutboundAgents.map { max(1, $0) }
+        self.poolTakesInbound = poolTakesInbound
     }
 }
 

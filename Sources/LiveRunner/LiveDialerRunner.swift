@@ -465,6 +465,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             }
         }
         shown = blendView?.shown(truth, at: startedAt) ?? truth
+        if let blendView, !blendView.rule.poolTakesInbound { announcePool(joining: blendView.pool, leaving: []) }
         for agent in options.live.agents where agent.id.index >= 0 {
             agents[agent.id.index] = shown[agent.id] ?? .loggedOut
         }
@@ -594,7 +595,11 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     /// The agents the dialer is to be shown differently now, in roster order (and `shown`
     /// brought up to date).
     private func viewChanges(at time: Seconds) -> [DialerEvent] {
+        let before = blendView?.pool ?? []
         let view = blendView?.shown(truth, at: time) ?? truth
+        if let blendView, !blendView.rule.poolTakesInbound, blendView.pool != before {
+            announcePool(joining: blendView.pool.subtracting(before), leaving: before.subtracting(blendView.pool))
+        }
         var out: [DialerEvent] = []
         for agent in options.live.agents {
             guard let state = view[agent.id], shown[agent.id] != state else { continue }
@@ -602,6 +607,17 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             out.append(.agent(agent.id, state))
         }
         return out
+    }
+
+    /// Tells the router which agents joined the dialer's pool (withdrawn from inbound) and which
+    /// left it, in roster order.
+    private func announcePool(joining: Set<AgentID>, leaving: Set<AgentID>) {
+        for agent in options.live.agents where leaving.contains(agent.id) {
+            session.agentOccupied(agent.name, busy: false, by: self)
+        }
+        for agent in options.live.agents where joining.contains(agent.id) {
+            session.agentOccupied(agent.name, busy: true, by: self)
+        }
     }
 
     /// Another member put agent `name` on a call (`busy`) or the call ended: the dialer sees the
@@ -679,6 +695,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         shuttingDown = true
         if phase == .starting || phase == .idle { phase = .failed }
         timers.cancelAll()
+        // The router has the pool's agents back.
+        if let pool = blendView?.pool, blendView?.rule.poolTakesInbound == false { announcePool(joining: [], leaving: pool) }
         var result = result
         do {
             try persistent.writer.close()

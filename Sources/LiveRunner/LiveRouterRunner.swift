@@ -117,6 +117,8 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     private var shuttingDown = false
     private var restoredWakeUps: [InboundCommand] = []
     private let agentNames: [AgentID: String]
+    /// Agents the dialer's pool holds (a blending rule whose pool takes no inbound callers).
+    private var withdrawn: Set<AgentID> = []
 
     /// Inbound calls whose records were handed to the writer.
     public private(set) var callsRecorded = 0
@@ -298,6 +300,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         metrics.add("simcc_router_calls_recorded_total", "counter", "Inbound calls recorded since the start.", Double(status.callsRecorded))
         metrics.add("simcc_router_transfers_total", "counter", "Transfers to agents sent since the start.", Double(status.transfers))
         metrics.add("simcc_router_callbacks_active", "gauge", "Callback tasks step 06 still watches.", Double(status.callbacksActive))
+        metrics.add("simcc_router_agents_withdrawn", "gauge", "Agents in the dialer's pool, withdrawn from inbound.", Double(status.agentsWithdrawn))
         return metrics
     }
 
@@ -315,6 +318,8 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         public var transfers: Int
         /// Callback tasks the monitor still watches.
         public var callbacksActive: Int
+        /// Agents withdrawn while in the dialer's pool (a blending rule).
+        public var agentsWithdrawn: Int
     }
 
     /// The router's status.
@@ -328,7 +333,8 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         }
         return Status(
             state: state, softswitchConnected: connected, callsInFlight: calls.count, callsRecorded: callsRecorded,
-            transfers: transfers, callbacksActive: router.tasks.filter(\.state.isActive).count)
+            transfers: transfers, callbacksActive: router.tasks.filter(\.state.isActive).count,
+            agentsWithdrawn: withdrawn.count)
     }
 
     /// A callback task as the interface shows it.
@@ -548,7 +554,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         switch notice {
         case .event(let event):
             let time = clock.now()
-            let events = bridge.events(for: event, at: time)
+            let events = heard(bridge.events(for: event, at: time))
             if !events.isEmpty { dispatch(events, at: time) }
             if let name = event.eventName, name == "CHANNEL_HANGUP" || name == "CHANNEL_HANGUP_COMPLETE",
                 let uuid = event.uniqueID
@@ -565,9 +571,36 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         case .lost(let error):
             connected = false
             fail(error)
-        case .agentOccupied:
-            // The router learns of the dialer's calls from mod_callcenter (agent-state-change).
-            break
+        case .agentOccupied(let name, let busy):
+            withdraw(name, busy)
+        }
+    }
+
+    /// The dialer took agent `name` into its pool (`busy`: under a blending rule whose pool takes
+    /// no inbound callers) or let them go: the router has them withdrawn meanwhile
+    /// (`agentLoggedOut`), then back as mod_callcenter says (`agentAvailable` when free). The
+    /// dialer's calls themselves the router learns of from mod_callcenter.
+    private func withdraw(_ name: String, _ busy: Bool) {
+        guard let agent = agentNames.first(where: { $0.value == name })?.key else { return }
+        let time = clock.now()
+        if busy {
+            guard withdrawn.insert(agent).inserted else { return }
+            dispatch([.agentLoggedOut(agent)], at: time)
+        } else {
+            guard withdrawn.remove(agent) != nil else { return }
+            let onCall = calls.values.contains { $0.agent == agent }
+            if bridge.routerState(of: agent) == .ready && !onCall { dispatch([.agentAvailable(agent)], at: time) }
+        }
+    }
+
+    /// `events` less the returns of withdrawn agents (they come back when the dialer lets them go).
+    private func heard(_ events: [InboundEvent]) -> [InboundEvent] {
+        guard !withdrawn.isEmpty else { return events }
+        return events.filter { event in
+            switch event {
+            case .agentLoggedIn(let agent), .agentAvailable(let agent): return !withdrawn.contains(agent)
+            default: return true
+            }
         }
     }
 
@@ -577,7 +610,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         let time = clock.now()
         dispatch(bridge.reconcile(liveChannels: snapshot.channels.uuids, at: time), at: time)
         for uuid in byUUID.keys.sorted() where snapshot.channels[uuid] == nil { ended(uuid: uuid, at: time) }
-        if let agents = snapshot.agents { dispatch(bridge.resync(agents: agents.byName), at: time) }
+        if let agents = snapshot.agents { dispatch(heard(bridge.resync(agents: agents.byName)), at: time) }
         pickUp(snapshot.channels.parkedInboundCalls, at: time)
         writer.handOver()
     }

@@ -464,7 +464,9 @@ extension LiveCommand {
         init(_ configuration: CascadeRouter.Configuration, _ seed: UInt64, _ rule: Blend.Rule?) {
             self.configuration = configuration
             self.seed = seed
-            blend = rule.map { LiveBlendRule(inboundReserve: $0.inboundReserve, maxOutboundAgents: $0.maxOutboundAgents) }
+            blend = rule.map {
+                LiveBlendRule(inboundReserve: $0.inboundReserve, maxOutboundAgents: $0.maxOutboundAgents, poolTakesInbound: $0.poolTakesInbound)
+            }
         }
     }
 

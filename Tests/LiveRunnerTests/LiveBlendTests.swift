@@ -45,6 +45,46 @@ struct LiveBlendTests {
         await runner.stop()
     }
 
+    @Test("a pool that takes no inbound callers is withdrawn from the router, and given back when the dialer stops")
+    func poolWithdrawnFromRouter() async throws {
+        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        defer { Task { await fake.stop() } }
+        fake.hold(true)
+        let session = LiveSession(configuration: fake.eventSocket())
+        let roster = try LiveRoster.parse(csv: testRoster)
+        var live = liveConfiguration(agents: [])
+        live.agents = roster.liveAgents
+        var options = LiveRunnerOptions(
+            storePath: try makeStore("pool", contracts: 8), batchID: "b1", live: live, eventSocket: fake.eventSocket())
+        options.blend = LiveBlendRule(inboundReserve: 2, poolTakesInbound: false)
+        let clock = SystemLiveClock(speed: 50)
+        let dialer = try LiveDialerRunner(dialer: ProgressiveDialer(), options: options, clock: clock, session: session)
+        let router = try LiveRouterRunner(
+            options: LiveRouterOptions(
+                storePath: try makeRoutingStore("pool", customers: testCustomers), roster: roster, eventSocket: fake.eventSocket()),
+            clock: clock, session: session)
+        try await router.start()
+        try await dialer.start()
+        // The pool is 1000 and 1001 (the sales team): Alice (first agent 1001) cannot reach it.
+        #expect(await dialer.agents().map(\.state) == ["idle", "idle", "loggedOut", "loggedOut"])
+        try await eventually("the pool withdrawn from the router") { await router.status().agentsWithdrawn == 2 }
+        let first = "b0010000-0000-4000-8000-000000000001"
+        fake.parkInbound(uuid: first, caller: "+8613800000001", keys: ["1"])
+        try await eventually("Alice's call ended by the router") { fake.killed.contains(first) }
+        #expect(fake.transfers.isEmpty, "no transfer to an agent of the dialer's pool: \(fake.transfers)")
+        // Bob's first agent (2001) is outside the pool.
+        let second = "b0010000-0000-4000-8000-000000000002"
+        fake.parkInbound(uuid: second, caller: "+8613800000099")
+        try await eventually("Bob's transfer") { fake.transfers == ["\(second) 2001"] }
+        // The dialer stops: the router has 1000 and 1001 back.
+        await dialer.stop()
+        let third = "b0010000-0000-4000-8000-000000000003"
+        try await eventually("the pool given back") { await router.status().agentsWithdrawn == 0 }
+        fake.parkInbound(uuid: third, caller: "+8613800000001")
+        try await eventually("Alice's next call reaches 1001") { fake.transfers.last == "\(third) 1001" }
+        await router.stop()
+    }
+
     @Test("the pool: longest idle first, kept while idle, left when busy; the campaign's calls count against the cap")
     func view() {
         let (a, b, c, d) = (AgentID(0), AgentID(1), AgentID(2), AgentID(3))

@@ -584,6 +584,13 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             }
             if occupied[agent] != nil {
                 occupied[agent] = state
+            } else if blendView == nil {
+                // Without a rule the dialer sees each agent as it is: only this one changed.
+                truth[agent] = state
+                if shown[agent] != state {
+                    shown[agent] = state
+                    out.append(event)
+                }
             } else {
                 truth[agent] = state
                 out += viewChanges(at: time)

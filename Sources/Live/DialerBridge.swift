@@ -41,7 +41,8 @@ public enum SimccUUID {
 ///   (writes the ESL commands, arms the timer, hands records to the record writer);
 /// - every `ESLEvent` read to `events(for:at:)`, and hands the `DialerEvent`s to the dialer
 ///   (the real-time dispatcher of S1'–S3' and the agent-state updater);
-/// - after a reconnect, the channel list to `reconcile(liveChannels:at:)`.
+/// - after a reconnect, FreeSWITCH's channel list to `reconcile(channels:agentChannels:at:)` and
+///   mod_callcenter's agent list to `resync(agents:)`.
 ///
 /// Mappings (esl-protocol.md 1.10, 1.12, 1.13):
 ///

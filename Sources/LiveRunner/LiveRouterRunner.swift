@@ -117,6 +117,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     private var shuttingDown = false
     private var restoredWakeUps: [InboundCommand] = []
     private let agentNames: [AgentID: String]
+    private let agentIDs: [String: AgentID]
     /// Agents the dialer's pool holds (a blending rule whose pool takes no inbound callers).
     private var withdrawn: Set<AgentID> = []
 
@@ -142,6 +143,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         self.clock = clock
         self.log = log
         agentNames = Dictionary(options.roster.liveAgents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        agentIDs = Dictionary(options.roster.liveAgents.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
         var directory = options.roster.directory()
         var live = options.live
         live.agents = options.roster.liveAgents
@@ -277,7 +279,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
                     Set(body.keys).isSubset(of: ["agent"])
                 else { return .error(400, #"the body must be empty or {"agent": "<roster name>"}"#) }
                 if let name = body["agent"] {
-                    guard let known = agentNames.first(where: { $0.value == name })?.key else {
+                    guard let known = agentIDs[name] else {
                         return .error(400, "agent \(name.prefix(40)) is not in the roster")
                     }
                     agent = known
@@ -581,7 +583,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     /// (`agentLoggedOut`), then back as mod_callcenter says (`agentAvailable` when free). The
     /// dialer's calls themselves the router learns of from mod_callcenter.
     private func withdraw(_ name: String, _ busy: Bool) {
-        guard let agent = agentNames.first(where: { $0.value == name })?.key else { return }
+        guard let agent = agentIDs[name] else { return }
         let time = clock.now()
         if busy {
             guard withdrawn.insert(agent).inserted else { return }

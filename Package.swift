@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// simcc: a call-center simulator whose dialing and routing policies are the same modules
-/// production links against a live FreeSWITCH. See DESIGN.md in ../shared and README.md.
+/// production links against a live FreeSWITCH. See docs/architecture.md.
 let package = Package(
     name: "simcc",
     platforms: [.macOS(.v15)],
@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CallCenter", targets: ["CallCenter"]),
         .library(name: "RoutingPolicies", targets: ["RoutingPolicies"]),
         .library(name: "DialingPolicies", targets: ["DialingPolicies"]),
+        .library(name: "CenterPolicies", targets: ["CenterPolicies"]),
         .library(name: "SimKernel", targets: ["SimKernel"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Store", targets: ["Store"]),
@@ -62,7 +63,7 @@ let package = Package(
             name: "LiveRunner",
             dependencies: [
                 "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "RoutingPolicies",
-                "CallCenter",
+                "CenterPolicies", "CallCenter",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -70,10 +71,12 @@ let package = Package(
         ),
         .target(name: "DialingPolicies", dependencies: ["CallCenter"]),
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
+        // What sits between the dialer and the router: the blending rule, answered customers.
+        .target(name: "CenterPolicies", dependencies: ["CallCenter"]),
         .target(
             name: "Simulation",
             dependencies: [
-                "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CBaseline",
+                "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies", "CBaseline",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -81,7 +84,7 @@ let package = Package(
             name: "simcc",
             dependencies: [
                 "Simulation", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
-                "EventSocketClient", "DialingPolicies",
+                "EventSocketClient", "DialingPolicies", "CenterPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -107,15 +110,18 @@ let package = Package(
             name: "LiveRunnerTests",
             dependencies: [
                 "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies",
-                "RoutingPolicies", "CallCenter",
+                "RoutingPolicies", "CenterPolicies", "CallCenter",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies"]),
+        .testTarget(
+            name: "PolicyTests", dependencies: ["CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies"]),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "Store"]
+            dependencies: [
+                "Simulation", "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies", "Store",
+            ]
         ),
         // End-to-end: runs the built `simcc` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["simcc"]),

@@ -43,7 +43,7 @@ public struct TaskValidationError: Error, Hashable, Sendable, CustomStringConver
 ///
 /// Like the inbound router, a dialer does no I/O, reads no clock and appends its commands to a
 /// buffer its driver owns. The simulation and the live ESL adapter drive the same dialers.
-public protocol Dialer {
+public protocol Dialer: Policy where Event == DialerEvent, Command == DialerCommand {
     /// The dialer's name in scenario files and reports.
     var name: String { get }
 

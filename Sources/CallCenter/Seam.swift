@@ -120,7 +120,7 @@ public struct RoutingReason: Hashable, Sendable, Codable {
 /// A router does no I/O, reads no clock (time arrives with each event) and draws randomness
 /// only from what it is given. Given the same events it returns the same commands. Commands are
 /// appended to a buffer the caller owns and clears, so handling an event allocates nothing.
-public protocol InboundRouter {
+public protocol InboundRouter: Policy where Event == InboundEvent, Command == InboundCommand {
     /// Handles `event`, which happened at `time`, appending the resulting commands to `commands`.
     mutating func handle(_ event: InboundEvent, at time: Seconds, into commands: inout [InboundCommand])
 }

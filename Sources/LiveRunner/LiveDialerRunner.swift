@@ -1,4 +1,5 @@
 import CallCenter
+import CenterPolicies
 import EventSocket
 import EventSocketClient
 import Foundation
@@ -24,8 +25,9 @@ public struct LiveRunnerOptions: Sendable {
     /// (`callcenter::info`) say otherwise: all idle (logged in and free) by default.
     public var agentsAtStart = LiveAgentsAtStart.assume(.idle)
     /// The blending rule of a routing study, when the agents also take inbound calls: the
-    /// dialer is shown only its pool (see `LiveBlendRule`); nil: every agent as it is.
-    public var blend: LiveBlendRule?
+    /// dialer is shown only its pool (`DialerPool`, the same as in the study); nil: every agent
+    /// as it is.
+    public var blend: BlendRule?
 
     /// Options for batch `batchID` of the store at `storePath`.
     public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {
@@ -181,7 +183,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     private var truth: [AgentID: AgentState] = [:]
     /// Each agent as the dialer was last told (`truth` through the blending rule, if any).
     private var shown: [AgentID: AgentState] = [:]
-    private var blendView: LiveBlendView?
+    /// The blending rule at work (the same `DialerPool` as the routing world's), if any.
+    private var pool: DialerPool?
     /// Agents another member of the session put on a call, with what mod_callcenter said of
     /// them meanwhile (reported once the call ends).
     private var occupied: [AgentID: AgentState?] = [:]
@@ -235,7 +238,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             throw LiveRunnerError("cannot open the store \(options.storePath): \(error)")
         }
         persistent = PersistentDialer(dialer: dialer, store: store, batchID: options.batchID, writer: writer)
-        blendView = options.blend.map(LiveBlendView.init(rule:))
+        pool = options.blend.map { DialerPool(rule: $0) }
         self.session = session ?? LiveSession(configuration: options.eventSocket, eventLoopGroup: eventLoopGroup, log: log)
     }
 
@@ -464,8 +467,9 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
                 if let seeded = CallCenterAgent(startingState) { bridge.seed(agent.id, seeded) }
             }
         }
-        shown = blendView?.shown(truth, at: startedAt) ?? truth
-        if let blendView, !blendView.rule.poolTakesInbound { announcePool(joining: blendView.pool, leaving: []) }
+        for (agent, state) in truth { pool?.set(agent.index, state, at: startedAt) }
+        shown = truth
+        _ = viewChanges(at: startedAt)
         for agent in options.live.agents where agent.id.index >= 0 {
             agents[agent.id.index] = shown[agent.id] ?? .loggedOut
         }
@@ -584,7 +588,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             }
             if occupied[agent] != nil {
                 occupied[agent] = state
-            } else if blendView == nil {
+            } else if pool == nil {
                 // Without a rule the dialer sees each agent as it is: only this one changed.
                 truth[agent] = state
                 if shown[agent] != state {
@@ -592,24 +596,35 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
                     out.append(event)
                 }
             } else {
-                truth[agent] = state
+                setTruth(agent, state, at: time)
                 out += viewChanges(at: time)
             }
         }
         return out
     }
 
+    /// Agent `agent` is now in `state` as the campaign sees it (mod_callcenter's state, logged
+    /// out while on another member's call).
+    private func setTruth(_ agent: AgentID, _ state: AgentState, at time: Seconds) {
+        truth[agent] = state
+        pool?.set(agent.index, state, at: time)
+    }
+
     /// The agents the dialer is to be shown differently now, in roster order (and `shown`
-    /// brought up to date).
+    /// brought up to date): the pool updated under the blending rule, if any, joiners and
+    /// leavers announced to the router unless the pool takes inbound callers.
     private func viewChanges(at time: Seconds) -> [DialerEvent] {
-        let before = blendView?.pool ?? []
-        let view = blendView?.shown(truth, at: time) ?? truth
-        if let blendView, !blendView.rule.poolTakesInbound, blendView.pool != before {
-            announcePool(joining: blendView.pool.subtracting(before), leaving: before.subtracting(blendView.pool))
+        if pool != nil {
+            var joined: [Int] = []
+            var left: [Int] = []
+            pool!.update(open: true, joined: &joined, left: &left)
+            if !pool!.rule.poolTakesInbound, !(joined.isEmpty && left.isEmpty) {
+                announcePool(joining: Set(joined.map(AgentID.init)), leaving: Set(left.map(AgentID.init)))
+            }
         }
         var out: [DialerEvent] = []
         for agent in options.live.agents {
-            guard let state = view[agent.id], shown[agent.id] != state else { continue }
+            guard let state = pool?.shown(agent.id.index) ?? truth[agent.id], shown[agent.id] != state else { continue }
             shown[agent.id] = state
             out.append(.agent(agent.id, state))
         }
@@ -637,10 +652,10 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         if busy {
             guard occupied[agent] == nil else { return }
             occupied[agent] = .some(nil)
-            truth[agent] = .loggedOut
+            setTruth(agent, .loggedOut, at: time)
         } else {
             guard let held = occupied.removeValue(forKey: agent) else { return }
-            truth[agent] = held ?? bridge.reportedState(of: agent) ?? startingState
+            setTruth(agent, held ?? bridge.reportedState(of: agent) ?? startingState, at: time)
         }
         dispatch(viewChanges(at: time), at: time)
     }
@@ -703,7 +718,10 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         if phase == .starting || phase == .idle { phase = .failed }
         timers.cancelAll()
         // The router has the pool's agents back.
-        if let pool = blendView?.pool, blendView?.rule.poolTakesInbound == false { announcePool(joining: [], leaving: pool) }
+        if let pool, !pool.rule.poolTakesInbound {
+            let members = pool.isMember.indices.filter { pool.isMember[$0] }.map(AgentID.init)
+            announcePool(joining: [], leaving: Set(members))
+        }
         var result = result
         do {
             try persistent.writer.close()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CallCenter
+import CenterPolicies
 import DialingPolicies
 import EventSocketClient
 import Foundation
@@ -459,14 +460,12 @@ extension LiveCommand {
         /// Its seed.
         var seed: UInt64
         /// The blending rule of a blended study (for the dialer, when it runs too).
-        var blend: LiveBlendRule?
+        var blend: BlendRule?
 
-        init(_ configuration: CascadeRouter.Configuration, _ seed: UInt64, _ rule: Blend.Rule?) {
+        init(_ configuration: CascadeRouter.Configuration, _ seed: UInt64, _ rule: BlendRule?) {
             self.configuration = configuration
             self.seed = seed
-            blend = rule.map {
-                LiveBlendRule(inboundReserve: $0.inboundReserve, maxOutboundAgents: $0.maxOutboundAgents, poolTakesInbound: $0.poolTakesInbound)
-            }
+            blend = rule
         }
     }
 

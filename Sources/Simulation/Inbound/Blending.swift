@@ -1,67 +1,29 @@
 import CallCenter
+import CenterPolicies
 import DialingPolicies
 import SimKernel
 
 // MARK: - Blending: the routing world's agents also work an outbound campaign
 
 /// An outbound campaign the agents of a routing study work between inbound calls and callbacks
-/// (issue 4: blending), with the rule that shares them out.
+/// (blending), with the rule that shares them out.
 ///
-/// **The blending rule** (the patents leave it open; `Rule` holds its knobs):
-/// 1. *Inbound first.* An agent who becomes free is offered to the inbound router first, which
-///    may connect a waiting caller (or, for the cascade, route the next caller to them).
-/// 2. *Then callbacks.* An agent still idle starts their most urgent due callback task.
-/// 3. *Then the campaign.* While the dialer runs, idle agents join the dialer's pool, longest
-///    idle first, as long as `inboundReserve` idle agents stay outside it for inbound callers and
-///    at most `maxOutboundAgents` agents are on the campaign (on a call, wrapping up, or in the
-///    pool). An agent stays in the pool until it takes a call; unless `poolTakesInbound`, the
-///    router is told the pool's agents are away and they start no callback (a task falling due
-///    waits for the end of their next campaign call), so the dialer can count on them. An answered
-///    campaign customer is connected at once to the pool's longest-idle agent, or waits (and may
-///    hang up, by their patience and the maximum hold) until an agent joins the pool.
-/// 4. The dialer runs from `dialFrom` until `dialUntil` (and never after the horizon); calls it
-///    asks for outside that window are cancelled at once, and the pool returns to the router.
-///
-/// The dialer sees the campaign's agents only: the pool's as idle, those on campaign calls as
-/// talking or wrapping up, and everyone else (held back, on inbound calls or callbacks) as logged
-/// out, so its pacing counts only agents it can have (an agent busy with an inbound call goes
-/// back to the router first when it frees up). With `poolTakesInbound`, an inbound caller can
-/// take an agent the dialer was pacing for: the abandonment this causes is what the dialer's
-/// threshold (CN107613150B's S2') and the reserve trade against each other.
+/// The rule is the policy layer's: `BlendRule` holds its knobs and `DialerPool` (module
+/// `CenterPolicies`) decides who is in the dialer's pool, what the dialer is shown and which
+/// agent an answered campaign customer meets; `AnsweredCustomers` keeps those customers in line.
+/// The routing world only tells the pool what each agent does and carries out its decisions:
+/// inbound first (an agent who becomes free is offered to the router first), then callbacks, then
+/// the campaign. Unless `poolTakesInbound`, the router is told the pool's agents are away and they
+/// start no callback (a task falling due waits for the end of their next campaign call), so the
+/// dialer can count on them. The dialer runs from `dialFrom` until `dialUntil` (and never after
+/// the horizon); calls it asks for outside that window are cancelled at once, and the pool returns
+/// to the router.
 ///
 /// The campaign's customers behave as in a campaign scenario (`OutboundWorld`, with common random
 /// numbers per (contract, attempt)); agents do not pause (the routing world has no pauses).
 public struct Blend: Sendable, Hashable {
     /// The knobs of the blending rule.
-    public struct Rule: Sendable, Hashable {
-        /// Idle agents never offered to the dialer (kept for inbound callers); below the agents.
-        public var inboundReserve: Int
-        /// At most this many agents on the campaign at once; nil: no cap.
-        public var maxOutboundAgents: Int?
-        /// When the dialer starts, seconds from the start of the run.
-        public var dialFrom: Double
-        /// When the dialer stops asking for calls (calls in progress finish), seconds; `.infinity`:
-        /// at the horizon.
-        public var dialUntil: Double
-        /// Whether the inbound router may still give a caller to an agent in the dialer's pool
-        /// (false: the pool is the campaign's, as the dialer paces for it).
-        public var poolTakesInbound: Bool
-
-        /// A rule, by name.
-        public init(
-            inboundReserve: Int = 0, maxOutboundAgents: Int? = nil, dialFrom: Double = 0,
-            dialUntil: Double = .infinity, poolTakesInbound: Bool = false
-        ) {
-            precondition(inboundReserve >= 0, "inboundReserve must not be negative")
-            precondition((maxOutboundAgents ?? 1) >= 1, "maxOutboundAgents must be at least 1")
-            precondition(dialFrom >= 0 && dialUntil > dialFrom, "the dialing window must not be empty")
-            self.inboundReserve = inboundReserve
-            self.maxOutboundAgents = maxOutboundAgents
-            self.dialFrom = dialFrom
-            self.dialUntil = dialUntil
-            self.poolTakesInbound = poolTakesInbound
-        }
-    }
+    public typealias Rule = BlendRule
 
     /// The campaign's contacts.
     public var contacts: ContactSource
@@ -108,22 +70,25 @@ struct BlendedAttempt {
 /// What the routing world keeps of the blended campaign (empty when the study has none).
 struct BlendState {
     var dialer: (any Dialer)?
-    var rule = Blend.Rule()
     var commands: [DialerCommand] = []
     var attempts: [BlendedAttempt] = []
     var slotOfCall: [CallID: Int] = [:]
     var attemptsOfContract: [Int32] = []
-    /// Answered customers waiting for an agent, in answer order (`head` is the first still there).
-    var waiting: [Int] = []
-    var head = 0
+    /// The blending rule at work: the dialer's pool.
+    var pool = DialerPool(rule: BlendRule())
+    /// Answered campaign customers waiting for an agent.
+    var customers = AnsweredCustomers()
     /// What the dialer was last told of each agent.
     var view: [CallCenter.AgentState] = []
-    /// Which agents are in the dialer's pool; scratch: the idle agents outside it.
-    var inPool: [Bool] = []
-    var idle: [Int] = []
+    /// Scratch: the agents that joined or left the pool in the last update.
+    var joined: [Int] = []
+    var left: [Int] = []
     var started = false
     var wakeAt = Double.infinity
     var completedAt: Double?
+
+    /// The rule's knobs.
+    var rule: BlendRule { pool.rule }
 }
 
 extension RoutingWorld {
@@ -152,36 +117,39 @@ extension RoutingWorld {
     mutating func dialerView() -> [CallCenter.AgentState] {
         updatePool()
         var view = [CallCenter.AgentState](repeating: .loggedOut, count: agents.count)
-        for a in agents.indices { view[a] = shown(a) }
+        for a in agents.indices { view[a] = blend.pool.shown(a) }
         return view
     }
 
     /// Whether answered campaign customers are waiting for an agent.
-    var customersWaiting: Bool { blend.head < blend.waiting.count }
+    var customersWaiting: Bool { blend.customers.hasEntries }
 
-    /// The dialer's pool under the blending rule. An agent leaves it when it is no longer idle
-    /// (it took a campaign call, an inbound call or a callback). While the dialer runs (or
-    /// customers wait), idle agents outside the pool join it, longest idle first, as long as
-    /// `inboundReserve` idle agents stay outside and the campaign's agents (on a call, wrapping
-    /// up, or in the pool) stay within `maxOutboundAgents`. Joiners leave the router unless
-    /// `poolTakesInbound`; when the dialer stops, the pool empties and they return to it.
-    mutating func updatePool() {
-        if blend.inPool.count != agents.count { blend.inPool = Array(repeating: false, count: agents.count) }
-        blend.idle.removeAll(keepingCapacity: true)
-        var onCampaign = 0
-        for a in agents.indices {
-            if blend.inPool[a] && agents[a].state != .idle { blend.inPool[a] = false }
-            switch agents[a].state {
-            case .idle:
-                if blend.inPool[a] { onCampaign += 1 } else { blend.idle.append(a) }
-            case .outboundTalking, .outboundWrapping: onCampaign += 1
-            default: break
-            }
+    /// What the campaign sees agent `a` doing (`DialerPool.set`): idle, on a campaign call or
+    /// its wrap-up, or away on other work.
+    static func campaignState(_ state: AgentState) -> CallCenter.AgentState {
+        switch state {
+        case .idle: .idle
+        case .outboundTalking: .talking
+        case .outboundWrapping: .wrapUp
+        case .talking, .wrapping, .callback: .loggedOut
         }
-        if !(dialing || customersWaiting) {
-            for a in agents.indices where blend.inPool[a] {
-                blend.inPool[a] = false
-                poke(a)  // a callback that fell due while it was in the pool
+    }
+
+    /// Brings the dialer's pool up to date (`DialerPool.update`; open while the dialer runs or
+    /// customers wait) and carries out its decisions: joiners leave the router unless
+    /// `poolTakesInbound`; when the pool closes, its agents return to the router and may start a
+    /// callback that fell due while they were in it.
+    mutating func updatePool() {
+        let open = dialing || customersWaiting
+        blend.joined.removeAll(keepingCapacity: true)
+        blend.left.removeAll(keepingCapacity: true)
+        blend.pool.update(open: open, joined: &blend.joined, left: &blend.left)
+        guard open else {
+            // Agents leaving a closed pool are idle: back to the router (those that left by
+            // taking a call are back when it ends).
+            let released = blend.left
+            for a in released where agents[a].state == .idle {
+                poke(a)
                 if agents[a].withdrawn {
                     agents[a].withdrawn = false
                     route(.agentAvailable(AgentID(a)))
@@ -190,24 +158,9 @@ extension RoutingWorld {
             drainPokes()
             return
         }
-        var room = blend.idle.count - blend.rule.inboundReserve
-        if let cap = blend.rule.maxOutboundAgents { room = min(room, cap - onCampaign) }
-        guard room > 0 else { return }
-        blend.idle.sort { (agents[$0].since, $0) < (agents[$1].since, $1) }
-        let joining = blend.idle.prefix(room)
-        for a in joining { blend.inPool[a] = true }
-        if !blend.rule.poolTakesInbound {
+        if !blend.rule.poolTakesInbound && !blend.joined.isEmpty {
+            let joining = blend.joined
             for a in joining { withdraw(a) }
-        }
-    }
-
-    /// What the dialer is shown of agent `a`.
-    func shown(_ a: Int) -> CallCenter.AgentState {
-        switch agents[a].state {
-        case .idle: blend.inPool[a] ? .idle : .loggedOut
-        case .outboundTalking: .talking
-        case .outboundWrapping: .wrapUp
-        case .talking, .wrapping, .callback: .loggedOut
         }
     }
 
@@ -216,27 +169,13 @@ extension RoutingWorld {
     mutating func syncBlend() {
         guard blend.started else { return }
         updatePool()
-        while customersWaiting {
-            let slot = blend.waiting[blend.head]
-            guard blend.attempts[slot].waiting else {
-                blend.head += 1
-                continue
-            }
-            var best = -1
-            for a in agents.indices where blend.inPool[a] && agents[a].state == .idle {
-                if best < 0 || (agents[a].since, a) < (agents[best].since, best) { best = a }
-            }
-            guard best >= 0 else { break }
-            blend.head += 1
-            connectOutbound(slot, agent: best)
+        while let (call, agent) = blend.pool.match(&blend.customers) {
+            guard let slot = blend.slotOfCall[call] else { continue }
+            connectOutbound(slot, agent: agent)
             updatePool()
         }
-        if !customersWaiting {
-            blend.waiting.removeAll(keepingCapacity: true)
-            blend.head = 0
-        }
         for a in agents.indices {
-            let state = shown(a)
+            let state = blend.pool.shown(a)
             if state != blend.view[a] {
                 blend.view[a] = state
                 tellDialer(.agent(AgentID(a), state))
@@ -323,7 +262,7 @@ extension RoutingWorld {
             tellDialer(.callAnswered(attempt.call, live: true))
             blend.attempts[slot].pending = calendar.schedule(
                 .outboundGone(slot: Int32(slot)), at: now + attempt.draw.patience)
-            blend.waiting.append(slot)
+            blend.customers.answered(attempt.call, at: now)
         }
     }
 
@@ -332,6 +271,7 @@ extension RoutingWorld {
         guard blend.attempts[slot].waiting, !blend.attempts[slot].ended else { return }
         let answered = blend.attempts[slot].answeredAt
         blend.attempts[slot].waiting = false
+        blend.customers.left(blend.attempts[slot].call)
         count(.outboundWaitSum, amount: now - answered, at: answered)
         count(.outboundAbandoned, at: answered)
         count(.outboundHungUpWaiting, at: answered)

@@ -1,4 +1,5 @@
 import CallCenter
+import CenterPolicies
 import Dispatch
 import Foundation
 import RoutingPolicies
@@ -420,7 +421,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             world: scenario.outbound?.world ?? OutboundWorld(answer: [AnswerProbabilities(live: [0])]), seeds: seeds)
         if let outbound = scenario.outbound {
             blend.dialer = outbound.dialer.makeDialer()
-            blend.rule = outbound.rule
+            blend.pool = DialerPool(rule: outbound.rule, agents: scenario.agents)
+            for a in 0..<scenario.agents { blend.pool.set(a, .idle, at: 0) }
         }
         process = PoissonArrivals(
             scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: "routing.busyness"),
@@ -891,7 +893,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     mutating func startCallback(_ a: Int) {
         guard scenario.callbacks.agentsDial, now < scenario.horizon, agents[a].state == .idle else { return }
         // An agent in the dialer's pool is promised to the campaign until its next call ends.
-        if a < blend.inPool.count && blend.inPool[a] && !blend.rule.poolTakesInbound { return }
+        if a < blend.pool.isMember.count && blend.pool.isMember[a] && !blend.rule.poolTakesInbound { return }
         var best = -1
         for t in agents[a].tasks {
             let task = tasks[t]
@@ -955,6 +957,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         }
         agents[a].since = now
         agents[a].state = state
+        if scenario.outbound != nil { blend.pool.set(a, Self.campaignState(state), at: now) }
     }
 
     /// Adds to call `c`'s arrival interval, and to the totals if it arrived after the warm-up.

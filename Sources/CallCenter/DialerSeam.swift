@@ -22,6 +22,14 @@ public enum DialerCommand: Hashable, Sendable {
     case originate(CallID, ContractID, number: String)
     /// Hang up a call still in flight (ESL: `uuid_kill`).
     case hangUp(CallID)
+    /// Connect the answered customer of `call`, waiting parked, to `agent` (ESL: `bgapi
+    /// uuid_transfer` to the agent's extension). Issued by `CampaignPolicy` when simcc places the
+    /// answered customers itself; the patent's dialers never issue it.
+    case connect(CallID, AgentID)
+    /// The customer of `call` waited `max_hold` without an agent: play the system's message and
+    /// hang up (ESL: `bgapi uuid_transfer` to an inline `playback,hangup`, or `uuid_kill`). Issued
+    /// by `CampaignPolicy`.
+    case holdExpired(CallID)
     /// Wake the dialer at this time with `DialerEvent.wakeUp`.
     case wakeUp(at: Seconds)
     /// Write this call record (the asynchronous call-record updater).

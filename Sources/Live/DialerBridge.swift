@@ -79,6 +79,7 @@ public struct DialerBridge: Sendable {
     var jobs: [String: CallID] = [:]
     let agentByName: [String: AgentID]
     let agentByExten: [String: AgentID]
+    let extenOf: [AgentID: String]
     var agents: [AgentID: CallCenterAgent] = [:]
     var reported: [AgentID: AgentState] = [:]
     /// The originate variables that do not change from call to call, rendered once.
@@ -98,6 +99,7 @@ public struct DialerBridge: Sendable {
         }
         agentByName = byName
         agentByExten = byExten
+        extenOf = Dictionary(configuration.agents.map { ($0.id, $0.exten) }, uniquingKeysWith: { a, _ in a })
         var fixed = ["originate_timeout=\(configuration.originateTimeout)"]
         if configuration.ignoreEarlyMedia { fixed.append("ignore_early_media=true") }
         if let number = configuration.callerIDNumber { fixed.append("origination_caller_id_number=\(number)") }
@@ -172,6 +174,8 @@ public struct DialerBridge: Sendable {
     /// | --- | --- |
     /// | `originate(call, contract, number)` | `bgapi originate {origination_uuid=<call.uuidString>,originate_timeout=…,ignore_early_media=true,origination_caller_id_…,simcc_call=…,simcc_contract=…,<variables>}<dial string> <destination>` with Job-UUID `SimccUUID(.originateJob, call)`; a number that is not `+` and digits: `dialerFeedback(callEnded(.invalidNumberFormat))` |
     /// | `hangUp(call)` in flight | `bgapi uuid_kill <uuid> ORIGINATOR_CANCEL` while ringing, `NORMAL_CLEARING` once answered; not in flight: nothing |
+    /// | `connect(call, agent)` in flight (a customer waiting parked) | `bgapi uuid_transfer <uuid> <agent's exten> <transferDialplan> <transferContext>`: the dialplan bridges the customer to the agent's phone (the CHANNEL_BRIDGE then reports `callConnected`); an agent missing from the roster: `refused`; not in flight: nothing |
+    /// | `holdExpired(call)` in flight | `bgapi uuid_transfer <uuid> playback:<maxHoldMessage>,hangup:NORMAL_CLEARING inline`; no message configured: `bgapi uuid_kill <uuid> NORMAL_CLEARING`; not in flight: nothing |
     /// | `wakeUp(at:)` | `timer(at:)` |
     /// | `record(r)` | `record(r)` |
     /// | `taskCompleted(s)` | `taskCompleted(s)` |
@@ -191,6 +195,29 @@ public struct DialerBridge: Sendable {
             return [
                 .esl(.bgapi(command: "uuid_kill", arguments: "\(call.uuidString) \(cause)",
                             jobUUID: SimccUUID.make(.killJob, call.rawValue)))
+            ]
+        case .connect(let call, let agent):
+            guard calls[call] != nil else { return [] }  // gone meanwhile: its end is on its way
+            guard let exten = extenOf[agent] else {
+                return [.refused("\(agent) has no extension in the live roster; \(call) stays parked")]
+            }
+            return [
+                .esl(.bgapi(command: "uuid_transfer",
+                            arguments: "\(call.uuidString) \(exten) \(configuration.transferDialplan) \(configuration.transferContext)",
+                            jobUUID: SimccUUID.make(.transferJob, call.rawValue)))
+            ]
+        case .holdExpired(let call):
+            guard calls[call] != nil else { return [] }
+            guard let message = configuration.maxHoldMessage else {
+                return [
+                    .esl(.bgapi(command: "uuid_kill", arguments: "\(call.uuidString) NORMAL_CLEARING",
+                                jobUUID: SimccUUID.make(.killJob, call.rawValue)))
+                ]
+            }
+            return [
+                .esl(.bgapi(command: "uuid_transfer",
+                            arguments: "\(call.uuidString) playback:\(message),hangup:NORMAL_CLEARING inline",
+                            jobUUID: SimccUUID.make(.transferJob, call.rawValue)))
             ]
         case .wakeUp(let at): return [.timer(at: at)]
         case .record(let record): return [.record(record)]

@@ -22,6 +22,14 @@ public struct LiveConfiguration: Hashable, Sendable {
         /// `&park()`: the call waits, parked, for the runner to place it.
         public static let park = Destination.application("park", argument: "")
 
+        /// Whether simcc places the answered customers itself: they wait parked (`&park()`) for the
+        /// policy to connect them to an agent or hang up at `max_hold`. Any other destination
+        /// (mod_callcenter, a dialplan extension) places them in FreeSWITCH.
+        public var isPark: Bool {
+            if case .application("park", _) = self { return true }
+            return false
+        }
+
         /// The originate argument(s) as written after the dial string.
         public var rendered: String {
             switch self {
@@ -127,6 +135,10 @@ public struct LiveConfiguration: Hashable, Sendable {
     public var answeredCallDestination: Destination = .park
     /// The answering-machine verdict, or nil when every answer counts as a live person.
     public var machineDetection: MachineDetection?
+    /// What an answered customer held `max_hold` without an agent hears before the hang-up (a
+    /// sound file or `say:`/`tone_stream://` URL), when simcc places the answered customers
+    /// (`&park()`); nil: the hang-up alone.
+    public var maxHoldMessage: String?
 
     // MARK: Agents
 
@@ -204,6 +216,7 @@ public struct LiveConfiguration: Hashable, Sendable {
             try token(context, "answered_call_destination context")
         }
         if let machineDetection { try token(machineDetection.variable, "machine_detection.variable") }
+        if let maxHoldMessage { try token(maxHoldMessage, "max_hold_message") }
         var ids = Set<AgentID>(), names = Set<String>()
         for agent in agents {
             try token(agent.name, "agents.name")

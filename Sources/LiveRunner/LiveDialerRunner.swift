@@ -28,6 +28,18 @@ public struct LiveRunnerOptions: Sendable {
     /// dialer is shown only its pool (`DialerPool`, the same as in the study); nil: every agent
     /// as it is.
     public var blend: BlendRule?
+    /// Seconds an answered customer waits for an agent before the system's message
+    /// (`LiveConfiguration.maxHoldMessage`) and the hang-up, when simcc places the answered
+    /// customers (the destination `&park()`); nil: no limit. A campaign file's `max_hold`.
+    public var maxHold: Seconds? = 15
+    /// Seconds an agent wraps up after a customer simcc connected them to (`AnswerRule.wrapUp`).
+    public var wrapUp: Seconds = 0
+
+    /// What happens to answered customers: `CampaignPolicy`'s rule for these options.
+    public var answerRule: AnswerRule {
+        live.answeredCallDestination.isPark
+            ? AnswerRule(placesCustomers: true, maxHold: maxHold, wrapUp: wrapUp) : .softswitchPlaces
+    }
 
     /// Options for batch `batchID` of the store at `storePath`.
     public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {
@@ -153,9 +165,15 @@ public struct LiveRunSummary: Sendable {
 /// (From the channel list alone an adopted call still up is taken to be ringing: if it was
 /// already answered, its end is recorded as unanswered.)
 ///
-/// Paused, the dispatcher launches nothing: the dialer's timer is held back (call and agent
-/// events are still handled), and given to it at once on resume. A dialer that launches on
-/// other events than its timer (none of the four here do) could still dial while paused.
+/// The dialer runs inside a `CampaignPolicy`: with the destination `&park()` (the default) it
+/// connects each answered customer to an agent (`uuid_transfer` to the agent's extension) or plays
+/// the message and hangs up at `LiveRunnerOptions.maxHold`; with a mod_callcenter queue or a
+/// dialplan extension FreeSWITCH places them and the policy passes everything on.
+///
+/// Paused, the dispatcher launches nothing: the campaign policy holds the dialer's timer back
+/// (call and agent events are still handled, answered customers still placed or released at
+/// `max_hold`), and gives it at once on resume. A dialer that launches on other events than its
+/// timer (none of the four here do) could still dial while paused.
 ///
 /// The run ends on `taskCompleted` (S34: records flushed, snapshot saved) or `stop()`: the
 /// writer is closed (flushed), the client closed, the HTTP interface stopped.
@@ -171,12 +189,11 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     /// The connection to FreeSWITCH (shared with the router when both run).
     public nonisolated let session: LiveSession
     private let log: @Sendable (String) -> Void
-    private var persistent: PersistentDialer<D>
+    private var persistent: PersistentDialer<CampaignPolicy<D>>
     private var bridge: DialerBridge
     private var phase = Phase.idle
     private var paused = false
     private var connected = false
-    private var heldWakeUp = false
     private var timers = LiveTimers()
     private var early: [LiveSessionNotice] = []
     /// Each agent as mod_callcenter says, logged out while on another member's call.
@@ -197,8 +214,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
 
     /// Originates sent (handed to the sender) since the run began.
     public private(set) var originates = 0
-    /// Timer firings held back while paused.
-    public private(set) var heldWakeUps = 0
+    /// Dialer wake-ups held back while paused.
+    public var heldWakeUps: Int { persistent.dialer.heldWakeUps }
 
     /// A runner of `dialer` with `options`. Opens the store and its record writer; nothing is
     /// dialled until `start()`.
@@ -237,7 +254,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         } catch {
             throw LiveRunnerError("cannot open the store \(options.storePath): \(error)")
         }
-        persistent = PersistentDialer(dialer: dialer, store: store, batchID: options.batchID, writer: writer)
+        persistent = PersistentDialer(
+            dialer: CampaignPolicy(dialer, rule: options.answerRule), store: store, batchID: options.batchID, writer: writer)
         pool = options.blend.map { DialerPool(rule: $0) }
         self.session = session ?? LiveSession(configuration: options.eventSocket, eventLoopGroup: eventLoopGroup, log: log)
     }
@@ -278,6 +296,13 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         if !persistent.adopted.isEmpty {
             let snapshot = try await session.snapshot()
             let taken = persistent.adopted.count
+            // A customer already with an agent is not placed again (the campaign policy books the agent).
+            for call in persistent.adopted {
+                guard case .connected(let agent)? = status(of: call.call, in: snapshot) else { continue }
+                try persistent.act(at: time, into: &commands) { dialer, commands in
+                    dialer.takeOver(call.call, connectedTo: agent, at: time, into: &commands)
+                }
+            }
             let alive = try persistent.reconcile(at: clock.now(), status: { status(of: $0, in: snapshot) }, into: &commands)
             var answered = 0, connected = 0
             for call in alive {
@@ -329,6 +354,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     public func pause() -> Bool {
         guard phase == .running else { return false }
         paused = true
+        var none: [DialerCommand] = []
+        try? persistent.act(at: clock.now(), into: &none) { dialer, _ in dialer.pause() }
         return true
     }
 
@@ -338,10 +365,18 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     public func resume() -> Bool {
         guard phase == .running else { return false }
         paused = false
-        if heldWakeUp {
-            heldWakeUp = false
-            dispatch([.wakeUp], at: clock.now())
+        let time = clock.now()
+        var commands: [DialerCommand] = []
+        do {
+            try persistent.act(at: time, into: &commands) { dialer, commands in dialer.resume(at: time, into: &commands) }
+        } catch {
+            fail("the store failed, so the task stops (a restart resumes it): \(error)")
+            return true
         }
+        var events: [DialerEvent] = []
+        carryOut(commands, at: time, feedback: &events)
+        dispatch(events, at: time)
+        persistent.writer.handOver()
         return true
     }
 
@@ -383,7 +418,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     /// Every roster agent's state as the dialer sees it.
     public func agents() -> [LiveAgentStatus] {
         options.live.agents.map { agent in
-            let state = shown[agent.id] ?? startingState
+            let state = phase == .idle || phase == .starting ? shown[agent.id] ?? startingState : persistent.dialer.shown(agent.id)
             let name: String
             switch state {
             case .loggedOut: name = "loggedOut"
@@ -477,7 +512,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     }
 
     /// What `snapshot` says of `call`, for the persistent dialer's reconcile.
-    private func status(of call: CallID, in snapshot: LiveSnapshot) -> PersistentDialer<D>.ChannelStatus? {
+    private func status(of call: CallID, in snapshot: LiveSnapshot) -> PersistentDialer<CampaignPolicy<D>>.ChannelStatus? {
         let status = snapshot.channels.status(
             ofCall: call.uuidString, roster: options.live.agents, agentChannels: snapshot.agents?.channels ?? [:])
         switch status {
@@ -538,11 +573,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     private func fire(_ deadline: Seconds) {
         timers.fired(deadline)
         guard phase == .running else { return }
-        if paused {
-            heldWakeUp = true
-            heldWakeUps += 1
-            return
-        }
+        // Paused, the campaign policy holds the dialer's wake-up back (and still places and
+        // releases answered customers).
         dispatch([.wakeUp], at: max(deadline, clock.now()))
     }
 

@@ -122,6 +122,17 @@ public struct PersistentDialer<D: Dialer> {
     /// The task snapshot (S34 format) at `time`.
     public func snapshot(at time: Seconds) -> TaskSnapshot { dialer.snapshot(at: time) }
 
+    /// Lets `body` act on the dialer outside an event (pause, resume), writing down the calls
+    /// it launches into `commands` as `handle` does.
+    /// - Throws: as `handle`.
+    public mutating func act(
+        at time: Seconds, into commands: inout [DialerCommand], _ body: (inout D, inout [DialerCommand]) -> Void
+    ) throws {
+        let first = commands.count
+        body(&dialer, &commands)
+        try persist(&commands, from: first, at: time)
+    }
+
     /// Rules 1, 2 and 4 for the commands from index `first` on, issued at `time`.
     mutating func persist(_ commands: inout [DialerCommand], from first: Int, at time: Seconds) throws {
         launching.removeAll(keepingCapacity: true)
@@ -140,7 +151,7 @@ public struct PersistentDialer<D: Dialer> {
                 unwritten.insert(record.contract)
             case .taskCompleted(let snapshot):
                 completed = snapshot
-            case .hangUp, .wakeUp:
+            case .hangUp, .wakeUp, .connect, .holdExpired:
                 break
             }
         }

@@ -151,6 +151,12 @@ struct LiveCommand: AsyncParsableCommand {
             valueName: "destination"))
     var answeredDestination: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "What an answered customer held past the campaign's max_hold hears before the hang-up, with &park() (a sound file; default: the hang-up alone).",
+            valueName: "file"))
+    var maxHoldMessage: String?
+
     @Option(help: ArgumentHelp("An agent of the roster, in index order (repeat; replaces the file's dialer.agents).", valueName: "name[:exten]"))
     var agent: [String] = []
 
@@ -195,6 +201,7 @@ struct LiveCommand: AsyncParsableCommand {
         s.callerIdNumber.override(callerIdNumber.map(Optional.some))
         s.originateTimeout.override(originateTimeout)
         s.answeredDestination.override(answeredDestination)
+        s.maxHoldMessage.override(maxHoldMessage.map(Optional.some))
         if !agent.isEmpty {
             var agents: [LiveAgentEntry] = []
             for entry in agent {
@@ -214,7 +221,8 @@ struct LiveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let s = try settings()
-        let dialerPolicy = try s.batch.value == nil ? nil : Self.loadPolicy(s)
+        let campaign = try s.batch.value == nil ? nil : Self.loadPolicy(s)
+        let dialerPolicy = campaign?.policy
         let rosterValue = try Self.loadRoster(s)
         let live = try Self.liveConfiguration(s, roster: rosterValue)
         let routerPolicy = try Self.loadRouterPolicy(s)
@@ -268,6 +276,8 @@ struct LiveCommand: AsyncParsableCommand {
         }
         var options = LiveRunnerOptions(storePath: s.db.value, batchID: batch, live: live, eventSocket: socket)
         options.agentsAtStart = Self.agentsAtStart(s)
+        // The campaign's max_hold: with &park(), simcc lets an answered customer go after it.
+        options.maxHold = campaign?.maxHold ?? options.maxHold
         if router != nil, let rule = routerPolicy?.blend {
             options.blend = rule
             Self.log("blending as the routing study says: \(rule.inboundReserve) idle agent(s) kept for inbound callers\(rule.maxOutboundAgents.map { ", at most \($0) on the campaign" } ?? "")")
@@ -469,8 +479,8 @@ extension LiveCommand {
         }
     }
 
-    /// The dialer of the chosen variant of the campaign file.
-    static func loadPolicy(_ s: LiveSettings) throws -> DialerPolicy {
+    /// The dialer of the chosen variant of the campaign file, and the campaign's `max_hold`.
+    static func loadPolicy(_ s: LiveSettings) throws -> (policy: DialerPolicy, maxHold: Double) {
         guard let policy = s.policy.value else { throw CLIError("--policy is missing") }
         let file: ScenarioFile
         do {
@@ -486,12 +496,12 @@ extension LiveCommand {
             guard let chosen = scenario.variants.first(where: { $0.name == variant }) else {
                 throw s.variant.problem("\(policy) has no variant '\(variant)'; its variants: \(names.joined(separator: ", "))")
             }
-            return chosen.policy
+            return (chosen.policy, scenario.world.maxHold)
         }
         guard scenario.variants.count == 1, let only = scenario.variants.first else {
             throw s.variant.problem("\(policy) has \(names.count) variants; choose one (\(names.joined(separator: ", ")))")
         }
-        return only.policy
+        return (only.policy, scenario.world.maxHold)
     }
 
     /// The live configuration from the settings; a value the live configuration refuses is
@@ -504,6 +514,7 @@ extension LiveCommand {
         live.dialStringTemplate = s.dialString.value
         live.callerIDNumber = s.callerIdNumber.value
         live.originateTimeout = s.originateTimeout.value
+        live.maxHoldMessage = s.maxHoldMessage.value
         let written = s.answeredDestination.value
         let destination = written.trimmingCharacters(in: .whitespaces)
         if destination.hasPrefix("&") {
@@ -541,6 +552,7 @@ extension LiveCommand {
         case "caller_id_number": return s.callerIdNumber.problem(problem)
         case "originate_timeout": return s.originateTimeout.problem(problem)
         case "transfer_context": return s.transferContext.problem(problem)
+        case "max_hold_message": return s.maxHoldMessage.problem(problem)
         case let f where f.hasPrefix("answered_call_destination"): return s.answeredDestination.problem("\(f) \(problem)")
         case let f where f.hasPrefix("agents"):
             return s.roster.value != nil ? s.roster.problem("\(f) \(problem)") : s.agents.problem("\(f) \(problem)")
@@ -585,6 +597,7 @@ extension LiveCommand {
             line("  ", "caller_id_number", s.callerIdNumber, s.callerIdNumber.value.map(quoted))
             line("  ", "originate_timeout", s.originateTimeout, String(s.originateTimeout.value))
             line("  ", "answered_destination", s.answeredDestination, quoted(s.answeredDestination.value))
+            line("  ", "max_hold_message", s.maxHoldMessage, s.maxHoldMessage.value.map(quoted))
             if !s.agents.value.isEmpty {
                 lines.append("  agents:  # \(s.agents.source)")
                 for agent in s.agents.value {

@@ -30,6 +30,7 @@ import Yams
 //       caller_id_number: "0215550100"                  # --caller-id-number
 //       originate_timeout: 30        # --originate-timeout, whole seconds
 //       answered_destination: "&park()"                 # --answered-destination
+//       max_hold_message: ivr/all_agents_busy.wav        # --max-hold-message (with &park())
 //       agents:                      # --agent (repeat); {name, exten} or "NAME[:EXTEN]"
 //         - {name: "1000", exten: "1000"}
 //     router:                        # runs when db and roster are given
@@ -135,6 +136,7 @@ struct LiveSettings {
     var callerIdNumber = LiveSetting(String?.none, flag: "--caller-id-number", key: "dialer.caller_id_number")
     var originateTimeout = LiveSetting(30, flag: "--originate-timeout", key: "dialer.originate_timeout")
     var answeredDestination = LiveSetting("&park()", flag: "--answered-destination", key: "dialer.answered_destination")
+    var maxHoldMessage = LiveSetting(String?.none, flag: "--max-hold-message", key: "dialer.max_hold_message")
     var agents = LiveSetting([LiveAgentEntry](), flag: "--agent", key: "dialer.agents")
     var inboundDb = LiveSetting(String?.none, flag: "--inbound-db", key: "router.db")
     var roster = LiveSetting(String?.none, flag: "--roster", key: "router.roster")
@@ -198,7 +200,7 @@ struct LiveConfigReader {
     static let httpFields = ["enabled", "host", "port", "token_file"]
     static let dialerFields = [
         "db", "batch", "policy", "variant", "gateway", "dial_string", "caller_id_number", "originate_timeout",
-        "answered_destination", "agents",
+        "answered_destination", "max_hold_message", "agents",
     ]
     static let agentFields = ["name", "exten"]
     static let routerFields = ["db", "roster", "transfer_context", "seed", "policy", "variant"]
@@ -280,6 +282,7 @@ struct LiveConfigReader {
                 return seconds
             }
             try set(&settings.answeredDestination, f, "answered_destination", text)
+            try set(&settings.maxHoldMessage, f, "max_hold_message") { n, k throws(ScenarioError) in try text(n, k) }
             try set(&settings.agents, f, "agents", agents)
         }
         if let node = top["router"] {

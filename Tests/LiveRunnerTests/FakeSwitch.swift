@@ -13,9 +13,16 @@ import Testing
 // channels`, `bgapi originate` answered by a whole call and mod_callcenter's agent events).
 
 /// A loopback FreeSWITCH that answers the live runner like the real one would: `auth`,
-/// `event plain ...`, `api show channels as json`, `bgapi originate` (+OK, then BACKGROUND_JOB,
-/// CHANNEL_ANSWER, the agent's `callcenter::info` state, CHANNEL_BRIDGE, CHANNEL_HANGUP_COMPLETE,
-/// the agent Waiting again), `bgapi uuid_kill`.
+/// `event plain ...`, `api show channels as json`, `bgapi originate` and `bgapi uuid_kill`.
+///
+/// An originate's destination decides what happens once the customer answers, as in
+/// FreeSWITCH: with `&park()` (the default) the customer is answered and parked (BACKGROUND_JOB,
+/// CHANNEL_ANSWER, CHANNEL_PARK) and waits for a `uuid_transfer`: to an agent's extension (the
+/// agent's phone is bridged: CHANNEL_BRIDGE, then the hang-up, unless `holdPlaced`; an agent
+/// already on a call is busy: USER_BUSY), or to an inline `playback,hangup` (the hang-up); this
+/// fake never bridges a parked customer by itself. With any other destination (a mod_callcenter
+/// queue) the fake plays mod_callcenter: the agent's `callcenter::info` state, CHANNEL_BRIDGE,
+/// CHANNEL_HANGUP_COMPLETE, the agent Waiting again.
 final class FakeSwitch: Sendable {
     struct State {
         /// Call uuids originated, in order.
@@ -59,6 +66,21 @@ final class FakeSwitch: Sendable {
         /// fake, Available and Waiting); `-ERR` when `callCenterDown`.
         var callCenterAgents: [(name: String, status: String, state: String)]?
         var callCenterDown = false
+        /// Outbound customers answered and parked (`&park()`), waiting for a transfer.
+        var parked: [String: FreeSWITCHEventFactory.Leg] = [:]
+        /// Parked customers transferred to an agent's extension, as `uuid exten`, in order.
+        var placed: [String] = []
+        /// Placed customers still talking (with `holdPlaced`), by uuid, with the agent.
+        var talking: [String: (leg: FreeSWITCHEventFactory.Leg, agent: String)] = [:]
+        /// Placed customers keep talking until `hangUpPlaced` (else they hang up at once).
+        var holdPlaced = false
+        /// Parked customers played a message and hung up (inline `playback,hangup`), in order.
+        var expired: [String] = []
+        /// Transfers to an agent already on a call (refused busy), as `uuid exten`.
+        var doubleBooked: [String] = []
+        /// When each outbound customer was parked (wall clock), and how long each expired one waited.
+        var parkedAt: [String: ContinuousClock.Instant] = [:]
+        var waited: [String: Duration] = [:]
     }
 
     let state = Mutex(State())
@@ -160,6 +182,36 @@ final class FakeSwitch: Sendable {
         return text + "+OK\n"
     }
 
+    var placed: [String] { state.withLock { $0.placed } }
+    var expired: [String] { state.withLock { $0.expired } }
+    var doubleBooked: [String] { state.withLock { $0.doubleBooked } }
+    var parkedCount: Int { state.withLock { $0.parked.count } }
+    var talkingCount: Int { state.withLock { $0.talking.count } }
+
+    /// Placed outbound customers keep talking until `hangUpPlaced` (`on`), or hang up at once.
+    func holdPlaced(_ on: Bool) { state.withLock { $0.holdPlaced = on } }
+
+    /// Every placed outbound customer still talking hangs up (in uuid order): their agents are free.
+    func hangUpPlaced() {
+        let (ended, connections) = state.withLock { state -> ([FreeSWITCHEventFactory.Leg], [any Channel]) in
+            let ended = state.talking.keys.sorted().compactMap { uuid -> FreeSWITCHEventFactory.Leg? in
+                guard let entry = state.talking.removeValue(forKey: uuid) else { return nil }
+                state.live.remove(uuid)
+                state.answered[uuid] = nil
+                state.busy.remove(entry.agent)
+                return entry.leg
+            }
+            return (ended, state.connections)
+        }
+        var factory = FreeSWITCHEventFactory()
+        for leg in ended {
+            let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
+            for connection in connections where connection.isActive {
+                connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
+            }
+        }
+    }
+
     /// Transfers keep the caller on the line until `hangUpInbound` (`on`), or hang up at once.
     func holdTransfers(_ on: Bool) { state.withLock { $0.holdTransfers = on } }
 
@@ -194,6 +246,18 @@ final class FakeSwitch: Sendable {
             state.live.insert(uuid)
             state.inbound[uuid] = leg
             state.keys[uuid] = keys
+        }
+    }
+
+    /// FreeSWITCH answered the held call `uuid` and parked it (`&park()`) while nobody listened:
+    /// no events; a `uuid_transfer` then places it.
+    func parkHeld(_ uuid: String) {
+        guard let call = CallID(uuidString: uuid) else { return }
+        let leg = FreeSWITCHEventFactory.outboundLeg(
+            call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
+        state.withLock { state in
+            state.parked[uuid] = leg
+            state.answered[uuid] = ""
         }
     }
 
@@ -290,7 +354,11 @@ final class FakeSwitchHandler: ChannelInboundHandler {
             let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
             reply("+OK Job-UUID: \(job)", context)
             let words = first.split(separator: " ").map(String.init)
-            if words.count >= 3 { inboundCommand(words[1], uuid: words[2], words.dropFirst(3).first, context) }
+            if words.count >= 3, fake.state.withLock({ $0.parked[words[2]] != nil }) {
+                outboundCommand(words[1], uuid: words[2], Array(words.dropFirst(3)), context)
+            } else if words.count >= 3 {
+                inboundCommand(words[1], uuid: words[2], words.dropFirst(3).first, context)
+            }
         } else if first.hasPrefix("bgapi ") {
             let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
             reply("+OK Job-UUID: \(job)", context)
@@ -310,7 +378,8 @@ final class FakeSwitchHandler: ChannelInboundHandler {
         }
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(contract), number: "100", configuration: LiveConfiguration())
-        enum Plan { case hold, agent(String), abandon }
+        let parks = arguments.split(separator: " ").last == "&park()"
+        enum Plan { case hold, park, agent(String), abandon }
         let plan = fake.state.withLock { state -> Plan in
             if let from = state.holdFrom, state.originates.count >= from {
                 state.hold = true
@@ -326,6 +395,13 @@ final class FakeSwitchHandler: ChannelInboundHandler {
                 state.live.insert(uuid)
                 return .hold
             }
+            if parks {
+                state.live.insert(uuid)
+                state.parked[uuid] = leg
+                state.answered[uuid] = ""
+                state.parkedAt[uuid] = .now
+                return .park
+            }
             if let agent = fake.agents.first(where: { !state.busy.contains($0) }) {
                 state.busy.insert(agent)
                 return .agent(agent)
@@ -337,6 +413,9 @@ final class FakeSwitchHandler: ChannelInboundHandler {
         switch plan {
         case .hold:
             return
+        case .park:
+            send(bytes: factory.answer(leg, at: 0), context)
+            send(bytes: factory.park(leg, at: 0), context)
         case .abandon:
             send(bytes: factory.answer(leg, at: 0), context)
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
@@ -372,6 +451,55 @@ final class FakeSwitchHandler: ChannelInboundHandler {
         send(bytes: factory.executeComplete(
             leg, application: application, data: header("execute-app-arg") ?? "", applicationUUID: header("Event-UUID"),
             at: 0, variables: variables), context)
+    }
+
+    /// A command on a parked outbound customer: `uuid_transfer <uuid> <exten> XML <context>` bridges
+    /// the agent's phone (busy if the agent is on a call), `uuid_transfer <uuid> <apps> inline`
+    /// plays and hangs up, `uuid_kill` hangs up.
+    private func outboundCommand(_ command: String, uuid: String, _ rest: [String], _ context: ChannelHandlerContext) {
+        enum Outcome { case bridged(String), busy, hungUp(String) }
+        let (leg, outcome, hold) = fake.state.withLock { state -> (FreeSWITCHEventFactory.Leg?, Outcome, Bool) in
+            guard let leg = state.parked.removeValue(forKey: uuid) else { return (nil, .hungUp(""), false) }
+            if command == "uuid_transfer", rest.last == "inline" {
+                state.expired.append(uuid)
+                if let at = state.parkedAt[uuid] { state.waited[uuid] = .now - at }
+            } else if command == "uuid_transfer", let exten = rest.first, fake.agents.contains(exten) {
+                state.placed.append("\(uuid) \(exten)")
+                if state.busy.contains(exten) {
+                    state.doubleBooked.append("\(uuid) \(exten)")
+                    state.live.remove(uuid)
+                    state.answered[uuid] = nil
+                    return (leg, .busy, false)
+                }
+                state.busy.insert(exten)
+                state.answered[uuid] = exten
+                if state.holdPlaced {
+                    state.talking[uuid] = (leg, exten)
+                    return (leg, .bridged(exten), true)
+                }
+                state.busy.remove(exten)
+            }
+            state.live.remove(uuid)
+            state.answered[uuid] = nil
+            let cause = command == "uuid_kill" ? (rest.first ?? "NORMAL_CLEARING") : "NORMAL_CLEARING"
+            if command == "uuid_transfer", let exten = rest.first, fake.agents.contains(exten) { return (leg, .bridged(exten), false) }
+            return (leg, .hungUp(cause), false)
+        }
+        guard let leg else { return }
+        switch outcome {
+        case .bridged(let exten):
+            let agentLeg = FreeSWITCHEventFactory.Leg(
+                uuid: FreeSWITCHEventFactory.foreignUUID(UInt64(fake.state.withLock { $0.placed.count }) + 1 << 20),
+                direction: "outbound", channelName: "user/\(exten)", callerNumber: leg.callerNumber,
+                destinationNumber: exten)
+            send(bytes: factory.bridge(leg, to: agentLeg, ccAgent: nil, at: 0), context)
+            if hold { return }
+            send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
+        case .busy:
+            send(bytes: factory.hangup(leg, cause: "USER_BUSY", complete: true, answered: true, at: 0), context)
+        case .hungUp(let cause):
+            send(bytes: factory.hangup(leg, cause: cause, complete: true, answered: true, at: 0), context)
+        }
     }
 
     /// `uuid_transfer` of an inbound leg: bridged to the extension's phone, then the caller hangs

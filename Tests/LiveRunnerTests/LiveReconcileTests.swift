@@ -24,7 +24,7 @@ struct LiveReconcileTests {
             dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)
     }
 
-    @Test("a restart takes over calls by their callstate: one bridged to an agent ends connected, one answered ends abandoned")
+    @Test("a restart takes over calls by their callstate: one bridged to an agent ends connected, one answered and parked meets the free agent")
     func restartReadsCallState() async throws {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: Self.agents)
         defer { Task { await fake.stop() } }
@@ -35,19 +35,24 @@ struct LiveReconcileTests {
         try await eventually("two held calls") { fake.originateCount == 2 }
         await first.stop()
         let held = fake.originates
-        // While the dialer was down, FreeSWITCH answered both; mod_callcenter bridged one to 1000.
+        // While the dialer was down, FreeSWITCH answered both; one was bridged to 1000, the
+        // other waits parked (`&park()`).
         fake.state.withLock { state in
             state.answered = [held[0]: "1000", held[1]: ""]
             state.callCenterAgents = [("1000", "Available", "In a queue call"), ("1001", "Available", "Waiting")]
         }
+        fake.parkHeld(held[1])
+        fake.holdPlaced(true)
         fake.hold(false)
         let log = LogLines()
         let second = try Self.dialer(path, fake, log: log)
         try await second.start()
         #expect(log.all.contains { $0.contains("took over 2 of 2") && $0.contains("1 answered, 1 with an agent") }, "\(log.all)")
-        #expect(await second.agents().map(\.state) == ["talking", "idle"])
+        // The parked customer meets the free agent at once.
+        #expect(await second.agents().map(\.state) == ["talking", "talking"])
+        try await eventually("the parked customer placed") { fake.placed == ["\(held[1]) 1001"] }
         fake.hangUp(held[0])
-        fake.hangUp(held[1])
+        fake.hangUpPlaced()
         try await eventually("both calls ended") { await second.status().callsInFlight == 0 }
         await second.stop()
         let records = try OutboundStore(path: path).callRecords(batchID: "b1")
@@ -55,7 +60,8 @@ struct LiveReconcileTests {
         #expect(bridged.outcome == .connected)
         #expect(bridged.agent == AgentID(0))
         let answered = try #require(records.first { $0.call.uuidString == held[1] })
-        #expect(answered.outcome == .abandoned, "answered by a person who never reached an agent")
+        #expect(answered.outcome == .connected, "the customer parked during the gap reached an agent")
+        #expect(answered.agent == AgentID(1))
     }
 
     @Test("agents at start as mod_callcenter lists them: one on break, one free, one it does not know; without it, a clear refusal")

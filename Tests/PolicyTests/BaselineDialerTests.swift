@@ -167,7 +167,7 @@ struct BaselineWorld<D: Dialer> {
                 }
             case .wakeUp(let at):
                 schedule(.toDialer(.wakeUp), at: at)
-            case .hangUp, .record, .taskCompleted:
+            case .hangUp, .record, .taskCompleted, .connect, .holdExpired:
                 break
             }
         }

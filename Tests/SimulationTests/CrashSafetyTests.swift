@@ -143,7 +143,7 @@ struct CrashSafetyTests {
                         driver.wakeAt = at
                         world.schedule(.wake, after: max(0, at - world.now))
                     }
-                case .record, .taskCompleted: break
+                case .record, .taskCompleted, .connect, .holdExpired: break
                 }
             }
             driver.commands.removeAll()

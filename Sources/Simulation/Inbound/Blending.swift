@@ -217,6 +217,10 @@ extension RoutingWorld {
                 }
             case .record:
                 break
+            case .connect, .holdExpired:
+                // The patent's dialers never ask these (`CampaignPolicy` does); the blend places
+                // answered customers through its `DialerPool`.
+                break
             case .taskCompleted:
                 blend.completedAt = now
             }

@@ -265,6 +265,10 @@ struct OutboundModel<D: Dialer>: ~Copyable {
                 }
             case .record(let record):
                 sink?.sink.record(variant: sink!.variant, record)
+            case .connect, .holdExpired:
+                // The patent's dialers never ask these (`CampaignPolicy` does); the model places
+                // answered customers through its queue.
+                break
             case .taskCompleted:
                 completedAt = time
             }

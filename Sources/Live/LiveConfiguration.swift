@@ -7,11 +7,11 @@ import CallCenter
 /// the answering-machine verdict. A value checked once (`validate()`), before any command is built.
 ///
 /// Every value that goes into an ESL command is checked for line breaks (they would end the
-/// command and smuggle in another, esl-protocol.md 1.3) and, where FreeSWITCH splits on them,
-/// for spaces, commas and braces.
+/// command and smuggle in another: docs/esl-mapping.md, "Commands") and, where FreeSWITCH
+/// splits on them, for spaces, commas and braces.
 public struct LiveConfiguration: Hashable, Sendable {
     /// Where an answered outbound call goes: the `<exten>|&<app>(<args>)` argument of
-    /// `originate` (esl-protocol.md 1.10).
+    /// `originate` (docs/esl-mapping.md, "Call-control commands").
     public enum Destination: Hashable, Sendable {
         /// `&<application>(<argument>)`, e.g. `&park()` (the runner then bridges it) or
         /// `&callcenter(sales@default)` (mod_callcenter offers it to its agents).

@@ -13,13 +13,16 @@ public struct LiveConfiguration: Hashable, Sendable {
     /// Where an answered outbound call goes: the `<exten>|&<app>(<args>)` argument of
     /// `originate` (docs/esl-mapping.md, "Call-control commands").
     public enum Destination: Hashable, Sendable {
-        /// `&<application>(<argument>)`, e.g. `&park()` (the runner then bridges it) or
-        /// `&callcenter(sales@default)` (mod_callcenter offers it to its agents).
+        /// `&<application>(<argument>)`, e.g. `&park()` (the call waits parked: `simcc live` does
+        /// not bridge it to an agent yet) or `&callcenter(sales@default)` (mod_callcenter offers it
+        /// to its agents).
         case application(String, argument: String)
         /// `<extension> <dialplan> <context>`, e.g. `9000 XML default`: the dialplan takes it.
         case dialplan(extension: String, dialplan: String, context: String)
 
-        /// `&park()`: the call waits, parked, for the runner to place it.
+        /// `&park()`: the call waits, parked. Nothing in `simcc live` places it yet, so with this
+        /// destination an answered customer waits until they hang up (docs/architecture.md,
+        /// "Known gaps").
         public static let park = Destination.application("park", argument: "")
 
         /// The originate argument(s) as written after the dial string.

@@ -51,7 +51,7 @@ public enum CallOutcome: String, Hashable, Sendable, Codable, CaseIterable {
 /// A FreeSWITCH hang-up cause (the name of `Hangup-Cause`, or of a failed originate's `-ERR`),
 /// kept by its exact name: an open set, so that a call record says `MEDIA_TIMEOUT` or
 /// `INCOMPATIBLE_DESTINATION` as FreeSWITCH did, and a cause no release of FreeSWITCH named yet
-/// is kept too (esl-protocol.md 1.12: "parse unknown names, do not fail on them").
+/// is kept too (docs/esl-mapping.md, "Hang-up causes": unknown names are kept, never refused).
 ///
 /// A name is 1 to `maxNameLength` characters of `A`–`Z`, `0`–`9` and `_`, beginning with a
 /// letter, as all of FreeSWITCH's are; `init(rawValue:)` refuses anything else (nil), so nothing
@@ -126,7 +126,7 @@ public struct HangupCause: RawRepresentable, Hashable, Sendable, Codable, Custom
     ]
 
     /// The outcome a dialer reads from this cause when the call was never answered, for every
-    /// cause of esl-protocol.md 1.12:
+    /// cause of FreeSWITCH's `CAUSE_CHART` (switch_channel.c):
     ///
     /// | cause | outcome |
     /// | --- | --- |

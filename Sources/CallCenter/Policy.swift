@@ -6,8 +6,9 @@
 /// A policy does no I/O, reads no clock (time arrives with each event) and draws randomness only
 /// from a generator it was given. Given the same events at the same times it appends the same
 /// commands, byte for byte. Commands go to a buffer the driver owns and clears, so handling an
-/// event need allocate nothing. `Dialer` (outbound) and `InboundRouter` refine it; the policies
-/// between them (the blending rule, answered outbound customers) are in `CenterPolicies`.
+/// event need allocate nothing. `Dialer` (outbound) and `InboundRouter` refine it. What sits
+/// between them (the blending rule, answered outbound customers) is in `CenterPolicies`, as plain
+/// values the drivers consult rather than `Policy` conformances.
 public protocol Policy {
     /// What the softswitch tells the policy.
     associatedtype Event

@@ -4,8 +4,12 @@ import CallCenter
 
 /// The campaign's answered customers waiting for an agent, first come first served, and the
 /// system's maximum hold: a customer held `maxHold` seconds without an agent hears the message
-/// and is hung up (`expired`). What happens to an answered customer is decided here and in
-/// `DialerPool.match`, for the simulator and for `simcc live` alike.
+/// and is hung up (`expired`). With `DialerPool.match`, it decides which answered customer meets
+/// which agent in the routing world's blended studies. Not yet elsewhere: the campaign world
+/// (`OutboundModel`) queues answered customers to a `LongestIdleRouter`, `simcc live` leaves them
+/// to the answered-call destination (parked by default), and the routing world applies the
+/// maximum hold by capping each customer's patience, so no driver uses `maxHold`, `nextDeadline`
+/// or `expired` yet.
 ///
 /// A customer who hangs up first leaves (`left`); they are forgotten once they reach the front,
 /// so `hasEntries` may still count them until then.

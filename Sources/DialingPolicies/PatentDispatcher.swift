@@ -3,7 +3,7 @@ import CallCenter
 // MARK: - The CN107613150B dispatcher
 
 /// The real-time dispatcher of patent CN107613150B, steps S1'–S3', with the task steps
-/// S31–S34 (see `../shared/spec/outbound-dialer.md`).
+/// S31–S34 (docs/architecture.md lists the patent's steps and where each lives in the code).
 ///
 /// On every tick of its loop (`Configuration.tick`), the dispatcher:
 /// - **S1'** if an agent is online and idle, dials uncompleted contracts in round-robin order

@@ -1,5 +1,5 @@
 /// A command to FreeSWITCH, encoded as `verb args\n` plus `Header: value\n` lines and the
-/// blank line that ends it (esl-protocol.md 1.3).
+/// blank line that ends it (docs/esl-mapping.md, "Commands").
 ///
 /// Every string that goes into a command is checked before anything is written: `\n` or `\r`
 /// would end the command early and let the rest be read as a second command, so they are
@@ -120,7 +120,7 @@ public enum ESLCallCommand: Sendable, Equatable {
 }
 
 /// Which events a connection listens to: event names and CUSTOM subclasses, as one value that
-/// can be re-applied after a reconnect (esl-protocol.md 1.7).
+/// can be re-applied after a reconnect (docs/esl-mapping.md, "Subscriptions, api and bgapi").
 public struct ESLSubscription: Sendable, Equatable, Hashable {
     /// The event format asked for (sticky: the last one used applies to the whole connection).
     public enum Format: String, Sendable, Equatable, Hashable {

@@ -12,10 +12,10 @@
 /// When the peer closes, call `finish()`: it throws `truncatedFrame` if a frame was cut.
 /// The frames produced, and the error thrown, do not depend on how the stream was chunked.
 ///
-/// Framing (esl-protocol.md 1.1): a header block of `Name: value\n` lines ends at an empty
-/// line; if it has `Content-Length: N`, exactly N bytes of body follow (bytes, not characters).
-/// Stray `\n` and `\r` before a header block are skipped, as FreeSWITCH and libesl do. A
-/// header line may end in `\r\n`. A line without `": "` is an error: outer headers are never
+/// Framing (docs/esl-mapping.md, "Framing"): a header block of `Name: value\n` lines ends at an
+/// empty line; if it has `Content-Length: N`, exactly N bytes of body follow (bytes, not
+/// characters). Stray `\n` and `\r` before a header block are skipped, as FreeSWITCH and libesl
+/// do. A header line may end in `\r\n`. A line without `": "` is an error: outer headers are never
 /// continued over several lines.
 ///
 /// Errors are final: after one is thrown the stream is out of step, and every later `next()`

@@ -165,7 +165,8 @@ public struct ESLEvent: Sendable, Equatable {
     }
 }
 
-/// The headers of a mod_callcenter `callcenter::info` event (esl-protocol.md 1.13).
+/// The headers of a mod_callcenter `callcenter::info` event (docs/esl-mapping.md, "mod_callcenter
+/// events").
 public struct ESLCallCenterInfo: Sendable, Equatable {
     /// `CC-Action`: agent-status-change, agent-state-change, agent-offering, bridge-agent-start,
     /// bridge-agent-end, bridge-agent-fail, member-queue-start, member-queue-end, ...

@@ -1,4 +1,5 @@
-/// What a frame from FreeSWITCH means, by its Content-Type (esl-protocol.md 1.2).
+/// What a frame from FreeSWITCH means, by its Content-Type (docs/esl-mapping.md, "What FreeSWITCH
+/// sends").
 public enum ESLMessage: Sendable, Equatable {
     /// `auth/request`: FreeSWITCH asks for `auth <password>` (sent on connect, inbound mode).
     case authRequest
@@ -123,7 +124,8 @@ public struct ESLDisconnectNotice: Sendable, Equatable {
 
 // MARK: - Authentication outcome
 
-/// What the first replies of an inbound connection mean for logging in (esl-protocol.md 1.6).
+/// What the first replies of an inbound connection mean for logging in (docs/esl-mapping.md,
+/// "Logging in").
 public enum ESLAuthOutcome: Sendable, Equatable {
     /// `+OK accepted`: logged in.
     case accepted

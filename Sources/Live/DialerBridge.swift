@@ -44,7 +44,7 @@ public enum SimccUUID {
 /// - after a reconnect, FreeSWITCH's channel list to `reconcile(channels:agentChannels:at:)` and
 ///   mod_callcenter's agent list to `resync(agents:)`.
 ///
-/// Mappings (esl-protocol.md 1.10, 1.12, 1.13):
+/// Mappings (docs/esl-mapping.md has them with the protocol notes they rely on):
 ///
 /// | FreeSWITCH | dialer |
 /// | --- | --- |

@@ -6,8 +6,9 @@ import EventSocket
 /// Renders the `text/event-plain` frames FreeSWITCH would send, shaped like the captures in
 /// `Tests/EventSocketTests/Fixtures` (header order and names of `switch_event_serialize`,
 /// values URL-encoded with `SWITCH_URL_UNSAFE`, the inner `Content-Length` and body of
-/// BACKGROUND_JOB, esl-protocol.md 1.4). mod_callcenter events are *synthetic*: built from the
-/// header sets of esl-protocol.md 1.13, no capture of them exists.
+/// BACKGROUND_JOB; docs/esl-mapping.md, "Event bodies"). mod_callcenter events are *synthetic*:
+/// built from the header sets of docs/esl-mapping.md, "mod_callcenter events"; no capture of
+/// them exists.
 ///
 /// Used by the conformance checker and reusable by the network client's tests (a fake
 /// FreeSWITCH that answers `bgapi originate` with these frames).

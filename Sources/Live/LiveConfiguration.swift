@@ -7,19 +7,22 @@ import CallCenter
 /// the answering-machine verdict. A value checked once (`validate()`), before any command is built.
 ///
 /// Every value that goes into an ESL command is checked for line breaks (they would end the
-/// command and smuggle in another, esl-protocol.md 1.3) and, where FreeSWITCH splits on them,
-/// for spaces, commas and braces.
+/// command and smuggle in another: docs/esl-mapping.md, "Commands") and, where FreeSWITCH
+/// splits on them, for spaces, commas and braces.
 public struct LiveConfiguration: Hashable, Sendable {
     /// Where an answered outbound call goes: the `<exten>|&<app>(<args>)` argument of
-    /// `originate` (esl-protocol.md 1.10).
+    /// `originate` (docs/esl-mapping.md, "Call-control commands").
     public enum Destination: Hashable, Sendable {
-        /// `&<application>(<argument>)`, e.g. `&park()` (the runner then bridges it) or
-        /// `&callcenter(sales@default)` (mod_callcenter offers it to its agents).
+        /// `&<application>(<argument>)`, e.g. `&park()` (the call waits parked: `simcc live` does
+        /// not bridge it to an agent yet) or `&callcenter(sales@default)` (mod_callcenter offers it
+        /// to its agents).
         case application(String, argument: String)
         /// `<extension> <dialplan> <context>`, e.g. `9000 XML default`: the dialplan takes it.
         case dialplan(extension: String, dialplan: String, context: String)
 
-        /// `&park()`: the call waits, parked, for the runner to place it.
+        /// `&park()`: the call waits, parked. Nothing in `simcc live` places it yet, so with this
+        /// destination an answered customer waits until they hang up (docs/architecture.md,
+        /// "Known gaps").
         public static let park = Destination.application("park", argument: "")
 
         /// Whether simcc places the answered customers itself: they wait parked (`&park()`) for the

@@ -59,8 +59,8 @@ extension HangupCause {
 // MARK: - mod_callcenter agents
 
 /// An agent as mod_callcenter reports it: `CC-Agent-Status` and `CC-Agent-State` of the
-/// `agent-status-change` and `agent-state-change` events (esl-protocol.md 1.13), kept per agent
-/// because each event carries only one of the two.
+/// `agent-status-change` and `agent-state-change` events (docs/esl-mapping.md, "mod_callcenter
+/// events"), kept per agent because each event carries only one of the two.
 public struct CallCenterAgent: Hashable, Sendable {
     /// `CC-Agent-Status`: `Logged Out`, `Available`, `Available (On Demand)`, `On Break`;
     /// nil until one arrives (read as `Logged Out`).

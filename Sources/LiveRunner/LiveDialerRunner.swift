@@ -159,11 +159,13 @@ public struct LiveRunSummary: Sendable {
 /// (one connection, one agent book: an agent the router put on an inbound call is `loggedOut` to
 /// the dialer until that call ends, whatever mod_callcenter says of them meanwhile).
 ///
-/// At start and after every reconnect the runner lists FreeSWITCH's channels (`show channels as
-/// json`) and reconciles: calls taken over from a previous run that are gone end as `CRASH`,
-/// those still up are followed; calls of this run whose channel vanished during the gap end.
-/// (From the channel list alone an adopted call still up is taken to be ringing: if it was
-/// already answered, its end is recorded as unanswered.)
+/// At start (when a previous run left calls in flight) and after every reconnect the runner reads
+/// FreeSWITCH's state (`LiveSession.snapshot`: `show channels as json`, `show calls as json`,
+/// `callcenter_config agent list`) and reconciles: calls taken over from a previous run that are
+/// gone end as `CRASH`, those still up are followed from the state the lists give them (ringing,
+/// answered, or bridged to a roster agent); calls of this run whose channel vanished during the
+/// gap end, those answered or bridged during it are reported so; agents whose mod_callcenter
+/// state changed during the gap are reported.
 ///
 /// The dialer runs inside a `CampaignPolicy`: with the destination `&park()` (the default) it
 /// connects each answered customer to an agent (`uuid_transfer` to the agent's extension) or plays
@@ -176,7 +178,12 @@ public struct LiveRunSummary: Sendable {
 /// timer (none of the four here do) could still dial while paused.
 ///
 /// The run ends on `taskCompleted` (S34: records flushed, snapshot saved) or `stop()`: the
-/// writer is closed (flushed), the client closed, the HTTP interface stopped.
+/// writer is closed (flushed) and the runner leaves the session (the last member to leave closes
+/// the connection). The HTTP interface is the process's to stop.
+///
+/// The dispatcher is not held back while the connection is down: originates it launches in a gap
+/// cannot be sent (`refused(_:_:sent:)` with `sent` false), stay in flight, and end at the
+/// reconcile after the reconnect as unanswered (`NORMAL_TEMPORARY_FAILURE`, a failed attempt).
 public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTPRoutes {
     private enum Phase: Equatable {
         case idle, starting, running, completed, stopped, failed

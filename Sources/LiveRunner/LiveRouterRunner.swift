@@ -66,17 +66,20 @@ public struct LiveRouterSummary: Sendable {
 /// - the router's timers (step 06) sleep on the run's clock and come back as `wakeUp`;
 /// - the bookkeeping commands (bindings, customers created, callback task events) and one
 ///   record per inbound call, once it ended, go to the store's `RoutingRecordWriter` (never
-///   waiting for the disk).
-///
+///   waiting for the disk);
 /// - its HTTP routes (`LiveHTTPRoutes`) show the router and its callback tasks, and take an
 ///   agent's "done" on a callback task (`callbackDone`, written to the task's history).
 ///
 /// FreeSWITCH is reached through a `LiveSession`, shared with the dialer when both run: the
 /// router tells the session when it puts an agent on an inbound call and when that call ends,
-/// so the dialer does not count the agent free meanwhile.
+/// so the dialer does not count the agent free meanwhile; and the dialer tells it which agents
+/// its pool holds, which the router has withdrawn meanwhile (a blending rule whose pool takes no
+/// inbound callers).
 ///
-/// After a reconnect the runner lists FreeSWITCH's channels and reconciles: calls whose channel
-/// vanished during the gap end as their hang-up would have.
+/// At start the calls already parked are routed, oldest first. After a reconnect the runner reads
+/// FreeSWITCH's state (`LiveSession.snapshot`) and reconciles: calls whose channel vanished during
+/// the gap end as their hang-up would have, agents whose mod_callcenter state changed are
+/// reported, and the calls parked during the gap are routed.
 public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
     private enum Phase: Equatable { case idle, starting, running, stopped, failed }
 

@@ -28,7 +28,7 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable, Codable {
 
 // MARK: - The CN107682576B router
 
-/// The inbound routing cascade of CN107682576B (see `spec/inbound-routing.md`), with its
+/// The inbound routing cascade of CN107682576B (steps listed in docs/architecture.md), with its
 /// callback tasks and their monitor, as a deterministic state machine behind the inbound seam.
 ///
 /// - **01** `callerArrived`: a known number loads the customer and goes to 011; otherwise 02.

@@ -20,13 +20,13 @@ public struct EventHandle: Hashable, Sendable {
 /// scheduled: ties are repeatable, so a run is a function of its inputs. This is SimPy's kernel
 /// and SwiftNIO's `EmbeddedEventLoop` order. Time moves only when an event is taken.
 ///
-/// Storage: a 4-ary min-heap of 16-byte entries (the time, and one 64-bit key packing the
-/// priority, the sequence and the payload's slot), over a slab of payloads whose slots are
-/// reused. A 4-ary heap is half as deep as a binary one and a node's four children share a cache
-/// line. Cancelling marks the slot (O(1)); the heap entry is dropped when it reaches the top, or
-/// all at once when cancelled entries outnumber live ones, so memory stays proportional to the
-/// events pending, never to the events ever scheduled. Storage is owned (`Slab`), so the calendar
-/// cannot be copied, and belongs to one replication on one thread.
+/// Storage: a binary min-heap (`arity` 2; the sift loops take any arity) of 16-byte entries (the
+/// time, and one 64-bit key packing the priority, the sequence and the payload's slot), over a
+/// slab of payloads whose slots are reused. Cancelling marks the slot (O(1)); the heap entry is
+/// dropped when it reaches the top, or all at once when cancelled entries outnumber live ones,
+/// so memory stays proportional to the events pending, never to the events ever scheduled.
+/// Storage is owned (`Slab`), so the calendar cannot be copied, and belongs to one replication
+/// on one thread.
 ///
 /// Limits: priorities 0...15; 2^36 (69 billion) events scheduled and 2^24 (16.7 million) pending
 /// per calendar, each checked by a precondition.

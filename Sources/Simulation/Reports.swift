@@ -3,7 +3,8 @@ import SimKernel
 
 // MARK: - What a run writes
 
-/// The files a run writes (`summary.json`, `intervals.csv`) and the table it prints.
+/// The files an inbound run writes (`summary.json`, `intervals.csv`, `report.html`) and the
+/// table it prints.
 ///
 /// Output is a function of the result only (no wall time, no host name), so the same scenario,
 /// seed and build give the same bytes.

@@ -82,7 +82,7 @@ final class ResultSlots<Value: Sendable>: @unchecked Sendable {
 public struct Metric: Sendable {
     /// The name in `summary.json`, `intervals.csv` and the table.
     public let name: String
-    /// What it means, for the README and `--help`.
+    /// What it means, in words (docs/scenarios.md gives the same definitions).
     public let meaning: String
     /// Its value from a row of sums (indexed by `InboundColumn`); NaN when undefined.
     public let value: @Sendable ([Double]) -> Double

@@ -14,12 +14,12 @@ import Yams
 //       host: 127.0.0.1              # --esl-host
 //       port: 8021                   # --esl-port, 1...65535
 //       password_file: esl-password  # --esl-password-file (else $SIMCC_ESL_PASSWORD)
-//     http:                          # the control interface (the dialer's)
+//     http:                          # the control interface (the dialer's and the router's)
 //       enabled: true                # --http / --no-http
 //       host: 127.0.0.1              # --http-host
 //       port: 8089                   # --http-port, 0...65535 (0: any free port)
 //       token_file: http-token       # --http-token-file (else $SIMCC_HTTP_TOKEN)
-//     agents_start_as: idle          # --agents-start-as: idle, paused or logged-out
+//     agents_start_as: idle          # --agents-start-as: callcenter (default), idle, paused or logged-out
 //     dialer:                        # runs when batch and policy are given
 //       db: simcc.sqlite             # --db
 //       batch: b1                    # --batch
@@ -37,6 +37,8 @@ import Yams
 //       db: routing.sqlite           # --inbound-db
 //       roster: roster.csv           # --roster
 //       transfer_context: default    # --transfer-context
+//       policy: study.yaml           # --router-policy
+//       variant: cascade             # --router-variant
 //       seed: 1                      # --router-seed
 //
 // Mistakes are reported as `ScenarioError`s, like scenario files: `FILE:LINE:COLUMN: FIELD:

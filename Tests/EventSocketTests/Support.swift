@@ -2,7 +2,7 @@ import EventSocket
 import Foundation
 import Testing
 
-// MARK: - Fixtures (copied from shared/fixtures/esl; read only through Bundle.module)
+// MARK: - Fixtures (origins and licences in Fixtures/SOURCES.md; read only through Bundle.module)
 
 /// The bytes of fixture `path` (relative to Fixtures/).
 func fixture(_ path: String) throws -> [UInt8] {

@@ -3,9 +3,9 @@ import DialingPolicies
 import Foundation
 import Testing
 
-/// FreeSWITCH's causes (esl-protocol.md 1.12) whose unanswered outcome is not `failed`, with the
-/// outcome each gave when `init(freeSWITCH:)` still folded them onto one of 13 causes (the
-/// fold in the comment).
+/// FreeSWITCH's causes (`CAUSE_CHART` in switch_channel.c) whose unanswered outcome is not
+/// `failed`, with the outcome each gave when `init(freeSWITCH:)` still folded them onto one of 13
+/// causes (the fold in the comment).
 let section112Outcomes: [String: CallOutcome] = [
     "NO_ANSWER": .noAnswer, "NO_USER_RESPONSE": .noAnswer, "RECOVERY_ON_TIMER_EXPIRE": .noAnswer,
     "NO_PICKUP": .noAnswer, "SUBSCRIBER_ABSENT": .noAnswer, "USER_NOT_REGISTERED": .noAnswer,  // → NO_ANSWER

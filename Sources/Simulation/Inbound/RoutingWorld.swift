@@ -980,7 +980,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
 /// Runs a routing scenario's replications, spread over threads, gathered in index order.
 public enum RoutingRunner {
-    /// Runs replication `replication` of `scenario` on the calling thread.
     /// Runs replication `replication` of `scenario` on the calling thread; its records go to
     /// `sink` with the variant's index, if given.
     public static func replicate(

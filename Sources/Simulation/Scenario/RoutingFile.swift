@@ -119,7 +119,7 @@ extension ScenarioReader {
     static let callbackFields = ["agents_dial", "answer", "talk", "failed_attempt", "retry"]
     static let routingRouters = ["cascade", "queue", "sticky"]
     static let businessTypeFields = ["name", "share", "talk_time", "wrap_up"]
-    /// The blending rule's knobs, in `routing.outbound` and (the first two) in a variant.
+    /// The blending rule's knobs, in `routing.outbound` and (the first three) in a variant.
     static let blendRuleFields = [
         "inbound_reserve", "max_outbound_agents", "pool_takes_inbound", "dial_from", "dial_until",
     ]

@@ -5,11 +5,10 @@ import CallCenter
 /// The campaign's answered customers waiting for an agent, first come first served, and the
 /// system's maximum hold: a customer held `maxHold` seconds without an agent hears the message
 /// and is hung up (`expired`). With `DialerPool.match`, it decides which answered customer meets
-/// which agent in the routing world's blended studies. Not yet elsewhere: the campaign world
-/// (`OutboundModel`) queues answered customers to a `LongestIdleRouter`, `simcc live` leaves them
-/// to the answered-call destination (parked by default), and the routing world applies the
-/// maximum hold by capping each customer's patience, so no driver uses `maxHold`, `nextDeadline`
-/// or `expired` yet.
+/// which agent: in `CampaignPolicy` (every live dialer with the destination `&park()`) and in the
+/// routing world's blended studies (which still apply the maximum hold by capping each
+/// customer's patience). The campaign world (`OutboundModel`) still queues answered customers to
+/// a `LongestIdleRouter`.
 ///
 /// A customer who hangs up first leaves (`left`); they are forgotten once they reach the front,
 /// so `hasEntries` may still count them until then.

@@ -32,8 +32,9 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable, Codable {
 /// callback tasks and their monitor, as a deterministic state machine behind the inbound seam.
 ///
 /// - **01** `callerArrived`: a known number loads the customer and goes to 011; otherwise 02.
-/// - **011-014** the first agent, their backup, another agent of their team (the one idle the
-///   longest), the team leader: the first of them online and idle takes the call; otherwise 03.
+/// - **011-014** the first agent, their backup, a second agent (another agent of the first
+///   agent's team, or of their skill group: `secondAgentGroup`; the one idle the longest), the
+///   first agent's team leader: the first of them online and idle takes the call; otherwise 03.
 ///   A known customer never goes to a random agent.
 /// - **02** the IVR collects the ID-card number (`idAttempts` tries); a match binds the caller
 ///   number to the customer (`bindNumber`) and goes to 011; otherwise 021.
@@ -56,8 +57,21 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable, Codable {
 /// Choices among agents never iterate a hashed collection, so the same events give the same
 /// commands in every process.
 public struct CascadeRouter: InboundRouter, Sendable {
+    /// Step 013: who the first agent's second agents (第二坐席) are. The patent's claim says
+    /// "the first agent's team", its description "the team or skill group (团队、技能组)"; a
+    /// skill group here is a business type (the description's [0095] equates them).
+    public enum SecondAgentGroup: String, Hashable, Sendable, Codable, CaseIterable {
+        /// The other agents of the first agent's team (the claim's reading; the default).
+        case team
+        /// The agents serving a business type the first agent serves, of any team (none when
+        /// the first agent serves none).
+        case skillGroup = "skill_group"
+    }
+
     /// The planner's knobs: every choice the patent leaves open.
     public struct Configuration: Hashable, Sendable, Codable {
+        /// 013: the second agents are the first agent's team or their skill group.
+        public var secondAgentGroup: SecondAgentGroup
         /// 02: how many times the IVR asks for the ID number before 021 (0 skips 02).
         public var idAttempts: Int
         /// 02: how many digits an ID number has at most (18 for a PRC resident ID card).
@@ -87,6 +101,7 @@ public struct CascadeRouter: InboundRouter, Sendable {
 
         /// The knobs, by name; the defaults are the project's reading of the patent.
         public init(
+            secondAgentGroup: SecondAgentGroup = .team,
             idAttempts: Int = 2, idNumberDigits: Int = 18, idNumberTimeout: Seconds = 15,
             offerBusinessTypeMenu: Bool = true, menuTimeout: Seconds = 10,
             defaultBusinessType: BusinessTypeID? = nil, bindNewCustomerToServingAgent: Bool = true,
@@ -100,6 +115,7 @@ public struct CascadeRouter: InboundRouter, Sendable {
                 callbackDeadline > 0 && followUpPeriod > 0,
                 "callbackDeadline and followUpPeriod must be positive")
             precondition(maxReminders >= 0 && maxReassignments >= 0, "the caps must not be negative")
+            self.secondAgentGroup = secondAgentGroup
             self.idAttempts = idAttempts
             self.idNumberDigits = idNumberDigits
             self.idNumberTimeout = idNumberTimeout
@@ -276,17 +292,28 @@ public struct CascadeRouter: InboundRouter, Sendable {
         let profile = directory.agents[first]
         if let backup = profile?.backup, isIdle(backup) { return (backup, .backup) }  // 012
         let leader = directory.leader(of: first)
-        if let team = profile?.team {  // 013: the team's agent idle the longest, leader aside
-            var best: AgentID?
-            for i in idle.indices where idle[i] {
-                let agent = AgentID(i)
-                guard agent != first, agent != leader, directory.agents[agent]?.team == team else { continue }
-                if best == nil || idleOrder[i] < idleOrder[best!.index] { best = agent }
-            }
-            if let best { return (best, .team) }
-        }
+        if let second = step013(first, profile, leader: leader) { return (second, .team) }
         if let leader, isIdle(leader) { return (leader, .leader) }  // 014
         return nil
+    }
+
+    /// Step 013: the second agent idle the longest, of the first agent's team or skill group
+    /// (`secondAgentGroup`); the first agent and their team leader (014's) aside.
+    func step013(_ first: AgentID, _ profile: AgentProfile?, leader: AgentID?) -> AgentID? {
+        guard let profile else { return nil }
+        var best: AgentID?
+        for i in idle.indices where idle[i] {
+            let agent = AgentID(i)
+            guard agent != first, agent != leader, let other = directory.agents[agent] else { continue }
+            let second =
+                switch configuration.secondAgentGroup {
+                case .team: other.team == profile.team
+                case .skillGroup: !other.businessTypes.isDisjoint(with: profile.businessTypes)
+                }
+            guard second else { continue }
+            if best == nil || idleOrder[i] < idleOrder[best!.index] { best = agent }
+        }
+        return best
     }
 
     // MARK: - 02, 021: unrecognised callers

@@ -1,0 +1,108 @@
+import CallCenter
+import RoutingPolicies
+import Testing
+
+/// The people of these tests. Team 1: `first` (loans), `backup` (loans), `mateCards` (cards),
+/// `leader` (loans, cards); team 2: `otherLoans` (loans), `otherCards` (cards), `otherLead`
+/// (loans, leads team 2). Customer 0 is bound to `first`; their ID number ends in the check
+/// character X.
+private enum P {
+    static let first = AgentID(0), backup = AgentID(1), mateCards = AgentID(2), leader = AgentID(3)
+    static let otherLoans = AgentID(4), otherCards = AgentID(5), otherLead = AgentID(6)
+    static let team1 = TeamID(1), team2 = TeamID(2)
+    static let loans = BusinessTypeID(1), cards = BusinessTypeID(2)
+    static let knownNumber = "13800000001"
+    static let residentID = "11010519491231002X"
+
+    static var directory: Directory {
+        var d = Directory()
+        d.businessTypes = [BusinessType(id: loans, name: "loans"), BusinessType(id: cards, name: "cards")]
+        d.addAgent(AgentProfile(id: first, team: team1, backup: backup, businessTypes: [loans]))
+        d.addAgent(AgentProfile(id: backup, team: team1, backup: first, businessTypes: [loans]))
+        d.addAgent(AgentProfile(id: mateCards, team: team1, businessTypes: [cards]))
+        d.addAgent(AgentProfile(id: leader, team: team1, isLeader: true, businessTypes: [loans, cards]))
+        d.addAgent(AgentProfile(id: otherLoans, team: team2, businessTypes: [loans]))
+        d.addAgent(AgentProfile(id: otherCards, team: team2, businessTypes: [cards]))
+        d.addAgent(AgentProfile(id: otherLead, team: team2, isLeader: true, businessTypes: [loans]))
+        d.addCustomer(numbers: [knownNumber], idNumber: residentID, firstAgent: first)
+        return d
+    }
+
+    static func router(_ configuration: CascadeRouter.Configuration = .init(), seed: UInt64 = 7)
+        -> RouterScript<CascadeRouter>
+    {
+        RouterScript(
+            CascadeRouter(directory: directory, configuration: configuration, random: SplitMix64(seed: seed)))
+    }
+
+    /// The known customer calls as `call`.
+    static func known(_ call: CallID) -> InboundEvent { .callerArrived(call, caller: PhoneNumber(knownNumber)!) }
+}
+
+private let q1 = CallID(201), q2 = CallID(202), q3 = CallID(203), q4 = CallID(204)
+
+extension RouterScript {
+    /// Logs these agents in, in this order (the first is then idle the longest).
+    fileprivate mutating func logInAll(_ agents: AgentID...) {
+        for agent in agents { #expect(send(.agentLoggedIn(agent)) == []) }
+    }
+}
+
+@Suite("CascadeRouter: step 013's group")
+struct CascadePatentDetailTests {
+    // MARK: - 013: team or skill group
+
+    @Test("013 by default is the first agent's team: a teammate of another skill, not a stranger of the same")
+    func step013TeamByDefault() {
+        #expect(CascadeRouter.Configuration().secondAgentGroup == .team)
+        var s = P.router()
+        s.logInAll(P.otherLoans, P.mateCards)  // otherLoans idle the longest, but of team 2
+        #expect(s.send(P.known(q1), at: 1) == [.connect(q1, to: P.mateCards), .routed(q1, .team)])
+        // Nobody of team 1 left but the leader, who is offline: 03, never team 2's agent.
+        #expect(
+            s.send(P.known(q2), at: 2) == [
+                .collectDigits(q2, prompt: .callbackMenu, maxDigits: 1, timeout: 10), .routed(q2, .callback),
+            ])
+    }
+
+    @Test("013 by skill group: an agent of any team serving a business type the first agent serves")
+    func step013SkillGroup() {
+        var s = P.router(.init(secondAgentGroup: .skillGroup))
+        s.logInAll(P.otherCards, P.mateCards, P.otherLoans)
+        // mateCards is a teammate but serves cards only; otherLoans (team 2) serves loans.
+        #expect(s.send(P.known(q1), at: 1) == [.connect(q1, to: P.otherLoans), .routed(q1, .team)])
+        // No loans agent left: 03, though two cards agents are idle.
+        #expect(
+            s.send(P.known(q2), at: 2) == [
+                .collectDigits(q2, prompt: .callbackMenu, maxDigits: 1, timeout: 10), .routed(q2, .callback),
+            ])
+    }
+
+    @Test("013 by skill group: the one idle the longest; the first agent's leader is left to 014, another team's is not")
+    func step013SkillGroupOrderAndLeaders() {
+        var s = P.router(.init(secondAgentGroup: .skillGroup))
+        s.logInAll(P.leader, P.otherLead, P.otherLoans)
+        // The leader of team 1 has been idle the longest but is step 014's; team 2's leader is
+        // only another loans agent, idle longer than otherLoans.
+        #expect(s.send(P.known(q1), at: 1) == [.connect(q1, to: P.otherLead), .routed(q1, .team)])
+        #expect(s.send(P.known(q2), at: 2) == [.connect(q2, to: P.otherLoans), .routed(q2, .team)])
+        #expect(s.send(P.known(q3), at: 3) == [.connect(q3, to: P.leader), .routed(q3, .leader)])
+        // 011 and 012 still come first.
+        s.logInAll(P.backup, P.first)
+        #expect(s.send(P.known(q4), at: 4) == [.connect(q4, to: P.first), .routed(q4, .firstAgent)])
+    }
+
+    @Test("013 by skill group: a first agent serving no business type has no second agent")
+    func step013SkillGroupNone() {
+        var d = P.directory
+        d.addAgent(AgentProfile(id: P.first, team: P.team1, backup: P.backup, businessTypes: []))
+        var s = RouterScript(
+            CascadeRouter(
+                directory: d, configuration: .init(secondAgentGroup: .skillGroup), random: SplitMix64(seed: 1)))
+        s.logInAll(P.otherLoans, P.mateCards)
+        #expect(
+            s.send(P.known(q1), at: 1) == [
+                .collectDigits(q1, prompt: .callbackMenu, maxDigits: 1, timeout: 10), .routed(q1, .callback),
+            ])
+    }
+}

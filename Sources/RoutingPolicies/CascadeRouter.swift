@@ -36,8 +36,9 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable, Codable {
 ///   agent's team, or of their skill group: `secondAgentGroup`; the one idle the longest), the
 ///   first agent's team leader: the first of them online and idle takes the call; otherwise 03.
 ///   A known customer never goes to a random agent.
-/// - **02** the IVR collects the ID-card number (`idAttempts` tries); a match binds the caller
-///   number to the customer (`bindNumber`) and goes to 011; otherwise 021.
+/// - **02** the IVR collects the ID-card number (`idAttempts` tries; `KeyedDigits.idNumber`
+///   reads a final `*` as the check character X); a match binds the caller number to the
+///   customer (`bindNumber`) and goes to 011; otherwise 021.
 /// - **021** an idle agent chosen uniformly at random (over idle agents in id order, from the
 ///   router's `SplitMix64`), optionally bound as the new customer's first agent; otherwise 03.
 ///   A known customer without a first agent also goes to 03, never to 021.
@@ -229,12 +230,11 @@ public struct CascadeRouter: InboundRouter, Sendable {
         case .callerArrived(let call, let caller):
             step01(call, caller: caller.text, at: time, into: &commands)
         case .digitsCollected(let call, let keyed):
-            let digits = keyed?.text
             guard let pending = calls[call] else { return }
             switch pending.phase {
             case .awaitingID(let attempt):
-                step02(call, pending, attempt: attempt, digits: digits, at: time, into: &commands)
-            case .awaitingMenu: step04(call, pending, key: digits, hangUp: true, at: time, into: &commands)
+                step02(call, pending, attempt: attempt, idNumber: keyed?.idNumber, at: time, into: &commands)
+            case .awaitingMenu: step04(call, pending, key: keyed?.text, hangUp: true, at: time, into: &commands)
             }
         case .callAbandoned(let call):
             guard let pending = calls[call] else { return }
@@ -330,11 +330,13 @@ public struct CascadeRouter: InboundRouter, Sendable {
                 timeout: configuration.idNumberTimeout))
     }
 
+    /// Step 02: `idNumber` is what the caller keyed, read as an ID number (nil: nothing keyed,
+    /// or keys that spell none).
     mutating func step02(
-        _ call: CallID, _ pending: PendingCall, attempt: Int, digits: String?, at time: Seconds,
+        _ call: CallID, _ pending: PendingCall, attempt: Int, idNumber: String?, at time: Seconds,
         into commands: inout [InboundCommand]
     ) {
-        if let digits, let customer = directory.customer(idNumber: digits) {
+        if let idNumber, let customer = directory.customer(idNumber: idNumber) {
             if let caller = pending.caller {
                 directory.bind(number: caller, to: customer.id)
                 if let number = PhoneNumber(caller) { commands.append(.bindNumber(number, to: customer.id)) }

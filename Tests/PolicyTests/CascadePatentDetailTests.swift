@@ -48,7 +48,7 @@ extension RouterScript {
     }
 }
 
-@Suite("CascadeRouter: step 013's group")
+@Suite("CascadeRouter: step 013's group, ID numbers ending in X")
 struct CascadePatentDetailTests {
     // MARK: - 013: team or skill group
 
@@ -103,6 +103,55 @@ struct CascadePatentDetailTests {
         #expect(
             s.send(P.known(q1), at: 1) == [
                 .collectDigits(q1, prompt: .callbackMenu, maxDigits: 1, timeout: 10), .routed(q1, .callback),
+            ])
+    }
+
+    // MARK: - 02: an ID number ending in X, keyed `*`
+
+    @Test("keys to ID number: a final * is the check character X of an 18-character number, nothing else")
+    func keyedIDNumbers() {
+        #expect(KeyedDigits("11010519491231002*").idNumber == "11010519491231002X")
+        #expect(KeyedDigits("110105194912310021").idNumber == "110105194912310021")
+        #expect(KeyedDigits("123").idNumber == "123")
+        #expect(KeyedDigits("12*").idNumber == nil, "X is only a resident ID number's 18th character")
+        #expect(KeyedDigits("1101051949*2310021").idNumber == nil)
+        #expect(KeyedDigits("11010519491231002#").idNumber == nil)
+        #expect(KeyedDigits("").idNumber == nil)
+        #expect(KeyedDigits(idNumber: "11010519491231002x")?.text == "11010519491231002*")
+        #expect(KeyedDigits(idNumber: "110105194912310021")?.text == "110105194912310021")
+        #expect(KeyedDigits(idNumber: "1234X") == nil)
+        #expect(IDCardNumber.canonical("11010519491231002x") == "11010519491231002X")
+        #expect(IDCardNumber.canonical(String(repeating: "9", count: 32)) != nil)
+        #expect(IDCardNumber.canonical(String(repeating: "9", count: 33)) == nil)
+        #expect(IDCardNumber.canonical("X") == nil)
+        #expect(IDCardNumber.canonical(" 123") == nil)
+    }
+
+    @Test("02: a caller keying * for the X of their ID number is recognised, bound and routed to their first agent")
+    func step02ResidentIDWithX() {
+        var s = P.router()
+        s.logInAll(P.first)
+        let caller = PhoneNumber("13900000009")
+        #expect(
+            s.send(.callerArrived(q1, caller: caller), at: 0) == [
+                .collectDigits(q1, prompt: .idNumber(attempt: 1), maxDigits: 18, timeout: 15)
+            ])
+        #expect(
+            s.send(.digitsCollected(q1, "11010519491231002*"), at: 9) == [
+                .bindNumber(caller, to: CustomerID(0)), .connect(q1, to: P.first),
+                .routed(q1, .idMatched(then: .firstAgent)),
+            ])
+        #expect(s.router.directory.customer(number: caller.text)?.id == CustomerID(0))
+    }
+
+    @Test("02: the same 17 digits with another last key are not the customer")
+    func step02WrongCheckKey() {
+        var s = P.router(.init(idAttempts: 1))
+        s.logInAll(P.mateCards)
+        _ = s.send(.callerArrived(q1, caller: "13900000009"), at: 0)
+        #expect(
+            s.send(.digitsCollected(q1, "110105194912310021"), at: 9) == [
+                .connect(q1, to: P.mateCards), .routed(q1, .random), .createCustomer(CustomerID(1)),
             ])
     }
 }

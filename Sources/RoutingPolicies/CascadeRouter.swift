@@ -40,7 +40,9 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable, Codable {
 ///   reads a final `*` as the check character X); a match binds the caller number to the
 ///   customer (`bindNumber`) and goes to 011; otherwise 021.
 /// - **021** an idle agent chosen uniformly at random (over idle agents in id order, from the
-///   router's `SplitMix64`), optionally bound as the new customer's first agent; otherwise 03.
+///   router's `SplitMix64`), optionally bound as the new customer's first agent; the new
+///   customer carries the caller number and the ID number keyed at 02 (the last one keyed, if
+///   no customer has it), so either recognises them next time; otherwise 03.
 ///   A known customer without a first agent also goes to 03, never to 021.
 /// - **03** the callback announcement and business-type menu (key k: the k-th business type of
 ///   the directory; a timeout, a bad key or a hang-up: `defaultBusinessType`).
@@ -156,6 +158,8 @@ public struct CascadeRouter: InboundRouter, Sendable {
         var customer: CustomerID?
         var viaIDNumber: Bool
         var phase: Phase
+        /// 02: the last ID number keyed that matched no customer (for the customer 021 creates).
+        var keyedIDNumber: String? = nil
     }
 
     /// A deadline in the monitor's queue; stale once the task's deadline or state changed.
@@ -336,16 +340,19 @@ public struct CascadeRouter: InboundRouter, Sendable {
         _ call: CallID, _ pending: PendingCall, attempt: Int, idNumber: String?, at time: Seconds,
         into commands: inout [InboundCommand]
     ) {
+        var pending = pending
         if let idNumber, let customer = directory.customer(idNumber: idNumber) {
             if let caller = pending.caller {
                 directory.bind(number: caller, to: customer.id)
                 if let number = PhoneNumber(caller) { commands.append(.bindNumber(number, to: customer.id)) }
             }
-            var pending = pending
             pending.customer = customer.id
             pending.viaIDNumber = true
             cascade(call, pending, customer: customer, into: &commands)
-        } else if attempt < configuration.idAttempts {
+            return
+        }
+        if let idNumber { pending.keyedIDNumber = idNumber }
+        if attempt < configuration.idAttempts {
             askIDNumber(call, pending, attempt: attempt + 1, into: &commands)
         } else {
             step021(call, pending, into: &commands)
@@ -358,10 +365,14 @@ public struct CascadeRouter: InboundRouter, Sendable {
         guard !candidates.isEmpty else { return step03(call, pending, into: &commands) }
         let agent = candidates[random.next(below: candidates.count)]
         connect(call, to: agent, reason: .random, into: &commands)
-        if configuration.bindNewCustomerToServingAgent, let caller = pending.caller {
-            let customer = directory.addCustomer(numbers: [caller], firstAgent: agent)
-            commands.append(.createCustomer(customer.id))
-        }
+        guard configuration.bindNewCustomerToServingAgent else { return }
+        // The new customer: the caller number, and the ID number keyed at 02 unless another
+        // customer has it by now; a withheld number with no ID number keyed makes none.
+        let idNumber = pending.keyedIDNumber.flatMap { directory.customer(idNumber: $0) == nil ? $0 : nil }
+        let numbers = pending.caller.map { [$0] } ?? []
+        guard !numbers.isEmpty || idNumber != nil else { return }
+        let customer = directory.addCustomer(numbers: numbers, idNumber: idNumber, firstAgent: agent)
+        commands.append(.createCustomer(customer.id))
     }
 
     mutating func connect(

@@ -48,7 +48,7 @@ extension RouterScript {
     }
 }
 
-@Suite("CascadeRouter: step 013's group, ID numbers ending in X")
+@Suite("CascadeRouter: step 013's group, ID numbers ending in X, the customer 021 creates")
 struct CascadePatentDetailTests {
     // MARK: - 013: team or skill group
 
@@ -153,5 +153,86 @@ struct CascadePatentDetailTests {
             s.send(.digitsCollected(q1, "110105194912310021"), at: 9) == [
                 .connect(q1, to: P.mateCards), .routed(q1, .random), .createCustomer(CustomerID(1)),
             ])
+    }
+
+    // MARK: - 021: the new customer carries the ID number keyed at 02
+
+    @Test("021: the new customer carries the number and the ID number keyed at 02, and is recognised by either")
+    func step021KeepsKeyedIDNumber() {
+        var s = P.router(.init(idAttempts: 2))
+        s.logInAll(P.otherCards)
+        let caller = PhoneNumber("13700000003")
+        _ = s.send(.callerArrived(q1, caller: caller), at: 0)
+        #expect(
+            s.send(.digitsCollected(q1, "22010519800101007*"), at: 8) == [
+                .collectDigits(q1, prompt: .idNumber(attempt: 2), maxDigits: 18, timeout: 15)
+            ])
+        // The second attempt times out: the ID number keyed first is the one kept.
+        #expect(
+            s.send(.digitsCollected(q1, nil), at: 23) == [
+                .connect(q1, to: P.otherCards), .routed(q1, .random), .createCustomer(CustomerID(1)),
+            ])
+        #expect(
+            s.router.directory.customer(CustomerID(1))
+                == Customer(
+                    id: CustomerID(1), numbers: [caller.text], idNumber: "22010519800101007X",
+                    firstAgent: P.otherCards))
+
+        // Next time, from another number: recognised at 02 by the ID number alone.
+        _ = s.send(.agentAvailable(P.otherCards), at: 100)
+        let other = PhoneNumber("13700000004")
+        _ = s.send(.callerArrived(q2, caller: other), at: 200)
+        #expect(
+            s.send(.digitsCollected(q2, "22010519800101007*"), at: 208) == [
+                .bindNumber(other, to: CustomerID(1)), .connect(q2, to: P.otherCards),
+                .routed(q2, .idMatched(then: .firstAgent)),
+            ])
+        // And from the first number: recognised at 01.
+        _ = s.send(.agentAvailable(P.otherCards), at: 300)
+        #expect(
+            s.send(.callerArrived(q3, caller: caller), at: 301) == [
+                .connect(q3, to: P.otherCards), .routed(q3, .firstAgent),
+            ])
+    }
+
+    @Test("021: the last ID number keyed is kept; keys that spell none are not")
+    func step021LastKeyedIDNumber() {
+        var s = P.router(.init(idAttempts: 3))
+        s.logInAll(P.otherLoans)
+        _ = s.send(.callerArrived(q1, caller: "13700000003"), at: 0)
+        _ = s.send(.digitsCollected(q1, "5550001"), at: 5)
+        _ = s.send(.digitsCollected(q1, "5550002"), at: 10)
+        _ = s.send(.digitsCollected(q1, "55*0003"), at: 15)  // not an ID number
+        #expect(s.router.directory.customer(CustomerID(1))?.idNumber == "5550002")
+        #expect(s.router.directory.customer(idNumber: "5550002")?.id == CustomerID(1))
+        #expect(s.router.directory.customer(idNumber: "5550001") == nil)
+    }
+
+    @Test("021: a withheld number with an ID number keyed still makes a customer; with neither, none")
+    func step021WithheldNumber() {
+        var s = P.router(.init(idAttempts: 1))
+        s.logInAll(P.otherLoans, P.otherCards)
+        _ = s.send(.callArrived(q1), at: 0)
+        #expect(
+            s.send(.digitsCollected(q1, "4440001"), at: 5).last == .createCustomer(CustomerID(1)))
+        #expect(
+            s.router.directory.customer(CustomerID(1))?.idNumber == "4440001"
+                && s.router.directory.customer(CustomerID(1))?.numbers == [])
+        _ = s.send(.callArrived(q2), at: 10)
+        let commands = s.send(.digitsCollected(q2, nil), at: 25)
+        #expect(commands.count == 2 && commands[1] == .routed(q2, .random))
+        #expect(s.router.directory.customers.count == 2)
+    }
+
+    @Test("021 without binding new customers: no customer, whatever was keyed")
+    func step021NoBinding() {
+        var s = P.router(.init(idAttempts: 1, bindNewCustomerToServingAgent: false))
+        s.logInAll(P.otherLoans)
+        _ = s.send(.callerArrived(q1, caller: "13700000003"), at: 0)
+        #expect(
+            s.send(.digitsCollected(q1, "4440001"), at: 5) == [
+                .connect(q1, to: P.otherLoans), .routed(q1, .random),
+            ])
+        #expect(s.router.directory.customers.count == 1)
     }
 }

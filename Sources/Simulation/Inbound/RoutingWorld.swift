@@ -600,7 +600,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
                 .digitsCollected(id, KeyedDigits(idNumber: scenario.idCardNumber(ofCustomer: call.customer) ?? "")),
                 call: c)
         case .wrongID:
-            route(.digitsCollected(id, KeyedDigits(RoutingScenario.wrongIDNumber)), call: c)
+            route(.digitsCollected(id, KeyedDigits(RoutingScenario.wrongIDNumber(arrival: c))), call: c)
         case .nothing:
             route(.digitsCollected(id, nil), call: c)
         case .key:

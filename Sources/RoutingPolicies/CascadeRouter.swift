@@ -237,8 +237,10 @@ public struct CascadeRouter: InboundRouter, Sendable {
             guard let pending = calls[call] else { return }
             switch pending.phase {
             case .awaitingID(let attempt):
-                step02(call, pending, attempt: attempt, idNumber: keyed?.idNumber, at: time, into: &commands)
-            case .awaitingMenu: step04(call, pending, key: keyed?.text, hangUp: true, at: time, into: &commands)
+                step02(
+                    call, pending, attempt: attempt, idNumber: keyed?.idNumber, at: time, into: &commands)
+            case .awaitingMenu:
+                step04(call, pending, key: keyed?.text, hangUp: true, at: time, into: &commands)
             }
         case .callAbandoned(let call):
             guard let pending = calls[call] else { return }

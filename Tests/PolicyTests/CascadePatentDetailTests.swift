@@ -36,7 +36,9 @@ private enum P {
     }
 
     /// The known customer calls as `call`.
-    static func known(_ call: CallID) -> InboundEvent { .callerArrived(call, caller: PhoneNumber(knownNumber)!) }
+    static func known(_ call: CallID) -> InboundEvent {
+        .callerArrived(call, caller: PhoneNumber(knownNumber)!)
+    }
 }
 
 private let q1 = CallID(201), q2 = CallID(202), q3 = CallID(203), q4 = CallID(204)
@@ -78,7 +80,9 @@ struct CascadePatentDetailTests {
             ])
     }
 
-    @Test("013 by skill group: the one idle the longest; the first agent's leader is left to 014, another team's is not")
+    @Test(
+        "013 by skill group: the one idle the longest; the first agent's leader is left to 014, another team's is not"
+    )
     func step013SkillGroupOrderAndLeaders() {
         var s = P.router(.init(secondAgentGroup: .skillGroup))
         s.logInAll(P.leader, P.otherLead, P.otherLoans)
@@ -98,7 +102,8 @@ struct CascadePatentDetailTests {
         d.addAgent(AgentProfile(id: P.first, team: P.team1, backup: P.backup, businessTypes: []))
         var s = RouterScript(
             CascadeRouter(
-                directory: d, configuration: .init(secondAgentGroup: .skillGroup), random: SplitMix64(seed: 1)))
+                directory: d, configuration: .init(secondAgentGroup: .skillGroup), random: SplitMix64(seed: 1)
+            ))
         s.logInAll(P.otherLoans, P.mateCards)
         #expect(
             s.send(P.known(q1), at: 1) == [
@@ -127,7 +132,9 @@ struct CascadePatentDetailTests {
         #expect(IDCardNumber.canonical(" 123") == nil)
     }
 
-    @Test("02: a caller keying * for the X of their ID number is recognised, bound and routed to their first agent")
+    @Test(
+        "02: a caller keying * for the X of their ID number is recognised, bound and routed to their first agent"
+    )
     func step02ResidentIDWithX() {
         var s = P.router()
         s.logInAll(P.first)
@@ -157,7 +164,8 @@ struct CascadePatentDetailTests {
 
     // MARK: - 021: the new customer carries the ID number keyed at 02
 
-    @Test("021: the new customer carries the number and the ID number keyed at 02, and is recognised by either")
+    @Test(
+        "021: the new customer carries the number and the ID number keyed at 02, and is recognised by either")
     func step021KeepsKeyedIDNumber() {
         var s = P.router(.init(idAttempts: 2))
         s.logInAll(P.otherCards)

@@ -6,7 +6,9 @@ import Testing
 
 /// How many calls one tick at `time` launches from a copy of `s` (the original is left as it
 /// was), and the step that decided it.
-private func probe(_ s: DispatcherScript<PatentDispatcher>, at time: Seconds) -> (dialled: Int, step: PatentDispatcher.Step?) {
+private func probe(_ s: DispatcherScript<PatentDispatcher>, at time: Seconds) -> (
+    dialled: Int, step: PatentDispatcher.Step?
+) {
     var copy = s
     let dialled = DispatcherScript<PatentDispatcher>.dialled(copy.send(.wakeUp, at: time)).count
     return (dialled, copy.dialer.lastStep)
@@ -22,13 +24,13 @@ struct DispatcherEstimateTests {
     /// Eight calls launched at 0 for eight idle agents; the script's ends, in time order, with
     /// the estimate expected after each (minimum sample 3, window 4, grace 2 s).
     fileprivate static let estimatorScript: [(Timed, share: Double, samples: Int, estimate: Double)] = [
-        ((10, .callEnded(CallID(1), cause: .normalClearing)), 0, 1, 0),  // connected after exactly 2 s: in time
-        ((11, .callEnded(CallID(2), cause: .normalClearing)), 1.0 / 2, 2, 0),  // never connected; under the sample
+        ((10, .callEnded(CallID(1), cause: .normalClearing)), 0, 1, 0),  // connected after 2 s: in time
+        ((11, .callEnded(CallID(2), cause: .normalClearing)), 1.0 / 2, 2, 0),  // never connected
         ((12, .callEnded(CallID(3), cause: .normalClearing)), 1.0 / 2, 2, 0),  // a machine: not a live answer
         ((13, .callEnded(CallID(4), cause: .noAnswer)), 1.0 / 2, 2, 0),  // unanswered: not counted
         ((14, .callEnded(CallID(5), cause: .normalClearing)), 2.0 / 3, 3, 2.0 / 3),  // connected 2.5 s late
         ((15, .callEnded(CallID(6), cause: .normalClearing)), 2.0 / 4, 4, 2.0 / 4),  // in time
-        ((16, .callEnded(CallID(7), cause: .normalClearing)), 2.0 / 4, 4, 2.0 / 4),  // in time; call 1 leaves the window
+        ((16, .callEnded(CallID(7), cause: .normalClearing)), 2.0 / 4, 4, 2.0 / 4),  // call 1 leaves
         ((17, .callEnded(CallID(8), cause: .normalClearing)), 1.0 / 4, 4, 1.0 / 4),  // in time; call 2 leaves
     ]
 
@@ -86,7 +88,9 @@ struct DispatcherEstimateTests {
         return s
     }
 
-    @Test("S2' estimate 1/2: pause iff above the threshold; dialling never falls as the threshold or the idle agents grow")
+    @Test(
+        "S2' estimate 1/2: pause iff above the threshold; dialling never falls as the threshold or the idle agents grow"
+    )
     func thresholdAndIdleMonotone() throws {
         let thresholds = [0, 0.03, 0.25, 0.49, 0.5, 0.51, 0.75, 1]
         var byIdle: [[Int]] = []
@@ -107,12 +111,15 @@ struct DispatcherEstimateTests {
                 #expect(step == expectedStep, "idle \(idle), threshold \(threshold)")
                 row.append(dialled)
             }
-            #expect(zip(row, row.dropFirst()).allSatisfy { $0 <= $1 }, "non-decreasing in the threshold: \(row)")
+            #expect(
+                zip(row, row.dropFirst()).allSatisfy { $0 <= $1 }, "non-decreasing in the threshold: \(row)")
             byIdle.append(row)
         }
         for t in thresholds.indices {
             let column = byIdle.map { $0[t] }
-            #expect(zip(column, column.dropFirst()).allSatisfy { $0 <= $1 }, "non-decreasing in idle agents: \(column)")
+            #expect(
+                zip(column, column.dropFirst()).allSatisfy { $0 <= $1 },
+                "non-decreasing in idle agents: \(column)")
         }
         #expect(byIdle == [[0, 0, 0, 0, 2, 2, 2, 2], [1, 1, 1, 1, 2, 2, 2, 2], [2, 2, 2, 2, 4, 4, 4, 4]])
     }
@@ -121,7 +128,10 @@ struct DispatcherEstimateTests {
     func unthrottled() throws {
         let s = try estimateHalf(idle: 2, threshold: 0.03, throttleWhenIdle: false)
         #expect(probe(s, at: 100) == (4, .s1DialForIdle))
-        #expect(probe(try estimateHalf(idle: 0, threshold: 0.03, throttleWhenIdle: false), at: 100) == (0, .s2Paused))
+        #expect(
+            probe(try estimateHalf(idle: 0, threshold: 0.03, throttleWhenIdle: false), at: 100) == (
+                0, .s2Paused
+            ))
     }
 
     // MARK: - Lookahead pacing
@@ -132,7 +142,8 @@ struct DispatcherEstimateTests {
     /// `lateSecond` (estimate 1/2, over the 0.03 threshold). Then agent 0 talks from 200 s,
     /// agent 1 from 250 s, and agent 2 is `third` from 200 s.
     func lookaheadState(
-        _ third: AgentState, lateSecond: Bool = false, edit: (inout PatentDispatcher.Configuration) -> Void = { _ in }
+        _ third: AgentState, lateSecond: Bool = false,
+        edit: (inout PatentDispatcher.Configuration) -> Void = { _ in }
     ) throws -> DispatcherScript<PatentDispatcher> {
         var configuration = plainConfiguration()  // minimum sample 2, pause timeout 60 s
         configuration.pacing.lookahead = true

@@ -32,9 +32,11 @@ struct SecondAgentGroupFileTests {
     func values() throws {
         #expect(try configuration("- {name: c, router: cascade}")?.secondAgentGroup == .team)
         #expect(
-            try configuration("- {name: c, router: cascade, second_agent_group: team}")?.secondAgentGroup == .team)
+            try configuration("- {name: c, router: cascade, second_agent_group: team}")?.secondAgentGroup
+                == .team)
         #expect(
-            try configuration("- {name: c, router: cascade, second_agent_group: skill_group}")?.secondAgentGroup
+            try configuration("- {name: c, router: cascade, second_agent_group: skill_group}")?
+                .secondAgentGroup
                 == .skillGroup)
     }
 

@@ -22,7 +22,8 @@ struct ResidentIDImportTests {
         let store = try RoutingStore.inMemory()
         let report = try store.importCustomers(csv: Self.table, file: "ids.csv")
         #expect(report.imported == 3)
-        let expected = "is not an ID number: expected 1 to 32 digits (what a caller keys), 17 digits and the "
+        let expected =
+            "is not an ID number: expected 1 to 32 digits (what a caller keys), 17 digits and the "
             + "check character X (a PRC resident ID number), or an empty field"
         #expect(
             report.rejected.map(\.description) == [
@@ -40,7 +41,8 @@ struct ResidentIDImportTests {
     @Test("a later import's x is the stored X: refused as already in the store")
     func duplicateAcrossImports() throws {
         let store = try RoutingStore.inMemory()
-        try store.importCustomers(csv: "customer,numbers,id_number\nA,1001,11010519491231002X\n", file: "a.csv")
+        try store.importCustomers(
+            csv: "customer,numbers,id_number\nA,1001,11010519491231002X\n", file: "a.csv")
         let second = try store.importCustomers(
             csv: "customer,numbers,id_number\nB,1002,11010519491231002x\n", file: "b.csv")
         #expect(
@@ -59,6 +61,7 @@ struct ResidentIDImportTests {
         #expect(directory.customer(idNumber: keyed)?.numbers == ["1002"])
         let digits = try #require(KeyedDigits("110105194912310021").idNumber)
         #expect(directory.customer(idNumber: digits)?.numbers == ["1007"])
-        #expect(KeyedDigits("110105194912310020").idNumber.flatMap { directory.customer(idNumber: $0) } == nil)
+        #expect(
+            KeyedDigits("110105194912310020").idNumber.flatMap { directory.customer(idNumber: $0) } == nil)
     }
 }

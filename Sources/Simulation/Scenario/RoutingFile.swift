@@ -133,8 +133,8 @@ extension ScenarioReader {
     static let outboundFields =
         campaignFields.filter { $0 != "shifts" && $0 != "pauses" } + ["dialer"] + blendRuleFields
     static let cascadeFields = [
-        "name", "router", "seed", "second_agent_group", "id_attempts", "id_number_digits", "id_number_timeout",
-        "offer_business_type_menu", "menu_timeout", "default_business_type",
+        "name", "router", "seed", "second_agent_group", "id_attempts", "id_number_digits",
+        "id_number_timeout", "offer_business_type_menu", "menu_timeout", "default_business_type",
         "bind_new_customer_to_serving_agent", "callback_deadline", "follow_up_period", "initial_priority",
         "priority_step", "max_reminders", "max_reassignments",
     ] + blendVariantFields

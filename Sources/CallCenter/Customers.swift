@@ -250,3 +250,32 @@ public struct Directory: Hashable, Sendable, Codable {
     /// The leader of `agent`'s team, if the agent and the team are known and it has one.
     public func leader(of agent: AgentID) -> AgentID? { agents[agent].flatMap { teams[$0.team]?.leader } }
 }
+
+// MARK: - ID-card numbers
+
+/// The ID-card numbers (证件号码) step 02 matches, in one spelling for the table, the directory
+/// and the keypad.
+///
+/// An ID number is 1 to 32 digits (what a caller can key), or a PRC resident ID number: 17
+/// digits and the check character `X` (GB 11643's ISO 7064 MOD 11-2 check value 10), written `X`
+/// whatever case it came in, and keyed `*` on a phone (`KeyedDigits.idNumber`). The check
+/// character is not verified, for digits or `X` alike: a table's number is taken as written.
+public enum IDCardNumber {
+    /// The longest ID number, in characters (what `KeyedDigits` can carry).
+    public static let maxLength = 32
+    /// The length of a PRC resident ID number, whose last character may be `X`.
+    public static let residentIDLength = 18
+
+    /// The ID number written `text` in its one spelling (a final `x` made `X`), or nil when
+    /// `text` is not one.
+    public static func canonical(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard (1...maxLength).contains(bytes.count) else { return nil }
+        let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        if bytes.allSatisfy(isDigit) { return text }
+        guard bytes.count == residentIDLength, bytes.dropLast().allSatisfy(isDigit),
+            bytes.last == UInt8(ascii: "X") || bytes.last == UInt8(ascii: "x")
+        else { return nil }
+        return String(text.dropLast()) + "X"
+    }
+}

@@ -97,3 +97,24 @@ public struct KeyedDigits: Hashable, Sendable, Codable, CustomStringConvertible,
         try c.encode(text)
     }
 }
+
+// MARK: - ID-card numbers on the keypad
+
+extension KeyedDigits {
+    /// The keys that spell ID number `idNumber` (`IDCardNumber`): its digits, and `*` for a
+    /// PRC resident ID number's check character X; nil when `idNumber` is not an ID number.
+    public init?(idNumber: String) {
+        guard let canonical = IDCardNumber.canonical(idNumber) else { return nil }
+        let keys = canonical.last == "X" ? String(canonical.dropLast()) + "*" : canonical
+        self.init(keys)
+    }
+
+    /// The ID number these keys spell (step 02), in `IDCardNumber`'s spelling: digits, with a
+    /// final `*` read as the check character X of an 18-character PRC resident ID number (the
+    /// keypad has no X); nil when they spell none (no keys, a `#`, a `*` elsewhere).
+    public var idNumber: String? {
+        let keys = text
+        let spelled = keys.last == "*" ? String(keys.dropLast()) + "X" : keys
+        return IDCardNumber.canonical(spelled)
+    }
+}

@@ -32,13 +32,17 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable, Codable {
 /// callback tasks and their monitor, as a deterministic state machine behind the inbound seam.
 ///
 /// - **01** `callerArrived`: a known number loads the customer and goes to 011; otherwise 02.
-/// - **011-014** the first agent, their backup, another agent of their team (the one idle the
-///   longest), the team leader: the first of them online and idle takes the call; otherwise 03.
+/// - **011-014** the first agent, their backup, a second agent (another agent of the first
+///   agent's team, or of their skill group: `secondAgentGroup`; the one idle the longest), the
+///   first agent's team leader: the first of them online and idle takes the call; otherwise 03.
 ///   A known customer never goes to a random agent.
-/// - **02** the IVR collects the ID-card number (`idAttempts` tries); a match binds the caller
-///   number to the customer (`bindNumber`) and goes to 011; otherwise 021.
+/// - **02** the IVR collects the ID-card number (`idAttempts` tries; `KeyedDigits.idNumber`
+///   reads a final `*` as the check character X); a match binds the caller number to the
+///   customer (`bindNumber`) and goes to 011; otherwise 021.
 /// - **021** an idle agent chosen uniformly at random (over idle agents in id order, from the
-///   router's `SplitMix64`), optionally bound as the new customer's first agent; otherwise 03.
+///   router's `SplitMix64`), optionally bound as the new customer's first agent; the new
+///   customer carries the caller number and the ID number keyed at 02 (the last one keyed, if
+///   no customer has it), so either recognises them next time; otherwise 03.
 ///   A known customer without a first agent also goes to 03, never to 021.
 /// - **03** the callback announcement and business-type menu (key k: the k-th business type of
 ///   the directory; a timeout, a bad key or a hang-up: `defaultBusinessType`).
@@ -56,8 +60,21 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable, Codable {
 /// Choices among agents never iterate a hashed collection, so the same events give the same
 /// commands in every process.
 public struct CascadeRouter: InboundRouter, Sendable {
+    /// Step 013: who the first agent's second agents (第二坐席) are. The patent's claim says
+    /// "the first agent's team", its description "the team or skill group (团队、技能组)"; a
+    /// skill group here is a business type (the description's [0095] equates them).
+    public enum SecondAgentGroup: String, Hashable, Sendable, Codable, CaseIterable {
+        /// The other agents of the first agent's team (the claim's reading; the default).
+        case team
+        /// The agents serving a business type the first agent serves, of any team (none when
+        /// the first agent serves none).
+        case skillGroup = "skill_group"
+    }
+
     /// The planner's knobs: every choice the patent leaves open.
     public struct Configuration: Hashable, Sendable, Codable {
+        /// 013: the second agents are the first agent's team or their skill group.
+        public var secondAgentGroup: SecondAgentGroup
         /// 02: how many times the IVR asks for the ID number before 021 (0 skips 02).
         public var idAttempts: Int
         /// 02: how many digits an ID number has at most (18 for a PRC resident ID card).
@@ -87,6 +104,7 @@ public struct CascadeRouter: InboundRouter, Sendable {
 
         /// The knobs, by name; the defaults are the project's reading of the patent.
         public init(
+            secondAgentGroup: SecondAgentGroup = .team,
             idAttempts: Int = 2, idNumberDigits: Int = 18, idNumberTimeout: Seconds = 15,
             offerBusinessTypeMenu: Bool = true, menuTimeout: Seconds = 10,
             defaultBusinessType: BusinessTypeID? = nil, bindNewCustomerToServingAgent: Bool = true,
@@ -100,6 +118,7 @@ public struct CascadeRouter: InboundRouter, Sendable {
                 callbackDeadline > 0 && followUpPeriod > 0,
                 "callbackDeadline and followUpPeriod must be positive")
             precondition(maxReminders >= 0 && maxReassignments >= 0, "the caps must not be negative")
+            self.secondAgentGroup = secondAgentGroup
             self.idAttempts = idAttempts
             self.idNumberDigits = idNumberDigits
             self.idNumberTimeout = idNumberTimeout
@@ -139,6 +158,8 @@ public struct CascadeRouter: InboundRouter, Sendable {
         var customer: CustomerID?
         var viaIDNumber: Bool
         var phase: Phase
+        /// 02: the last ID number keyed that matched no customer (for the customer 021 creates).
+        var keyedIDNumber: String? = nil
     }
 
     /// A deadline in the monitor's queue; stale once the task's deadline or state changed.
@@ -213,12 +234,13 @@ public struct CascadeRouter: InboundRouter, Sendable {
         case .callerArrived(let call, let caller):
             step01(call, caller: caller.text, at: time, into: &commands)
         case .digitsCollected(let call, let keyed):
-            let digits = keyed?.text
             guard let pending = calls[call] else { return }
             switch pending.phase {
             case .awaitingID(let attempt):
-                step02(call, pending, attempt: attempt, digits: digits, at: time, into: &commands)
-            case .awaitingMenu: step04(call, pending, key: digits, hangUp: true, at: time, into: &commands)
+                step02(
+                    call, pending, attempt: attempt, idNumber: keyed?.idNumber, at: time, into: &commands)
+            case .awaitingMenu:
+                step04(call, pending, key: keyed?.text, hangUp: true, at: time, into: &commands)
             }
         case .callAbandoned(let call):
             guard let pending = calls[call] else { return }
@@ -276,17 +298,28 @@ public struct CascadeRouter: InboundRouter, Sendable {
         let profile = directory.agents[first]
         if let backup = profile?.backup, isIdle(backup) { return (backup, .backup) }  // 012
         let leader = directory.leader(of: first)
-        if let team = profile?.team {  // 013: the team's agent idle the longest, leader aside
-            var best: AgentID?
-            for i in idle.indices where idle[i] {
-                let agent = AgentID(i)
-                guard agent != first, agent != leader, directory.agents[agent]?.team == team else { continue }
-                if best == nil || idleOrder[i] < idleOrder[best!.index] { best = agent }
-            }
-            if let best { return (best, .team) }
-        }
+        if let second = step013(first, profile, leader: leader) { return (second, .team) }
         if let leader, isIdle(leader) { return (leader, .leader) }  // 014
         return nil
+    }
+
+    /// Step 013: the second agent idle the longest, of the first agent's team or skill group
+    /// (`secondAgentGroup`); the first agent and their team leader (014's) aside.
+    func step013(_ first: AgentID, _ profile: AgentProfile?, leader: AgentID?) -> AgentID? {
+        guard let profile else { return nil }
+        var best: AgentID?
+        for i in idle.indices where idle[i] {
+            let agent = AgentID(i)
+            guard agent != first, agent != leader, let other = directory.agents[agent] else { continue }
+            let second =
+                switch configuration.secondAgentGroup {
+                case .team: other.team == profile.team
+                case .skillGroup: !other.businessTypes.isDisjoint(with: profile.businessTypes)
+                }
+            guard second else { continue }
+            if best == nil || idleOrder[i] < idleOrder[best!.index] { best = agent }
+        }
+        return best
     }
 
     // MARK: - 02, 021: unrecognised callers
@@ -303,20 +336,25 @@ public struct CascadeRouter: InboundRouter, Sendable {
                 timeout: configuration.idNumberTimeout))
     }
 
+    /// Step 02: `idNumber` is what the caller keyed, read as an ID number (nil: nothing keyed,
+    /// or keys that spell none).
     mutating func step02(
-        _ call: CallID, _ pending: PendingCall, attempt: Int, digits: String?, at time: Seconds,
+        _ call: CallID, _ pending: PendingCall, attempt: Int, idNumber: String?, at time: Seconds,
         into commands: inout [InboundCommand]
     ) {
-        if let digits, let customer = directory.customer(idNumber: digits) {
+        var pending = pending
+        if let idNumber, let customer = directory.customer(idNumber: idNumber) {
             if let caller = pending.caller {
                 directory.bind(number: caller, to: customer.id)
                 if let number = PhoneNumber(caller) { commands.append(.bindNumber(number, to: customer.id)) }
             }
-            var pending = pending
             pending.customer = customer.id
             pending.viaIDNumber = true
             cascade(call, pending, customer: customer, into: &commands)
-        } else if attempt < configuration.idAttempts {
+            return
+        }
+        if let idNumber { pending.keyedIDNumber = idNumber }
+        if attempt < configuration.idAttempts {
             askIDNumber(call, pending, attempt: attempt + 1, into: &commands)
         } else {
             step021(call, pending, into: &commands)
@@ -329,10 +367,14 @@ public struct CascadeRouter: InboundRouter, Sendable {
         guard !candidates.isEmpty else { return step03(call, pending, into: &commands) }
         let agent = candidates[random.next(below: candidates.count)]
         connect(call, to: agent, reason: .random, into: &commands)
-        if configuration.bindNewCustomerToServingAgent, let caller = pending.caller {
-            let customer = directory.addCustomer(numbers: [caller], firstAgent: agent)
-            commands.append(.createCustomer(customer.id))
-        }
+        guard configuration.bindNewCustomerToServingAgent else { return }
+        // The new customer: the caller number, and the ID number keyed at 02 unless another
+        // customer has it by now; a withheld number with no ID number keyed makes none.
+        let idNumber = pending.keyedIDNumber.flatMap { directory.customer(idNumber: $0) == nil ? $0 : nil }
+        let numbers = pending.caller.map { [$0] } ?? []
+        guard !numbers.isEmpty || idNumber != nil else { return }
+        let customer = directory.addCustomer(numbers: numbers, idNumber: idNumber, firstAgent: agent)
+        commands.append(.createCustomer(customer.id))
     }
 
     mutating func connect(

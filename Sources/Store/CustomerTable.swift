@@ -39,7 +39,9 @@ public struct RejectedCustomerRow: Hashable, Sendable, CustomStringConvertible {
 ///   then be an optional `+` and 3 to 19 digits (a `PhoneNumber`). A number belongs to one
 ///   customer only: one met again (in the same row or a later one) refuses the later row.
 /// - `id_number` (optional column, optional value): the ID-card number step 02 matches, 1 to
-///   32 digits (what a caller can key), unique in the file.
+///   32 digits (what a caller can key), or a PRC resident ID number of 17 digits and the check
+///   character `X` or `x` (stored as `X`; the caller keys it `*`), unique in the file. No check
+///   character is verified (`IDCardNumber`).
 /// - `first_agent` (optional column, optional value): the index of the agent bound to the
 ///   customer, a whole number from 0.
 ///
@@ -92,8 +94,8 @@ public struct CustomerTable: Hashable, Sendable {
         self.ignoredColumns = ignoredColumns
     }
 
-    /// The longest ID-card number, in digits (what `KeyedDigits` can carry).
-    public static let maxIDNumberDigits = 32
+    /// The longest ID-card number, in characters (what `KeyedDigits` can carry).
+    public static let maxIDNumberDigits = IDCardNumber.maxLength
 
     /// Reads a customer table from CSV text; `file` names it in messages.
     ///
@@ -218,19 +220,19 @@ public struct CustomerTable: Hashable, Sendable {
             let rawID = value(idColumn)
             var idNumber: String?
             if !rawID.isEmpty {
-                guard rawID.utf8.count <= maxIDNumberDigits, rawID.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 })
-                else {
+                guard let canonical = IDCardNumber.canonical(rawID) else {
                     reject(
                         "id_number",
                         "\"\(rawID)\" is not an ID number: expected 1 to \(maxIDNumberDigits) digits "
-                            + "(what a caller keys), or an empty field")
+                            + "(what a caller keys), 17 digits and the check character X "
+                            + "(a PRC resident ID number), or an empty field")
                     continue
                 }
-                if let first = lineOfIDNumber[rawID] {
+                if let first = lineOfIDNumber[canonical] {
                     reject("id_number", "\"\(rawID)\" is a duplicate of line \(first)")
                     continue
                 }
-                idNumber = rawID
+                idNumber = canonical
             }
 
             let rawAgent = value(agentColumn)

@@ -78,7 +78,7 @@ struct CustomerImportTests {
                 "customers.csv:7: numbers: \"1004\" is listed twice in the row",
                 "customers.csv:8: numbers: \"10-01\" is already a number of the customer of line 2",
                 "customers.csv:9: id_number: \"12X4\" is not an ID number: expected 1 to 32 digits (what a caller "
-                    + "keys), or an empty field",
+                    + "keys), 17 digits and the check character X (a PRC resident ID number), or an empty field",
                 "customers.csv:11: id_number: \"555\" is a duplicate of line 10",
                 "customers.csv:12: first_agent: \"-1\" \(agent)",
                 "customers.csv:13: first_agent: \"x\" \(agent)",

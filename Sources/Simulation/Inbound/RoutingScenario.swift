@@ -313,8 +313,10 @@ public struct RoutingScenario: Sendable, Hashable {
     /// it is recognised by number.
     public static func otherNumber(ofCustomer c: Int) -> String { "3" + padded(c, 10) }
 
-    /// A wrong ID number (no customer has it).
-    public static let wrongIDNumber = "999999999999999999"
+    /// The wrong ID number the `n`-th caller keys when not keying a valid one: `99` and 16
+    /// digits, no synthetic customer's, and the caller's own, so that the customer step 021
+    /// creates with it is not recognised by another caller's mistake.
+    public static func wrongIDNumber(arrival n: Int) -> String { "99" + padded(n, 16) }
 
     static func padded(_ n: Int, _ width: Int) -> String {
         let digits = String(n)

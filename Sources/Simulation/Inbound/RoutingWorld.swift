@@ -597,10 +597,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case .validID:
             calls[c].idDelivered = true
             route(
-                .digitsCollected(id, KeyedDigits(scenario.idCardNumber(ofCustomer: call.customer) ?? "")),
+                .digitsCollected(id, KeyedDigits(idNumber: scenario.idCardNumber(ofCustomer: call.customer) ?? "")),
                 call: c)
         case .wrongID:
-            route(.digitsCollected(id, KeyedDigits(RoutingScenario.wrongIDNumber)), call: c)
+            route(.digitsCollected(id, KeyedDigits(RoutingScenario.wrongIDNumber(arrival: c))), call: c)
         case .nothing:
             route(.digitsCollected(id, nil), call: c)
         case .key:

@@ -39,10 +39,14 @@ import Yams
 ///   callbacks: {agents_dial: true, answer: 0.7, talk: {exponential: 4min}, failed_attempt: 30s, retry: 10min}
 /// variants:
 ///   - {name: cascade, router: cascade, callback_deadline: 30min, max_reminders: 3}
+///   - {name: cascade-skills, router: cascade, second_agent_group: skill_group}
 ///   - {name: queue-lia, router: queue, strategy: longest-idle-agent}
 ///   - {name: sticky-30s, router: sticky, sticky_wait: 30s}
 /// ```
-/// The cascade's knobs (`CascadeRouter.Configuration` in snake_case): `id_attempts`,
+/// The cascade's knobs (`CascadeRouter.Configuration` in snake_case): `second_agent_group`
+/// (step 013's second agents: `team`, the default, the other agents of the first agent's team;
+/// or `skill_group`, the agents of any team serving a business type the first agent serves),
+/// `id_attempts`,
 /// `id_number_digits`, `id_number_timeout`, `offer_business_type_menu`, `menu_timeout`,
 /// `default_business_type` (a menu key, 1...business_types), `bind_new_customer_to_serving_agent`,
 /// `callback_deadline`, `follow_up_period`, `initial_priority`, `priority_step`, `max_reminders`,
@@ -129,8 +133,8 @@ extension ScenarioReader {
     static let outboundFields =
         campaignFields.filter { $0 != "shifts" && $0 != "pauses" } + ["dialer"] + blendRuleFields
     static let cascadeFields = [
-        "name", "router", "seed", "id_attempts", "id_number_digits", "id_number_timeout",
-        "offer_business_type_menu", "menu_timeout", "default_business_type",
+        "name", "router", "seed", "second_agent_group", "id_attempts", "id_number_digits",
+        "id_number_timeout", "offer_business_type_menu", "menu_timeout", "default_business_type",
         "bind_new_customer_to_serving_agent", "callback_deadline", "follow_up_period", "initial_priority",
         "priority_step", "max_reminders", "max_reassignments",
     ] + blendVariantFields
@@ -511,6 +515,17 @@ extension ScenarioReader {
 
     func cascade(_ f: Fields, world: RoutingScenario) throws(ScenarioError) -> CascadeRouter.Configuration {
         var c = CascadeRouter.Configuration()
+        if let n = f.optional("second_agent_group") {
+            let text = try string(n, f.path("second_agent_group"))
+            let names = CascadeRouter.SecondAgentGroup.allCases.map(\.rawValue)
+            guard let group = CascadeRouter.SecondAgentGroup(rawValue: text) else {
+                throw error(
+                    n, f.path("second_agent_group"),
+                    "unknown second agent group '\(text)'\(Self.suggestion(text, names)); expected \(names.joined(separator: " or ")) (step 013 connects another idle agent of the first agent's team, or of their skill group)"
+                )
+            }
+            c.secondAgentGroup = group
+        }
         if let n = f.optional("id_attempts") {
             c.idAttempts = try integer(n, f.path("id_attempts"), in: 0...100)
         }

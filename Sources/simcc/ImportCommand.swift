@@ -16,7 +16,7 @@ struct ImportCommand: ParsableCommand {
             into an existing batch appends.
 
             Customer table: `simcc import --customers FILE`. The CSV needs the columns `customer` (a \
-            unique key) and `numbers` (phone numbers separated by `;` or `|`); `id_number` (digits) \
+            unique key) and `numbers` (phone numbers separated by `;` or `|`); `id_number` (digits, or 17 digits and X) \
             and `first_agent` (an agent index) are optional. Good rows become customers in one \
             transaction; bad rows are listed with their file, line and field; a key, ID number or \
             number the store already has is refused. Importing again appends.

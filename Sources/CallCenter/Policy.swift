@@ -7,8 +7,9 @@
 /// from a generator it was given. Given the same events at the same times it appends the same
 /// commands, byte for byte. Commands go to a buffer the driver owns and clears, so handling an
 /// event need allocate nothing. `Dialer` (outbound) and `InboundRouter` refine it. What sits
-/// between them (the blending rule, answered outbound customers) is in `CenterPolicies`, as plain
-/// values the drivers consult rather than `Policy` conformances.
+/// between them is in `CenterPolicies`: the blending rule (`DialerPool`, a plain value the drivers
+/// consult) and what happens to answered outbound customers (`CampaignPolicy`, a `Dialer` that
+/// wraps a dialer).
 public protocol Policy {
     /// What the softswitch tells the policy.
     associatedtype Event

@@ -13,16 +13,15 @@ public struct LiveConfiguration: Hashable, Sendable {
     /// Where an answered outbound call goes: the `<exten>|&<app>(<args>)` argument of
     /// `originate` (docs/esl-mapping.md, "Call-control commands").
     public enum Destination: Hashable, Sendable {
-        /// `&<application>(<argument>)`, e.g. `&park()` (the call waits parked: `simcc live` does
-        /// not bridge it to an agent yet) or `&callcenter(sales@default)` (mod_callcenter offers it
+        /// `&<application>(<argument>)`, e.g. `&park()` (the call waits parked for the dialer's
+        /// `CampaignPolicy` to place it) or `&callcenter(sales@default)` (mod_callcenter offers it
         /// to its agents).
         case application(String, argument: String)
         /// `<extension> <dialplan> <context>`, e.g. `9000 XML default`: the dialplan takes it.
         case dialplan(extension: String, dialplan: String, context: String)
 
-        /// `&park()`: the call waits, parked. Nothing in `simcc live` places it yet, so with this
-        /// destination an answered customer waits until they hang up (docs/architecture.md,
-        /// "Known gaps").
+        /// `&park()`: the call waits, parked, until the dialer's `CampaignPolicy` connects it to an
+        /// agent (`uuid_transfer`) or lets it go at `max_hold`.
         public static let park = Destination.application("park", argument: "")
 
         /// Whether simcc places the answered customers itself: they wait parked (`&park()`) for the

@@ -84,6 +84,9 @@ public struct CampaignPolicy<D: Dialer>: Dialer {
     /// A wake-up of the dialer's came due while paused.
     private var heldWakeUp = false
     private var inner: [DialerCommand] = []
+    /// Scratch for `refreshPool` (who joined or left is not needed here).
+    private var joined: [Int] = []
+    private var left: [Int] = []
     private var expired: [CallID] = []
 
     /// `dialer` under `rule`.
@@ -258,8 +261,8 @@ public struct CampaignPolicy<D: Dialer>: Dialer {
     /// Every idle agent can take an answered customer (no blending rule here: the driver shows
     /// the policy only the agents the campaign may have).
     private mutating func refreshPool() {
-        var joined: [Int] = []
-        var left: [Int] = []
+        joined.removeAll(keepingCapacity: true)
+        left.removeAll(keepingCapacity: true)
         agents.update(open: true, joined: &joined, left: &left)
     }
 

@@ -199,7 +199,6 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     private var persistent: PersistentDialer<CampaignPolicy<D>>
     private var bridge: DialerBridge
     private var phase = Phase.idle
-    private var paused = false
     private var connected = false
     private var timers = LiveTimers()
     private var early: [LiveSessionNotice] = []
@@ -221,6 +220,8 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
 
     /// Originates sent (handed to the sender) since the run began.
     public private(set) var originates = 0
+    /// Whether the task is paused (the campaign policy holds the dialer's timer back).
+    private var paused: Bool { persistent.dialer.isPaused }
     /// Dialer wake-ups held back while paused.
     public var heldWakeUps: Int { persistent.dialer.heldWakeUps }
 
@@ -360,7 +361,6 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     @discardableResult
     public func pause() -> Bool {
         guard phase == .running else { return false }
-        paused = true
         var none: [DialerCommand] = []
         try? persistent.act(at: clock.now(), into: &none) { dialer, _ in dialer.pause() }
         return true
@@ -371,7 +371,6 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     @discardableResult
     public func resume() -> Bool {
         guard phase == .running else { return false }
-        paused = false
         let time = clock.now()
         var commands: [DialerCommand] = []
         do {

@@ -124,3 +124,15 @@ public protocol InboundRouter: Policy where Event == InboundEvent, Command == In
     /// Handles `event`, which happened at `time`, appending the resulting commands to `commands`.
     mutating func handle(_ event: InboundEvent, at time: Seconds, into commands: inout [InboundCommand])
 }
+
+// MARK: - Reading what a router created
+
+/// How a driver (and `CenterPolicy`) reads a callback task or a customer a router created
+/// (`createCallback` and `createCustomer` name only their ids). Routers that create neither
+/// answer nil.
+public protocol CallbackTaskLookup {
+    /// The task with this id, if the router holds one.
+    func callbackTask(_ id: CallbackTaskID) -> CallbackTask?
+    /// The customer with this id, if the router holds one.
+    func customer(_ id: CustomerID) -> Customer?
+}

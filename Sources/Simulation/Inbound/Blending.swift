@@ -67,163 +67,52 @@ struct BlendedAttempt {
     var pending: EventHandle = .none
 }
 
-/// What the routing world keeps of the blended campaign (empty when the study has none).
+/// What the routing world keeps of the blended campaign (empty when the study has none): the
+/// softswitch's side of its calls. The decisions are `CenterPolicy`'s.
 struct BlendState {
-    var dialer: (any Dialer)?
-    var commands: [DialerCommand] = []
     var attempts: [BlendedAttempt] = []
     var slotOfCall: [CallID: Int] = [:]
     var attemptsOfContract: [Int32] = []
-    /// The blending rule at work: the dialer's pool.
-    var pool = DialerPool(rule: BlendRule())
-    /// Answered campaign customers waiting for an agent.
-    var customers = AnsweredCustomers()
-    /// What the dialer was last told of each agent.
-    var view: [CallCenter.AgentState] = []
-    /// Scratch: the agents that joined or left the pool in the last update.
-    var joined: [Int] = []
-    var left: [Int] = []
-    var started = false
+    /// The dialer's timer: the earliest wake-up it asked for and has not had yet.
     var wakeAt = Double.infinity
     var completedAt: Double?
-
-    /// The rule's knobs.
-    var rule: BlendRule { pool.rule }
 }
 
 extension RoutingWorld {
-    /// Whether the dialer may still ask for calls.
-    var dialing: Bool {
-        blend.started && now < min(blend.rule.dialUntil, scenario.horizon)
-    }
-
-    /// Starts the dialer (steps S31-S33) with the agents as the blending rule shows them.
+    /// Starts the campaign's task (steps S31-S33) at `dial_from`.
     mutating func startDialer() throws(TaskValidationError) {
-        guard let outbound = scenario.outbound, var dialer = blend.dialer else { return }
-        blend.started = true
+        guard let outbound = scenario.outbound else { return }
         blend.attemptsOfContract = Array(repeating: 0, count: outbound.contacts.count)
-        let view = dialerView()
-        blend.view = view
-        blend.dialer = nil  // handled while out of the state, to keep one copy
-        try dialer.start(
-            task: outbound.contacts.task(batchID: scenario.outboundBatchID), agents: view, at: now,
-            into: &blend.commands)
-        blend.dialer = dialer
-        carryOutDialerCommands()
-        syncBlend()
+        try center.startCampaign(
+            task: outbound.contacts.task(batchID: scenario.outboundBatchID), at: now, into: &queue)
+        drain()
     }
 
-    /// The agents as the dialer should see them now (after updating the pool).
-    mutating func dialerView() -> [CallCenter.AgentState] {
-        updatePool()
-        var view = [CallCenter.AgentState](repeating: .loggedOut, count: agents.count)
-        for a in agents.indices { view[a] = blend.pool.shown(a) }
-        return view
-    }
+    // MARK: The campaign's side of the seam
 
-    /// Whether answered campaign customers are waiting for an agent.
-    var customersWaiting: Bool { blend.customers.hasEntries }
-
-    /// What the campaign sees agent `a` doing (`DialerPool.set`): idle, on a campaign call or
-    /// its wrap-up, or away on other work.
-    static func campaignState(_ state: AgentState) -> CallCenter.AgentState {
-        switch state {
-        case .idle: .idle
-        case .outboundTalking: .talking
-        case .outboundWrapping: .wrapUp
-        case .talking, .wrapping, .callback: .loggedOut
-        }
-    }
-
-    /// Brings the dialer's pool up to date (`DialerPool.update`; open while the dialer runs or
-    /// customers wait) and carries out its decisions: joiners leave the router unless
-    /// `poolTakesInbound`; when the pool closes, its agents return to the router and may start a
-    /// callback that fell due while they were in it.
-    mutating func updatePool() {
-        let open = dialing || customersWaiting
-        blend.joined.removeAll(keepingCapacity: true)
-        blend.left.removeAll(keepingCapacity: true)
-        blend.pool.update(open: open, joined: &blend.joined, left: &blend.left)
-        guard open else {
-            // Agents leaving a closed pool are idle: back to the router (those that left by
-            // taking a call are back when it ends).
-            let released = blend.left
-            for a in released where agents[a].state == .idle {
-                poke(a)
-                if agents[a].withdrawn {
-                    agents[a].withdrawn = false
-                    route(.agentAvailable(AgentID(a)))
-                }
+    /// Carries out a campaign command of the center's.
+    mutating func carryOut(_ command: DialerCommand) {
+        switch command {
+        case .originate(let call, let contract, _):
+            originate(call, contract: contract.index)
+        case .hangUp(let call):
+            if let slot = blend.slotOfCall[call], !blend.attempts[slot].ended, blend.attempts[slot].answeredAt < 0 {
+                calendar.cancel(blend.attempts[slot].pending)
+                endAttempt(slot, cause: .originatorCancel)
             }
-            drainPokes()
-            return
-        }
-        if !blend.rule.poolTakesInbound && !blend.joined.isEmpty {
-            let joining = blend.joined
-            for a in joining { withdraw(a) }
-        }
-    }
-
-    /// After each event: answered customers meet the pool's longest-idle agents, and the dialer
-    /// hears of every agent whose state, as the rule shows it, changed.
-    mutating func syncBlend() {
-        guard blend.started else { return }
-        updatePool()
-        while let (call, agent) = blend.pool.match(&blend.customers) {
-            guard let slot = blend.slotOfCall[call] else { continue }
-            connectOutbound(slot, agent: agent)
-            updatePool()
-        }
-        for a in agents.indices {
-            let state = blend.pool.shown(a)
-            if state != blend.view[a] {
-                blend.view[a] = state
-                tellDialer(.agent(AgentID(a), state))
+        case .wakeUp(let at):
+            if at < blend.wakeAt {
+                blend.wakeAt = at
+                calendar.schedule(.dialerWake, at: max(at, now))
             }
-        }
-    }
-
-    // MARK: The dialer's side of the seam
-
-    mutating func tellDialer(_ event: DialerEvent) {
-        guard var dialer = blend.dialer else { return }
-        blend.dialer = nil
-        dialer.handle(event, at: now, into: &blend.commands)
-        blend.dialer = dialer
-        carryOutDialerCommands()
-    }
-
-    mutating func carryOutDialerCommands() {
-        while !blend.commands.isEmpty {
-            let command = blend.commands.removeFirst()
-            switch command {
-            case .originate(let call, let contract, _):
-                if dialing {
-                    originate(call, contract: contract.index)
-                } else {
-                    tellDialer(.callEnded(call, cause: .originatorCancel))
-                }
-            case .hangUp(let call):
-                if let slot = blend.slotOfCall[call], !blend.attempts[slot].ended,
-                    blend.attempts[slot].answeredAt < 0
-                {
-                    calendar.cancel(blend.attempts[slot].pending)
-                    endAttempt(slot, cause: .originatorCancel)
-                }
-            case .wakeUp(let at):
-                if at < blend.wakeAt {
-                    blend.wakeAt = at
-                    calendar.schedule(.dialerWake, at: max(at, now))
-                }
-            case .record:
-                break
-            case .connect, .holdExpired:
-                // The patent's dialers never ask these (`CampaignPolicy` does); the blend places
-                // answered customers through its `DialerPool`.
-                break
-            case .taskCompleted:
-                blend.completedAt = now
-            }
+        case .record:
+            break
+        case .connect(let call, let agent):
+            if let slot = blend.slotOfCall[call] { connectOutbound(slot, agent: agent.index) }
+        case .holdExpired(let call):
+            if let slot = blend.slotOfCall[call] { customerLeft(slot) }
+        case .taskCompleted:
+            blend.completedAt = now
         }
     }
 
@@ -231,8 +120,7 @@ extension RoutingWorld {
     mutating func dialerWake(at time: Double) {
         guard time == blend.wakeAt else { return }
         blend.wakeAt = .infinity
-        guard dialing else { return }
-        tellDialer(.wakeUp)
+        tell(.outbound(.wakeUp))
     }
 
     mutating func originate(_ call: CallID, contract: Int) {
@@ -257,33 +145,41 @@ extension RoutingWorld {
         case .machine:
             blend.attempts[slot].answeredAt = now
             count(.outboundMachines, at: now)
-            tellDialer(.callAnswered(attempt.call, live: false))
+            tell(.outbound(.callAnswered(attempt.call, live: false)))
             calendar.schedule(.outboundMachineDone(slot: Int32(slot)), at: now + attempt.draw.machineDetection)
         case .live:
             blend.attempts[slot].answeredAt = now
             blend.attempts[slot].waiting = true
             count(.outboundLiveAnswers, at: now)
-            tellDialer(.callAnswered(attempt.call, live: true))
             blend.attempts[slot].pending = calendar.schedule(
                 .outboundGone(slot: Int32(slot)), at: now + attempt.draw.patience)
-            blend.customers.answered(attempt.call, at: now)
+            tell(.outbound(.callAnswered(attempt.call, live: true)))
         }
     }
 
     /// An answered customer hung up before an agent took them.
     mutating func outboundGone(_ slot: Int) {
         guard blend.attempts[slot].waiting, !blend.attempts[slot].ended else { return }
+        customerLeft(slot)
+    }
+
+    /// An answered customer left without an agent: they hung up, or the center let them go.
+    mutating func customerLeft(_ slot: Int) {
+        guard blend.attempts[slot].waiting, !blend.attempts[slot].ended else { return }
+        calendar.cancel(blend.attempts[slot].pending)
         let answered = blend.attempts[slot].answeredAt
         blend.attempts[slot].waiting = false
-        blend.customers.left(blend.attempts[slot].call)
         count(.outboundWaitSum, amount: now - answered, at: answered)
         count(.outboundAbandoned, at: answered)
         count(.outboundHungUpWaiting, at: answered)
         endAttempt(slot, cause: .normalClearing)
     }
 
+    /// The center connected the answered customer of `slot` to agent `a`.
     mutating func connectOutbound(_ slot: Int, agent a: Int) {
         let attempt = blend.attempts[slot]
+        precondition(attempt.waiting && !attempt.ended, "the center connected \(attempt.call), which is not waiting")
+        precondition(agents[a].state == .idle, "the center connected agent#\(a), who is not idle")
         calendar.cancel(attempt.pending)
         blend.attempts[slot].waiting = false
         let wait = now - attempt.answeredAt
@@ -292,8 +188,6 @@ extension RoutingWorld {
         if wait > (scenario.outbound?.world.abandonGrace ?? 0) { count(.outboundAbandoned, at: attempt.answeredAt) }
         agents[a].call = slot
         setState(a, .outboundTalking)
-        withdraw(a)
-        tellDialer(.callConnected(attempt.call, AgentID(a)))
         calendar.schedule(.outboundTalkEnd(agent: Int32(a)), at: now + attempt.draw.talk)
     }
 
@@ -310,9 +204,9 @@ extension RoutingWorld {
         blend.attempts[slot].ended = true
         let call = blend.attempts[slot].call
         blend.slotOfCall[call] = nil
-        let before = blend.dialer?.closedContracts ?? 0
-        tellDialer(.callEnded(call, cause: cause))
-        let after = blend.dialer?.closedContracts ?? 0
+        let before = center.dialer?.closedContracts ?? 0
+        tell(.outbound(.callEnded(call, cause: cause)))
+        let after = center.dialer?.closedContracts ?? 0
         if after > before { count(.outboundClosedContracts, amount: Double(after - before), at: now) }
     }
 

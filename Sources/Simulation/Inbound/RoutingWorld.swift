@@ -205,34 +205,6 @@ public struct RoutingReplication: Sendable, Hashable {
     }
 }
 
-// MARK: - Reading callback tasks from a router
-
-/// How the world reads a callback task or a customer the router created (`createCallback` and
-/// `createCustomer` name only their ids). Routers that create neither answer nil.
-protocol CallbackTaskLookup {
-    /// The task with this id, if the router holds one.
-    func callbackTask(_ id: CallbackTaskID) -> CallbackTask?
-    /// The customer with this id, if the router holds one.
-    func customer(_ id: CustomerID) -> Customer?
-}
-
-extension CascadeRouter: CallbackTaskLookup {
-    func callbackTask(_ id: CallbackTaskID) -> CallbackTask? {
-        id.index >= 0 && id.index < tasks.count ? tasks[id.index] : nil
-    }
-    func customer(_ id: CustomerID) -> Customer? { directory.customer(id) }
-}
-
-extension QueueRouter: CallbackTaskLookup {
-    func callbackTask(_ id: CallbackTaskID) -> CallbackTask? { nil }
-    func customer(_ id: CustomerID) -> Customer? { nil }
-}
-
-extension StickyRouter: CallbackTaskLookup {
-    func callbackTask(_ id: CallbackTaskID) -> CallbackTask? { nil }
-    func customer(_ id: CustomerID) -> Customer? { nil }
-}
-
 // MARK: - Where a replication's records go
 
 /// Receives replication 0's routing records of every variant, in the order they happen:
@@ -280,8 +252,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case talkEnd(agent: Int32)
         case wrapEnd(agent: Int32)
         case callbackEnd(agent: Int32)
+        /// The router's timer.
         case timer
-        case retry(task: Int32)
+        /// The center's timer (callback retries, hold deadlines).
+        case centerTimer
         // The blended campaign (see `Blend`).
         case dialerStart
         case dialerWake
@@ -333,8 +307,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         var interval: Int
         var counted = true
         var active = true
-        var inProgress = false
-        var notBefore = 0.0
         var reminded = false
         var reassigned = false
     }
@@ -344,18 +316,18 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         var since = 0.0
         /// The inbound call (index) or, on the campaign, the attempt (slot) the agent serves.
         var call = -1
-        /// Whether the router has been told the agent is away (`agentLoggedOut`): on a callback,
-        /// on the campaign, or held in the dialer's pool.
-        var withdrawn = false
         var task = -1
         var reached = false
-        var tasks: [Int] = []
     }
 
     let scenario: RoutingScenario
-    var router: Router
+    /// The policy: the router, the blended campaign's dialer, the blending rule and callback
+    /// working (`CenterPolicy`). The world carries out its commands and reports what happens.
+    var center: CenterPolicy<Router, AnyDialer>
     var calendar = EventCalendar<Event>()
-    var commands: [InboundCommand] = []
+    /// The center's commands not yet carried out (first in, first out, across nested events).
+    var queue: [CenterCommand] = []
+    var queueHead = 0
 
     let arrivalStream: RandomStream
     let kindStream: RandomStream
@@ -388,9 +360,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     var agents: [Agent]
     /// Calls that ended in the current batch of commands, classified by route once it is done.
     var settled: [Int] = []
-    /// Agents to offer callback work once the current event is handled.
-    var pokes: [Int] = []
-    var draining = false
     /// The call the event being routed concerns, if any.
     var routingCall: Int? = nil
     /// Where replication 0's records go, with the variant's index.
@@ -405,7 +374,13 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     init(scenario: RoutingScenario, replication: Int, router: Router) {
         self.scenario = scenario
-        self.router = router
+        var rule = CenterRule(
+            agentsDialCallbacks: scenario.callbacks.agentsDial, callbackRetry: scenario.callbacks.retry,
+            closesAt: scenario.horizon)
+        if let outbound = scenario.outbound { rule.blend = outbound.rule }
+        center = CenterPolicy(
+            router: router, dialer: scenario.outbound.map { AnyDialer($0.dialer.makeDialer()) },
+            agents: scenario.agents, rule: rule)
         let seeds = StreamSeeds(seed: scenario.seed, replication: replication)
         arrivalStream = RandomStream(seeds, purpose: "routing.arrivals")
         kindStream = RandomStream(seeds, purpose: "routing.kind")
@@ -419,11 +394,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         typeStream = RandomStream(seeds, purpose: "routing.type")
         draws = AttemptDraws(
             world: scenario.outbound?.world ?? OutboundWorld(answer: [AnswerProbabilities(live: [0])]), seeds: seeds)
-        if let outbound = scenario.outbound {
-            blend.dialer = outbound.dialer.makeDialer()
-            blend.pool = DialerPool(rule: outbound.rule, agents: scenario.agents)
-            for a in 0..<scenario.agents { blend.pool.set(a, .idle, at: 0) }
-        }
         process = PoissonArrivals(
             scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: "routing.busyness"),
             horizon: scenario.horizon)
@@ -450,12 +420,12 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         series = IntervalSeries(
             width: scenario.interval, horizon: scenario.horizon, columns: RoutingColumn.allCases.count)
         totals = Array(repeating: 0, count: RoutingColumn.allCases.count)
-        commands.reserveCapacity(8)
+        queue.reserveCapacity(16)
     }
 
     /// Runs the replication: arrivals until the horizon, then until every call and task is done.
     mutating func run(replication: Int) throws(TaskValidationError) -> RoutingReplication {
-        for a in 0..<scenario.agents { route(.agentLoggedIn(AgentID(a))) }
+        for a in 0..<scenario.agents { tell(.agentLoggedIn(AgentID(a))) }
         if let first = nextArrival(after: 0) { calendar.schedule(.arrival, at: first) }
         if let outbound = scenario.outbound, outbound.rule.dialFrom < scenario.horizon {
             calendar.schedule(.dialerStart, at: outbound.rule.dialFrom)
@@ -482,6 +452,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
                 agents[a].call = -1
                 if wrap > 0 {
                     setState(a, .wrapping)
+                    tell(.agentWrappingUp(AgentID(a)))
                     calendar.schedule(.wrapEnd(agent: agent), at: time + wrap)
                 } else {
                     becomeAvailable(a)
@@ -492,10 +463,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
                 callbackEnded(Int(agent))
             case .timer:
                 route(.wakeUp)
-            case .retry(let task):
-                let owner = tasks[Int(task)].owner
-                if owner >= 0 { poke(owner) }
-                drainPokes()
+            case .centerTimer:
+                tell(.wakeUp)
             case .dialerStart:
                 try startDialer()
             case .dialerWake:
@@ -511,7 +480,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .outboundWrapEnd(let agent):
                 becomeAvailable(Int(agent))
             }
-            if blend.started { syncBlend() }
+            center.afterEvent(at: now, into: &queue)
+            drain()
         }
         let horizon = scenario.horizon
         now = max(now, horizon)
@@ -715,8 +685,43 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     // MARK: The seam
 
-    /// Hands `event` to the router and carries out its commands; `call` is the caller the event
-    /// concerns, who waits in a queue if the router left them with nothing to do.
+    /// Hands `event` to the center and carries out its commands, until the queue is empty.
+    mutating func tell(_ event: CenterEvent) {
+        center.handle(event, at: now, into: &queue)
+        drain()
+        settle()
+    }
+
+    /// Carries out the center's commands in order; a nested `tell` (a call ended at once) drains
+    /// the rest.
+    mutating func drain() {
+        while queueHead < queue.count {
+            let command = queue[queueHead]
+            queueHead += 1
+            carryOut(command)
+        }
+        queue.removeAll(keepingCapacity: true)
+        queueHead = 0
+    }
+
+    mutating func carryOut(_ command: CenterCommand) {
+        switch command {
+        case .inbound(let command):
+            carryOut(command)
+        case .dialer(let command):
+            carryOut(command)
+        case .startCallback(let task, let agent):
+            startCallback(task.index, agent: agent.index)
+        case .callbackDone(let task, let agent):
+            callbackDone(task.index, by: agent.index)
+        case .wakeUp(let at):
+            calendar.schedule(.centerTimer, at: max(at, now))
+        }
+    }
+
+    /// Hands a caller's `event` to the router (through the center) and carries out its
+    /// commands; `call` is the caller the event concerns, who waits in a queue if the router
+    /// left them with nothing to do.
     mutating func route(_ event: InboundEvent, call: Int? = nil) {
         switch event {
         case .callerArrived(let id, _), .digitsCollected(let id, _), .callAbandoned(let id):
@@ -724,13 +729,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         default:
             routingCall = call
         }
-        router.handle(event, at: now, into: &commands)
-        var i = 0
-        while i < commands.count {
-            carryOut(commands[i])
-            i += 1
-        }
-        commands.removeAll(keepingCapacity: true)
+        tell(.inbound(event))
+        defer { routingCall = nil }
         if let c = call {
             let state = calls[c].state
             if (state == .arriving || state == .inIDPrompt || state == .inMenu) && !calls[c].awaitingReply {
@@ -743,7 +743,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             }
         }
         settle()
-        drainPokes()
     }
 
     mutating func carryOut(_ command: InboundCommand) {
@@ -765,7 +764,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             record(.numberBound(NumberBinding(number, customer: customer, at: now)))
         case .createCustomer(let id):
             add(.customersCreated, 1, interval: series.interval(at: now), counted: now >= warmup)
-            if sink != nil, let customer = router.customer(id) {
+            if sink != nil, let customer = center.router.customer(id) {
                 record(.customerCreated(CreatedCustomer(customer, at: now)))
             }
         case .wakeUp(let at):
@@ -779,7 +778,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             task.reassigned = true
             task.priority = priority
             tasks[id.index] = task
-            setOwner(id.index, to?.index ?? -1)
             record(.callback(.reassigned(id, to: to, priority: priority, at: now)))
         case .remindAgent(let agent, let id, let priority):
             record(.callback(.reminded(id, agent: agent, priority: priority, at: now)))
@@ -791,7 +789,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             guard tasks[id.index].active else { break }
             add(.callbacksExpired, 1, task: id.index)
             tasks[id.index].active = false
-            setOwner(id.index, -1)
             record(.callback(.expired(id, at: now)))
         }
     }
@@ -833,25 +830,17 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         calendar.schedule(.talkEnd(agent: Int32(a)), at: now + calls[c].talk)
     }
 
-    /// The agent finished wrap-up: it is idle, the router hears so, and it may dial a callback.
+    /// The agent finished wrap-up: it is idle, and the center hears so (it offers the agent to the
+    /// router, then to their callbacks, then to the campaign).
     mutating func becomeAvailable(_ a: Int) {
         setState(a, .idle)
-        poke(a)
-        agents[a].withdrawn = false
-        route(.agentAvailable(AgentID(a)))
-    }
-
-    /// Tells the router agent `a` is away (once).
-    mutating func withdraw(_ a: Int) {
-        guard !agents[a].withdrawn else { return }
-        agents[a].withdrawn = true
-        route(.agentLoggedOut(AgentID(a)))
+        tell(.agentFree(AgentID(a)))
     }
 
     // MARK: Callbacks
 
     mutating func createCallback(_ id: CallbackTaskID) {
-        guard let task = router.callbackTask(id) else {
+        guard let task = center.router.callbackTask(id) else {
             preconditionFailure("the router created \(id) but cannot show it")
         }
         while tasks.count <= id.index {
@@ -863,80 +852,38 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             owner: -1, priority: task.priority, created: task.created, deadline: task.deadline,
             interval: interval, counted: task.created >= warmup)
         add(.callbacksCreated, 1, task: id.index)
-        setOwner(id.index, task.owner?.index ?? -1)
         if let c = routingCall { calls[c].callbackTask = id }
         record(.callback(.created(task)))
     }
 
-    /// Moves task `t` to `owner` (-1: nobody) and offers it to the new owner.
-    mutating func setOwner(_ t: Int, _ owner: Int) {
-        let old = tasks[t].owner
-        if old >= 0 { agents[old].tasks.removeAll { $0 == t } }
-        tasks[t].owner = owner
-        if owner >= 0, tasks[t].active {
-            agents[owner].tasks.append(t)
-            poke(owner)
-        }
-    }
-
-    mutating func poke(_ a: Int) { pokes.append(a) }
-
-    /// Offers callback work to the agents poked, once the current event is handled.
-    mutating func drainPokes() {
-        guard !draining else { return }
-        draining = true
-        while let a = pokes.popLast() { startCallback(a) }
-        draining = false
-    }
-
-    /// Blending: an idle agent with a due task starts it (inbound calls were offered first).
-    mutating func startCallback(_ a: Int) {
-        guard scenario.callbacks.agentsDial, now < scenario.horizon, agents[a].state == .idle else { return }
-        // An agent in the dialer's pool is promised to the campaign until its next call ends.
-        if a < blend.pool.isMember.count && blend.pool.isMember[a] && !blend.rule.poolTakesInbound { return }
-        var best = -1
-        for t in agents[a].tasks {
-            let task = tasks[t]
-            guard task.active, !task.inProgress, task.notBefore <= now else { continue }
-            if best < 0 || task.priority > tasks[best].priority
-                || (task.priority == tasks[best].priority && (task.created, t) < (tasks[best].created, best))
-            {
-                best = t
-            }
-        }
-        guard best >= 0 else { return }
-        tasks[best].inProgress = true
-        add(.callbackAttempts, 1, task: best)
+    /// The center started callback task `t` on agent `a`: the attempt's fate is drawn.
+    mutating func startCallback(_ t: Int, agent a: Int) {
+        precondition(agents[a].state == .idle, "the center started a callback on agent#\(a), who is not idle")
+        add(.callbackAttempts, 1, task: t)
         let reached = callbackStream.uniformPositive() < scenario.callbacks.answerProbability
         let duration = reached ? callbackTalk.sample(callbackStream) : failedAttempt.sample(callbackStream)
-        agents[a].task = best
+        agents[a].task = t
         agents[a].reached = reached
         setState(a, .callback)
-        withdraw(a)
         calendar.schedule(.callbackEnd(agent: Int32(a)), at: now + duration)
     }
 
     mutating func callbackEnded(_ a: Int) {
         let t = agents[a].task
         agents[a].task = -1
-        tasks[t].inProgress = false
-        if agents[a].reached {
-            if tasks[t].active {
-                let task = tasks[t]
-                add(.callbacksDone, 1, task: t)
-                add(.callbackDelaySum, now - task.created, task: t)
-                if task.counted { callbackDelays.append(now - task.created) }
-                if now <= task.deadline { add(.callbacksDoneInTime, 1, task: t) }
-                tasks[t].active = false
-                setOwner(t, -1)
-                record(.callback(.done(CallbackTaskID(t), by: AgentID(a), at: now)))
-                route(.callbackDone(CallbackTaskID(t)))
-            }
-        } else if tasks[t].active {
-            tasks[t].notBefore = now + scenario.callbacks.retry
-            calendar.schedule(.retry(task: Int32(t)), at: tasks[t].notBefore)
-        }
-        becomeAvailable(a)
+        setState(a, .idle)
+        tell(.callbackEnded(CallbackTaskID(Int32(t)), agent: AgentID(a), reached: agents[a].reached))
+    }
+
+    /// The center found task `t` done by agent `a`.
+    mutating func callbackDone(_ t: Int, by a: Int) {
+        let task = tasks[t]
+        add(.callbacksDone, 1, task: t)
+        add(.callbackDelaySum, now - task.created, task: t)
+        if task.counted { callbackDelays.append(now - task.created) }
+        if now <= task.deadline { add(.callbacksDoneInTime, 1, task: t) }
+        tasks[t].active = false
+        record(.callback(.done(CallbackTaskID(t), by: AgentID(a), at: now)))
     }
 
     // MARK: Statistics
@@ -957,7 +904,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         }
         agents[a].since = now
         agents[a].state = state
-        if scenario.outbound != nil { blend.pool.set(a, Self.campaignState(state), at: now) }
     }
 
     /// Adds to call `c`'s arrival interval, and to the totals if it arrived after the warm-up.

@@ -1,0 +1,470 @@
+import CallCenter
+
+// MARK: - One call center behind the seam
+
+/// The knobs of `CenterPolicy` besides the router's and the dialer's own.
+public struct CenterRule: Sendable, Hashable {
+    /// How the agents are shared between inbound callers, callbacks and the campaign.
+    public var blend: BlendRule
+    /// Whether an idle agent dials their callback tasks (inbound first, then callbacks).
+    public var agentsDialCallbacks: Bool
+    /// Seconds before a callback attempt that did not reach the customer is tried again.
+    public var callbackRetry: Seconds
+    /// Seconds an answered campaign customer may wait for an agent before the system's message
+    /// and the hang-up (`max_hold`); nil: as long as they are willing to.
+    public var maxHold: Seconds?
+    /// From this time no new work starts: no callback, no campaign call (a study's horizon;
+    /// `.infinity` in production).
+    public var closesAt: Seconds
+
+    /// A rule, by name. The readers of files check the bounds and name the field; a value out of
+    /// them here is a programming error.
+    public init(
+        blend: BlendRule = BlendRule(), agentsDialCallbacks: Bool = false, callbackRetry: Seconds = 600,
+        maxHold: Seconds? = nil, closesAt: Seconds = .infinity
+    ) {
+        precondition(callbackRetry >= 0, "callbackRetry must not be negative")
+        precondition(maxHold.map { $0 >= 0 } ?? true, "maxHold must not be negative")
+        self.blend = blend
+        self.agentsDialCallbacks = agentsDialCallbacks
+        self.callbackRetry = callbackRetry
+        self.maxHold = maxHold
+        self.closesAt = closesAt
+    }
+}
+
+/// What the softswitch (or the simulator) tells a center.
+public enum CenterEvent: Hashable, Sendable {
+    /// The agent logged in, free.
+    case agentLoggedIn(AgentID)
+    /// The agent logged out.
+    case agentLoggedOut(AgentID)
+    /// The agent's inbound call ended and they wrap up.
+    case agentWrappingUp(AgentID)
+    /// The agent is free again: their call ended without wrap-up, or their wrap-up ended.
+    case agentFree(AgentID)
+    /// A caller's event, for the router: `callerArrived`, `callArrived`, `digitsCollected`,
+    /// `callAbandoned`, `callbackDone` (an agent desk's), and `wakeUp` (the router's timer, asked
+    /// for by `CenterCommand.inbound(.wakeUp(at:))`). Agent events go by the cases above.
+    case inbound(InboundEvent)
+    /// A campaign call's event, for the dialer: `callAnswered`, `callEnded`, and `wakeUp` (the
+    /// dialer's timer, asked for by `CenterCommand.dialer(.wakeUp(at:))`). The center connects
+    /// answered customers itself; agent events go by the cases above.
+    case outbound(DialerEvent)
+    /// A callback attempt `CenterCommand.startCallback` started ended; `reached`: the customer
+    /// answered and the agent talked with them.
+    case callbackEnded(CallbackTaskID, agent: AgentID, reached: Bool)
+    /// The center's own timer (callback retries, hold deadlines), asked for by
+    /// `CenterCommand.wakeUp(at:)`.
+    case wakeUp
+}
+
+/// What a center asks of the softswitch (or the simulator).
+public enum CenterCommand: Hashable, Sendable {
+    /// The router's command (its `wakeUp(at:)` comes back as `CenterEvent.inbound(.wakeUp)`).
+    case inbound(InboundCommand)
+    /// The campaign's command: the dialer's (`originate`, `hangUp`, `record`, `taskCompleted`,
+    /// `wakeUp(at:)`, which comes back as `CenterEvent.outbound(.wakeUp)`), and the center's for
+    /// answered customers: `connect(call, agent)` and `holdExpired(call)`.
+    case dialer(DialerCommand)
+    /// Agent `agent` dials callback task `task` now.
+    case startCallback(CallbackTaskID, agent: AgentID)
+    /// Callback task `task`, reached by `agent`, is done (record it).
+    case callbackDone(CallbackTaskID, by: AgentID)
+    /// Wake the center (`CenterEvent.wakeUp`) at this time.
+    case wakeUp(at: Seconds)
+}
+
+/// A whole call center's decisions behind one seam: an inbound router, an optional campaign
+/// dialer, and between them the blending rule, callback working and the agent book.
+///
+/// The rule, in the order a free agent meets it:
+/// 1. *Inbound first.* An agent who becomes free is offered to the router
+///    (`InboundEvent.agentAvailable`).
+/// 2. *Then callbacks* (`CenterRule.agentsDialCallbacks`). An agent the router left idle starts
+///    their most urgent callback task (highest priority, then oldest) that is not waiting for a
+///    retry: `startCallback`. While dialling, the agent is withdrawn from the router
+///    (`agentLoggedOut`). An attempt that did not reach the customer is tried again
+///    `callbackRetry` seconds later; a reached task still active is done (`callbackDone`).
+/// 3. *Then the campaign.* While the dialer runs (from `dialFrom` until `dialUntil` and
+///    `closesAt`) or answered customers wait, idle agents join the dialer's pool (`DialerPool`).
+///    Unless `poolTakesInbound`, the router has them withdrawn and they start no callback.
+///    The dialer is shown the pool's agents idle and every other agent away, so it paces for the
+///    agents it can have. A call it asks for outside its window is cancelled at once.
+/// 4. *Answered customers.* A live answer waits in line (`AnsweredCustomers`); the one waiting
+///    longest meets the pool's agent idle the longest (`DialerPool.match`): `connect(call, agent)`,
+///    the agent is withdrawn from the router, and the dialer hears the call connected. A customer
+///    still waiting `maxHold` seconds after the answer: `holdExpired(call)`.
+///
+/// The router and the dialer each keep their own timer; the center's wake-ups are its own. The
+/// driver carries out the commands in order; an event the driver reports while carrying them out
+/// (a call it ended at once) is simply the next event.
+public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: Policy {
+    public typealias Event = CenterEvent
+    public typealias Command = CenterCommand
+
+    /// What an agent does, as the center knows it.
+    public enum Activity: UInt8, Sendable {
+        case loggedOut, idle, inbound, inboundWrapUp, callback, campaign, campaignWrapUp
+    }
+
+    /// The router.
+    public private(set) var router: Router
+    /// The campaign's dialer, if the center runs one.
+    public private(set) var dialer: D?
+    /// The knobs.
+    public let rule: CenterRule
+    /// Whether the dialer has started.
+    public private(set) var campaignStarted = false
+
+    private struct Agent {
+        var activity = Activity.loggedOut
+        /// The router has been told the agent is away (`agentLoggedOut`).
+        var withdrawn = false
+        /// The callback tasks the agent owns.
+        var tasks: [Int32] = []
+        /// The campaign call the agent is on.
+        var call: CallID?
+    }
+
+    private struct Task {
+        var owner = -1
+        var priority = 0
+        var created: Seconds = 0
+        var active = false
+        var inProgress = false
+        var notBefore: Seconds = 0
+    }
+
+    private var agents: [Agent]
+    private var tasks: [Task] = []
+    private var pool: DialerPool
+    private var customers: AnsweredCustomers
+    /// What the dialer was last told of each agent.
+    private var told: [AgentState]
+    private var agentOfCall: [CallID: Int] = [:]
+    private var now: Seconds = 0
+    /// Agents to offer callback work once the current event is handled.
+    private var pokes: [Int] = []
+    private var draining = false
+    private var retries = TimedQueue<Int32>()
+    /// The dialer's commands not yet carried out (first in, first out, across nested events).
+    private var dialerQueue: [DialerCommand] = []
+    private var routerScratch: [InboundCommand] = []
+    private var joined: [Int] = []
+    private var left: [Int] = []
+    private var expired: [CallID] = []
+
+    /// A center of `agents` agents, all logged out, with `router` and, if given, the campaign's
+    /// `dialer` (started by `startCampaign`).
+    public init(router: Router, dialer: D?, agents count: Int, rule: CenterRule) {
+        self.router = router
+        self.dialer = dialer
+        self.rule = rule
+        agents = Array(repeating: Agent(), count: count)
+        pool = DialerPool(rule: rule.blend, agents: dialer == nil ? 0 : count)
+        customers = AnsweredCustomers(maxHold: rule.maxHold)
+        told = Array(repeating: .loggedOut, count: count)
+    }
+
+    /// What the center knows agent `agent` does.
+    public func activity(_ agent: AgentID) -> Activity { agents[agent.index].activity }
+
+    /// What the dialer is shown of `agent` now.
+    public func shown(_ agent: AgentID) -> AgentState { told[agent.index] }
+
+    /// How many answered campaign customers wait for an agent.
+    public var customersWaiting: Int { customers.count }
+
+    /// Whether the dialer may ask for calls now.
+    public var dialing: Bool { campaignStarted && now < min(rule.blend.dialUntil, rule.closesAt) }
+
+    /// Starts the campaign's task (steps S31-S33) with the agents as the blending rule shows
+    /// them; the driver calls it at `rule.blend.dialFrom`.
+    public mutating func startCampaign(
+        task: OutboundTask, at time: Seconds, into commands: inout [CenterCommand]
+    ) throws(TaskValidationError) {
+        guard dialer != nil else { return }
+        now = time
+        campaignStarted = true
+        updatePool(into: &commands)
+        for a in agents.indices { told[a] = pool.shown(a) }
+        dialerQueue.removeAll(keepingCapacity: true)
+        try dialer!.start(task: task, agents: told, at: time, into: &dialerQueue)
+        carryOutDialerCommands(into: &commands)
+        sync(into: &commands)
+    }
+
+    public mutating func handle(_ event: CenterEvent, at time: Seconds, into commands: inout [CenterCommand]) {
+        now = time
+        switch event {
+        case .agentLoggedIn(let agent):
+            set(agent.index, .idle)
+            agents[agent.index].withdrawn = false
+            route(.agentLoggedIn(agent), into: &commands)
+        case .agentLoggedOut(let agent):
+            set(agent.index, .loggedOut)
+            agents[agent.index].withdrawn = true
+            route(.agentLoggedOut(agent), into: &commands)
+        case .agentWrappingUp(let agent):
+            set(agent.index, agents[agent.index].activity == .campaign ? .campaignWrapUp : .inboundWrapUp)
+        case .agentFree(let agent):
+            becomeFree(agent.index, into: &commands)
+        case .inbound(let inbound):
+            switch inbound {
+            case .agentLoggedIn(let a): return handle(.agentLoggedIn(a), at: time, into: &commands)
+            case .agentLoggedOut(let a): return handle(.agentLoggedOut(a), at: time, into: &commands)
+            case .agentAvailable(let a): return handle(.agentFree(a), at: time, into: &commands)
+            default: route(inbound, into: &commands)
+            }
+        case .outbound(let outbound):
+            outboundEvent(outbound, into: &commands)
+        case .callbackEnded(let task, let agent, let reached):
+            callbackEnded(Int(task.rawValue), agent: agent.index, reached: reached, into: &commands)
+        case .wakeUp:
+            while let t = retries.popDue(at: time) {
+                let owner = tasks[Int(t)].owner
+                if owner >= 0 { poke(owner) }
+                drainPokes(into: &commands)
+            }
+            if rule.maxHold != nil {
+                expired.removeAll(keepingCapacity: true)
+                customers.expired(at: time, into: &expired)
+                for call in expired { commands.append(.dialer(.holdExpired(call))) }
+            }
+        }
+        if campaignStarted { sync(into: &commands) }
+    }
+
+    /// TEMPORARY: the old routing world's sync after every calendar event.
+    public mutating func afterEvent(at time: Seconds, into commands: inout [CenterCommand]) {
+        now = time
+        if campaignStarted { sync(into: &commands) }
+    }
+
+    // MARK: - Agents
+
+    /// The center's view of agent `a` changes.
+    private mutating func set(_ a: Int, _ activity: Activity) {
+        agents[a].activity = activity
+        guard dialer != nil else { return }
+        let state: AgentState =
+            switch activity {
+            case .idle: .idle
+            case .campaign: .talking
+            case .campaignWrapUp: .wrapUp
+            case .loggedOut, .inbound, .inboundWrapUp, .callback: .loggedOut
+            }
+        pool.set(a, state, at: now)
+    }
+
+    /// Agent `a` is free: offered to the router first, then to their callbacks, then the pool.
+    private mutating func becomeFree(_ a: Int, into commands: inout [CenterCommand]) {
+        set(a, .idle)
+        poke(a)
+        agents[a].withdrawn = false
+        route(.agentAvailable(AgentID(a)), into: &commands)
+    }
+
+    /// Tells the router agent `a` is away (once).
+    private mutating func withdraw(_ a: Int, into commands: inout [CenterCommand]) {
+        guard !agents[a].withdrawn else { return }
+        agents[a].withdrawn = true
+        route(.agentLoggedOut(AgentID(a)), into: &commands)
+    }
+
+    // MARK: - The router
+
+    /// Hands `event` to the router, books what its commands decide, passes them on, then offers
+    /// callback work to the agents poked meanwhile.
+    private mutating func route(_ event: InboundEvent, into commands: inout [CenterCommand]) {
+        var batch = routerScratch
+        routerScratch = []
+        batch.removeAll(keepingCapacity: true)
+        router.handle(event, at: now, into: &batch)
+        for command in batch {
+            commands.append(.inbound(command))
+            switch command {
+            case .connect(_, let agent):
+                set(agent.index, .inbound)
+            case .createCallback(let id):
+                guard let task = router.callbackTask(id) else { break }
+                let t = id.index
+                while tasks.count <= t { tasks.append(Task()) }
+                tasks[t] = Task(priority: task.priority, created: task.created, active: true)
+                setOwner(t, task.owner?.index ?? -1)
+            case .reassignCallback(let id, let to, let priority):
+                guard id.index < tasks.count else { break }
+                tasks[id.index].priority = priority
+                setOwner(id.index, to?.index ?? -1)
+            case .remindAgent(_, let id, let priority):
+                guard id.index < tasks.count else { break }
+                tasks[id.index].priority = priority
+            case .expireCallback(let id):
+                guard id.index < tasks.count, tasks[id.index].active else { break }
+                tasks[id.index].active = false
+                setOwner(id.index, -1)
+            default:
+                break
+            }
+        }
+        routerScratch = batch
+        drainPokes(into: &commands)
+    }
+
+    // MARK: - Callbacks
+
+    /// Moves task `t` to `owner` (-1: nobody) and offers it to the new owner.
+    private mutating func setOwner(_ t: Int, _ owner: Int) {
+        let old = tasks[t].owner
+        if old >= 0 { agents[old].tasks.removeAll { $0 == Int32(t) } }
+        tasks[t].owner = owner
+        if owner >= 0, tasks[t].active {
+            agents[owner].tasks.append(Int32(t))
+            poke(owner)
+        }
+    }
+
+    private mutating func poke(_ a: Int) { pokes.append(a) }
+
+    /// Offers callback work to the agents poked, once the current event is handled.
+    private mutating func drainPokes(into commands: inout [CenterCommand]) {
+        guard !draining else { return }
+        draining = true
+        while let a = pokes.popLast() { startCallback(a, into: &commands) }
+        draining = false
+    }
+
+    /// An idle agent with a due task starts the most urgent one (inbound calls were offered first).
+    private mutating func startCallback(_ a: Int, into commands: inout [CenterCommand]) {
+        guard rule.agentsDialCallbacks, now < rule.closesAt, agents[a].activity == .idle else { return }
+        // An agent in the dialer's pool is promised to the campaign until its next call ends.
+        if a < pool.isMember.count && pool.isMember[a] && !rule.blend.poolTakesInbound { return }
+        var best = -1
+        for t32 in agents[a].tasks {
+            let t = Int(t32)
+            let task = tasks[t]
+            guard task.active, !task.inProgress, task.notBefore <= now else { continue }
+            if best < 0 || task.priority > tasks[best].priority
+                || (task.priority == tasks[best].priority && (task.created, t) < (tasks[best].created, best))
+            {
+                best = t
+            }
+        }
+        guard best >= 0 else { return }
+        tasks[best].inProgress = true
+        commands.append(.startCallback(CallbackTaskID(Int32(best)), agent: AgentID(a)))
+        set(a, .callback)
+        withdraw(a, into: &commands)
+    }
+
+    private mutating func callbackEnded(_ t: Int, agent a: Int, reached: Bool, into commands: inout [CenterCommand]) {
+        tasks[t].inProgress = false
+        if reached {
+            if tasks[t].active {
+                tasks[t].active = false
+                setOwner(t, -1)
+                commands.append(.callbackDone(CallbackTaskID(Int32(t)), by: AgentID(a)))
+                route(.callbackDone(CallbackTaskID(Int32(t))), into: &commands)
+            }
+        } else if tasks[t].active {
+            tasks[t].notBefore = now + rule.callbackRetry
+            retries.insert(Int32(t), at: tasks[t].notBefore)
+            commands.append(.wakeUp(at: tasks[t].notBefore))
+        }
+        becomeFree(a, into: &commands)
+    }
+
+    // MARK: - The campaign
+
+    private mutating func outboundEvent(_ event: DialerEvent, into commands: inout [CenterCommand]) {
+        guard dialer != nil else { return }
+        switch event {
+        case .wakeUp:
+            guard dialing else { return }
+            tellDialer(.wakeUp, into: &commands)
+        case .callAnswered(let call, let live):
+            tellDialer(event, into: &commands)
+            if live { customers.answered(call, at: now) }
+            if live, let maxHold = rule.maxHold { commands.append(.wakeUp(at: now + maxHold)) }
+        case .callEnded(let call, _):
+            customers.left(call)
+            if let a = agentOfCall.removeValue(forKey: call), agents[a].call == call {
+                agents[a].call = nil
+                set(a, .campaignWrapUp)
+            }
+            tellDialer(event, into: &commands)
+        case .agent, .callConnected:
+            // The center books the agents itself (it connects the customers).
+            break
+        }
+    }
+
+    /// Hands `event` to the dialer and carries out what it asks.
+    private mutating func tellDialer(_ event: DialerEvent, into commands: inout [CenterCommand]) {
+        guard dialer != nil else { return }
+        dialer!.handle(event, at: now, into: &dialerQueue)
+        carryOutDialerCommands(into: &commands)
+    }
+
+    /// Passes the dialer's commands on, first in first out; a call asked for outside the dialing
+    /// window is cancelled at once.
+    private mutating func carryOutDialerCommands(into commands: inout [CenterCommand]) {
+        while !dialerQueue.isEmpty {
+            let command = dialerQueue.removeFirst()
+            if case .originate(let call, _, _) = command, !dialing {
+                tellDialer(.callEnded(call, cause: .originatorCancel), into: &commands)
+                continue
+            }
+            commands.append(.dialer(command))
+        }
+    }
+
+    /// Brings the pool up to date (open while the dialer runs or customers wait) and carries out
+    /// its decisions: joiners leave the router unless `poolTakesInbound`; when the pool closes,
+    /// its idle agents return to the router and may start a callback that fell due meanwhile.
+    private mutating func updatePool(into commands: inout [CenterCommand]) {
+        let open = dialing || customers.hasEntries
+        joined.removeAll(keepingCapacity: true)
+        left.removeAll(keepingCapacity: true)
+        pool.update(open: open, joined: &joined, left: &left)
+        guard open else {
+            let released = left
+            for a in released where agents[a].activity == .idle {
+                poke(a)
+                if agents[a].withdrawn {
+                    agents[a].withdrawn = false
+                    route(.agentAvailable(AgentID(a)), into: &commands)
+                }
+            }
+            drainPokes(into: &commands)
+            return
+        }
+        if !rule.blend.poolTakesInbound && !joined.isEmpty {
+            let joining = joined
+            for a in joining { withdraw(a, into: &commands) }
+        }
+    }
+
+    /// After each event: answered customers meet the pool's longest-idle agents, and the dialer
+    /// hears of every agent whose state, as the rule shows it, changed.
+    private mutating func sync(into commands: inout [CenterCommand]) {
+        updatePool(into: &commands)
+        while let (call, a) = pool.match(&customers) {
+            commands.append(.dialer(.connect(call, AgentID(a))))
+            agents[a].call = call
+            agentOfCall[call] = a
+            set(a, .campaign)
+            withdraw(a, into: &commands)
+            tellDialer(.callConnected(call, AgentID(a)), into: &commands)
+            updatePool(into: &commands)
+        }
+        for a in agents.indices {
+            let state = pool.shown(a)
+            if state != told[a] {
+                told[a] = state
+                tellDialer(.agent(AgentID(a), state), into: &commands)
+            }
+        }
+    }
+}

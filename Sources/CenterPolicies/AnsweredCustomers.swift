@@ -5,10 +5,10 @@ import CallCenter
 /// The campaign's answered customers waiting for an agent, first come first served, and the
 /// system's maximum hold: a customer held `maxHold` seconds without an agent hears the message
 /// and is hung up (`expired`). With `DialerPool.match`, it decides which answered customer meets
-/// which agent: in `CampaignPolicy` (every live dialer with the destination `&park()`) and in the
-/// routing world's blended studies (which still apply the maximum hold by capping each
-/// customer's patience). The campaign world (`OutboundModel`) still queues answered customers to
-/// a `LongestIdleRouter`.
+/// which agent: in `CampaignPolicy` (every live dialer with the destination `&park()`) and in
+/// `CenterPolicy` (the routing world's blended studies). The campaign world (`OutboundModel`)
+/// still queues answered customers to a `LongestIdleRouter` and caps their patience at the
+/// maximum hold.
 ///
 /// A customer who hangs up first leaves (`left`); they are forgotten once they reach the front,
 /// so `hasEntries` may still count them until then.

@@ -191,6 +191,9 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         for a in agents.indices { told[a] = pool.shown(a) }
         dialerQueue.removeAll(keepingCapacity: true)
         try dialer!.start(task: task, agents: told, at: time, into: &dialerQueue)
+        // The window's end: the pool closes then, and its agents go back to the router.
+        let end = min(rule.blend.dialUntil, rule.closesAt)
+        if end.isFinite { commands.append(.wakeUp(at: end)) }
         carryOutDialerCommands(into: &commands)
         sync(into: &commands)
     }
@@ -233,12 +236,6 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
                 for call in expired { commands.append(.dialer(.holdExpired(call))) }
             }
         }
-        if campaignStarted { sync(into: &commands) }
-    }
-
-    /// TEMPORARY: the old routing world's sync after every calendar event.
-    public mutating func afterEvent(at time: Seconds, into commands: inout [CenterCommand]) {
-        now = time
         if campaignStarted { sync(into: &commands) }
     }
 

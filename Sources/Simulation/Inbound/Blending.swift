@@ -8,16 +8,10 @@ import SimKernel
 /// An outbound campaign the agents of a routing study work between inbound calls and callbacks
 /// (blending), with the rule that shares them out.
 ///
-/// The rule is the policy layer's: `BlendRule` holds its knobs and `DialerPool` (module
-/// `CenterPolicies`) decides who is in the dialer's pool, what the dialer is shown and which
-/// agent an answered campaign customer meets; `AnsweredCustomers` keeps those customers in line.
-/// The routing world only tells the pool what each agent does and carries out its decisions:
-/// inbound first (an agent who becomes free is offered to the router first), then callbacks, then
-/// the campaign. Unless `poolTakesInbound`, the router is told the pool's agents are away and they
-/// start no callback (a task falling due waits for the end of their next campaign call), so the
-/// dialer can count on them. The dialer runs from `dialFrom` until `dialUntil` (and never after
-/// the horizon); calls it asks for outside that window are cancelled at once, and the pool returns
-/// to the router.
+/// The rule is the policy layer's: the routing world's `CenterPolicy` (module `CenterPolicies`)
+/// applies `BlendRule` through its `DialerPool`, places the answered customers, lets them go at
+/// `max_hold` and keeps the dialer within `dialFrom`..`dialUntil` (and never after the horizon).
+/// The routing world only simulates the campaign's calls and carries out the center's commands.
 ///
 /// The campaign's customers behave as in a campaign scenario (`OutboundWorld`, with common random
 /// numbers per (contract, attempt)); agents do not pause (the routing world has no pauses).

@@ -221,16 +221,13 @@ public protocol RoutingSink: Sendable {
 /// customer from another number, new), an IVR they answer, agents who talk, wrap up and dial
 /// callback tasks, and a router behind the inbound seam that it drives and obeys.
 ///
-/// **Blending** (the rule the patent leaves open): inbound first, callbacks when idle. An agent
-/// who is idle and whom the router did not connect to a caller starts its most urgent callback
-/// task (highest priority, then oldest) that is not waiting for a retry; callbacks are started
-/// only before the horizon. While dialling, the agent is withdrawn from the router
-/// (`agentLoggedOut` at the start, `agentAvailable` at the end), so the router never routes a
-/// caller to an agent on a callback; a side effect is that the cascade's step 05 does not assign
-/// new tasks to an agent in the middle of a callback. An attempt reaches the customer with
-/// `answerProbability` and takes `talk` (then `callbackDone`), or fails after `failedAttempt`
-/// and the task may be tried again `retry` seconds later. An attempt started on a task that is
-/// reassigned or expires meanwhile runs to its end; only a reached, still active task is done.
+/// **The policy** is a `CenterPolicy` (module `CenterPolicies`): the router, the blended
+/// campaign's dialer, and between them the blending rule and callback working (inbound first,
+/// then callbacks, then the campaign). The world reports what happens (callers, IVR replies,
+/// agents free or wrapping up, callback attempts ended, campaign calls answered or ended) and
+/// carries out what the center asks: it draws each callback attempt's fate when the center starts
+/// it (reached with `answerProbability` after `talk`, or failed after `failedAttempt`), and each
+/// campaign attempt's fate when the dialer originates it.
 ///
 /// **The IVR**: an ID prompt is answered after the caller's `idEntry` time (the same for every
 /// attempt) with their ID number (a known customer from another number who keys it), a wrong
@@ -377,7 +374,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         var rule = CenterRule(
             agentsDialCallbacks: scenario.callbacks.agentsDial, callbackRetry: scenario.callbacks.retry,
             closesAt: scenario.horizon)
-        if let outbound = scenario.outbound { rule.blend = outbound.rule }
+        if let outbound = scenario.outbound {
+            rule.blend = outbound.rule
+            rule.maxHold = outbound.world.maxHold
+        }
         center = CenterPolicy(
             router: router, dialer: scenario.outbound.map { AnyDialer($0.dialer.makeDialer()) },
             agents: scenario.agents, rule: rule)
@@ -394,6 +394,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         typeStream = RandomStream(seeds, purpose: "routing.type")
         draws = AttemptDraws(
             world: scenario.outbound?.world ?? OutboundWorld(answer: [AnswerProbabilities(live: [0])]), seeds: seeds)
+        draws.capsPatience = false  // the center lets answered customers go at max_hold
         process = PoissonArrivals(
             scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: "routing.busyness"),
             horizon: scenario.horizon)
@@ -480,8 +481,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .outboundWrapEnd(let agent):
                 becomeAvailable(Int(agent))
             }
-            center.afterEvent(at: now, into: &queue)
-            drain()
         }
         let horizon = scenario.horizon
         now = max(now, horizon)

@@ -437,7 +437,8 @@ enum OutboundFate { case live, machine, busy, noAnswer, invalid }
 struct AttemptDraw {
     var fate: OutboundFate
     var ring: Double
-    /// The live customer's patience once answered, capped at the maximum hold.
+    /// The live customer's patience once answered (capped at the maximum hold, see
+    /// `AttemptDraws.capsPatience`).
     var patience: Double
     var talk: Double
     var wrap: Double
@@ -454,6 +455,10 @@ struct AttemptDraws: ~Copyable {
     let seeds: StreamSeeds
     var stream: RandomStream
     let ring: Sampler, patience: Sampler, talk: Sampler, wrap: Sampler, machine: Sampler
+    /// Whether a live customer's patience is capped at `world.maxHold` (the campaign world, whose
+    /// answered customers are placed by its own router); false where a policy lets them go at
+    /// `max_hold` (the blended routing world's `CenterPolicy`).
+    var capsPatience = true
 
     init(world: OutboundWorld, seeds: StreamSeeds) {
         self.world = world
@@ -484,7 +489,7 @@ struct AttemptDraws: ~Copyable {
         else if u < p.live + p.machine + p.busy { fate = .busy }
         else { fate = .noAnswer }
         if (fate == .live || fate == .machine) && ringTime > world.ringTimeout { fate = .noAnswer }
-        let patienceTime = min(patience.sample(stream), world.maxHold)
+        let patienceTime = capsPatience ? min(patience.sample(stream), world.maxHold) : patience.sample(stream)
         let talkTime = talk.sample(stream)
         let wrapTime = wrap.sample(stream)
         let detection = machine.sample(stream)

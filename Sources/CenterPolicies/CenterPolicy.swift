@@ -465,3 +465,56 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         }
     }
 }
+
+// MARK: - A center's trace
+
+/// What a center was told and what it answered, step by step: the record a driver keeps to
+/// replay a run through another driver (the twin check) or through the policy alone.
+public struct CenterTrace: Sendable {
+    /// One call into the policy.
+    public struct Step: Sendable, Hashable {
+        /// When.
+        public var time: Seconds
+        /// The event; nil: `startCampaign`.
+        public var event: CenterEvent?
+        /// What the center answered, in order.
+        public var commands: [CenterCommand]
+
+        public init(time: Seconds, event: CenterEvent?, commands: [CenterCommand]) {
+            self.time = time
+            self.event = event
+            self.commands = commands
+        }
+    }
+
+    /// The campaign's task, if the center ran one.
+    public var task: OutboundTask?
+    /// The steps, in the order they happened.
+    public var steps: [Step] = []
+
+    public init(task: OutboundTask? = nil) { self.task = task }
+
+    /// Replays the trace's events into `center` (fresh, as the traced one was at the start) and
+    /// returns the first step at which it answers differently, with what it answered; nil when
+    /// every answer is the same.
+    public func firstDifference<R, D>(
+        replayingInto center: inout CenterPolicy<R, D>
+    ) -> (step: Int, got: [CenterCommand])? {
+        var out: [CenterCommand] = []
+        for (i, step) in steps.enumerated() {
+            out.removeAll(keepingCapacity: true)
+            if let event = step.event {
+                center.handle(event, at: step.time, into: &out)
+            } else {
+                do {
+                    guard let task else { return (i, []) }
+                    try center.startCampaign(task: task, at: step.time, into: &out)
+                } catch {
+                    return (i, [])
+                }
+            }
+            if out != step.commands { return (i, out) }
+        }
+        return nil
+    }
+}

@@ -77,8 +77,13 @@ extension RoutingWorld {
     mutating func startDialer() throws(TaskValidationError) {
         guard let outbound = scenario.outbound else { return }
         blend.attemptsOfContract = Array(repeating: 0, count: outbound.contacts.count)
-        try center.startCampaign(
-            task: outbound.contacts.task(batchID: scenario.outboundBatchID), at: now, into: &queue)
+        let task = outbound.contacts.task(batchID: scenario.outboundBatchID)
+        let first = queue.count
+        try center.startCampaign(task: task, at: now, into: &queue)
+        if trace != nil {
+            trace!.task = task
+            trace!.steps.append(.init(time: now, event: nil, commands: Array(queue[first...])))
+        }
         drain()
     }
 

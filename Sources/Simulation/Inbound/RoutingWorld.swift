@@ -325,6 +325,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     /// The center's commands not yet carried out (first in, first out, across nested events).
     var queue: [CenterCommand] = []
     var queueHead = 0
+    /// The center's trace, when asked for (`RoutingRunner.twin`).
+    var trace: CenterTrace?
 
     let arrivalStream: RandomStream
     let kindStream: RandomStream
@@ -686,7 +688,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     /// Hands `event` to the center and carries out its commands, until the queue is empty.
     mutating func tell(_ event: CenterEvent) {
+        let first = queue.count
         center.handle(event, at: now, into: &queue)
+        if trace != nil { trace!.steps.append(.init(time: now, event: event, commands: Array(queue[first...]))) }
         drain()
         settle()
     }
@@ -923,6 +927,23 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
 // MARK: - Running replications
 
+/// A replication whose center's trace was replayed into a fresh center (`RoutingRunner.replay`).
+public struct CenterReplay: Sendable {
+    /// The replication's figures.
+    public var replication: RoutingReplication
+    /// Calls into the center.
+    public var steps: Int
+    /// Campaign calls the center originated.
+    public var campaignCalls = 0
+    /// Where the replay first answered differently; nil: never.
+    public var difference: String?
+
+    init(replication: RoutingReplication, steps: Int) {
+        self.replication = replication
+        self.steps = steps
+    }
+}
+
 /// Runs a routing scenario's replications, spread over threads, gathered in index order.
 public enum RoutingRunner {
     /// Runs replication `replication` of `scenario` on the calling thread; its records go to
@@ -930,32 +951,66 @@ public enum RoutingRunner {
     public static func replicate(
         _ scenario: RoutingScenario, replication: Int, sink: (variant: Int, sink: any RoutingSink)? = nil
     ) throws(TaskValidationError) -> RoutingReplication {
+        try withRouter(scenario, replication: replication, sink: sink, replay: false).replication
+    }
+
+    /// Runs replication `replication` of `scenario` keeping the trace of its `CenterPolicy`, then
+    /// replays the trace's events into a fresh center: the policy must answer every event the
+    /// same, which shows the world tells it everything through its events (no side channel) and
+    /// nothing in its answers depends on anything else.
+    public static func replay(
+        _ scenario: RoutingScenario, replication: Int = 0
+    ) throws(TaskValidationError) -> CenterReplay {
+        try withRouter(scenario, replication: replication, sink: nil, replay: true)
+    }
+
+    private static func withRouter(
+        _ scenario: RoutingScenario, replication: Int, sink: (variant: Int, sink: any RoutingSink)?, replay: Bool
+    ) throws(TaskValidationError) -> CenterReplay {
         precondition(
             scenario.customerTable.map { $0.customers.count == scenario.customers && !$0.customers.isEmpty } ?? true,
             "the scenario's customer table has not been read (set customerTable.customers and customers)")
         let mixed = StreamSeeds.mix(scenario.seed ^ StreamSeeds.mix(UInt64(replication) &+ 1))
         switch scenario.router {
         case .cascade(let configuration, let seed):
-            var world = RoutingWorld(
-                scenario: scenario, replication: replication,
+            return try run(
+                scenario, replication: replication, sink: sink, replay: replay,
                 router: CascadeRouter(
                     directory: scenario.directory(), configuration: configuration,
                     random: SplitMix64(seed: seed ^ mixed)))
-            world.sink = sink
-            return try world.run(replication: replication)
         case .queue(let configuration, let seed):
-            var world = RoutingWorld(
-                scenario: scenario, replication: replication,
+            return try run(
+                scenario, replication: replication, sink: sink, replay: replay,
                 router: QueueRouter(configuration, random: SplitMix64(seed: seed ^ mixed)))
-            world.sink = sink
-            return try world.run(replication: replication)
         case .sticky(let configuration):
-            var world = RoutingWorld(
-                scenario: scenario, replication: replication,
+            return try run(
+                scenario, replication: replication, sink: sink, replay: replay,
                 router: StickyRouter(configuration, bindings: scenario.stickyBindings()))
-            world.sink = sink
-            return try world.run(replication: replication)
         }
+    }
+
+    private static func run<R: InboundRouter & CallbackTaskLookup>(
+        _ scenario: RoutingScenario, replication: Int, sink: (variant: Int, sink: any RoutingSink)?, replay: Bool,
+        router: R
+    ) throws(TaskValidationError) -> CenterReplay {
+        var world = RoutingWorld(scenario: scenario, replication: replication, router: router)
+        world.sink = sink
+        if replay { world.trace = CenterTrace() }
+        let result = try world.run(replication: replication)
+        guard replay, let trace = world.trace else { return CenterReplay(replication: result, steps: 0) }
+        var fresh = RoutingWorld(scenario: scenario, replication: replication, router: router).center
+        var report = CenterReplay(replication: result, steps: trace.steps.count)
+        report.campaignCalls = trace.steps.reduce(0) { n, step in
+            n + step.commands.reduce(0) { if case .dialer(.originate) = $1 { $0 + 1 } else { $0 } }
+        }
+        if let (i, got) = trace.firstDifference(replayingInto: &fresh) {
+            let step = trace.steps[i]
+            report.difference = """
+                step \(i) at \(step.time), \(step.event.map { "\($0)" } ?? "startCampaign"): \
+                the simulation's center answered \(step.commands), the replay \(got)
+                """
+        }
+        return report
     }
 
     /// Runs all replications of `scenario` on up to `threads` threads, in index order.

@@ -104,7 +104,9 @@ let package = Package(
         ),
         .testTarget(
             name: "LiveTests",
-            dependencies: ["Live", "CallCenter", "EventSocket", "DialingPolicies", "RoutingPolicies"]
+            dependencies: [
+                "Live", "CallCenter", "EventSocket", "DialingPolicies", "RoutingPolicies", "CenterPolicies", "Simulation",
+            ]
         ),
         .testTarget(
             name: "LiveRunnerTests",

@@ -33,48 +33,6 @@ public struct CenterRule: Sendable, Hashable {
     }
 }
 
-/// What the softswitch (or the simulator) tells a center.
-public enum CenterEvent: Hashable, Sendable {
-    /// The agent logged in, free.
-    case agentLoggedIn(AgentID)
-    /// The agent logged out.
-    case agentLoggedOut(AgentID)
-    /// The agent's inbound call ended and they wrap up.
-    case agentWrappingUp(AgentID)
-    /// The agent is free again: their call ended without wrap-up, or their wrap-up ended.
-    case agentFree(AgentID)
-    /// A caller's event, for the router: `callerArrived`, `callArrived`, `digitsCollected`,
-    /// `callAbandoned`, `callbackDone` (an agent desk's), and `wakeUp` (the router's timer, asked
-    /// for by `CenterCommand.inbound(.wakeUp(at:))`). Agent events go by the cases above.
-    case inbound(InboundEvent)
-    /// A campaign call's event, for the dialer: `callAnswered`, `callEnded`, and `wakeUp` (the
-    /// dialer's timer, asked for by `CenterCommand.dialer(.wakeUp(at:))`). The center connects
-    /// answered customers itself; agent events go by the cases above.
-    case outbound(DialerEvent)
-    /// A callback attempt `CenterCommand.startCallback` started ended; `reached`: the customer
-    /// answered and the agent talked with them.
-    case callbackEnded(CallbackTaskID, agent: AgentID, reached: Bool)
-    /// The center's own timer (callback retries, hold deadlines), asked for by
-    /// `CenterCommand.wakeUp(at:)`.
-    case wakeUp
-}
-
-/// What a center asks of the softswitch (or the simulator).
-public enum CenterCommand: Hashable, Sendable {
-    /// The router's command (its `wakeUp(at:)` comes back as `CenterEvent.inbound(.wakeUp)`).
-    case inbound(InboundCommand)
-    /// The campaign's command: the dialer's (`originate`, `hangUp`, `record`, `taskCompleted`,
-    /// `wakeUp(at:)`, which comes back as `CenterEvent.outbound(.wakeUp)`), and the center's for
-    /// answered customers: `connect(call, agent)` and `holdExpired(call)`.
-    case dialer(DialerCommand)
-    /// Agent `agent` dials callback task `task` now.
-    case startCallback(CallbackTaskID, agent: AgentID)
-    /// Callback task `task`, reached by `agent`, is done (record it).
-    case callbackDone(CallbackTaskID, by: AgentID)
-    /// Wake the center (`CenterEvent.wakeUp`) at this time.
-    case wakeUp(at: Seconds)
-}
-
 /// A whole call center's decisions behind one seam: an inbound router, an optional campaign
 /// dialer, and between them the blending rule, callback working and the agent book.
 ///
@@ -198,8 +156,18 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         sync(into: &commands)
     }
 
+    /// Events naming an agent outside the center, or a callback task the center did not start,
+    /// are ignored (a report from a desk or a softswitch that does not match what the center
+    /// knows must not stop it).
     public mutating func handle(_ event: CenterEvent, at time: Seconds, into commands: inout [CenterCommand]) {
         now = time
+        switch event {
+        case .agentLoggedIn(let a), .agentLoggedOut(let a), .agentWrappingUp(let a), .agentFree(let a),
+            .callbackEnded(_, let a, _):
+            guard a.index >= 0 && a.index < agents.count else { return }
+        default:
+            break
+        }
         switch event {
         case .agentLoggedIn(let agent):
             set(agent.index, .idle)
@@ -356,6 +324,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     }
 
     private mutating func callbackEnded(_ t: Int, agent a: Int, reached: Bool, into commands: inout [CenterCommand]) {
+        guard t >= 0 && t < tasks.count && tasks[t].inProgress, agents[a].activity == .callback else { return }
         tasks[t].inProgress = false
         if reached {
             if tasks[t].active {

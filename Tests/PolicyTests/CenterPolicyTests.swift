@@ -185,3 +185,14 @@ struct ScriptedRouter: InboundRouter, CallbackTaskLookup {
         #expect(!out.contains { if case .dialer(.originate) = $0 { true } else { false } })
     }
 }
+
+extension CenterPolicyTests {
+    @Test("reports that do not match the center (an unknown agent, a callback never started) are ignored, not a crash")
+    func mismatchedReports() {
+        var center = Self.center(agents: 2, rule: CenterRule(agentsDialCallbacks: true), dialer: false)
+        #expect(Self.handle(&center, .agentFree(AgentID(7)), at: 1).isEmpty)
+        #expect(Self.handle(&center, .callbackEnded(CallbackTaskID(3), agent: AgentID(1), reached: true), at: 2).isEmpty)
+        #expect(Self.handle(&center, .callbackEnded(CallbackTaskID(0), agent: AgentID(9), reached: false), at: 3).isEmpty)
+        #expect(center.activity(AgentID(1)) == .idle)
+    }
+}

@@ -373,16 +373,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     init(scenario: RoutingScenario, replication: Int, router: Router) {
         self.scenario = scenario
-        var rule = CenterRule(
-            agentsDialCallbacks: scenario.callbacks.agentsDial, callbackRetry: scenario.callbacks.retry,
-            closesAt: scenario.horizon)
-        if let outbound = scenario.outbound {
-            rule.blend = outbound.rule
-            rule.maxHold = outbound.world.maxHold
-        }
-        center = CenterPolicy(
-            router: router, dialer: scenario.outbound.map { AnyDialer($0.dialer.makeDialer()) },
-            agents: scenario.agents, rule: rule)
+        center = Self.center(scenario, router: router)
         let seeds = StreamSeeds(seed: scenario.seed, replication: replication)
         arrivalStream = RandomStream(seeds, purpose: "routing.arrivals")
         kindStream = RandomStream(seeds, purpose: "routing.kind")
@@ -424,6 +415,21 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             width: scenario.interval, horizon: scenario.horizon, columns: RoutingColumn.allCases.count)
         totals = Array(repeating: 0, count: RoutingColumn.allCases.count)
         queue.reserveCapacity(16)
+    }
+
+    /// The center of `scenario` with `router`: the study's callbacks and blending rule, its
+    /// campaign's dialer, closing at the horizon.
+    static func center(_ scenario: RoutingScenario, router: Router) -> CenterPolicy<Router, AnyDialer> {
+        var rule = CenterRule(
+            agentsDialCallbacks: scenario.callbacks.agentsDial, callbackRetry: scenario.callbacks.retry,
+            closesAt: scenario.horizon)
+        if let outbound = scenario.outbound {
+            rule.blend = outbound.rule
+            rule.maxHold = outbound.world.maxHold
+        }
+        return CenterPolicy(
+            router: router, dialer: scenario.outbound.map { AnyDialer($0.dialer.makeDialer()) },
+            agents: scenario.agents, rule: rule)
     }
 
     /// Runs the replication: arrivals until the horizon, then until every call and task is done.
@@ -937,6 +943,8 @@ public struct CenterReplay: Sendable {
     public var campaignCalls = 0
     /// Where the replay first answered differently; nil: never.
     public var difference: String?
+    /// The trace replayed.
+    public var trace = CenterTrace()
 
     init(replication: RoutingReplication, steps: Int) {
         self.replication = replication
@@ -962,6 +970,19 @@ public enum RoutingRunner {
         _ scenario: RoutingScenario, replication: Int = 0
     ) throws(TaskValidationError) -> CenterReplay {
         try withRouter(scenario, replication: replication, sink: nil, replay: true)
+    }
+
+    /// A fresh center of `scenario`'s replication `replication`, as the routing world starts it,
+    /// when its router is the cascade (nil otherwise): to drive through another driver.
+    public static func cascadeCenter(
+        _ scenario: RoutingScenario, replication: Int = 0
+    ) -> CenterPolicy<CascadeRouter, AnyDialer>? {
+        guard case .cascade(let configuration, let seed) = scenario.router else { return nil }
+        let mixed = StreamSeeds.mix(scenario.seed ^ StreamSeeds.mix(UInt64(replication) &+ 1))
+        return RoutingWorld<CascadeRouter>.center(
+            scenario,
+            router: CascadeRouter(
+                directory: scenario.directory(), configuration: configuration, random: SplitMix64(seed: seed ^ mixed)))
     }
 
     private static func withRouter(
@@ -998,8 +1019,9 @@ public enum RoutingRunner {
         if replay { world.trace = CenterTrace() }
         let result = try world.run(replication: replication)
         guard replay, let trace = world.trace else { return CenterReplay(replication: result, steps: 0) }
-        var fresh = RoutingWorld(scenario: scenario, replication: replication, router: router).center
+        var fresh = RoutingWorld<R>.center(scenario, router: router)
         var report = CenterReplay(replication: result, steps: trace.steps.count)
+        report.trace = trace
         report.campaignCalls = trace.steps.reduce(0) { n, step in
             n + step.commands.reduce(0) { if case .dialer(.originate) = $1 { $0 + 1 } else { $0 } }
         }

@@ -56,19 +56,29 @@ public enum CallCenterAgentList {
         public var fields: [String: String]
     }
 
-    /// The agents of `text` by name, with `status` and `state` as given. When `timeOfEpoch` is
+    /// The agents of `text` by name, with `status`, `state` and `wrap_up_time` as given. When `timeOfEpoch` is
     /// given (Unix seconds → the driver's clock), an agent that is away (`On Break`, or
     /// `Available…` and `Idle`) gets `awaySince` from `last_status_change`: exact for a break,
-    /// an earlier bound for Idle (mod_callcenter stamps status changes, not state changes).
+    /// an earlier bound for Idle (mod_callcenter stamps status changes, not state changes); one
+    /// `Waiting` with a `wrap_up_time` gets `wrapUpUntil` from `last_bridge_end` (the driver
+    /// ends a wrap-up already over with `endWrapUp(at:)`).
     /// - Throws: `ParseError` as `rows(agentList:)`.
     public static func parse(agentList text: String, timeOfEpoch: ((Int) -> Seconds)? = nil)
         throws(ParseError) -> [String: CallCenterAgent]
     {
         var agents: [String: CallCenterAgent] = [:]
         for row in try rows(agentList: text) {
-            var agent = CallCenterAgent(status: row.status, state: row.state)
+            var agent = CallCenterAgent(
+                status: row.status, state: row.state,
+                wrapUpTime: row.fields["wrap_up_time"].flatMap { Double($0) }.map { max(0, $0) } ?? 0)
             let away = row.status == "On Break" || (row.status?.hasPrefix("Available") == true && row.state == "Idle")
             if away, let timeOfEpoch, let epoch = row.lastStatusChange { agent.awaySince = timeOfEpoch(epoch) }
+            // Waiting after a queue call that ended less than wrap_up_time ago: wrapping up.
+            if agent.wrapUpTime > 0, row.status?.hasPrefix("Available") == true, row.state == "Waiting",
+                let timeOfEpoch, let end = row.fields["last_bridge_end"].flatMap({ Int($0) }), end > 0
+            {
+                agent.wrapUpUntil = timeOfEpoch(end) + agent.wrapUpTime
+            }
             agents[row.name] = agent
         }
         return agents

@@ -299,6 +299,27 @@ public struct DialerBridge: Sendable {
         }
     }
 
+    // MARK: - Wrap-ups
+
+    /// When the first agent's wrap-up ends (an agent `Waiting` after a queue call, for its
+    /// `wrap_up_time`): the driver calls `endWrapUps(at:)` then.
+    public var nextWrapUpEnd: Seconds? { agents.values.compactMap(\.wrapUpUntil).min() }
+
+    /// Ends the wrap-ups over at `time`: the agents are reported as mod_callcenter now has them
+    /// (idle), in roster order.
+    public mutating func endWrapUps(at time: Seconds) -> [DialerEvent] {
+        var out: [DialerEvent] = []
+        for agent in agents.keys.sorted() {
+            guard var tracked = agents[agent], tracked.endWrapUp(at: time) else { continue }
+            agents[agent] = tracked
+            let state = tracked.dialerState
+            guard reported[agent] != state else { continue }
+            reported[agent] = state
+            out.append(.agent(agent, state))
+        }
+        return out
+    }
+
     // MARK: - Reconcile
 
     /// After a gap in the event stream (a reconnect): ends every call in flight whose channel is

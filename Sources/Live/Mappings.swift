@@ -70,16 +70,25 @@ public struct CallCenterAgent: Hashable, Sendable {
     public var state: String?
     /// Since when the agent has been away (On Break, or Idle while available).
     public var awaySince: Seconds?
+    /// The agent's `wrap_up_time` in mod_callcenter (`callcenter_config agent list`), seconds:
+    /// after a queue call it stays `Waiting` that long before mod_callcenter offers it another.
+    /// 0 when not known.
+    public var wrapUpTime: Seconds
+    /// When the agent's wrap-up ends, while it wraps up (`Waiting` after a queue call, for
+    /// `wrapUpTime`); the driver ends it with `endWrapUp(at:)`.
+    public var wrapUpUntil: Seconds?
 
     /// An agent nothing is known of.
-    public init(status: String? = nil, state: String? = nil, awaySince: Seconds? = nil) {
+    public init(status: String? = nil, state: String? = nil, awaySince: Seconds? = nil, wrapUpTime: Seconds = 0) {
         self.status = status
         self.state = state
         self.awaySince = awaySince
+        self.wrapUpTime = wrapUpTime
     }
 
     /// What mod_callcenter would say of an agent the dialer sees in `state`; nil for `wrapUp`,
-    /// which mod_callcenter has no status for (its wrap-up is a delay spent `Waiting`).
+    /// which mod_callcenter has no status for (its wrap-up is a delay spent `Waiting` after a
+    /// queue call: the driver sees it through `wrapUpTime`).
     public init?(_ state: AgentState) {
         switch state {
         case .loggedOut: self.init(status: "Logged Out")
@@ -96,6 +105,7 @@ public struct CallCenterAgent: Hashable, Sendable {
     /// | --- | --- | --- |
     /// | Logged Out (or none yet), or unknown | any | loggedOut |
     /// | On Break | any | paused(since: when the break began) |
+    /// | Available, Available (On Demand) | Waiting after a queue call, for `wrapUpTime` | wrapUp |
     /// | Available, Available (On Demand) | Waiting (or none yet) | idle |
     /// | Available… | In a queue call | talking |
     /// | Available… | Receiving (a call is being offered) | talking: reserved, not to be dialled for |
@@ -109,7 +119,7 @@ public struct CallCenterAgent: Hashable, Sendable {
             switch state {
             case "In a queue call", "Receiving", "Reserved": return .talking
             case "Idle": return .paused(since: awaySince ?? 0)
-            default: return .idle
+            default: return wrapUpUntil == nil ? .idle : .wrapUp
             }
         default: return .loggedOut
         }
@@ -118,6 +128,7 @@ public struct CallCenterAgent: Hashable, Sendable {
     /// Applies one `callcenter::info` status or state change at `time`; returns whether it was one.
     mutating func apply(_ info: ESLCallCenterInfo, at time: Seconds) -> Bool {
         let wasAway = isAway
+        let wasOnCall = state == "In a queue call"
         switch info.action {
         case "agent-status-change":
             guard let status = info.agentStatus else { return false }
@@ -130,6 +141,19 @@ public struct CallCenterAgent: Hashable, Sendable {
         }
         if isAway && !wasAway { awaySince = time }
         if !isAway { awaySince = nil }
+        let available = status?.hasPrefix("Available") == true
+        if available && state == "Waiting" {
+            if wasOnCall && wrapUpTime > 0 { wrapUpUntil = time + wrapUpTime }
+        } else {
+            wrapUpUntil = nil
+        }
+        return true
+    }
+
+    /// Ends the agent's wrap-up if it is over at `time`; returns whether it ended.
+    public mutating func endWrapUp(at time: Seconds) -> Bool {
+        guard let until = wrapUpUntil, until <= time else { return false }
+        wrapUpUntil = nil
         return true
     }
 

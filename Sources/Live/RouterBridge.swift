@@ -235,6 +235,23 @@ public struct RouterBridge: Sendable {
         }
     }
 
+    /// When the first agent's wrap-up ends (see `DialerBridge.nextWrapUpEnd`).
+    public var nextWrapUpEnd: Seconds? { agents.values.compactMap(\.wrapUpUntil).min() }
+
+    /// Ends the wrap-ups over at `time`: an agent that wrapped up is ready again
+    /// (`agentAvailable`), in agent order.
+    public mutating func endWrapUps(at time: Seconds) -> [InboundEvent] {
+        var out: [InboundEvent] = []
+        for agent in agents.keys.sorted() {
+            guard var tracked = agents[agent] else { continue }
+            let before = tracked.routerState
+            guard tracked.endWrapUp(at: time) else { continue }
+            agents[agent] = tracked
+            if let event = before.event(to: tracked.routerState, agent: agent) { out.append(event) }
+        }
+        return out
+    }
+
     /// After a gap in the event stream: every followed call whose channel is not among
     /// `liveChannels` ends as its hang-up would have (`callAbandoned` while waiting or in the IVR,
     /// `agentAvailable` once connected, when so configured), in call order.

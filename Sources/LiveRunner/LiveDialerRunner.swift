@@ -330,6 +330,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
         phase = .running
         carryOut(commands, at: time, feedback: &events)
         dispatch(events, at: clock.now())
+        armWrapUpEnd()
         persistent.writer.handOver()
         let buffered = early
         early = []
@@ -579,9 +580,17 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
     private func fire(_ deadline: Seconds) {
         timers.fired(deadline)
         guard phase == .running else { return }
-        // Paused, the campaign policy holds the dialer's wake-up back (and still places and
-        // releases answered customers).
-        dispatch([.wakeUp], at: max(deadline, clock.now()))
+        // Wrap-ups over by now end first (mod_callcenter says nothing when they do). Paused, the
+        // campaign policy holds the dialer's wake-up back (and still places and releases
+        // answered customers).
+        let time = max(deadline, clock.now())
+        dispatch(heard(bridge.endWrapUps(at: time), at: time) + [.wakeUp], at: time)
+        armWrapUpEnd()
+    }
+
+    /// Arms a timer for the first agent's wrap-up end, if an agent wraps up.
+    private func armWrapUpEnd() {
+        if let end = bridge.nextWrapUpEnd { arm(end) }
     }
 
     // MARK: - Events from FreeSWITCH
@@ -598,6 +607,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             let time = clock.now()
             let events = heard(bridge.events(for: event, at: time), at: time)
             if !events.isEmpty { dispatch(events, at: time) }
+            armWrapUpEnd()
         case .connection(let up):
             connected = up
         case .reconnected(let state):
@@ -706,6 +716,7 @@ public actor LiveDialerRunner<D: Dialer & Sendable>: LiveSessionMember, LiveHTTP
             channels: snapshot.channels, agentChannels: snapshot.agents?.channels ?? [:], at: time)
         if let agents = snapshot.agents { events += heard(bridge.resync(agents: agents.byName), at: time) }
         dispatch(events, at: time)
+        armWrapUpEnd()
     }
 
     /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call. A command

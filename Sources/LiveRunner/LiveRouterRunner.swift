@@ -221,6 +221,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         carryOut(restoredWakeUps, at: time)
         restoredWakeUps = []
         dispatch(events, at: time)
+        armWrapUpEnd()
         pickUp(waiting, at: time)
         let buffered = early
         early = []
@@ -544,7 +545,15 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
 
     private func fire(_ deadline: Seconds) {
         timers.fired(deadline)
-        dispatch([.wakeUp], at: max(deadline, clock.now()))
+        // Wrap-ups over by now end first (mod_callcenter says nothing when they do).
+        let time = max(deadline, clock.now())
+        dispatch(heard(bridge.endWrapUps(at: time)) + [.wakeUp], at: time)
+        armWrapUpEnd()
+    }
+
+    /// Arms a timer for the first agent's wrap-up end, if an agent wraps up.
+    private func armWrapUpEnd() {
+        if let end = bridge.nextWrapUpEnd { arm(end) }
     }
 
     // MARK: - Events from FreeSWITCH
@@ -561,6 +570,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
             let time = clock.now()
             let events = heard(bridge.events(for: event, at: time))
             if !events.isEmpty { dispatch(events, at: time) }
+            armWrapUpEnd()
             if let name = event.eventName, name == "CHANNEL_HANGUP" || name == "CHANNEL_HANGUP_COMPLETE",
                 let uuid = event.uniqueID
             {
@@ -616,6 +626,7 @@ public actor LiveRouterRunner: LiveSessionMember, LiveHTTPRoutes {
         dispatch(bridge.reconcile(liveChannels: snapshot.channels.uuids, at: time), at: time)
         for uuid in byUUID.keys.sorted() where snapshot.channels[uuid] == nil { ended(uuid: uuid, at: time) }
         if let agents = snapshot.agents { dispatch(heard(bridge.resync(agents: agents.byName)), at: time) }
+        armWrapUpEnd()
         pickUp(snapshot.channels.parkedInboundCalls, at: time)
         writer.handOver()
     }

@@ -57,12 +57,12 @@ struct CallCenterAgentListTests {
         let plain = try CallCenterAgentList.parse(agentList: R.synthetic)
         #expect(plain["1000@default"]?.awaySince == nil)  // no clock given: not set
         let agents = try CallCenterAgentList.parse(agentList: R.synthetic, timeOfEpoch: { Seconds($0 - 1_700_000_000) })
-        #expect(agents["1000@default"] == CallCenterAgent(status: "On Break", state: "Waiting", awaySince: 100))
+        #expect(agents["1000@default"] == CallCenterAgent(status: "On Break", state: "Waiting", awaySince: 100, wrapUpTime: 10))
         #expect(agents["1000@default"]?.dialerState == .paused(since: 100))
         #expect(agents["1001@default"]?.dialerState == .paused(since: 200))
-        #expect(agents["1002@default"] == CallCenterAgent(status: "Logged Out", state: "Waiting"))
+        #expect(agents["1002@default"] == CallCenterAgent(status: "Logged Out", state: "Waiting", wrapUpTime: 10))
         #expect(agents["1002@default"]?.dialerState == .loggedOut)
-        #expect(agents["9000@default"] == CallCenterAgent(status: "Gone Fishing", state: "Dreaming"))
+        #expect(agents["9000@default"] == CallCenterAgent(status: "Gone Fishing", state: "Dreaming", wrapUpTime: 10))
         #expect(agents["9000@default"]?.dialerState == .loggedOut)
     }
 

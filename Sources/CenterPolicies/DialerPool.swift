@@ -26,33 +26,42 @@ public struct DialerPool: Sendable {
     /// The rule's knobs.
     public let rule: BlendRule
     /// Each agent's state as the campaign sees it (see the type's summary).
-    public private(set) var states: [AgentState]
+    @inlinable public var states: [AgentState] { _states }
+    @usableFromInline var _states: [AgentState]
     /// When each idle agent became idle (meaningless for the others).
-    public private(set) var idleSince: [Seconds]
+    @inlinable public var idleSince: [Seconds] { _idleSince }
+    @usableFromInline var _idleSince: [Seconds]
     /// Whether each agent is in the pool.
-    public private(set) var isMember: [Bool]
+    @inlinable public var isMember: [Bool] { _isMember }
+    @usableFromInline var _isMember: [Bool]
     /// Scratch: the idle agents outside the pool.
-    private var outside: [Int] = []
+    @usableFromInline var outside: [Int] = []
+    /// Whether anything `update` reads changed since it last ran, and with which `open`.
+    @usableFromInline var changed = true
+    @usableFromInline var lastOpen = false
 
     /// An empty pool under `rule` for `agents` agents, all logged out.
     public init(rule: BlendRule, agents: Int = 0) {
         self.rule = rule
-        states = Array(repeating: .loggedOut, count: agents)
-        idleSince = Array(repeating: 0, count: agents)
-        isMember = Array(repeating: false, count: agents)
+        _states = Array(repeating: .loggedOut, count: agents)
+        _idleSince = Array(repeating: 0, count: agents)
+        _isMember = Array(repeating: false, count: agents)
     }
 
     /// Agent `agent` is now in `state` (as the campaign sees it), since `time`: an agent becoming
     /// idle is idle since `time`; one idle already keeps its place in the line.
     /// - Complexity: O(1), amortised.
+    @inlinable
     public mutating func set(_ agent: Int, _ state: AgentState, at time: Seconds) {
-        while states.count <= agent {
-            states.append(.loggedOut)
-            idleSince.append(0)
-            isMember.append(false)
+        while _states.count <= agent {
+            _states.append(.loggedOut)
+            _idleSince.append(0)
+            _isMember.append(false)
         }
-        if state == .idle && states[agent] != .idle { idleSince[agent] = time }
-        states[agent] = state
+        guard _states[agent] != state else { return }
+        if state == .idle { _idleSince[agent] = time }
+        _states[agent] = state
+        changed = true
     }
 
     /// Brings the pool up to date under the rule: appends to `left` the agents that left it (no
@@ -61,17 +70,22 @@ public struct DialerPool: Sendable {
     /// - Parameter open: whether the dialer may take agents now (it is dialing, or answered
     ///   customers wait for an agent).
     /// - Complexity: O(agents), plus O(k log k) to sort the k idle agents outside the pool.
+    @inlinable
     public mutating func update(open: Bool, joined: inout [Int], left: inout [Int]) {
+        // Nothing changed since the last update with the same `open`: it would change nothing.
+        guard changed || open != lastOpen else { return }
+        changed = false
+        lastOpen = open
         outside.removeAll(keepingCapacity: true)
         var onCampaign = 0
-        for a in states.indices {
-            if isMember[a] && states[a] != .idle {
-                isMember[a] = false
+        for a in _states.indices {
+            if _isMember[a] && _states[a] != .idle {
+                _isMember[a] = false
                 left.append(a)
             }
-            switch states[a] {
+            switch _states[a] {
             case .idle:
-                if isMember[a] { onCampaign += 1 } else { outside.append(a) }
+                if _isMember[a] { onCampaign += 1 } else { outside.append(a) }
             case .talking, .wrapUp:
                 onCampaign += 1
             case .loggedOut, .paused:
@@ -79,8 +93,8 @@ public struct DialerPool: Sendable {
             }
         }
         guard open else {
-            for a in states.indices where isMember[a] {
-                isMember[a] = false
+            for a in _states.indices where _isMember[a] {
+                _isMember[a] = false
                 left.append(a)
             }
             return
@@ -88,28 +102,30 @@ public struct DialerPool: Sendable {
         var room = outside.count - rule.inboundReserve
         if let cap = rule.maxOutboundAgents { room = min(room, cap - onCampaign) }
         guard room > 0 else { return }
-        outside.sort { (idleSince[$0], $0) < (idleSince[$1], $1) }
+        outside.sort { (_idleSince[$0], $0) < (_idleSince[$1], $1) }
         for a in outside.prefix(room) {
-            isMember[a] = true
+            _isMember[a] = true
             joined.append(a)
         }
     }
 
     /// What the dialer is shown of `agent`: idle in the pool, logged out when idle outside it,
     /// else its state as set. - Complexity: O(1).
+    @inlinable
     public func shown(_ agent: Int) -> AgentState {
-        guard agent < states.count else { return .loggedOut }
-        let state = states[agent]
-        if state == .idle && !isMember[agent] { return .loggedOut }
+        guard agent < _states.count else { return .loggedOut }
+        let state = _states[agent]
+        if state == .idle && !_isMember[agent] { return .loggedOut }
         return state
     }
 
     /// The pool's agent idle the longest (ties: the lower index), if any is idle.
     /// - Complexity: O(agents).
+    @inlinable
     public func longestIdleMember() -> Int? {
         var best = -1
-        for a in states.indices where isMember[a] && states[a] == .idle {
-            if best < 0 || (idleSince[a], a) < (idleSince[best], best) { best = a }
+        for a in _states.indices where _isMember[a] && _states[a] == .idle {
+            if best < 0 || (_idleSince[a], a) < (_idleSince[best], best) { best = a }
         }
         return best < 0 ? nil : best
     }
@@ -118,6 +134,7 @@ public struct DialerPool: Sendable {
     /// waiting longest meets the pool's agent idle the longest. The customer leaves `customers`;
     /// the driver connects them and sets the agent `talking`. Nil when nobody waits or no agent
     /// of the pool is idle.
+    @inlinable
     public func match(_ customers: inout AnsweredCustomers) -> (call: CallID, agent: Int)? {
         guard let call = customers.first, let agent = longestIdleMember() else { return nil }
         customers.removeFirst()

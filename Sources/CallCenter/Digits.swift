@@ -27,6 +27,17 @@ public struct PhoneNumber: Hashable, Sendable, Codable, CustomStringConvertible,
         self = number
     }
 
+    /// Whether `text` is a number simcc dials: an optional leading `+` and 3 to 20 digits. The one
+    /// rule for outbound numbers: the contact-list reader, the dialer's task check (step S33) and
+    /// the live originate all ask it. (A `PhoneNumber`, what a softswitch reports of a caller, may
+    /// be shorter: an extension.)
+    @inlinable
+    public static func isDialable(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        return (3...20).contains(bytes.count) && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     /// The number as written, leading zeros kept.
     public var text: String {
         let digits = String(value)

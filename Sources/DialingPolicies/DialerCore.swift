@@ -179,12 +179,8 @@ public struct DialerCore: Sendable {
         talkingSince = agents.map { _ in time }
     }
 
-    /// A number a softswitch can dial: an optional leading `+` and 3 to 20 digits.
-    public static func isDialable(_ number: String) -> Bool {
-        var bytes = Substring(number).utf8[...]
-        if bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
-        return (3...20).contains(bytes.count) && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-    }
+    /// A number a softswitch can dial (`PhoneNumber.isDialable`).
+    public static func isDialable(_ number: String) -> Bool { PhoneNumber.isDialable(number) }
 
     // MARK: Events
 

@@ -172,7 +172,7 @@ public struct DialerBridge: Sendable {
     ///
     /// | dialer | action |
     /// | --- | --- |
-    /// | `originate(call, contract, number)` | `bgapi originate {origination_uuid=<call.uuidString>,originate_timeout=…,ignore_early_media=true,origination_caller_id_…,simcc_call=…,simcc_contract=…,<variables>}<dial string> <destination>` with Job-UUID `SimccUUID(.originateJob, call)`; a number that is not `+` and digits: `dialerFeedback(callEnded(.invalidNumberFormat))` |
+    /// | `originate(call, contract, number)` | `bgapi originate {origination_uuid=<call.uuidString>,originate_timeout=…,ignore_early_media=true,origination_caller_id_…,simcc_call=…,simcc_contract=…,<variables>}<dial string> <destination>` with Job-UUID `SimccUUID(.originateJob, call)`; a number that is not dialable (`PhoneNumber.isDialable`: an optional `+` and 3 to 20 digits): `dialerFeedback(callEnded(.invalidNumberFormat))` |
     /// | `hangUp(call)` in flight | `bgapi uuid_kill <uuid> ORIGINATOR_CANCEL` while ringing, `NORMAL_CLEARING` once answered; not in flight: nothing |
     /// | `connect(call, agent)` in flight (a customer waiting parked) | `bgapi uuid_transfer <uuid> <agent's exten> <transferDialplan> <transferContext>`: the dialplan bridges the customer to the agent's phone (the CHANNEL_BRIDGE then reports `callConnected`); an agent missing from the roster: `refused`; not in flight: nothing |
     /// | `holdExpired(call)` in flight | `bgapi uuid_transfer <uuid> playback:<maxHoldMessage>,hangup:NORMAL_CLEARING inline`; no message configured: `bgapi uuid_kill <uuid> NORMAL_CLEARING`; not in flight: nothing |
@@ -239,12 +239,8 @@ public struct DialerBridge: Sendable {
         return text + "}" + configuration.dialString(for: number) + " " + destination
     }
 
-    /// An optional `+` and 1 to 32 digits: nothing else may reach the dial string.
-    static func isDialable(_ number: String) -> Bool {
-        var bytes = Substring(number).utf8[...]
-        if bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
-        return (1...32).contains(bytes.count) && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-    }
+    /// Nothing but a dialable number (`PhoneNumber.isDialable`) may reach the dial string.
+    static func isDialable(_ number: String) -> Bool { PhoneNumber.isDialable(number) }
 
     // MARK: - Events
 

@@ -1,3 +1,4 @@
+import CallCenter
 import Foundation
 
 // MARK: - Contact lists (step S1: the numbers an operator imports under a batch id)
@@ -63,7 +64,7 @@ public struct ContactList: Hashable, Sendable {
         self.ignoredColumns = ignoredColumns
     }
 
-    /// The shortest and longest number of digits a phone number may have.
+    /// The shortest and longest number of digits a phone number may have (`PhoneNumber.isDialable`).
     public static let digitRange = 3...20
 
     /// Reads a contact list from CSV text; `file` names it in errors.
@@ -178,7 +179,8 @@ public struct ContactList: Hashable, Sendable {
                 return nil
             }
         }
-        return digitRange.contains(digits) ? out : nil
+        // The one rule for a dialable number; `digitRange` names its bounds in messages.
+        return PhoneNumber.isDialable(out) ? out : nil
     }
 }
 

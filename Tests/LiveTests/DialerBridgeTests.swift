@@ -355,3 +355,19 @@ struct DialerEventTests {
                 == [.callEnded(c2, cause: .noAnswer)])
     }
 }
+
+@Suite("Live: one rule for a dialable number")
+struct DialableNumberTests {
+    @Test("the bridge sends exactly the numbers PhoneNumber.isDialable accepts (3 to 20 digits, optional +)")
+    func oneRule() {
+        let cases = ["12", "123", "+123", "+86138000000001234567", "+861380000000012345678", "5551234", "555-1234", "", "+"]
+        for number in cases {
+            var bridge = W.dialer()
+            let actions = bridge.commands(for: .originate(CallID(1), ContractID(0), number: number), at: 0)
+            let refused = actions == [.dialerFeedback(.callEnded(CallID(1), cause: .invalidNumberFormat))]
+            #expect(refused == !PhoneNumber.isDialable(number), "\(number)")
+        }
+        #expect(PhoneNumber.isDialable("+86138000000001234567") && !PhoneNumber.isDialable("+861380000000012345678"))
+        #expect(!PhoneNumber.isDialable("12") && PhoneNumber.isDialable("123"))
+    }
+}

@@ -62,8 +62,7 @@ let package = Package(
         .target(
             name: "LiveRunner",
             dependencies: [
-                "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies", "RoutingPolicies",
-                "CenterPolicies", "CallCenter",
+                "Live", "EventSocket", "EventSocketClient", "Store", "RoutingPolicies", "CenterPolicies", "CallCenter",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -84,7 +83,7 @@ let package = Package(
             name: "simcc",
             dependencies: [
                 "Simulation", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
-                "EventSocketClient", "DialingPolicies", "CenterPolicies",
+                "EventSocketClient", "DialingPolicies", "RoutingPolicies", "CenterPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -19,6 +19,9 @@ let package = Package(
         .library(name: "EventSocketClient", targets: ["EventSocketClient"]),
         .library(name: "Live", targets: ["Live"]),
         .library(name: "LiveRunner", targets: ["LiveRunner"]),
+        // Test support (the conformance checker, the twin check, FreeSWITCH's frames), for the
+        // tests of a driver or a bridge; not part of the runtime libraries.
+        .library(name: "LiveTestSupport", targets: ["LiveTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +61,21 @@ let package = Package(
         ),
         // The live softswitch: seam commands to ESL commands, ESL events to seam events (no I/O).
         .target(name: "Live", dependencies: ["CallCenter", "EventSocket"]),
+        // Test support: the conformance checker, the twin check and FreeSWITCH's frames.
+        .target(
+            name: "LiveTestSupport",
+            dependencies: ["Live", "CallCenter", "CenterPolicies", "EventSocket"]
+        ),
+        // `simcc bench`: the workloads and the C baseline's driver, out of the product modules.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Simulation", "SimKernel", "CallCenter", "DialingPolicies", "CBaseline", "Live", "LiveTestSupport",
+                "LiveRunner", "EventSocket", "EventSocketClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // `simcc live`: the patent's four activities against FreeSWITCH, and the HTTP interface.
         .target(
             name: "LiveRunner",
@@ -75,14 +93,14 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies", "CBaseline",
+                "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "simcc",
             dependencies: [
-                "Simulation", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
+                "Simulation", "Benchmarks", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
                 "EventSocketClient", "DialingPolicies", "RoutingPolicies", "CenterPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -93,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "EventSocketTests",
             dependencies: [
-                "EventSocket", "EventSocketClient",
+                "EventSocket", "EventSocketClient", "Benchmarks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -105,13 +123,14 @@ let package = Package(
             name: "LiveTests",
             dependencies: [
                 "Live", "CallCenter", "EventSocket", "DialingPolicies", "RoutingPolicies", "CenterPolicies", "Simulation",
+                "LiveTestSupport", "Benchmarks",
             ]
         ),
         .testTarget(
             name: "LiveRunnerTests",
             dependencies: [
                 "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies",
-                "RoutingPolicies", "CenterPolicies", "CallCenter",
+                "RoutingPolicies", "CenterPolicies", "CallCenter", "LiveTestSupport", "Benchmarks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

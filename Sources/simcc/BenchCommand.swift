@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import EventSocket
 import Foundation
 import Live

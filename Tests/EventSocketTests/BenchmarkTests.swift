@@ -1,3 +1,4 @@
+import Benchmarks
 import EventSocket
 import Foundation
 import Testing

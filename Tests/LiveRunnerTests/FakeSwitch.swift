@@ -3,6 +3,7 @@ import EventSocket
 import EventSocketClient
 import Foundation
 import Live
+import LiveTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization

@@ -1,3 +1,4 @@
+import Benchmarks
 import CallCenter
 import DialingPolicies
 import EventSocketClient

@@ -2,6 +2,7 @@ import CallCenter
 import DialingPolicies
 import EventSocket
 import Live
+import LiveTestSupport
 import RoutingPolicies
 import Testing
 

@@ -1,6 +1,7 @@
 import CallCenter
 import EventSocket
 import Live
+import LiveTestSupport
 import Testing
 
 private let c1 = CallID(1), c2 = CallID(2)

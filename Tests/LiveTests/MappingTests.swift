@@ -1,7 +1,9 @@
+import Benchmarks
 import CallCenter
 import EventSocket
 import Foundation
 import Live
+import LiveTestSupport
 import Testing
 
 @Suite("Live: identifiers, configuration, causes, agents, channel lists, captures, speed")

@@ -1,6 +1,7 @@
 import CallCenter
 import EventSocket
 import Live
+import LiveTestSupport
 import Testing
 
 @Suite("Bridges: agents read again from mod_callcenter (start, gap)")

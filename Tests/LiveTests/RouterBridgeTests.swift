@@ -1,6 +1,7 @@
 import CallCenter
 import EventSocket
 import Live
+import LiveTestSupport
 import Testing
 
 private let first = CallID(W.configuration.firstInboundCall)

@@ -1,6 +1,7 @@
 import CallCenter
 import EventSocket
 import Live
+import LiveTestSupport
 
 /// The world of the live tests: three agents in the roster, gateway `carrier`.
 enum W {

@@ -1,6 +1,7 @@
 import CallCenter
 import EventSocket
 import Live
+import LiveTestSupport
 import Testing
 
 /// mod_callcenter's wrap-up: after a queue call the agent stays `Waiting` for its

@@ -1,6 +1,7 @@
 import EventSocket
 import EventSocketClient
 import Foundation
+import LiveRunner
 import NIOCore
 import NIOPosix
 import Synchronization

@@ -1,5 +1,6 @@
 import CallCenter
 import EventSocket
+import Live
 
 // MARK: - Events as FreeSWITCH writes them
 

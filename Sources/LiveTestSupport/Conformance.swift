@@ -1,5 +1,6 @@
 import CallCenter
 import EventSocket
+import Live
 
 // MARK: - Scripts
 

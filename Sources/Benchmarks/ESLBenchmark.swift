@@ -1,3 +1,5 @@
+import EventSocket
+
 /// Throughput measurement of the decoder, for `simcc bench --esl`.
 public enum ESLBenchmark {
     /// Decodes `count` typical channel events (text/event-plain CHANNEL_* frames of about

@@ -1,5 +1,7 @@
 import CallCenter
 import EventSocket
+import Live
+import LiveTestSupport
 
 /// Throughput of the live translation layer, for `simcc bench` and the tests.
 public enum LiveBenchmark {

@@ -3,6 +3,7 @@ import CallCenter
 import DialingPolicies
 import Foundation
 import SimKernel
+import Simulation
 
 // MARK: - The standard benchmark workload
 

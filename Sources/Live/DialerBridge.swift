@@ -19,6 +19,8 @@ public enum SimccUUID {
         case transferJob = 3
         /// A `sendmsg` execute (`Event-UUID`, echoed as `Application-UUID`).
         case execute = 4
+        /// A `bgapi chat` (a reminder to an agent's phone).
+        case chatJob = 5
     }
 
     /// The UUID of `kind` for `number` (below 2^60).

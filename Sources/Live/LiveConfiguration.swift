@@ -41,6 +41,20 @@ public struct LiveConfiguration: Hashable, Sendable {
         }
     }
 
+    /// Where step 06's reminders go besides the store: a SIP MESSAGE to the agent's phone through
+    /// FreeSWITCH's `chat` API (`chat sip|<from>|<exten>@<domain>|<text>`).
+    public struct ReminderChat: Hashable, Sendable {
+        /// The sender, e.g. `simcc@pbx.example.com`.
+        public var from: String
+        /// The agents' SIP domain: the message goes to `<exten>@<domain>`.
+        public var domain: String
+        /// Messages from `from` to the agents of `domain`.
+        public init(from: String, domain: String) {
+            self.from = from
+            self.domain = domain
+        }
+    }
+
     /// One agent of the roster: the policy's dense `AgentID` and its names in FreeSWITCH.
     public struct Agent: Hashable, Sendable {
         /// The policies' id.
@@ -175,6 +189,8 @@ public struct LiveConfiguration: Hashable, Sendable {
     /// (`InboundEvent.agentAvailable`): agents reached by `uuid_transfer` are not mod_callcenter
     /// queue calls, so no agent-state-change would tell.
     public var agentAvailableOnHangup: Bool = true
+    /// Step 06's reminders as a SIP MESSAGE to the agent's phone (`chat`); nil: the store only.
+    public var reminderChat: ReminderChat?
 
     /// The default configuration (gateway `carrier`, `&park()`, no agents).
     public init() {}
@@ -219,6 +235,10 @@ public struct LiveConfiguration: Hashable, Sendable {
         }
         if let machineDetection { try token(machineDetection.variable, "machine_detection.variable") }
         if let maxHoldMessage { try token(maxHoldMessage, "max_hold_message") }
+        if let reminderChat {
+            try token(reminderChat.from, "reminder_chat.from", refusing: "|")
+            try token(reminderChat.domain, "reminder_chat.domain", refusing: "|@")
+        }
         var ids = Set<AgentID>(), names = Set<String>()
         for agent in agents {
             try token(agent.name, "agents.name")
@@ -249,7 +269,8 @@ public struct LiveConfiguration: Hashable, Sendable {
 
     /// Refuses what would break a command: control characters, blanks, and the characters
     /// FreeSWITCH splits variable lists on (`,{}[]'"`), plus `extra`.
-    private func token(_ value: String, _ field: String, allowEmpty: Bool = false, extra: String = "")
+    /// `extra`: separators allowed in this value; `refusing`: more characters refused in it.
+    private func token(_ value: String, _ field: String, allowEmpty: Bool = false, extra: String = "", refusing: String = "")
         throws(LiveConfigurationError)
     {
         if value.isEmpty {
@@ -264,6 +285,9 @@ public struct LiveConfiguration: Hashable, Sendable {
             if scalar == " " || scalar == "\t" {
                 throw LiveConfigurationError(
                     field: field, problem: "contains a space (\(value.debugDescription)); use _ instead")
+            }
+            if refusing.unicodeScalars.contains(scalar) {
+                throw LiveConfigurationError(field: field, problem: "contains '\(scalar)', which this command reads as a separator")
             }
             if "{}[]'\",".unicodeScalars.contains(scalar) && !extra.unicodeScalars.contains(scalar) {
                 throw LiveConfigurationError(

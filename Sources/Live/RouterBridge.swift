@@ -49,6 +49,7 @@ public struct RouterBridge: Sendable {
     var byUUID: [String: CallID] = [:]
     var nextCall: UInt64
     var executes: UInt64 = 0
+    var chats: UInt64 = 0
     let agentByName: [String: AgentID]
     let extenByAgent: [AgentID: String]
     var agents: [AgentID: CallCenterAgent] = [:]
@@ -109,7 +110,8 @@ public struct RouterBridge: Sendable {
     /// | `hangUp(call)` | `bgapi uuid_kill <uuid>` |
     /// | `reject(call)` | `bgapi uuid_kill <uuid> USER_BUSY` |
     /// | `wakeUp(at:)` | `timer(at:)` |
-    /// | `routed`, `bindNumber`, `createCustomer`, `createCallback`, `remindAgent`, `reassignCallback`, `expireCallback` | `routing(command)` |
+    /// | `remindAgent(agent, task, priority)` | `routing(command)`, and with `reminderChat` `bgapi chat sip|<from>|<agent's exten>@<domain>|simcc: callback task <task> is due (priority <p>)`: a SIP MESSAGE to the agent's phone |
+    /// | `routed`, `bindNumber`, `createCustomer`, `createCallback`, `reassignCallback`, `expireCallback` | `routing(command)` |
     ///
     /// One try per prompt: the router counts attempts itself (step 02's `idAttempts`).
     public mutating func commands(for command: InboundCommand, at time: Seconds) -> [LiveAction] {
@@ -160,8 +162,17 @@ public struct RouterBridge: Sendable {
             return kill(call, cause: "USER_BUSY")
         case .wakeUp(let at):
             return [.timer(at: at)]
-        case .routed, .bindNumber, .createCustomer, .createCallback, .remindAgent, .reassignCallback,
-            .expireCallback:
+        case .remindAgent(let agent, let task, let priority):
+            guard let chat = configuration.reminderChat, let exten = extenByAgent[agent] else { return [.routing(command)] }
+            chats += 1
+            let text = "simcc: callback task \(task.rawValue) is due (priority \(priority))"
+            return [
+                .routing(command),
+                .esl(.bgapi(
+                    command: "chat", arguments: "sip|\(chat.from)|\(exten)@\(chat.domain)|\(text)",
+                    jobUUID: SimccUUID.make(.chatJob, chats))),
+            ]
+        case .routed, .bindNumber, .createCustomer, .createCallback, .reassignCallback, .expireCallback:
             return [.routing(command)]
         }
     }

@@ -103,6 +103,15 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: "The seed of the router's random choice of an agent for unknown callers (default: 1, or the --router-policy variant's).")
     var routerSeed: UInt64?
 
+    @Option(
+        help: ArgumentHelp(
+            "Send step 06's reminders to the agent's phone as a SIP MESSAGE from this address (FreeSWITCH's chat; with --reminder-chat-domain).",
+            valueName: "user@host"))
+    var reminderChatFrom: String?
+
+    @Option(help: ArgumentHelp("The agents' SIP domain for the reminders (to <exten>@<domain>).", valueName: "domain"))
+    var reminderChatDomain: String?
+
     @Option(help: ArgumentHelp("The routing study whose cascade variant gives the router's knobs (default: the cascade's defaults).", valueName: "study.yaml"))
     var routerPolicy: String?
 
@@ -214,6 +223,8 @@ struct LiveCommand: AsyncParsableCommand {
         s.roster.override(roster.map(Optional.some))
         s.transferContext.override(transferContext)
         s.routerSeed.override(routerSeed)
+        s.reminderChatFrom.override(reminderChatFrom.map(Optional.some))
+        s.reminderChatDomain.override(reminderChatDomain.map(Optional.some))
         s.routerPolicy.override(routerPolicy.map(Optional.some))
         s.routerVariant.override(routerVariant.map(Optional.some))
         return s
@@ -515,6 +526,12 @@ extension LiveCommand {
         live.callerIDNumber = s.callerIdNumber.value
         live.originateTimeout = s.originateTimeout.value
         live.maxHoldMessage = s.maxHoldMessage.value
+        switch (s.reminderChatFrom.value, s.reminderChatDomain.value) {
+        case (let from?, let domain?): live.reminderChat = .init(from: from, domain: domain)
+        case (nil, nil): break
+        case (nil, _?): throw s.reminderChatFrom.problem("is needed with \(s.name(s.reminderChatDomain))")
+        case (_?, nil): throw s.reminderChatDomain.problem("is needed with \(s.name(s.reminderChatFrom))")
+        }
         let written = s.answeredDestination.value
         let destination = written.trimmingCharacters(in: .whitespaces)
         if destination.hasPrefix("&") {
@@ -553,6 +570,8 @@ extension LiveCommand {
         case "originate_timeout": return s.originateTimeout.problem(problem)
         case "transfer_context": return s.transferContext.problem(problem)
         case "max_hold_message": return s.maxHoldMessage.problem(problem)
+        case "reminder_chat.from": return s.reminderChatFrom.problem(problem)
+        case "reminder_chat.domain": return s.reminderChatDomain.problem(problem)
         case let f where f.hasPrefix("answered_call_destination"): return s.answeredDestination.problem("\(f) \(problem)")
         case let f where f.hasPrefix("agents"):
             return s.roster.value != nil ? s.roster.problem("\(f) \(problem)") : s.agents.problem("\(f) \(problem)")
@@ -613,6 +632,8 @@ extension LiveCommand {
             line("  ", "policy", s.routerPolicy, s.routerPolicy.value.map(quoted))
             line("  ", "variant", s.routerVariant, s.routerVariant.value.map(quoted))
             line("  ", "seed", s.routerSeed, String(s.routerSeed.value))
+            line("  ", "reminder_chat_from", s.reminderChatFrom, s.reminderChatFrom.value.map(quoted))
+            line("  ", "reminder_chat_domain", s.reminderChatDomain, s.reminderChatDomain.value.map(quoted))
         }
         var summary: [String] = []
         if let batch = s.batch.value, let policy {

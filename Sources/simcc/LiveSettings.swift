@@ -146,6 +146,8 @@ struct LiveSettings {
     var routerSeed = LiveSetting(UInt64(1), flag: "--router-seed", key: "router.seed")
     var routerPolicy = LiveSetting(String?.none, flag: "--router-policy", key: "router.policy")
     var routerVariant = LiveSetting(String?.none, flag: "--router-variant", key: "router.variant")
+    var reminderChatFrom = LiveSetting(String?.none, flag: "--reminder-chat-from", key: "router.reminder_chat_from")
+    var reminderChatDomain = LiveSetting(String?.none, flag: "--reminder-chat-domain", key: "router.reminder_chat_domain")
 
     /// The configuration file the settings were read from, if any (as named on the command line).
     var file: String?
@@ -205,7 +207,9 @@ struct LiveConfigReader {
         "answered_destination", "max_hold_message", "agents",
     ]
     static let agentFields = ["name", "exten"]
-    static let routerFields = ["db", "roster", "transfer_context", "seed", "policy", "variant"]
+    static let routerFields = [
+        "db", "roster", "transfer_context", "seed", "policy", "variant", "reminder_chat_from", "reminder_chat_domain",
+    ]
     static let startStates = ["callcenter", "idle", "paused", "logged-out"]
 
     /// A reader of `file`.
@@ -294,6 +298,8 @@ struct LiveConfigReader {
             try set(&settings.transferContext, f, "transfer_context", text)
             try set(&settings.routerPolicy, f, "policy") { n, k throws(ScenarioError) in try path(n, k) }
             try set(&settings.routerVariant, f, "variant", text)
+            try set(&settings.reminderChatFrom, f, "reminder_chat_from") { n, k throws(ScenarioError) in try text(n, k) }
+            try set(&settings.reminderChatDomain, f, "reminder_chat_domain") { n, k throws(ScenarioError) in try text(n, k) }
             try set(&settings.routerSeed, f, "seed") { n, k throws(ScenarioError) in
                 let value = try scalar(n, k, "a whole number from 0 to \(UInt64.max)")
                 guard let seed = UInt64(value) else {

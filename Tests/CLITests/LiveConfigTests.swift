@@ -114,6 +114,15 @@ struct LiveConfigTests {
             // The flags' checks on the merged settings name the file and the keys.
             ("dialer:\n  batch: b1\n", "live.yaml: the dialer needs both --batch (dialer.batch) and --policy (dialer.policy)"),
             ("router:\n  roster: roster.csv\n", "live.yaml: the inbound router needs both --inbound-db (router.db) and --roster (router.roster)"),
+            // The reminders' chat needs both keys, and values that fit the chat command.
+            (
+                "router:\n  db: r.sqlite\n  roster: roster.csv\n  reminder_chat_from: simcc@pbx\n",
+                "--reminder-chat-domain: is needed with --reminder-chat-from (router.reminder_chat_from)"
+            ),
+            (
+                "router:\n  db: r.sqlite\n  roster: roster.csv\n  reminder_chat_from: simcc@pbx\n  reminder_chat_domain: pbx|x\n",
+                ":5:3: router.reminder_chat_domain: "
+            ),
             // Not YAML.
             ("dialer:\n  batch: [b1\n", "live.yaml:3:1: invalid YAML"),
         ])

@@ -207,3 +207,42 @@ struct RouterBridgeTests {
         #expect(bridge.callsInFlight == 1)
     }
 }
+
+@Suite("Live: step 06's reminders reach the agent's phone")
+struct ReminderChatTests {
+    @Test("with reminder_chat a reminder is also a SIP MESSAGE (chat) to the agent's extension; without it, the store only")
+    func chat() throws {
+        var c = W.configuration
+        c.reminderChat = .init(from: "simcc@pbx.example.com", domain: "pbx.example.com")
+        var bridge = try RouterBridge(configuration: c)
+        let remind = InboundCommand.remindAgent(W.a1, about: CallbackTaskID(Int32(12)), priority: 3)
+        let actions = bridge.commands(for: remind, at: 100)
+        #expect(actions.first == .routing(remind))
+        guard actions.count == 2, case .esl(let esl) = actions[1] else {
+            Issue.record("no chat: \(actions)")
+            return
+        }
+        #expect(try esl.text().hasPrefix(
+            "bgapi chat sip|simcc@pbx.example.com|1001@pbx.example.com|simcc: callback task 12 is due (priority 3)\nJob-UUID: 51cc0005-"))
+        // Each chat its own job; an agent not in the roster gets none.
+        let second = bridge.commands(for: remind, at: 200)
+        #expect(second != actions)
+        #expect(bridge.commands(for: .remindAgent(AgentID(9), about: CallbackTaskID(Int32(1)), priority: 0), at: 1).count == 1)
+        var plain = W.router()
+        #expect(plain.commands(for: remind, at: 100) == [.routing(remind)])
+    }
+
+    @Test("a sender or domain that cannot go into the chat command is refused, naming the field")
+    func refused() {
+        for (chat, field) in [
+            (LiveConfiguration.ReminderChat(from: "simcc|x@pbx", domain: "pbx"), "reminder_chat.from"),
+            (LiveConfiguration.ReminderChat(from: "simcc@pbx", domain: "pbx example"), "reminder_chat.domain"),
+            (LiveConfiguration.ReminderChat(from: "simcc@pbx", domain: ""), "reminder_chat.domain"),
+        ] {
+            var c = W.configuration
+            c.reminderChat = chat
+            #expect(throws: LiveConfigurationError.self) { try c.validate() }
+            do { try c.validate() } catch { #expect(error.field == field) }
+        }
+    }
+}

@@ -6,6 +6,9 @@ public enum CenterEvent: Hashable, Sendable {
     case agentLoggedIn(AgentID)
     /// The agent logged out.
     case agentLoggedOut(AgentID)
+    /// The agent went on a break (the dialer sees them `paused(since:)`, step S3'; the router
+    /// has them away); `agentFree` ends it.
+    case agentPaused(AgentID)
     /// The agent's inbound call ended and they wrap up.
     case agentWrappingUp(AgentID)
     /// The agent is free again: their call ended without wrap-up, or their wrap-up ended.

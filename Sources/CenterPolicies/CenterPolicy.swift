@@ -63,7 +63,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
 
     /// What an agent does, as the center knows it.
     public enum Activity: UInt8, Sendable {
-        case loggedOut, idle, inbound, inboundWrapUp, callback, campaign, campaignWrapUp
+        case loggedOut, idle, inbound, inboundWrapUp, callback, campaign, campaignWrapUp, paused
     }
 
     /// The router.
@@ -179,12 +179,15 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         now = time
         switch event {
         case .agentLoggedIn(let a), .agentLoggedOut(let a), .agentWrappingUp(let a), .agentFree(let a),
-            .callbackEnded(_, let a, _):
+            .agentPaused(let a), .callbackEnded(_, let a, _):
             guard a.index >= 0 && a.index < agents.count else { return }
         default:
             break
         }
         switch event {
+        case .agentLoggedIn(let agent) where agents[agent.index].activity == .paused:
+            // Back from a break (mod_callcenter's Available again): free, as `agentFree`.
+            becomeFree(agent.index, into: &commands)
         case .agentLoggedIn(let agent):
             set(agent.index, .idle)
             agents[agent.index].withdrawn = false
@@ -193,6 +196,9 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             set(agent.index, .loggedOut)
             agents[agent.index].withdrawn = true
             route(.agentLoggedOut(agent), into: &commands)
+        case .agentPaused(let agent):
+            set(agent.index, .paused)
+            withdraw(agent.index, into: &commands)
         case .agentWrappingUp(let agent):
             set(agent.index, agents[agent.index].activity == .campaign ? .campaignWrapUp : .inboundWrapUp)
         case .agentFree(let agent):
@@ -234,6 +240,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             case .idle: .idle
             case .campaign: .talking
             case .campaignWrapUp: .wrapUp
+            case .paused: .paused(since: now)
             case .loggedOut, .inbound, .inboundWrapUp, .callback: .loggedOut
             }
         pool.set(a, state, at: now)

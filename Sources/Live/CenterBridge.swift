@@ -11,7 +11,7 @@ import EventSocket
 /// | --- | --- |
 /// | a campaign leg's events (`DialerBridge`) | `.outbound(callAnswered)`, `.outbound(callEnded)`; its `callConnected` and agent states are dropped: the center books the agents it connects |
 /// | a caller's events (`RouterBridge`) | `.inbound(callerArrived / callArrived / digitsCollected / callAbandoned)` |
-/// | mod_callcenter agent status and state (`RouterBridge`) | `agentLoggedIn` (offline to ready), `agentFree` (busy to ready), `agentLoggedOut` (ready to offline or busy) |
+/// | mod_callcenter agent status and state (`RouterBridge`) | `agentLoggedIn` (offline to ready), `agentFree` (busy to ready), `agentPaused` (ready to On Break or Idle), `agentLoggedOut` (ready to logged out or busy) |
 /// | the hang-up of a caller connected to an agent | `agentFree` with `freeAtHangup`, else `agentWrappingUp` (the agent desk then reports the agent ready: `agentFree`) |
 ///
 /// | center | action |
@@ -79,7 +79,12 @@ public struct CenterBridge: Sendable {
         for translated in router.events(for: event, at: time) {
             switch translated {
             case .agentLoggedIn(let agent): out.append(.agentLoggedIn(agent))
-            case .agentLoggedOut(let agent): out.append(.agentLoggedOut(agent))
+            case .agentLoggedOut(let agent):
+                if case .paused? = dialer.reportedState(of: agent) {
+                    out.append(.agentPaused(agent))  // On Break, or Idle: a pause (S3')
+                } else {
+                    out.append(.agentLoggedOut(agent))
+                }
             case .agentAvailable(let agent):
                 out.append(hangup && !freeAtHangup ? .agentWrappingUp(agent) : .agentFree(agent))
             default: out.append(.inbound(translated))

@@ -19,6 +19,7 @@ import Live
 /// | `inbound(digitsCollected)` | CHANNEL_EXECUTE_COMPLETE of the prompt the bridge last sent on that leg, the digits in `variable_simcc_digits` |
 /// | `inbound(callAbandoned)` | the caller's CHANNEL_HANGUP and CHANNEL_HANGUP_COMPLETE |
 /// | `agentWrappingUp`, or `agentFree` of an agent still with a caller | the caller's hang-up (then, for `agentFree`, the agent desk's "ready") |
+/// | `agentPaused`; `agentFree` of a paused agent | mod_callcenter: status `On Break`; `Available` again |
 /// | `agentFree` otherwise | the agent desk's "ready" |
 /// | `outbound(callAnswered)` | CHANNEL_ANSWER, the originate's BACKGROUND_JOB `+OK`, the AMD verdict, CHANNEL_PARK |
 /// | `outbound(callEnded)` | the leg's hang-up (with the BACKGROUND_JOB `-ERR <cause>` when it never answered) |
@@ -77,6 +78,7 @@ public struct CenterTwin: Sendable {
         var callers: [CallID: FreeSWITCHEventFactory.Leg] = [:]
         var prompts: [String: (application: String, eventUUID: String)] = [:]
         var callerOf: [AgentID: CallID] = [:]
+        var paused = Set<AgentID>()
         var failures: [String] = []
         var actions: [CenterBridge.Action] = []
         var out: [CenterCommand] = []
@@ -177,6 +179,12 @@ public struct CenterTwin: Sendable {
                 deliver([factory.agentState(name(agent), "Waiting", at: t), factory.agentStatus(name(agent), "Available", at: t)], at: t)
             case .agentLoggedOut(let agent):
                 deliver([factory.agentStatus(name(agent), "Logged Out", at: t)], at: t)
+            case .agentPaused(let agent):
+                paused.insert(agent)
+                deliver([factory.agentStatus(name(agent), "On Break", at: t)], at: t)
+            case .agentFree(let agent) where paused.contains(agent):
+                paused.remove(agent)
+                deliver([factory.agentStatus(name(agent), "Available", at: t)], at: t)
             case .agentWrappingUp(let agent):
                 guard let call = callerOf.removeValue(forKey: agent) else {
                     failures.append("at \(t): \(agent) wraps up with no caller")

@@ -48,6 +48,15 @@ struct CenterTwinTests {
             }
             #expect(result.live.count > 40_000 && result.eslCommands > 10_000 && result.frames > 25_000)
         }
+        // Agents who pause after campaign calls: On Break and Available again, through mod_callcenter.
+        var pausing = scenario
+        pausing.outbound?.world.pauses.afterCall = 0.25
+        let paused = try RoutingRunner.replay(pausing)
+        let pausedCenter = try #require(RoutingRunner.cascadeCenter(pausing))
+        #expect(paused.trace.steps.contains { if case .agentPaused? = $0.event { true } else { false } })
+        let twin = CenterTwin(configuration: CenterTwin.configuration(agents: scenario.agents)).run(paused.trace, center: pausedCenter)
+        #expect(twin.failures.isEmpty, "\(twin.failures.prefix(5))")
+        #expect(twin.live.map(\.value) == paused.trace.steps.flatMap(\.commands), "pauses: the live side answers alike")
         // The check can fail: a center with another reserve (variant 1) answers the same day
         // differently.
         let other = try #require(RoutingRunner.cascadeCenter(try Self.studyScenario(variant: 1)))

@@ -196,3 +196,24 @@ extension CenterPolicyTests {
         #expect(center.activity(AgentID(1)) == .idle)
     }
 }
+
+extension CenterPolicyTests {
+    @Test("a break: the dialer sees the agent paused since then (S3'), the router has them away; back, they are free")
+    func pauses() throws {
+        var center = Self.center(agents: 2, rule: CenterRule(blend: BlendRule(dialUntil: 3600)))
+        var out: [CenterCommand] = []
+        try center.startCampaign(task: OutboundTask(batchID: "t", numbers: []), at: 0, into: &out)
+        _ = Self.handle(&center, .outbound(.callAnswered(CallID(1), live: true)), at: 10)
+        _ = Self.handle(&center, .outbound(.callEnded(CallID(1), cause: .normalClearing)), at: 70)
+        _ = Self.handle(&center, .agentPaused(AgentID(0)), at: 80)
+        #expect(center.shown(AgentID(0)) == .paused(since: 80))
+        #expect(center.dialer?.heard.last == .agent(AgentID(0), .paused(since: 80)))
+        #expect(center.activity(AgentID(0)) == .paused)
+        // mod_callcenter's Available again reads as agentLoggedIn: the end of the break.
+        _ = Self.handle(&center, .agentLoggedIn(AgentID(0)), at: 200)
+        #expect(center.activity(AgentID(0)) == .idle)
+        // Offered to the router first (agentAvailable), then back in the dialer's pool (withdrawn).
+        #expect(center.router.heard.suffix(2) == [.agentAvailable(AgentID(0)), .agentLoggedOut(AgentID(0))])
+        #expect(center.shown(AgentID(0)) == .idle)
+    }
+}

@@ -58,6 +58,33 @@ struct BlendingTests {
         }
     }
 
+    @Test("Agents who pause after campaign calls (S3'): with no inbound callers, still the campaign world call for call")
+    func pausesAreTheCampaignWorlds() throws {
+        func pausing(_ w: inout OutboundWorld) {
+            w.pauses.afterCall = 0.3
+            w.pauses.duration = .exponential(mean: 120)
+            w.pauses.awayShare = 0.3
+            w.pauses.away = .uniform(min: 300, max: 900)
+        }
+        for dialer in [DialerPolicy.patent(.init()), .progressive(.init())] {
+            let c = campaign(variants: [DialerVariant(name: "d", policy: dialer)], world: pausing)
+            let alone = try OutboundRunner.run(c)
+            let blend = Blend(contacts: .synthetic(count: 600), world: c.world, dialer: dialer)
+            let blended = try RoutingRunner.run(Self.world(inboundPerHour: 0, blend: blend))
+            for (a, b) in zip(alone.runs[0], blended) {
+                #expect(a.total(.pausedSeconds) > 0, "the campaign world's agents pause")
+                #expect(a.total(.attempts) == b.total(.outboundAttempts), "\(dialer.kind) replication \(a.replication)")
+                #expect(a.total(.connected) == b.total(.outboundConnected))
+                #expect(a.total(.abandoned) == b.total(.outboundAbandoned))
+                #expect(abs(a.total(.waitSum) - b.total(.outboundWaitSum)) < 1e-6)
+                #expect(a.total(.closedContracts) == b.total(.outboundClosedContracts))
+            }
+            // And they do pause in the blend: fewer attempts than without pauses.
+            let still = try RoutingRunner.run(Self.world(inboundPerHour: 0, blend: Self.blend(dialer: dialer)))
+            #expect(blended.map { $0.total(.outboundAttempts) }.reduce(0, +) < still.map { $0.total(.outboundAttempts) }.reduce(0, +))
+        }
+    }
+
     @Test("Agents' time adds up; every answered campaign customer is connected or hangs up; calls end one way")
     func bookkeeping() throws {
         let world = Self.world(inboundPerHour: 90, blend: Self.blend(rule: .init(inboundReserve: 2)))

@@ -14,7 +14,9 @@ import SimKernel
 /// The routing world only simulates the campaign's calls and carries out the center's commands.
 ///
 /// The campaign's customers behave as in a campaign scenario (`OutboundWorld`, with common random
-/// numbers per (contract, attempt)); agents do not pause (the routing world has no pauses).
+/// numbers per (contract, attempt)). After a campaign call's wrap-up an agent may pause, as the
+/// campaign's `pauses` say and drawn as the campaign world draws them (the dialer sees the agent
+/// `paused(since:)`, step S3'; the router has them away); a break counts as idle time.
 public struct Blend: Sendable, Hashable {
     /// The knobs of the blending rule.
     public typealias Rule = BlendRule
@@ -70,6 +72,9 @@ struct BlendState {
     /// The dialer's timer: the earliest wake-up it asked for and has not had yet.
     var wakeAt = Double.infinity
     var completedAt: Double?
+    /// Each agent's pause decisions so far (the n-th from (seed, replication, agent, n), as in
+    /// the campaign world).
+    var pauseDecisions: [UInt32] = []
 }
 
 extension RoutingWorld {
@@ -196,6 +201,22 @@ extension RoutingWorld {
         setState(a, .outboundWrapping)
         endAttempt(slot, cause: .normalClearing)
         calendar.schedule(.outboundWrapEnd(agent: Int32(a)), at: now + blend.attempts[slot].draw.wrap)
+    }
+
+    /// After a campaign call's wrap-up the agent may go on a break (the campaign's `pauses`, drawn
+    /// as the campaign world draws them), else is free.
+    mutating func afterCampaignWrap(_ a: Int) {
+        guard let pauses = scenario.outbound?.world.pauses, pauses.afterCall > 0 else { return becomeAvailable(a) }
+        if blend.pauseDecisions.isEmpty { blend.pauseDecisions = Array(repeating: 0, count: agents.count) }
+        blend.pauseDecisions[a] += 1
+        let n = UInt64(blend.pauseDecisions[a])
+        draws.pauseStream.reseed(draws.seeds, purpose: OutboundPurposes.agent, entity: UInt64(a) << 32 | n)
+        guard draws.pauseStream.uniformPositive() < pauses.afterCall else { return becomeAvailable(a) }
+        let away = draws.pauseStream.uniformPositive() < pauses.awayShare
+        let duration = (away ? Sampler(pauses.away) : Sampler(pauses.duration)).sample(draws.pauseStream)
+        setState(a, .paused)
+        tell(.agentPaused(AgentID(a)))
+        calendar.schedule(.pauseEnd(agent: Int32(a)), at: now + duration)
     }
 
     mutating func endAttempt(_ slot: Int, cause: HangupCause) {

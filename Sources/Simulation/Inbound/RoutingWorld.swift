@@ -261,12 +261,13 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case outboundMachineDone(slot: Int32)
         case outboundTalkEnd(agent: Int32)
         case outboundWrapEnd(agent: Int32)
+        case pauseEnd(agent: Int32)
     }
 
     enum CallState: UInt8 { case arriving, inIDPrompt, inMenu, waiting, talking, ended }
     enum Kind: UInt8 { case knownNumber, knownOtherNumber, new }
     enum Reply: UInt8 { case validID, wrongID, nothing, key, hangUp }
-    enum AgentState: UInt8 { case idle, talking, wrapping, callback, outboundTalking, outboundWrapping }
+    enum AgentState: UInt8 { case idle, talking, wrapping, callback, outboundTalking, outboundWrapping, paused }
 
     struct Call {
         var arrival: Double
@@ -487,6 +488,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .outboundTalkEnd(let agent):
                 outboundTalkEnded(Int(agent))
             case .outboundWrapEnd(let agent):
+                afterCampaignWrap(Int(agent))
+            case .pauseEnd(let agent):
                 becomeAvailable(Int(agent))
             }
         }
@@ -902,7 +905,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         let to = min(now, scenario.horizon)
         let column: RoutingColumn? =
             switch agents[a].state {
-            case .idle: nil
+            case .idle, .paused: nil  // a break counts as idle time
             case .talking, .wrapping: .inboundAgentSeconds
             case .callback: .callbackAgentSeconds
             case .outboundTalking, .outboundWrapping: .outboundAgentSeconds

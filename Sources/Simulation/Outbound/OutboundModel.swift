@@ -459,11 +459,14 @@ struct AttemptDraws: ~Copyable {
     /// answered customers are placed by its own router); false where a policy lets them go at
     /// `max_hold` (the blended routing world's `CenterPolicy`).
     var capsPatience = true
+    /// The agents' pause decisions (the blended routing world's; the campaign world keeps its own).
+    var pauseStream: RandomStream
 
     init(world: OutboundWorld, seeds: StreamSeeds) {
         self.world = world
         self.seeds = seeds
         stream = RandomStream(taus2: seeds, purpose: OutboundPurposes.attempt, entity: 0)
+        pauseStream = RandomStream(taus2: seeds, purpose: OutboundPurposes.agent, entity: 0)
         ring = Sampler(world.ringTime)
         patience = Sampler(world.patience)
         talk = Sampler(world.talkTime)

@@ -128,10 +128,9 @@ extension ScenarioReader {
         "inbound_reserve", "max_outbound_agents", "pool_takes_inbound", "dial_from", "dial_until",
     ]
     static let blendVariantFields = ["inbound_reserve", "max_outbound_agents", "pool_takes_inbound"]
-    /// A blended campaign: a campaign section without shifts and pauses (the routing world's
-    /// agents work the whole horizon and do not pause), with its dialer and the rule.
-    static let outboundFields =
-        campaignFields.filter { $0 != "shifts" && $0 != "pauses" } + ["dialer"] + blendRuleFields
+    /// A blended campaign: a campaign section without shifts (the routing world's agents work the
+    /// whole horizon; they may pause after a campaign call), with its dialer and the rule.
+    static let outboundFields = campaignFields.filter { $0 != "shifts" } + ["dialer"] + blendRuleFields
     static let cascadeFields = [
         "name", "router", "seed", "second_agent_group", "id_attempts", "id_number_digits",
         "id_number_timeout", "offer_business_type_menu", "menu_timeout", "default_business_type",

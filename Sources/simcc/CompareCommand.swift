@@ -7,9 +7,10 @@ import Simulation
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Print the paired differences between the variants of a campaign run.",
+        abstract: "Print the paired differences between the variants of a campaign or routing study run.",
         discussion: """
-            Reads DIR/replications.csv written by `simcc run` for a campaign. Replication r of \
+            Reads DIR/replications.csv written by `simcc run` for a campaign or a routing study. \
+            Replication r of \
             every variant met the same customers (common random numbers), so each variant is \
             compared with the baseline replication by replication: the table gives the mean \
             difference and its 95% confidence half-width; '*' marks a difference whose interval \
@@ -17,7 +18,7 @@ struct CompareCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The output folder of a campaign run.")
+    @Argument(help: "The output folder of a campaign or routing study run.")
     var folder: String
 
     @Option(help: "The variant the others are compared with (default: the first).")

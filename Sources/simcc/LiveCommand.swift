@@ -30,7 +30,7 @@ struct LiveCommand: AsyncParsableCommand {
 
             HTTP interface (loopback by default; every request needs `Authorization: Bearer <token>`): \
             GET /status, GET /task, GET /agents, POST /pause, POST /resume, GET /metrics (Prometheus); \
-            with the router GET /router/status, GET /callbacks, POST /callbacks/ID/done. --http-port 0 picks a \
+            with the router GET /router/status, GET /callbacks, GET /callbacks/ID, POST /callbacks/ID/done. --http-port 0 picks a \
             free port (printed on standard error); --no-http runs without it.
 
             Agents: --agent NAME[:EXTEN] once per agent, in the order of the policy's agent indexes \
@@ -54,7 +54,7 @@ struct LiveCommand: AsyncParsableCommand {
 
             Either or both: --batch with --policy runs the dialer, --inbound-db with --roster the \
             router; both together share the agents (the roster's, when no --agent is given) and \
-            the run ends on a signal. The HTTP interface serves the dialer only.
+            the run ends on a signal. The HTTP interface serves the routes of whichever runs.
 
             Configuration file: --config live.yaml gives any of these settings in one YAML file \
             (sections event_socket, http, dialer, router and the key agents_start_as; see \
@@ -657,7 +657,8 @@ extension LiveCommand {
             }
         }
         secret(s.eslPasswordFile, variable: "SIMCC_ESL_PASSWORD")
-        if s.batch.value != nil && s.http.value { secret(s.httpTokenFile, variable: "SIMCC_HTTP_TOKEN") }
+        // The HTTP interface runs with the dialer, the router or both: it needs its token either way.
+        if s.http.value { secret(s.httpTokenFile, variable: "SIMCC_HTTP_TOKEN") }
         if s.batch.value != nil && !FileManager.default.fileExists(atPath: s.db.value) {
             warnings.append("\(s.name(s.db)) \(s.db.value) does not exist (import the task with `simcc import` first)")
         }

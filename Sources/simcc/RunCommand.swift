@@ -6,13 +6,18 @@ import Simulation
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a scenario and write summary.json and intervals.csv.",
+        abstract: "Run a scenario, a campaign or a routing study and write its results.",
         discussion: """
-            Runs every replication of the scenario (spread over the cores), prints a short table \
-            and writes into the output folder:
-              summary.json   every metric's mean and 95% confidence half-width over replications
-              intervals.csv  the same per interval (by the interval in which calls arrived)
-            Same scenario, same seed, same build: the same bytes.
+            Runs every replication (spread over the cores), prints a short table and writes \
+            into the output folder:
+              summary.json      each metric's mean and 95% half-width over replications
+              intervals.csv     the same per interval (inbound scenarios, routing studies)
+              curves.csv        abandonment curves by dialer knob (campaigns)
+              replications.csv  each replication's figures (read by `simcc compare`)
+              report.html       the report, for a browser
+              calls.sqlite      replication 0's call records (campaigns)
+              records/          replication 0's records per variant (routing studies)
+            Same file, same seed, same build: the same bytes.
             """
     )
 

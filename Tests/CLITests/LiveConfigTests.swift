@@ -135,6 +135,18 @@ struct LiveConfigTests {
         #expect(r.out.isEmpty, "\(r.out)")
     }
 
+    @Test("--check warns of a missing HTTP token with the router alone too (the interface serves its routes)")
+    func routerNeedsToken() throws {
+        guard ProcessInfo.processInfo.environment["SIMCC_HTTP_TOKEN"] == nil else { return }
+        let (dir, config) = try Self.folder("router-token", "router:\n  db: r.sqlite\n  roster: roster.csv\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try simcc(["live", "--config", config, "--check"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("warning: no --http-token-file (http.token_file) and $SIMCC_HTTP_TOKEN is not set"), "\(r.err)")
+        let off = try simcc(["live", "--config", config, "--check", "--no-http"])
+        #expect(!off.err.contains("SIMCC_HTTP_TOKEN"), "\(off.err)")
+    }
+
     @Test("a secret in the file is refused, pointing at password_file / token_file, and never echoed")
     func secretsRefused() throws {
         for (text, key, advice) in [

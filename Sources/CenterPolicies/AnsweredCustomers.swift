@@ -6,9 +6,7 @@ import CallCenter
 /// system's maximum hold: a customer held `maxHold` seconds without an agent hears the message
 /// and is hung up (`expired`). With `DialerPool.match`, it decides which answered customer meets
 /// which agent: in `CampaignPolicy` (every live dialer with the destination `&park()`) and in
-/// `CenterPolicy` (the routing world's blended studies). The campaign world (`OutboundModel`)
-/// still queues answered customers to a `LongestIdleRouter` and caps their patience at the
-/// maximum hold.
+/// `CenterPolicy` (both simulated worlds: campaigns and blended studies).
 ///
 /// A customer who hangs up first leaves (`left`); they are forgotten once they reach the front,
 /// so `hasEntries` may still count them until then.
@@ -19,7 +17,7 @@ public struct AnsweredCustomers: Sendable {
     private var line: [CallID] = []
     private var deadlines: [Seconds] = []
     private var head = 0
-    private var waiting: Set<CallID> = []
+    private var waiting = CallSet()
 
     /// Nobody waiting; customers held at most `maxHold` seconds (nil: no limit).
     public init(maxHold: Seconds? = nil) {
@@ -39,7 +37,7 @@ public struct AnsweredCustomers: Sendable {
 
     /// Call `call` was answered by a live customer at `time`: they wait at the back.
     public mutating func answered(_ call: CallID, at time: Seconds) {
-        guard waiting.insert(call).inserted else { return }
+        guard waiting.insert(call) else { return }
         line.append(call)
         deadlines.append(time + (maxHold ?? .infinity))
     }
@@ -47,7 +45,7 @@ public struct AnsweredCustomers: Sendable {
     /// The customer of `call` hung up, or was connected some other way; returns whether they waited.
     @discardableResult
     public mutating func left(_ call: CallID) -> Bool {
-        waiting.remove(call) != nil
+        waiting.isEmpty ? false : waiting.remove(call)
     }
 
     /// The customer waiting longest, if any (those who left are dropped from the front).
@@ -65,7 +63,7 @@ public struct AnsweredCustomers: Sendable {
     /// Removes the customer waiting longest (after `first` returned them).
     public mutating func removeFirst() {
         guard let call = first else { return }
-        waiting.remove(call)
+        _ = waiting.remove(call)
         head += 1
         compact()
     }

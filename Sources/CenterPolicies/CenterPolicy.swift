@@ -115,6 +115,8 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     /// What the dialer was last told of each agent.
     @usableFromInline var told: [AgentState]
     @usableFromInline var agentOfCall: [CallID: Int] = [:]
+    /// The calls in `agentOfCall`, to skip the dictionary for every other call's end.
+    @usableFromInline var connected = CallSet()
     @usableFromInline var now: Seconds = 0
     /// Agents to offer callback work once the current event is handled.
     @usableFromInline var pokes: [Int] = []
@@ -122,12 +124,15 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     @usableFromInline var retries = TimedQueue<Int32>()
     /// The dialer's commands not yet carried out (first in, first out, across nested events).
     @usableFromInline var dialerQueue: [DialerCommand] = []
+    @usableFromInline var dialerHead = 0
     @usableFromInline var routerScratch: [InboundCommand] = []
     @usableFromInline var joined: [Int] = []
     @usableFromInline var left: [Int] = []
     @usableFromInline var expired: [CallID] = []
-    /// Whether an agent's state or the pool changed since the dialer was last shown the agents.
-    @usableFromInline var viewDirty = true
+    /// The agents whose state or place in the pool changed since the dialer was last shown them.
+    @usableFromInline var dirty: [Int] = []
+    @usableFromInline var isDirty: [Bool]
+    @usableFromInline var dirtyScratch: [Int] = []
 
     /// A center of `agents` agents, all logged out, with `router` and, if given, the campaign's
     /// `dialer` (started by `startCampaign`).
@@ -139,6 +144,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         pool = DialerPool(rule: rule.blend, agents: dialer == nil ? 0 : count)
         customers = AnsweredCustomers(maxHold: rule.maxHold)
         told = Array(repeating: .loggedOut, count: count)
+        isDirty = Array(repeating: false, count: count)
     }
 
     /// What the center knows agent `agent` does.
@@ -164,6 +170,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         updatePool(into: &commands)
         for a in agents.indices { told[a] = pool.shown(a) }
         dialerQueue.removeAll(keepingCapacity: true)
+        dialerHead = 0
         try _dialer!.start(task: task, agents: told, at: time, into: &dialerQueue)
         // The window's end: the pool closes then, and its agents go back to the router.
         let end = min(rule.blend.dialUntil, rule.closesAt)
@@ -244,7 +251,13 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             case .loggedOut, .inbound, .inboundWrapUp, .callback: .loggedOut
             }
         pool.set(a, state, at: now)
-        viewDirty = true
+        markDirty(a)
+    }
+
+    @inlinable mutating func markDirty(_ a: Int) {
+        guard !isDirty[a] else { return }
+        isDirty[a] = true
+        dirty.append(a)
     }
 
     /// Agent `a` is free: offered to the router first, then to their callbacks, then the pool.
@@ -328,7 +341,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     @inlinable mutating func startCallback(_ a: Int, into commands: inout [CenterCommand]) {
         guard rule.agentsDialCallbacks, now < rule.closesAt, agents[a].activity == .idle else { return }
         // An agent in the dialer's pool is promised to the campaign until its next call ends.
-        if a < pool.isMember.count && pool.isMember[a] && !rule.blend.poolTakesInbound { return }
+        if pool.contains(a) && !rule.blend.poolTakesInbound { return }
         var best = -1
         for t32 in agents[a].tasks {
             let t = Int(t32)
@@ -379,7 +392,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             if live, let maxHold = rule.maxHold { commands.append(.wakeUp(at: now + maxHold)) }
         case .callEnded(let call, _):
             customers.left(call)
-            if let a = agentOfCall.removeValue(forKey: call), agents[a].call == call {
+            if connected.remove(call), let a = agentOfCall.removeValue(forKey: call), agents[a].call == call {
                 agents[a].call = nil
                 set(a, .campaignWrapUp)
             }
@@ -400,14 +413,18 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     /// Passes the dialer's commands on, first in first out; a call asked for outside the dialing
     /// window is cancelled at once.
     @inlinable mutating func carryOutDialerCommands(into commands: inout [CenterCommand]) {
-        while !dialerQueue.isEmpty {
-            let command = dialerQueue.removeFirst()
+        // A nested call (a cancelled call's end) drains the rest and empties the queue.
+        while dialerHead < dialerQueue.count {
+            let command = dialerQueue[dialerHead]
+            dialerHead += 1
             if case .originate(let call, _, _) = command, !dialing {
                 tellDialer(.callEnded(call, cause: .originatorCancel), into: &commands)
                 continue
             }
             commands.append(.dialer(command))
         }
+        dialerQueue.removeAll(keepingCapacity: true)
+        dialerHead = 0
     }
 
     /// Brings the pool up to date (open while the dialer runs or customers wait) and carries out
@@ -418,7 +435,8 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         joined.removeAll(keepingCapacity: true)
         left.removeAll(keepingCapacity: true)
         pool.update(open: open, joined: &joined, left: &left)
-        if !joined.isEmpty || !left.isEmpty { viewDirty = true }
+        for a in joined { markDirty(a) }
+        for a in left { markDirty(a) }
         guard open else {
             let released = left
             for a in released where agents[a].activity == .idle {
@@ -445,20 +463,25 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             commands.append(.dialer(.connect(call, AgentID(a))))
             agents[a].call = call
             agentOfCall[call] = a
+            _ = connected.insert(call)
             set(a, .campaign)
             withdraw(a, into: &commands)
             tellDialer(.callConnected(call, AgentID(a)), into: &commands)
             updatePool(into: &commands)
         }
-        guard viewDirty else { return }
-        viewDirty = false
-        for a in agents.indices {
+        guard !dirty.isEmpty else { return }
+        // In index order, as a scan of every agent would tell them.
+        swap(&dirty, &dirtyScratch)
+        dirtyScratch.sort()
+        for a in dirtyScratch {
+            isDirty[a] = false
             let state = pool.shown(a)
             if state != told[a] {
                 told[a] = state
                 tellDialer(.agent(AgentID(a), state), into: &commands)
             }
         }
+        dirtyScratch.removeAll(keepingCapacity: true)
     }
 }
 
@@ -513,4 +536,16 @@ public struct CenterTrace: Sendable {
         }
         return nil
     }
+}
+
+// MARK: - A center without inbound callers
+
+/// The router of a center that takes no inbound calls (a campaign alone): it hears the agents
+/// and asks nothing.
+public struct NoRouter: InboundRouter, CallbackTaskLookup, Sendable {
+    public init() {}
+    @inlinable
+    public mutating func handle(_ event: InboundEvent, at time: Seconds, into commands: inout [InboundCommand]) {}
+    public func callbackTask(_ id: CallbackTaskID) -> CallbackTask? { nil }
+    public func customer(_ id: CustomerID) -> Customer? { nil }
 }

@@ -34,8 +34,17 @@ public struct DialerPool: Sendable {
     /// Whether each agent is in the pool.
     @inlinable public var isMember: [Bool] { _isMember }
     @usableFromInline var _isMember: [Bool]
-    /// Scratch: the idle agents outside the pool.
-    @usableFromInline var outside: [Int] = []
+    /// The idle agents outside the pool, by (idle since, index): the next to join first.
+    @usableFromInline var outsideIdle: [Int] = []
+    /// The idle members, by (idle since, index): the next to meet a customer first.
+    @usableFromInline var idleMembers: [Int] = []
+    /// Agents on the campaign's calls or their wrap-up.
+    @usableFromInline var onCalls = 0
+    /// Members (idle or not yet updated).
+    @usableFromInline var members = 0
+    /// Agents set since the last update, each once.
+    @usableFromInline var pending: [Int] = []
+    @usableFromInline var isPending: [Bool]
     /// Whether anything `update` reads changed since it last ran, and with which `open`.
     @usableFromInline var changed = true
     @usableFromInline var lastOpen = false
@@ -46,21 +55,36 @@ public struct DialerPool: Sendable {
         _states = Array(repeating: .loggedOut, count: agents)
         _idleSince = Array(repeating: 0, count: agents)
         _isMember = Array(repeating: false, count: agents)
+        isPending = Array(repeating: false, count: agents)
     }
+
+    /// Whether `agent` is in the pool. - Complexity: O(1).
+    @inlinable
+    public func contains(_ agent: Int) -> Bool { agent >= 0 && agent < _isMember.count && _isMember[agent] }
 
     /// Agent `agent` is now in `state` (as the campaign sees it), since `time`: an agent becoming
     /// idle is idle since `time`; one idle already keeps its place in the line.
-    /// - Complexity: O(1), amortised.
+    /// - Complexity: O(log k + k) for the k idle agents in its line, amortised.
     @inlinable
     public mutating func set(_ agent: Int, _ state: AgentState, at time: Seconds) {
         while _states.count <= agent {
             _states.append(.loggedOut)
             _idleSince.append(0)
             _isMember.append(false)
+            isPending.append(false)
         }
-        guard _states[agent] != state else { return }
+        let old = _states[agent]
+        guard old != state else { return }
+        if old == .idle { if _isMember[agent] { Self.remove(agent, from: &idleMembers, _idleSince) } else { Self.remove(agent, from: &outsideIdle, _idleSince) } }
+        if Self.onCall(old) { onCalls -= 1 }
         if state == .idle { _idleSince[agent] = time }
         _states[agent] = state
+        if state == .idle { if _isMember[agent] { Self.insert(agent, into: &idleMembers, _idleSince) } else { Self.insert(agent, into: &outsideIdle, _idleSince) } }
+        if Self.onCall(state) { onCalls += 1 }
+        if !isPending[agent] {
+            isPending[agent] = true
+            pending.append(agent)
+        }
         changed = true
     }
 
@@ -69,44 +93,47 @@ public struct DialerPool: Sendable {
     /// those that joined it (longest idle first).
     /// - Parameter open: whether the dialer may take agents now (it is dialing, or answered
     ///   customers wait for an agent).
-    /// - Complexity: O(agents), plus O(k log k) to sort the k idle agents outside the pool.
+    /// - Complexity: O(c log c) for the c agents set since the last update, plus O(j) for the j
+    ///   that join; O(agents) when the pool closes with members.
     @inlinable
     public mutating func update(open: Bool, joined: inout [Int], left: inout [Int]) {
         // Nothing changed since the last update with the same `open`: it would change nothing.
         guard changed || open != lastOpen else { return }
         changed = false
         lastOpen = open
-        outside.removeAll(keepingCapacity: true)
-        var onCampaign = 0
-        for a in _states.indices {
+        // Members were idle at the last update: only an agent set since can have left.
+        pending.sort()
+        for a in pending {
+            isPending[a] = false
             if _isMember[a] && _states[a] != .idle {
                 _isMember[a] = false
+                members -= 1
                 left.append(a)
             }
-            switch _states[a] {
-            case .idle:
-                if _isMember[a] { onCampaign += 1 } else { outside.append(a) }
-            case .talking, .wrapUp:
-                onCampaign += 1
-            case .loggedOut, .paused:
-                break
-            }
         }
+        pending.removeAll(keepingCapacity: true)
         guard open else {
-            for a in _states.indices where _isMember[a] {
+            guard members > 0 else { return }
+            for a in _isMember.indices where _isMember[a] {
                 _isMember[a] = false
                 left.append(a)
+                // Idle, since non-idle members left above: back in the line outside.
+                Self.remove(a, from: &idleMembers, _idleSince)
+                Self.insert(a, into: &outsideIdle, _idleSince)
             }
+            members = 0
             return
         }
-        var room = outside.count - rule.inboundReserve
-        if let cap = rule.maxOutboundAgents { room = min(room, cap - onCampaign) }
+        var room = outsideIdle.count - rule.inboundReserve
+        if let cap = rule.maxOutboundAgents { room = min(room, cap - (idleMembers.count + onCalls)) }
         guard room > 0 else { return }
-        outside.sort { (_idleSince[$0], $0) < (_idleSince[$1], $1) }
-        for a in outside.prefix(room) {
+        for a in outsideIdle.prefix(room) {
             _isMember[a] = true
+            members += 1
             joined.append(a)
+            Self.insert(a, into: &idleMembers, _idleSince)
         }
+        outsideIdle.removeFirst(room)
     }
 
     /// What the dialer is shown of `agent`: idle in the pool, logged out when idle outside it,
@@ -120,14 +147,41 @@ public struct DialerPool: Sendable {
     }
 
     /// The pool's agent idle the longest (ties: the lower index), if any is idle.
-    /// - Complexity: O(agents).
+    /// - Complexity: O(1).
     @inlinable
-    public func longestIdleMember() -> Int? {
-        var best = -1
-        for a in _states.indices where _isMember[a] && _states[a] == .idle {
-            if best < 0 || (_idleSince[a], a) < (_idleSince[best], best) { best = a }
+    public func longestIdleMember() -> Int? { idleMembers.first }
+
+    // MARK: The lines, by (idle since, index)
+
+    @inlinable
+    static func onCall(_ state: AgentState) -> Bool {
+        switch state {
+        case .talking, .wrapUp: return true
+        case .idle, .paused, .loggedOut: return false
         }
-        return best < 0 ? nil : best
+    }
+
+    /// Where `agent` goes in `line` (the first place whose agent does not come before it).
+    @inlinable
+    static func place(of agent: Int, in line: [Int], _ since: [Seconds]) -> Int {
+        let key = (since[agent], agent)
+        var lo = 0, hi = line.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (since[line[mid]], line[mid]) < key { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    @inlinable
+    static func insert(_ agent: Int, into line: inout [Int], _ since: [Seconds]) {
+        line.insert(agent, at: place(of: agent, in: line, since))
+    }
+
+    @inlinable
+    static func remove(_ agent: Int, from line: inout [Int], _ since: [Seconds]) {
+        let i = place(of: agent, in: line, since)
+        if i < line.count && line[i] == agent { line.remove(at: i) }
     }
 
     /// The next answered customer to connect and the agent to connect them to: the customer

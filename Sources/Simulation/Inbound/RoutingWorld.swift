@@ -388,7 +388,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         typeStream = RandomStream(seeds, purpose: "routing.type")
         draws = AttemptDraws(
             world: scenario.outbound?.world ?? OutboundWorld(answer: [AnswerProbabilities(live: [0])]), seeds: seeds)
-        draws.capsPatience = false  // the center lets answered customers go at max_hold
         process = PoissonArrivals(
             scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: "routing.busyness"),
             horizon: scenario.horizon)

@@ -1,7 +1,7 @@
 import CallCenter
+import CenterPolicies
 import DialingPolicies
 import Foundation
-import RoutingPolicies
 import SimKernel
 
 // MARK: - What an outbound replication measures
@@ -64,10 +64,11 @@ public struct OutboundReplication: Sendable, Hashable {
 
 // MARK: - The outbound world of one replication
 
-/// One replication of an outbound campaign: a dialer behind the seam, a modelled softswitch
-/// (ring, answer, machine, busy, invalid, no answer), answered customers queued FIFO to the
-/// longest-idle agent (mod_callcenter's default, through the inbound seam), customers' patience
-/// and the system's maximum hold, talk and wrap-up, and agents' pauses.
+/// One replication of an outbound campaign: a `CenterPolicy` with no inbound router (the dialer,
+/// and what happens to its answered customers: the first answered meets the agent idle the
+/// longest, let go at the maximum hold; no campaign call after the horizon), as a blended study
+/// runs it, and a modelled softswitch (ring, answer, machine, busy, invalid, no answer),
+/// customers' patience, talk and wrap-up, agents' pauses and shifts.
 ///
 /// Common random numbers: an attempt's outcome, ring time, patience, talk and wrap-up come from
 /// a taus2 substream of (seed, replication, contract, attempt); whether a number is invalid from
@@ -84,6 +85,8 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         case pauseEnd(agent: Int32)
         case shiftStart(agent: Int32)
         case shiftEnd(agent: Int32)
+        /// The center's own timer (hold deadlines).
+        case centerWake
     }
 
     typealias Fate = OutboundFate
@@ -106,11 +109,13 @@ struct OutboundModel<D: Dialer>: ~Copyable {
 
     let scenario: OutboundScenario
     let world: OutboundWorld
-    var dialer: D
-    var queue = LongestIdleRouter()
+    /// The policy: the dialer, and what happens to its answered customers (`CenterPolicy` with no
+    /// inbound router, the same as a blended study's).
+    var center: CenterPolicy<NoRouter, D>
     var calendar = EventCalendar<Event>()
-    var dialerCommands: [DialerCommand] = []
-    var routerCommands: [InboundCommand] = []
+    /// The center's commands not yet carried out (first in, first out, across nested events).
+    var commands: [CenterCommand] = []
+    var commandHead = 0
 
     let seeds: StreamSeeds
     var draws: AttemptDraws
@@ -129,7 +134,6 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     /// Agents whose shift has ended while they were on a call: they log out after it.
     var leaving: [Bool]
     var wakeAt: Double = .infinity
-    var horizonReached = false
     var completedAt: Double?
 
     /// Where replication 0's call records and final snapshot go, with the variant's index.
@@ -144,7 +148,9 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     init(scenario: OutboundScenario, replication: Int, dialer: D) {
         self.scenario = scenario
         self.world = scenario.world
-        self.dialer = dialer
+        center = CenterPolicy(
+            router: NoRouter(), dialer: dialer, agents: scenario.agents,
+            rule: CenterRule(maxHold: scenario.world.maxHold, closesAt: scenario.horizon))
         seeds = StreamSeeds(seed: scenario.seed, replication: replication)
         draws = AttemptDraws(world: scenario.world, seeds: seeds)
         agentStream = RandomStream(taus2: seeds, purpose: Self.agentPurpose, entity: 0)
@@ -166,34 +172,31 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     mutating func run(replication: Int) throws(TaskValidationError) -> OutboundReplication {
         for (agent, hours) in scenario.agentHours.enumerated() {
             if hours.start <= 0 {
-                route(.agentLoggedIn(AgentID(agent)), at: 0)
+                tell(.agentLoggedIn(AgentID(agent)), at: 0)
             } else {
                 calendar.schedule(.shiftStart(agent: Int32(agent)), at: hours.start)
             }
             if hours.end.isFinite { calendar.schedule(.shiftEnd(agent: Int32(agent)), at: hours.end) }
         }
-        try dialer.start(task: scenario.contacts.task(batchID: scenario.name), agents: agentState, at: 0,
-                         into: &dialerCommands)
+        try center.startCampaign(task: scenario.contacts.task(batchID: scenario.name), at: 0, into: &commands)
         carryOut(at: 0)
+        // The run ends with its last event, not counting a hold deadline of the center's that found
+        // nobody waiting (it would stretch the agents' staffed time past the last call).
+        var lastEvent = 0.0
         while let (time, event) = calendar.next() {
-            if !horizonReached && time >= scenario.horizon { horizonReached = true }
+            if case .centerWake = event {} else { lastEvent = time }
             switch event {
             case .wake:
                 guard time == wakeAt else { continue }
                 wakeAt = .infinity
-                if horizonReached { continue }
-                tell(.wakeUp, at: time)
+                tell(.outbound(.wakeUp), at: time)
             case .resolve(let slot): resolve(Int(slot), at: time)
             case .customerGone(let slot):
-                let s = Int(slot)
-                guard attempts[s].waiting, !attempts[s].ended else { continue }
-                modelEvents += 1
-                attempts[s].waiting = false
-                count(.waitSum, time - attempts[s].answeredAt, at: attempts[s].answeredAt)
-                count(.abandoned, 1, at: attempts[s].answeredAt)
-                count(.unserved, 1, at: attempts[s].answeredAt)
-                route(.callAbandoned(attempts[s].call), at: time)
-                endCall(s, cause: .normalClearing, at: time)
+                customerLeft(Int(slot), at: time)
+            case .centerWake:
+                center.handle(.wakeUp, at: time, into: &commands)
+                if !commands.isEmpty { lastEvent = time }
+                carryOut(at: time)
             case .machineDone(let slot):
                 modelEvents += 1
                 endCall(Int(slot), cause: .normalClearing, at: time)
@@ -212,17 +215,17 @@ struct OutboundModel<D: Dialer>: ~Copyable {
                 let a = Int(agent)
                 guard case .paused = agentState[a] else { continue }  // the shift ended meanwhile
                 setAgent(a, .idle, at: time)
-                route(.agentLoggedIn(AgentID(a)), at: time)
+                tell(.agentFree(AgentID(a)), at: time)
             case .shiftStart(let agent):
                 let a = Int(agent)
                 setAgent(a, .idle, at: time)
-                route(.agentLoggedIn(AgentID(a)), at: time)
+                tell(.agentLoggedIn(AgentID(a)), at: time)
             case .shiftEnd(let agent):
                 let a = Int(agent)
                 switch agentState[a] {
                 case .idle, .paused:
                     setAgent(a, .loggedOut, at: time)
-                    route(.agentLoggedOut(AgentID(a)), at: time)
+                    tell(.agentLoggedOut(AgentID(a)), at: time)
                 case .talking, .wrapUp:
                     leaving[a] = true
                 case .loggedOut:
@@ -230,8 +233,10 @@ struct OutboundModel<D: Dialer>: ~Copyable {
                 }
             }
         }
-        let end = max(calendar.now, scenario.horizon)
-        if let sink { sink.sink.snapshot(variant: sink.variant, dialer.snapshot(at: completedAt ?? end)) }
+        let end = max(lastEvent, scenario.horizon)
+        if let sink, let dialer = center.dialer {
+            sink.sink.snapshot(variant: sink.variant, dialer.snapshot(at: completedAt ?? end))
+        }
         for a in 0..<scenario.agents { accrueAgentTime(a, until: end) }
 
         return OutboundReplication(
@@ -239,47 +244,62 @@ struct OutboundModel<D: Dialer>: ~Copyable {
             completedAt: completedAt, modelEvents: modelEvents)
     }
 
-    // MARK: The dialer's side of the seam
+    // MARK: The center's side of the seam
 
-    mutating func tell(_ event: DialerEvent, at time: Double) {
-        dialer.handle(event, at: time, into: &dialerCommands)
+    /// Hands `event` to the center and carries out its commands, until the queue is empty.
+    mutating func tell(_ event: CenterEvent, at time: Double) {
+        center.handle(event, at: time, into: &commands)
         carryOut(at: time)
     }
 
+    /// Carries out the center's commands in order; a nested `tell` (a call ended at once) drains
+    /// the rest.
     mutating func carryOut(at time: Double) {
-        var i = 0
-        while i < dialerCommands.count {
-            switch dialerCommands[i] {
-            case .originate(let call, let contract, _):
-                if !horizonReached { originate(call, contract: contract.index, at: time) }
-                else { cancelled(call, contract: contract.index, at: time) }
-            case .hangUp(let call):
+        while commandHead < commands.count {
+            let command = commands[commandHead]
+            commandHead += 1
+            switch command {
+            case .dialer(.originate(let call, let contract, _)):
+                originate(call, contract: contract.index, at: time)
+            case .dialer(.hangUp(let call)):
                 if let slot = slotOfCall[call], !attempts[Int(slot)].ended, attempts[Int(slot)].answeredAt < 0 {
                     calendar.cancel(attempts[Int(slot)].pending)
                     endCall(Int(slot), cause: .originatorCancel, at: time)
                 }
-            case .wakeUp(let at):
+            case .dialer(.wakeUp(let at)):
                 if at < wakeAt {
                     wakeAt = at
                     calendar.schedule(.wake, at: at)
                 }
-            case .record(let record):
+            case .dialer(.record(let record)):
                 sink?.sink.record(variant: sink!.variant, record)
-            case .connect, .holdExpired:
-                // The patent's dialers never ask these (`CampaignPolicy` does); the model places
-                // answered customers through its queue.
-                break
-            case .taskCompleted:
+            case .dialer(.connect(let call, let agent)):
+                if let slot = slotOfCall[call] { connect(Int(slot), agent: agent.index, at: time) }
+            case .dialer(.holdExpired(let call)):
+                if let slot = slotOfCall[call] { customerLeft(Int(slot), at: time) }
+            case .dialer(.taskCompleted):
                 completedAt = time
+            case .wakeUp(let at):
+                calendar.schedule(.centerWake, at: max(at, time))
+            case .inbound, .startCallback, .callbackDone:
+                break  // no inbound callers, no callbacks
             }
-            i += 1
         }
-        dialerCommands.removeAll(keepingCapacity: true)
+        commands.removeAll(keepingCapacity: true)
+        commandHead = 0
     }
 
-    /// A call command after the horizon: the softswitch is no longer taking calls.
-    mutating func cancelled(_ call: CallID, contract: Int, at time: Double) {
-        dialer.handle(.callEnded(call, cause: .originatorCancel), at: time, into: &dialerCommands)
+    /// An answered customer left without an agent: they hung up, or the center let them go at
+    /// the maximum hold.
+    mutating func customerLeft(_ s: Int, at time: Double) {
+        guard attempts[s].waiting, !attempts[s].ended else { return }
+        modelEvents += 1
+        calendar.cancel(attempts[s].pending)
+        attempts[s].waiting = false
+        count(.waitSum, time - attempts[s].answeredAt, at: attempts[s].answeredAt)
+        count(.abandoned, 1, at: attempts[s].answeredAt)
+        count(.unserved, 1, at: attempts[s].answeredAt)
+        endCall(s, cause: .normalClearing, at: time)
     }
 
     mutating func originate(_ call: CallID, contract: Int, at time: Double) {
@@ -318,15 +338,14 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         case .machine:
             attempts[slot].answeredAt = time
             count(.machines, 1, at: time)
-            tell(.callAnswered(a.call, live: false), at: time)
+            tell(.outbound(.callAnswered(a.call, live: false)), at: time)
             calendar.schedule(.machineDone(slot: Int32(slot)), at: time + a.machineDetection)
         case .live:
             attempts[slot].answeredAt = time
             attempts[slot].waiting = true
             count(.liveAnswers, 1, at: time)
-            tell(.callAnswered(a.call, live: true), at: time)
             attempts[slot].pending = calendar.schedule(.customerGone(slot: Int32(slot)), at: time + a.patience)
-            route(.callArrived(a.call), at: time)
+            tell(.outbound(.callAnswered(a.call, live: true)), at: time)
         }
     }
 
@@ -336,26 +355,15 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         let call = attempts[slot].call
         slotOfCall[call] = nil
         freeSlots.append(Int32(slot))
-        let before = dialer.closedContracts
-        tell(.callEnded(call, cause: cause), at: time)
-        let after = dialer.closedContracts
+        let before = center.dialer?.closedContracts ?? 0
+        tell(.outbound(.callEnded(call, cause: cause)), at: time)
+        let after = center.dialer?.closedContracts ?? 0
         if after > before { count(.closedContracts, Double(after - before), at: time) }
     }
 
-    // MARK: The queue's side: answered customers to agents
+    // MARK: Answered customers with agents
 
-    mutating func route(_ event: InboundEvent, at time: Double) {
-        queue.handle(event, at: time, into: &routerCommands)
-        var i = 0
-        while i < routerCommands.count {
-            if case .connect(let call, let agent) = routerCommands[i], let slot = slotOfCall[call] {
-                connect(Int(slot), agent: agent.index, at: time)
-            }
-            i += 1
-        }
-        routerCommands.removeAll(keepingCapacity: true)
-    }
-
+    /// The center connected the answered customer of `slot` to `agent`.
     mutating func connect(_ slot: Int, agent: Int, at time: Double) {
         let a = attempts[slot]
         calendar.cancel(a.pending)
@@ -366,7 +374,6 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         if wait > world.abandonGrace { count(.abandoned, 1, at: a.answeredAt) }
         agentCall[agent] = Int32(slot)
         setAgent(agent, .talking, at: time)
-        tell(.callConnected(a.call, AgentID(agent)), at: time)
         calendar.schedule(.talkEnd(agent: Int32(agent)), at: time + a.talk)
     }
 
@@ -374,7 +381,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         if leaving[agent] {
             leaving[agent] = false
             setAgent(agent, .loggedOut, at: time)
-            route(.agentLoggedOut(AgentID(agent)), at: time)
+            tell(.agentLoggedOut(AgentID(agent)), at: time)
             return
         }
         let pauses = world.pauses
@@ -384,19 +391,19 @@ struct OutboundModel<D: Dialer>: ~Copyable {
             let away = agentStream.uniformPositive() < pauses.awayShare
             let duration = (away ? pauseAway : pauseShort).sample(agentStream)
             setAgent(agent, .paused(since: time), at: time)
+            tell(.agentPaused(AgentID(agent)), at: time)
             calendar.schedule(.pauseEnd(agent: Int32(agent)), at: time + duration)
         } else {
             setAgent(agent, .idle, at: time)
-            route(.agentAvailable(AgentID(agent)), at: time)
+            tell(.agentFree(AgentID(agent)), at: time)
         }
     }
 
-    /// Changes an agent's state, tells the dialer (the agent-state updater), and books the time
-    /// spent in the previous state.
+    /// Changes an agent's state (for the figures; the center hears what happened) and books the
+    /// time spent in the previous state.
     mutating func setAgent(_ agent: Int, _ state: AgentState, at time: Double) {
         accrueAgentTime(agent, until: time)
         agentState[agent] = state
-        tell(.agent(AgentID(agent), state), at: time)
     }
 
     mutating func accrueAgentTime(_ agent: Int, until time: Double) {
@@ -437,8 +444,7 @@ enum OutboundFate { case live, machine, busy, noAnswer, invalid }
 struct AttemptDraw {
     var fate: OutboundFate
     var ring: Double
-    /// The live customer's patience once answered (capped at the maximum hold, see
-    /// `AttemptDraws.capsPatience`).
+    /// The live customer's patience once answered (the center lets them go at the maximum hold).
     var patience: Double
     var talk: Double
     var wrap: Double
@@ -455,10 +461,6 @@ struct AttemptDraws: ~Copyable {
     let seeds: StreamSeeds
     var stream: RandomStream
     let ring: Sampler, patience: Sampler, talk: Sampler, wrap: Sampler, machine: Sampler
-    /// Whether a live customer's patience is capped at `world.maxHold` (the campaign world, whose
-    /// answered customers are placed by its own router); false where a policy lets them go at
-    /// `max_hold` (the blended routing world's `CenterPolicy`).
-    var capsPatience = true
     /// The agents' pause decisions (the blended routing world's; the campaign world keeps its own).
     var pauseStream: RandomStream
 
@@ -492,7 +494,8 @@ struct AttemptDraws: ~Copyable {
         else if u < p.live + p.machine + p.busy { fate = .busy }
         else { fate = .noAnswer }
         if (fate == .live || fate == .machine) && ringTime > world.ringTimeout { fate = .noAnswer }
-        let patienceTime = capsPatience ? min(patience.sample(stream), world.maxHold) : patience.sample(stream)
+        // The customer's own patience: the maximum hold is the center's to apply.
+        let patienceTime = patience.sample(stream)
         let talkTime = talk.sample(stream)
         let wrapTime = wrap.sample(stream)
         let detection = machine.sample(stream)

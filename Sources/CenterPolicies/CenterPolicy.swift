@@ -124,6 +124,9 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     @usableFromInline var retries = TimedQueue<Int32>()
     /// The dialer's commands not yet carried out (first in, first out, across nested events).
     @usableFromInline var dialerQueue: [DialerCommand] = []
+    /// The earliest wake-up of the center's own the driver has been asked for and not yet
+    /// delivered: a later one is asked for when this one comes (one pending at a time).
+    @usableFromInline var wakePending = Seconds.infinity
     @usableFromInline var dialerHead = 0
     @usableFromInline var routerScratch: [InboundCommand] = []
     @usableFromInline var joined: [Int] = []
@@ -174,7 +177,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         try _dialer!.start(task: task, agents: told, at: time, into: &dialerQueue)
         // The window's end: the pool closes then, and its agents go back to the router.
         let end = min(rule.blend.dialUntil, rule.closesAt)
-        if end.isFinite { commands.append(.wakeUp(at: end)) }
+        if end.isFinite { requestWake(at: end, into: &commands) }
         carryOutDialerCommands(into: &commands)
         sync(into: &commands)
     }
@@ -222,6 +225,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         case .callbackEnded(let task, let agent, let reached):
             callbackEnded(Int(task.rawValue), agent: agent.index, reached: reached, into: &commands)
         case .wakeUp:
+            if time >= wakePending { wakePending = .infinity }
             while let t = retries.popDue(at: time) {
                 let owner = tasks[Int(t)].owner
                 if owner >= 0 { poke(owner) }
@@ -232,8 +236,27 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
                 customers.expired(at: time, into: &expired)
                 for call in expired { commands.append(.dialer(.holdExpired(call))) }
             }
+            requestNextWake(into: &commands)
         }
         if campaignStarted { sync(into: &commands) }
+    }
+
+    /// Asks the driver to wake the center at `time`, unless an earlier wake-up is pending.
+    @inlinable mutating func requestWake(at time: Seconds, into commands: inout [CenterCommand]) {
+        guard time < wakePending else { return }
+        wakePending = time
+        commands.append(.wakeUp(at: time))
+    }
+
+    /// After a wake-up: the next of the retries, the hold deadlines and the window's end.
+    @inlinable mutating func requestNextWake(into commands: inout [CenterCommand]) {
+        var next = retries.nextTime ?? .infinity
+        if rule.maxHold != nil, let deadline = customers.nextDeadline { next = min(next, deadline) }
+        if campaignStarted {
+            let end = min(rule.blend.dialUntil, rule.closesAt)
+            if end > now { next = min(next, end) }
+        }
+        if next.isFinite { requestWake(at: next, into: &commands) }
     }
 
     // MARK: - Agents
@@ -373,7 +396,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         } else if tasks[t].active {
             tasks[t].notBefore = now + rule.callbackRetry
             retries.insert(Int32(t), at: tasks[t].notBefore)
-            commands.append(.wakeUp(at: tasks[t].notBefore))
+            requestWake(at: tasks[t].notBefore, into: &commands)
         }
         becomeFree(a, into: &commands)
     }
@@ -389,7 +412,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         case .callAnswered(let call, let live):
             tellDialer(event, into: &commands)
             if live { customers.answered(call, at: now) }
-            if live, let maxHold = rule.maxHold { commands.append(.wakeUp(at: now + maxHold)) }
+            if live, let maxHold = rule.maxHold { requestWake(at: now + maxHold, into: &commands) }
         case .callEnded(let call, _):
             customers.left(call)
             if connected.remove(call), let a = agentOfCall.removeValue(forKey: call), agents[a].call == call {

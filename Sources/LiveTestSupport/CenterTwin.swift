@@ -141,11 +141,15 @@ public struct CenterTwin: Sendable {
             }
         }
         func fire(_ which: CenterBridge.Timer, _ event: CenterEvent, at time: Seconds) {
-            let armed = timers[which, default: []]
-            if !armed.contains(where: { $0 <= time }) {
+            // Each firing uses up one timer armed for then (or earlier): the simulator fires every
+            // wake-up it was asked for, the live side arms every one.
+            var armed = timers[which, default: []]
+            if let i = armed.firstIndex(of: time) ?? armed.firstIndex(where: { $0 <= time }) {
+                armed.remove(at: i)
+            } else {
                 failures.append("at \(time): the simulator's \(which) timer fired, but the live side armed none due")
             }
-            timers[which] = armed.filter { $0 > time }
+            timers[which] = armed
             handle(event, at: time)
         }
         func hangUpCaller(_ call: CallID, at t: Seconds) {

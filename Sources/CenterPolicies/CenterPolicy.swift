@@ -54,7 +54,8 @@ public struct CenterRule: Sendable, Hashable {
 ///    the agent is withdrawn from the router, and the dialer hears the call connected. A customer
 ///    still waiting `maxHold` seconds after the answer: `holdExpired(call)`.
 ///
-/// The router and the dialer each keep their own timer; the center's wake-ups are its own. The
+/// The router and the dialer each keep their own timer; the center's wake-ups are its own, one
+/// pending at a time (the next callback retry, hold deadline or the window's end). The
 /// driver carries out the commands in order; an event the driver reports while carrying them out
 /// (a call it ended at once) is simply the next event.
 public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: Policy {

@@ -13,6 +13,7 @@ import EventSocket
 /// | a caller's events (`RouterBridge`) | `.inbound(callerArrived / callArrived / digitsCollected / callAbandoned)` |
 /// | mod_callcenter agent status and state (`RouterBridge`) | `agentLoggedIn` (offline to ready), `agentFree` (busy to ready), `agentPaused` (ready to On Break or Idle), `agentLoggedOut` (ready to logged out or busy) |
 /// | the hang-up of a caller connected to an agent | `agentFree` with `freeAtHangup`, else `agentWrappingUp` (the agent desk then reports the agent ready: `agentFree`) |
+/// | the hang-up of a campaign customer the center connected | `.outbound(callEnded)`, then `agentFree` with `freeAtHangup` (else the center has the agent wrap up until the desk's ready) |
 ///
 /// | center | action |
 /// | --- | --- |
@@ -54,6 +55,8 @@ public struct CenterBridge: Sendable {
     /// desk reports them ready.
     public let freeAtHangup: Bool
     private var dialerEvents: [DialerEvent] = []
+    /// The agent of each campaign call the center connected, until it ends.
+    private var agentOfCall: [CallID: AgentID] = [:]
 
     /// A bridge for `configuration`.
     /// - Throws: the first configuration value that cannot go into a command.
@@ -71,7 +74,12 @@ public struct CenterBridge: Sendable {
         dialer.events(for: event, at: time, into: &dialerEvents)
         for translated in dialerEvents {
             switch translated {
-            case .callAnswered, .callEnded: out.append(.outbound(translated))
+            case .callAnswered: out.append(.outbound(translated))
+            case .callEnded(let call, _):
+                out.append(.outbound(translated))
+                // The agent of a call the center placed: free at the hang-up, or wrapping up
+                // (the center books that) until the agent desk says ready.
+                if let agent = agentOfCall.removeValue(forKey: call), freeAtHangup { out.append(.agentFree(agent)) }
             case .agent, .callConnected, .wakeUp: break
             }
         }
@@ -107,6 +115,7 @@ public struct CenterBridge: Sendable {
                 }
             }
         case .dialer(let outbound):
+            if case .connect(let call, let agent) = outbound { agentOfCall[call] = agent }
             for action in dialer.commands(for: outbound, at: time) {
                 switch action {
                 case .timer(let at): out.append(.timer(.dialer, at: at))

@@ -58,3 +58,27 @@ struct WrapUpTests {
         #expect(dialer.feed(factory.agentState("1002@default", "Waiting", at: 330), at: 330) == [.agent(W.a2, .idle)])
     }
 }
+
+@Suite("Live: a whole center's bridge")
+struct CenterBridgeTests {
+    @Test("the agent of a campaign call the center connected is free at the hang-up with freeAtHangup, else wraps up")
+    func campaignHangUp() throws {
+        var factory = FreeSWITCHEventFactory()
+        for freeAtHangup in [true, false] {
+            var bridge = try CenterBridge(configuration: W.configuration, freeAtHangup: freeAtHangup)
+            var actions: [CenterBridge.Action] = []
+            let call = CallID(7)
+            bridge.actions(for: .dialer(.originate(call, ContractID(0), number: "5551234")), at: 0, into: &actions)
+            bridge.actions(for: .dialer(.connect(call, W.a1)), at: 5, into: &actions)
+            #expect(actions.contains { if case .live(.esl(.bgapi("uuid_transfer", _, _))) = $0 { true } else { false } })
+            let leg = W.leg(call)
+            var events: [CenterEvent] = []
+            bridge.events(for: event(factory.answer(leg, at: 4)), at: 4, into: &events)
+            bridge.events(for: event(factory.hangup(leg, cause: "NORMAL_CLEARING", complete: false, answered: true, at: 60)), at: 60, into: &events)
+            let ended = events.drop { if case .outbound(.callEnded) = $0 { false } else { true } }
+            #expect(Array(ended) == (freeAtHangup
+                ? [.outbound(.callEnded(call, cause: .normalClearing)), .agentFree(W.a1)]
+                : [.outbound(.callEnded(call, cause: .normalClearing))]))
+        }
+    }
+}

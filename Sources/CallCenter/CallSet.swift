@@ -103,3 +103,107 @@ public struct CallSet: Sendable {
         }
     }
 }
+
+// MARK: - A map from calls for the hot path
+
+/// A map from call ids to small integers (an agent's index, a slot), the same table as `CallSet`
+/// with a value beside each key: what a driver or a policy keeps per call in flight, without
+/// `Hasher`'s SipHash on every call.
+public struct CallMap: Sendable {
+    @usableFromInline var keys: [UInt64]
+    @usableFromInline var values: [Int32]
+    @usableFromInline var mask: Int
+    @usableFromInline var _count = 0
+    /// How many calls are in the map. - Complexity: O(1).
+    @inlinable public var count: Int { _count }
+    /// Whether the map is empty. - Complexity: O(1).
+    @inlinable public var isEmpty: Bool { _count == 0 }
+
+    /// An empty map.
+    public init() {
+        keys = Array(repeating: 0, count: 16)
+        values = Array(repeating: 0, count: 16)
+        mask = 15
+    }
+
+    /// The value of `call`, or nil. - Complexity: O(1) expected.
+    @inlinable
+    public subscript(_ call: CallID) -> Int32? {
+        let key = call.rawValue &+ 1
+        var i = CallSet.home(key, mask)
+        while true {
+            let k = keys[i]
+            if k == key { return values[i] }
+            if k == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Sets the value of `call` (replacing one there). - Complexity: O(1) expected, amortised.
+    @inlinable
+    public mutating func set(_ call: CallID, _ value: Int32) {
+        precondition(call.rawValue != .max, "CallID.max cannot be stored")
+        if (_count + 1) * 4 > keys.count * 3 { grow() }
+        let key = call.rawValue &+ 1
+        var i = CallSet.home(key, mask)
+        while true {
+            let k = keys[i]
+            if k == key {
+                values[i] = value
+                return
+            }
+            if k == 0 {
+                keys[i] = key
+                values[i] = value
+                _count += 1
+                return
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Removes `call` and returns its value, or nil when it was not there.
+    /// - Complexity: O(1) expected.
+    @inlinable @discardableResult
+    public mutating func remove(_ call: CallID) -> Int32? {
+        let key = call.rawValue &+ 1
+        var i = CallSet.home(key, mask)
+        while true {
+            let k = keys[i]
+            if k == 0 { return nil }
+            if k == key { break }
+            i = (i + 1) & mask
+        }
+        let removed = values[i]
+        // Backward-shift deletion, as `CallSet.remove`.
+        var hole = i
+        var j = (i + 1) & mask
+        while keys[j] != 0 {
+            let h = CallSet.home(keys[j], mask)
+            let between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
+            if !between {
+                keys[hole] = keys[j]
+                values[hole] = values[j]
+                hole = j
+            }
+            j = (j + 1) & mask
+        }
+        keys[hole] = 0
+        _count -= 1
+        return removed
+    }
+
+    @usableFromInline
+    mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        keys = Array(repeating: 0, count: oldKeys.count * 2)
+        values = Array(repeating: 0, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        for (key, value) in zip(oldKeys, oldValues) where key != 0 {
+            var i = CallSet.home(key, mask)
+            while keys[i] != 0 { i = (i + 1) & mask }
+            keys[i] = key
+            values[i] = value
+        }
+    }
+}

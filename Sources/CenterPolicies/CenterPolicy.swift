@@ -115,9 +115,8 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     @usableFromInline var customers: AnsweredCustomers
     /// What the dialer was last told of each agent.
     @usableFromInline var told: [AgentState]
-    @usableFromInline var agentOfCall: [CallID: Int] = [:]
-    /// The calls in `agentOfCall`, to skip the dictionary for every other call's end.
-    @usableFromInline var connected = CallSet()
+    /// The agent of each campaign call the center connected, until it ends.
+    @usableFromInline var agentOfCall = CallMap()
     @usableFromInline var now: Seconds = 0
     /// Agents to offer callback work once the current event is handled.
     @usableFromInline var pokes: [Int] = []
@@ -416,7 +415,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             if live, let maxHold = rule.maxHold { requestWake(at: now + maxHold, into: &commands) }
         case .callEnded(let call, _):
             customers.left(call)
-            if connected.remove(call), let a = agentOfCall.removeValue(forKey: call), agents[a].call == call {
+            if let a32 = agentOfCall.remove(call), case let a = Int(a32), agents[a].call == call {
                 agents[a].call = nil
                 set(a, .campaignWrapUp)
             }
@@ -486,8 +485,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         while let (call, a) = pool.match(&customers) {
             commands.append(.dialer(.connect(call, AgentID(a))))
             agents[a].call = call
-            agentOfCall[call] = a
-            _ = connected.insert(call)
+            agentOfCall.set(call, Int32(a))
             set(a, .campaign)
             withdraw(a, into: &commands)
             tellDialer(.callConnected(call, AgentID(a)), into: &commands)

@@ -67,7 +67,7 @@ struct BlendedAttempt {
 /// softswitch's side of its calls. The decisions are `CenterPolicy`'s.
 struct BlendState {
     var attempts: [BlendedAttempt] = []
-    var slotOfCall: [CallID: Int] = [:]
+    var slotOfCall = CallMap()
     var attemptsOfContract: [Int32] = []
     /// The dialer's timer: the earliest wake-up it asked for and has not had yet.
     var wakeAt = Double.infinity
@@ -100,7 +100,7 @@ extension RoutingWorld {
         case .originate(let call, let contract, _):
             originate(call, contract: contract.index)
         case .hangUp(let call):
-            if let slot = blend.slotOfCall[call], !blend.attempts[slot].ended, blend.attempts[slot].answeredAt < 0 {
+            if let s = blend.slotOfCall[call], case let slot = Int(s), !blend.attempts[slot].ended, blend.attempts[slot].answeredAt < 0 {
                 calendar.cancel(blend.attempts[slot].pending)
                 endAttempt(slot, cause: .originatorCancel)
             }
@@ -112,9 +112,9 @@ extension RoutingWorld {
         case .record:
             break
         case .connect(let call, let agent):
-            if let slot = blend.slotOfCall[call] { connectOutbound(slot, agent: agent.index) }
+            if let slot = blend.slotOfCall[call] { connectOutbound(Int(slot), agent: agent.index) }
         case .holdExpired(let call):
-            if let slot = blend.slotOfCall[call] { customerLeft(slot) }
+            if let slot = blend.slotOfCall[call] { customerLeft(Int(slot)) }
         case .taskCompleted:
             blend.completedAt = now
         }
@@ -132,7 +132,7 @@ extension RoutingWorld {
         let draw = draws.draw(contract: contract, attempt: Int(blend.attemptsOfContract[contract]), at: now)
         let slot = blend.attempts.count
         blend.attempts.append(BlendedAttempt(call: call, draw: draw))
-        blend.slotOfCall[call] = slot
+        blend.slotOfCall.set(call, Int32(slot))
         count(.outboundAttempts, at: now)
         blend.attempts[slot].pending = calendar.schedule(
             .outboundResolve(slot: Int32(slot)), at: now + draw.resolvesAfter)
@@ -223,7 +223,7 @@ extension RoutingWorld {
         guard !blend.attempts[slot].ended else { return }
         blend.attempts[slot].ended = true
         let call = blend.attempts[slot].call
-        blend.slotOfCall[call] = nil
+        blend.slotOfCall.remove(call)
         let before = center.dialer?.closedContracts ?? 0
         tell(.outbound(.callEnded(call, cause: cause)))
         let after = center.dialer?.closedContracts ?? 0

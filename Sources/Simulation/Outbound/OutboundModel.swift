@@ -126,7 +126,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
 
     var attempts: [Attempt] = []
     var freeSlots: [Int32] = []
-    var slotOfCall: [CallID: Int32] = [:]
+    var slotOfCall = CallMap()
     var attemptsOfContract: [Int32]
     var agentState: [AgentState]
     var agentCall: [Int32]
@@ -317,7 +317,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
             slot = attempts.count
             attempts.append(a)
         }
-        slotOfCall[call] = Int32(slot)
+        slotOfCall.set(call, Int32(slot))
         count(.attempts, 1, at: time)
         attempts[slot].pending = calendar.schedule(.resolve(slot: Int32(slot)), at: time + d.resolvesAfter)
     }
@@ -353,7 +353,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
         guard !attempts[slot].ended else { return }
         attempts[slot].ended = true
         let call = attempts[slot].call
-        slotOfCall[call] = nil
+        slotOfCall.remove(call)
         freeSlots.append(Int32(slot))
         let before = center.dialer?.closedContracts ?? 0
         tell(.outbound(.callEnded(call, cause: cause)), at: time)

@@ -53,6 +53,9 @@ public struct CenterRule: Sendable, Hashable {
 ///    longest meets the pool's agent idle the longest (`DialerPool.match`): `connect(call, agent)`,
 ///    the agent is withdrawn from the router, and the dialer hears the call connected. A customer
 ///    still waiting `maxHold` seconds after the answer: `holdExpired(call)`.
+/// 5. *Breaks.* An agent on a break (`agentPaused`) is shown to the dialer paused since then
+///    (step S3' counts them idle past its pause timeout) and is away to the router; `agentFree`,
+///    or `agentLoggedIn` (mod_callcenter's Available again), ends the break.
 ///
 /// The router and the dialer each keep their own timer; the center's wake-ups are its own, one
 /// pending at a time (the next callback retry, hold deadline or the window's end). The

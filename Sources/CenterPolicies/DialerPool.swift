@@ -45,8 +45,7 @@ public struct DialerPool: Sendable {
     /// Agents set since the last update, each once.
     @usableFromInline var pending: [Int] = []
     @usableFromInline var isPending: [Bool]
-    /// Whether anything `update` reads changed since it last ran, and with which `open`.
-    @usableFromInline var changed = true
+    /// The `open` of the last update.
     @usableFromInline var lastOpen = false
 
     /// An empty pool under `rule` for `agents` agents, all logged out.
@@ -75,17 +74,16 @@ public struct DialerPool: Sendable {
         }
         let old = _states[agent]
         guard old != state else { return }
-        if old == .idle { if _isMember[agent] { Self.remove(agent, from: &idleMembers, _idleSince) } else { Self.remove(agent, from: &outsideIdle, _idleSince) } }
+        if old == .idle { leaveLine(agent) }
         if Self.onCall(old) { onCalls -= 1 }
         if state == .idle { _idleSince[agent] = time }
         _states[agent] = state
-        if state == .idle { if _isMember[agent] { Self.insert(agent, into: &idleMembers, _idleSince) } else { Self.insert(agent, into: &outsideIdle, _idleSince) } }
+        if state == .idle { joinLine(agent) }
         if Self.onCall(state) { onCalls += 1 }
         if !isPending[agent] {
             isPending[agent] = true
             pending.append(agent)
         }
-        changed = true
     }
 
     /// Brings the pool up to date under the rule: appends to `left` the agents that left it (no
@@ -97,9 +95,8 @@ public struct DialerPool: Sendable {
     ///   that join; O(agents) when the pool closes with members.
     @inlinable
     public mutating func update(open: Bool, joined: inout [Int], left: inout [Int]) {
-        // Nothing changed since the last update with the same `open`: it would change nothing.
-        guard changed || open != lastOpen else { return }
-        changed = false
+        // No agent set since the last update with the same `open`: it would change nothing.
+        guard !pending.isEmpty || open != lastOpen else { return }
         lastOpen = open
         // Members were idle at the last update: only an agent set since can have left.
         pending.sort()
@@ -158,6 +155,26 @@ public struct DialerPool: Sendable {
         switch state {
         case .talking, .wrapUp: return true
         case .idle, .paused, .loggedOut: return false
+        }
+    }
+
+    /// Idle agent `agent` takes its place in its line (the members' or the one outside).
+    @inlinable
+    mutating func joinLine(_ agent: Int) {
+        if _isMember[agent] {
+            Self.insert(agent, into: &idleMembers, _idleSince)
+        } else {
+            Self.insert(agent, into: &outsideIdle, _idleSince)
+        }
+    }
+
+    /// Agent `agent`, idle until now, leaves its line.
+    @inlinable
+    mutating func leaveLine(_ agent: Int) {
+        if _isMember[agent] {
+            Self.remove(agent, from: &idleMembers, _idleSince)
+        } else {
+            Self.remove(agent, from: &outsideIdle, _idleSince)
         }
     }
 

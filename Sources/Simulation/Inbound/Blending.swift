@@ -72,9 +72,6 @@ struct BlendState {
     /// The dialer's timer: the earliest wake-up it asked for and has not had yet.
     var wakeAt = Double.infinity
     var completedAt: Double?
-    /// Each agent's pause decisions so far (the n-th from (seed, replication, agent, n), as in
-    /// the campaign world).
-    var pauseDecisions: [UInt32] = []
 }
 
 extension RoutingWorld {
@@ -206,14 +203,7 @@ extension RoutingWorld {
     /// After a campaign call's wrap-up the agent may go on a break (the campaign's `pauses`, drawn
     /// as the campaign world draws them), else is free.
     mutating func afterCampaignWrap(_ a: Int) {
-        guard let pauses = scenario.outbound?.world.pauses, pauses.afterCall > 0 else { return becomeAvailable(a) }
-        if blend.pauseDecisions.isEmpty { blend.pauseDecisions = Array(repeating: 0, count: agents.count) }
-        blend.pauseDecisions[a] += 1
-        let n = UInt64(blend.pauseDecisions[a])
-        draws.pauseStream.reseed(draws.seeds, purpose: OutboundPurposes.agent, entity: UInt64(a) << 32 | n)
-        guard draws.pauseStream.uniformPositive() < pauses.afterCall else { return becomeAvailable(a) }
-        let away = draws.pauseStream.uniformPositive() < pauses.awayShare
-        let duration = (away ? Sampler(pauses.away) : Sampler(pauses.duration)).sample(draws.pauseStream)
+        guard let duration = draws.pauseAfterCall(agent: a) else { return becomeAvailable(a) }
         setState(a, .paused)
         tell(.agentPaused(AgentID(a)))
         calendar.schedule(.pauseEnd(agent: Int32(a)), at: now + duration)

@@ -120,9 +120,6 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     let seeds: StreamSeeds
     var draws: AttemptDraws
     /// One taus2 stream, reseeded for each agent's n-th pause decision at (agent, n).
-    var agentStream: RandomStream
-    var agentDecisions: [UInt32]
-    let pauseShort: Sampler, pauseAway: Sampler
 
     var attempts: [Attempt] = []
     var freeSlots: [Int32] = []
@@ -143,8 +140,6 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     var totals = [Double](repeating: 0, count: OutboundColumn.allCases.count)
     var modelEvents = 0
 
-    static var agentPurpose: UInt64 { OutboundPurposes.agent }
-
     init(scenario: OutboundScenario, replication: Int, dialer: D) {
         self.scenario = scenario
         self.world = scenario.world
@@ -153,10 +148,6 @@ struct OutboundModel<D: Dialer>: ~Copyable {
             rule: CenterRule(maxHold: scenario.world.maxHold, closesAt: scenario.horizon))
         seeds = StreamSeeds(seed: scenario.seed, replication: replication)
         draws = AttemptDraws(world: scenario.world, seeds: seeds)
-        agentStream = RandomStream(taus2: seeds, purpose: Self.agentPurpose, entity: 0)
-        agentDecisions = Array(repeating: 0, count: scenario.agents)
-        pauseShort = Sampler(world.pauses.duration)
-        pauseAway = Sampler(world.pauses.away)
         attemptsOfContract = Array(repeating: 0, count: scenario.contacts.count)
         let hours = scenario.agentHours
         agentState = hours.map { $0.start <= 0 ? .idle : .loggedOut }
@@ -384,12 +375,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
             tell(.agentLoggedOut(AgentID(agent)), at: time)
             return
         }
-        let pauses = world.pauses
-        agentDecisions[agent] += 1
-        agentStream.reseed(seeds, purpose: Self.agentPurpose, entity: UInt64(agent) << 32 | UInt64(agentDecisions[agent]))
-        if pauses.afterCall > 0 && agentStream.uniformPositive() < pauses.afterCall {
-            let away = agentStream.uniformPositive() < pauses.awayShare
-            let duration = (away ? pauseAway : pauseShort).sample(agentStream)
+        if let duration = draws.pauseAfterCall(agent: agent) {
             setAgent(agent, .paused(since: time), at: time)
             tell(.agentPaused(AgentID(agent)), at: time)
             calendar.schedule(.pauseEnd(agent: Int32(agent)), at: time + duration)
@@ -461,19 +447,38 @@ struct AttemptDraws: ~Copyable {
     let seeds: StreamSeeds
     var stream: RandomStream
     let ring: Sampler, patience: Sampler, talk: Sampler, wrap: Sampler, machine: Sampler
-    /// The agents' pause decisions (the blended routing world's; the campaign world keeps its own).
+    /// One taus2 stream, reseeded for each agent's n-th pause decision at (agent, n).
     var pauseStream: RandomStream
+    let pauseShort: Sampler, pauseAway: Sampler
+    /// Each agent's pause decisions so far.
+    var pauseDecisions: [UInt32] = []
 
     init(world: OutboundWorld, seeds: StreamSeeds) {
         self.world = world
         self.seeds = seeds
         stream = RandomStream(taus2: seeds, purpose: OutboundPurposes.attempt, entity: 0)
         pauseStream = RandomStream(taus2: seeds, purpose: OutboundPurposes.agent, entity: 0)
+        pauseShort = Sampler(world.pauses.duration)
+        pauseAway = Sampler(world.pauses.away)
         ring = Sampler(world.ringTime)
         patience = Sampler(world.patience)
         talk = Sampler(world.talkTime)
         wrap = Sampler(world.wrapUp)
         machine = Sampler(world.machineDetection)
+    }
+
+    /// Whether agent `agent` pauses after a campaign call's wrap-up, and for how long (the
+    /// campaign's `pauses`): its n-th decision comes from (seed, replication, agent, n), so both
+    /// worlds, and every dialer, draw the same breaks.
+    mutating func pauseAfterCall(agent: Int) -> Double? {
+        let pauses = world.pauses
+        guard pauses.afterCall > 0 else { return nil }
+        while pauseDecisions.count <= agent { pauseDecisions.append(0) }
+        pauseDecisions[agent] += 1
+        pauseStream.reseed(seeds, purpose: OutboundPurposes.agent, entity: UInt64(agent) << 32 | UInt64(pauseDecisions[agent]))
+        guard pauseStream.uniformPositive() < pauses.afterCall else { return nil }
+        let away = pauseStream.uniformPositive() < pauses.awayShare
+        return (away ? pauseAway : pauseShort).sample(pauseStream)
     }
 
     /// The draws of attempt `attempt` (1, 2, ...) on `contract`, dialled at `time` (the answer

@@ -9,10 +9,10 @@ import Synchronization
 /// The whole live input path over a real socket, for `simcc bench --esl`: a loopback server
 /// plays FreeSWITCH (login, subscription) and then writes typical channel events as fast as the
 /// socket takes them; they go through SwiftNIO, the `EventSocketClient` (framing, decoding,
-/// notifications), a `LiveSession` and its fan-out to a member. The stage benchmarks measure
-/// decoding, translation and the dispatcher on one core without I/O; this one measures what
-/// they leave out (the socket, the event loop, the actor hops), with both of the machine's cores
-/// free to run the event loop and the member.
+/// notifications) and the hop into one actor, as `LiveCenter` reads them. The stage benchmarks
+/// measure decoding, translation and the dispatcher on one core without I/O; this one measures
+/// what they leave out (the socket, the event loop, the actor hop), with both of the machine's
+/// cores free to run the event loop and the actor.
 public enum LiveLoopBenchmark {
     /// What a run measured.
     public struct Result: Sendable {
@@ -46,26 +46,31 @@ public enum LiveLoopBenchmark {
         let port = server.localAddress?.port ?? 0
         let configuration = EventSocketConfiguration(
             host: "127.0.0.1", port: port, password: ESLPassword("bench"), livenessTimeout: nil)
-        let session = LiveSession(configuration: configuration)
+        var socket = configuration
+        socket.subscriptions = [LiveCenter.subscription]
+        let client = EventSocketClient(configuration: socket)
         let counter = BenchCounter()
+        let notifications = client.notifications
+        let listener = Task { for await notification in notifications { await counter.hear(notification) } }
         let start = ContinuousClock.now
-        try await session.join(counter)
+        try await client.connect()
         await counter.waitForEnd()
         let elapsed = start.duration(to: .now)
-        await session.leave(counter)
+        await client.close()
+        await listener.value
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Result(events: min(total, await counter.events), seconds: seconds)
     }
 }
 
 /// Counts the events it hears until the end marker.
-private actor BenchCounter: LiveSessionMember {
+private actor BenchCounter {
     private(set) var events = 0
     private var ended = false
     private var waiter: CheckedContinuation<Void, Never>?
 
-    func session(_ notice: LiveSessionNotice) {
-        guard case .event(let event) = notice else { return }
+    func hear(_ notification: EventSocketNotification) {
+        guard case .event(let event) = notification else { return }
         if event.eventName == "CUSTOM" {
             ended = true
             waiter?.resume()
@@ -74,8 +79,6 @@ private actor BenchCounter: LiveSessionMember {
             events += 1
         }
     }
-
-    func refused(_ command: ESLCommand, _ text: String, sent: Bool) {}
 
     func waitForEnd() async {
         if ended { return }

@@ -23,12 +23,12 @@ public enum DialerCommand: Hashable, Sendable {
     /// Hang up a call still in flight (ESL: `uuid_kill`).
     case hangUp(CallID)
     /// Connect the answered customer of `call`, waiting parked, to `agent` (ESL: `bgapi
-    /// uuid_transfer` to the agent's extension). Issued by `CampaignPolicy` when simcc places the
+    /// uuid_transfer` to the agent's extension). Issued by `CenterPolicy` when simcc places the
     /// answered customers itself; the patent's dialers never issue it.
     case connect(CallID, AgentID)
     /// The customer of `call` waited `max_hold` without an agent: play the system's message and
     /// hang up (ESL: `bgapi uuid_transfer` to an inline `playback,hangup`, or `uuid_kill`). Issued
-    /// by `CampaignPolicy`.
+    /// by `CenterPolicy`.
     case holdExpired(CallID)
     /// Wake the dialer at this time with `DialerEvent.wakeUp`.
     case wakeUp(at: Seconds)

@@ -7,9 +7,9 @@
 /// from a generator it was given. Given the same events at the same times it appends the same
 /// commands, byte for byte. Commands go to a buffer the driver owns and clears, so handling an
 /// event need allocate nothing. `Dialer` (outbound) and `InboundRouter` refine it. What sits
-/// between them is in `CenterPolicies`: the blending rule (`DialerPool`, a plain value the drivers
-/// consult) and what happens to answered outbound customers (`CampaignPolicy`, a `Dialer` that
-/// wraps a dialer).
+/// between them is `CenterPolicy` (module `CenterPolicies`): the blending rule, callback working,
+/// the agent book and what happens to answered outbound customers, driven alike by the
+/// simulator and by `simcc live`.
 public protocol Policy {
     /// What the softswitch tells the policy.
     associatedtype Event

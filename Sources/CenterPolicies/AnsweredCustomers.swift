@@ -5,8 +5,8 @@ import CallCenter
 /// The campaign's answered customers waiting for an agent, first come first served, and the
 /// system's maximum hold: a customer held `maxHold` seconds without an agent hears the message
 /// and is hung up (`expired`). With `DialerPool.match`, it decides which answered customer meets
-/// which agent: in `CampaignPolicy` (every live dialer with the destination `&park()`) and in
-/// `CenterPolicy` (both simulated worlds: campaigns and blended studies).
+/// which agent, in `CenterPolicy` (both simulated worlds, and `simcc live` with the destination
+/// `&park()`).
 ///
 /// A customer who hangs up first leaves (`left`); they are forgotten once they reach the front,
 /// so `hasEntries` may still count them until then.

@@ -5,8 +5,7 @@ import CallCenter
 /// The knobs of the blending rule (a routing study's `routing.outbound`; `simcc live` takes them
 /// from the same file): how the agents of a center are shared between inbound callers,
 /// callbacks and an outbound campaign. `CenterPolicy` applies all four steps (through
-/// `DialerPool` for step 3); `simcc live` applies step 3 only, through `CampaignPolicy` (its pool
-/// is always open).
+/// `DialerPool` for step 3), in the simulator and in `simcc live` alike.
 ///
 /// 1. *Inbound first.* An agent who becomes free is offered to the inbound router first.
 /// 2. *Then callbacks.* An agent still idle starts their most urgent due callback task.

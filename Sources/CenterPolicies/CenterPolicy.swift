@@ -16,12 +16,18 @@ public struct CenterRule: Sendable, Hashable {
     /// From this time no new work starts: no callback, no campaign call (a study's horizon;
     /// `.infinity` in production).
     public var closesAt: Seconds
+    /// Whether the center places the campaign's answered customers itself (they wait parked:
+    /// the simulator, and FreeSWITCH's `&park()`): connects each to an agent, or lets them go at
+    /// `maxHold`. False: the softswitch places them (a mod_callcenter queue, a dialplan
+    /// extension) and reports whom it connected (`DialerEvent.callConnected`); the center books
+    /// that agent and `maxHold` is the softswitch's business.
+    public var placesCustomers: Bool
 
     /// A rule, by name. The readers of files check the bounds and name the field; a value out of
     /// them here is a programming error.
     public init(
         blend: BlendRule = BlendRule(), agentsDialCallbacks: Bool = false, callbackRetry: Seconds = 600,
-        maxHold: Seconds? = nil, closesAt: Seconds = .infinity
+        maxHold: Seconds? = nil, closesAt: Seconds = .infinity, placesCustomers: Bool = true
     ) {
         precondition(callbackRetry >= 0, "callbackRetry must not be negative")
         precondition(maxHold.map { $0 >= 0 } ?? true, "maxHold must not be negative")
@@ -30,6 +36,7 @@ public struct CenterRule: Sendable, Hashable {
         self.callbackRetry = callbackRetry
         self.maxHold = maxHold
         self.closesAt = closesAt
+        self.placesCustomers = placesCustomers
     }
 }
 
@@ -52,8 +59,13 @@ public struct CenterRule: Sendable, Hashable {
 /// 4. *Answered customers.* A live answer waits in line (`AnsweredCustomers`); the one waiting
 ///    longest meets the pool's agent idle the longest (`DialerPool.match`): `connect(call, agent)`,
 ///    the agent is withdrawn from the router, and the dialer hears the call connected. A customer
-///    still waiting `maxHold` seconds after the answer: `holdExpired(call)`.
-/// 5. *Breaks.* An agent on a break (`agentPaused`) is shown to the dialer paused since then
+///    still waiting `maxHold` seconds after the answer: `holdExpired(call)`. A call the softswitch
+///    reports connected (`placesCustomers` false, or a call taken over from a previous run) books
+///    its agent the same way.
+/// 5. *Pauses of the task* (`pauseCampaign`): the dialer hears no wake-up, so it launches
+///    nothing; answered customers are still placed and let go. `resumeCampaign` hands it the
+///    wake-up it missed.
+/// 6. *Breaks.* An agent on a break (`agentPaused`) is shown to the dialer paused since then
 ///    (step S3' counts them idle past its pause timeout) and is away to the router; `agentFree`,
 ///    or `agentLoggedIn` (mod_callcenter's Available again), ends the break.
 ///
@@ -78,6 +90,10 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     public let rule: CenterRule
     /// Whether the dialer has started.
     @inlinable public var campaignStarted: Bool { _campaignStarted }
+    /// Whether the task is paused (`pauseCampaign`): the dialer hears no wake-up.
+    @inlinable public var campaignPaused: Bool { _campaignPaused }
+    /// The dialer's wake-ups that came while the task was paused.
+    @inlinable public var heldWakeUps: Int { _heldWakeUps }
 
     // The state is `@usableFromInline` and the methods `@inlinable`, so that a driver's module
     // specialises the center for its router and dialer (unspecialised, the routing world's
@@ -85,6 +101,10 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     @usableFromInline var _router: Router
     @usableFromInline var _dialer: D?
     @usableFromInline var _campaignStarted = false
+    @usableFromInline var _campaignPaused = false
+    @usableFromInline var _campaignEnded = false
+    @usableFromInline var _heldWakeUps = 0
+    @usableFromInline var wakeHeld = false
 
     @usableFromInline struct Agent {
         @usableFromInline var activity = Activity.loggedOut
@@ -159,11 +179,20 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     /// What the dialer is shown of `agent` now.
     @inlinable public func shown(_ agent: AgentID) -> AgentState { told[agent.index] }
 
+    /// Whether `agent` is in the dialer's pool now.
+    @inlinable public func inPool(_ agent: AgentID) -> Bool { pool.contains(agent.index) }
+
     /// How many answered campaign customers wait for an agent.
     @inlinable public var customersWaiting: Int { customers.count }
 
     /// Whether the dialer may ask for calls now.
-    @inlinable public var dialing: Bool { campaignStarted && now < min(rule.blend.dialUntil, rule.closesAt) }
+    @inlinable public var dialing: Bool {
+        campaignStarted && !_campaignEnded && now < min(rule.blend.dialUntil, rule.closesAt)
+    }
+
+    /// Whether the campaign's task is complete (S34): the pool closes, its agents go back to
+    /// the router.
+    @inlinable public var campaignEnded: Bool { _campaignEnded }
 
     /// Starts the campaign's task (steps S31-S33) with the agents as the blending rule shows
     /// them; the driver calls it at `rule.blend.dialFrom`.
@@ -411,11 +440,26 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         switch event {
         case .wakeUp:
             guard dialing else { return }
+            guard !_campaignPaused else {
+                wakeHeld = true
+                _heldWakeUps += 1
+                return
+            }
             tellDialer(.wakeUp, into: &commands)
         case .callAnswered(let call, let live):
             tellDialer(event, into: &commands)
-            if live { customers.answered(call, at: now) }
-            if live, let maxHold = rule.maxHold { requestWake(at: now + maxHold, into: &commands) }
+            guard live, rule.placesCustomers, agentOfCall[call] == nil else { return }
+            customers.answered(call, at: now)
+            if let maxHold = rule.maxHold { requestWake(at: now + maxHold, into: &commands) }
+        case .callConnected(let call, let agent):
+            // Connected by the softswitch (or before a restart): the customer waits no more; the
+            // agent is on the campaign's call. A call the center connected itself is booked.
+            // A connected call was answered: the dialer hears the answer first (a dialer ignores
+            // an answer it heard already), so a call taken over connected needs no answer of its own.
+            guard agentOfCall[call] == nil, agent.index >= 0 && agent.index < agents.count else { return }
+            customers.left(call)
+            tellDialer(.callAnswered(call, live: true), into: &commands)
+            book(call, agent.index, into: &commands)
         case .callEnded(let call, _):
             customers.left(call)
             if let a32 = agentOfCall.remove(call), case let a = Int(a32), agents[a].call == call {
@@ -423,10 +467,35 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
                 set(a, .campaignWrapUp)
             }
             tellDialer(event, into: &commands)
-        case .agent, .callConnected:
-            // The center books the agents itself (it connects the customers).
+        case .agent:
+            // The center keeps the agent book itself (the agent events above).
             break
         }
+    }
+
+    /// Agent `a` is on campaign call `call`: withdrawn from the router, and the dialer hears it.
+    @inlinable mutating func book(_ call: CallID, _ a: Int, into commands: inout [CenterCommand]) {
+        if let old = agents[a].call { agentOfCall.remove(old) }
+        agents[a].call = call
+        agentOfCall.set(call, Int32(a))
+        set(a, .campaign)
+        withdraw(a, into: &commands)
+        tellDialer(.callConnected(call, AgentID(a)), into: &commands)
+    }
+
+    /// Pauses the campaign's task: the dialer hears no wake-up (so launches nothing) until
+    /// `resumeCampaign`; answered customers are still placed and let go at `maxHold`.
+    @inlinable public mutating func pauseCampaign() { _campaignPaused = true }
+
+    /// Resumes a paused task: a wake-up the dialer missed is handed to it now.
+    @inlinable public mutating func resumeCampaign(at time: Seconds, into commands: inout [CenterCommand]) {
+        guard _campaignPaused else { return }
+        now = time
+        _campaignPaused = false
+        guard wakeHeld else { return }
+        wakeHeld = false
+        if dialing { tellDialer(.wakeUp, into: &commands) }
+        if campaignStarted { sync(into: &commands) }
     }
 
     /// Hands `event` to the dialer and carries out what it asks.
@@ -447,6 +516,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
                 tellDialer(.callEnded(call, cause: .originatorCancel), into: &commands)
                 continue
             }
+            if case .taskCompleted = command { _campaignEnded = true }
             commands.append(.dialer(command))
         }
         dialerQueue.removeAll(keepingCapacity: true)
@@ -487,11 +557,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         updatePool(into: &commands)
         while let (call, a) = pool.match(&customers) {
             commands.append(.dialer(.connect(call, AgentID(a))))
-            agents[a].call = call
-            agentOfCall.set(call, Int32(a))
-            set(a, .campaign)
-            withdraw(a, into: &commands)
-            tellDialer(.callConnected(call, AgentID(a)), into: &commands)
+            book(call, a, into: &commands)
             updatePool(into: &commands)
         }
         guard !dirty.isEmpty else { return }

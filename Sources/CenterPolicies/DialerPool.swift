@@ -4,8 +4,8 @@ import CallCenter
 
 /// The blending rule (`BlendRule`) applied to a center's agents: which agents are in the
 /// dialer's pool, what the dialer is shown of each agent, and which agent an answered campaign
-/// customer meets. The one place this is decided: `CenterPolicy` (the routing world's blended
-/// studies) and `CampaignPolicy` (`simcc live`) both drive it.
+/// customer meets. The one place this is decided: `CenterPolicy` drives it, in the simulator and
+/// in `simcc live`.
 ///
 /// The driver tells the pool each agent's state *as the campaign sees it* (`set`): `idle` when
 /// free, `talking`/`wrapUp` on the campaign's calls, `paused` on a break, and `loggedOut` when

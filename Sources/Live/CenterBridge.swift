@@ -9,11 +9,11 @@ import EventSocket
 ///
 /// | FreeSWITCH | center |
 /// | --- | --- |
-/// | a campaign leg's events (`DialerBridge`) | `.outbound(callAnswered)`, `.outbound(callEnded)`; its `callConnected` and agent states are dropped: the center books the agents it connects |
+/// | a campaign leg's events (`DialerBridge`) | `.outbound(callAnswered)`, `.outbound(callConnected)`, `.outbound(callEnded)`; its agent states are dropped (the router bridge's reading of mod_callcenter is the one agent book) |
 /// | a caller's events (`RouterBridge`) | `.inbound(callerArrived / callArrived / digitsCollected / callAbandoned)` |
 /// | mod_callcenter agent status and state (`RouterBridge`) | `agentLoggedIn` (offline to ready), `agentFree` (busy to ready), `agentPaused` (ready to On Break or Idle), `agentLoggedOut` (ready to logged out or busy) |
 /// | the hang-up of a caller connected to an agent | `agentFree` with `freeAtHangup`, else `agentWrappingUp` (the agent desk then reports the agent ready: `agentFree`) |
-/// | the hang-up of a campaign customer the center connected | `.outbound(callEnded)`, then `agentFree` with `freeAtHangup` (else the center has the agent wrap up until the desk's ready) |
+/// | the hang-up of a campaign customer the center connected | `.outbound(callEnded)`, then `agentFree` with `freeAtHangup` once `campaignWrapUp` seconds are over (`endWrapUps`); without `freeAtHangup` the center has the agent wrap up until the desk's ready |
 ///
 /// | center | action |
 /// | --- | --- |
@@ -54,16 +54,109 @@ public struct CenterBridge: Sendable {
     /// Whether an agent is free when their caller hangs up (true), or wraps up until the agent
     /// desk reports them ready.
     public let freeAtHangup: Bool
+    /// Seconds an agent wraps up after a campaign customer the center connected them to: FreeSWITCH
+    /// does not know these calls as queue calls, so mod_callcenter says nothing of the agent (0:
+    /// free at the hang-up). Only with `freeAtHangup`.
+    public let campaignWrapUp: Seconds
     private var dialerEvents: [DialerEvent] = []
     /// The agent of each campaign call the center connected, until it ends.
     private var agentOfCall: [CallID: AgentID] = [:]
+    /// Agents wrapping up after a campaign call the center connected, until when.
+    private var wrappingUntil: [AgentID: Seconds] = [:]
+    /// Whether answered customers wait parked for simcc (`&park()`).
+    private let parks: Bool
 
     /// A bridge for `configuration`.
     /// - Throws: the first configuration value that cannot go into a command.
-    public init(configuration: LiveConfiguration, freeAtHangup: Bool = true) throws(LiveConfigurationError) {
+    public init(
+        configuration: LiveConfiguration, freeAtHangup: Bool = true, campaignWrapUp: Seconds = 0
+    ) throws(LiveConfigurationError) {
         dialer = try DialerBridge(configuration: configuration)
         router = try RouterBridge(configuration: configuration)
         self.freeAtHangup = freeAtHangup
+        self.campaignWrapUp = max(0, campaignWrapUp)
+        parks = configuration.answeredCallDestination.isPark
+    }
+
+    /// Calls of the campaign and callers followed now.
+    public var callsInFlight: (campaign: Int, inbound: Int) { (dialer.callsInFlight, router.callsInFlight) }
+
+    /// Seeds what mod_callcenter says of `agent` before events flow, without reporting it.
+    public mutating func seed(_ agent: AgentID, _ state: CallCenterAgent) {
+        dialer.seed(agent, state)
+        router.seed(agent, state)
+    }
+
+    /// The roster agents at start, as mod_callcenter has them (`agents`, by id; a roster agent
+    /// missing there is logged out): seeded without being reported (later events report only
+    /// changes), and told to the center in roster order: a free agent logs in, one on a break or
+    /// `Idle` is paused (S3' counts the pause from the start), any other (on a call, logged out)
+    /// stays away until mod_callcenter says they are free.
+    public mutating func start(agents: [AgentID: CallCenterAgent], into out: inout [CenterEvent]) {
+        for agent in dialer.configuration.agents.sorted(by: { $0.id < $1.id }) where agent.id.index >= 0 {
+            let tracked = agents[agent.id] ?? CallCenterAgent(status: "Logged Out")
+            seed(agent.id, tracked)
+            switch tracked.dialerState {
+            case .idle: out.append(.agentLoggedIn(agent.id))
+            case .paused: out.append(.agentPaused(agent.id))
+            case .loggedOut, .talking, .wrapUp: break
+            }
+        }
+    }
+
+    /// What mod_callcenter says of its agents now, by name, read after a gap: the agents whose
+    /// state changed, as center events (see `events(for:at:into:)`).
+    public mutating func resync(agents list: [String: CallCenterAgent], into out: inout [CenterEvent]) {
+        _ = dialer.resync(agents: list)
+        translate(router.resync(agents: list), hangup: false, into: &out)
+    }
+
+    /// Takes over `call` of `contract`, launched by a previous run (see `DialerBridge.adopt`);
+    /// `agent`: it is bridged to this agent already (its hang-up frees them like a call the center
+    /// connected).
+    public mutating func adopt(_ call: CallID, contract: ContractID, answered: Bool = false, agent: AgentID? = nil) {
+        dialer.adopt(call, contract: contract, answered: answered, connected: agent != nil)
+        if let agent { agentOfCall[call] = agent }
+    }
+
+    /// FreeSWITCH refused the originate of `call`: its end, as center events.
+    public mutating func originateFailed(_ call: CallID, into out: inout [CenterEvent]) {
+        dialerEvents = dialer.originateFailed(call)
+        translateDialer(at: 0, into: &out)
+    }
+
+    /// The parked inbound calls of `channels` not followed yet (picked up at start or after a gap).
+    public mutating func parked(_ channels: [LiveChannel], into out: inout [CenterEvent]) {
+        for event in router.parked(channels) { out.append(.inbound(event)) }
+    }
+
+    /// After a gap, with what FreeSWITCH has now: the campaign's calls and the callers brought up
+    /// to date (ended, answered or connected meanwhile), as center events.
+    public mutating func reconcile(
+        channels: LiveChannelList, agentChannels: [String: String] = [:], at time: Seconds, into out: inout [CenterEvent]
+    ) {
+        dialerEvents = dialer.reconcile(channels: channels, agentChannels: agentChannels, at: time)
+        translateDialer(at: time, into: &out)
+        translate(router.reconcile(liveChannels: channels.uuids, at: time), hangup: true, into: &out)
+    }
+
+    // MARK: - Wrap-ups
+
+    /// When the first wrap-up ends (mod_callcenter's `wrap_up_time`, or `campaignWrapUp`): the
+    /// driver calls `endWrapUps(at:into:)` then.
+    public var nextWrapUpEnd: Seconds? {
+        [router.nextWrapUpEnd, dialer.nextWrapUpEnd, wrappingUntil.values.min()].compactMap { $0 }.min()
+    }
+
+    /// Ends the wrap-ups over at `time`: those agents are free (`agentFree`), in roster order.
+    public mutating func endWrapUps(at time: Seconds, into out: inout [CenterEvent]) {
+        _ = dialer.endWrapUps(at: time)
+        translate(router.endWrapUps(at: time), hangup: false, into: &out)
+        guard !wrappingUntil.isEmpty else { return }
+        for (agent, end) in wrappingUntil.sorted(by: { $0.key < $1.key }) where end <= time {
+            wrappingUntil[agent] = nil
+            out.append(.agentFree(agent))
+        }
     }
 
     // MARK: - Events
@@ -72,25 +165,55 @@ public struct CenterBridge: Sendable {
     public mutating func events(for event: ESLEvent, at time: Seconds, into out: inout [CenterEvent]) {
         dialerEvents.removeAll(keepingCapacity: true)
         dialer.events(for: event, at: time, into: &dialerEvents)
-        for translated in dialerEvents {
+        translateDialer(at: time, into: &out)
+        let hangup = event.eventName == "CHANNEL_HANGUP" || event.eventName == "CHANNEL_HANGUP_COMPLETE"
+        translate(router.events(for: event, at: time), hangup: hangup, into: &out)
+    }
+
+    /// `dialerEvents` as center events.
+    private mutating func translateDialer(at time: Seconds, into out: inout [CenterEvent]) {
+        for (i, translated) in dialerEvents.enumerated() {
             switch translated {
-            case .callAnswered: out.append(.outbound(translated))
+            case .callAnswered(let call, _):
+                // Answered and connected at once (a bridge seen first, or after a gap): the
+                // connection alone, so that the customer never waits in line for an agent
+                // meanwhile (the center tells the dialer of the answer).
+                if i + 1 < dialerEvents.count, case .callConnected(call, _) = dialerEvents[i + 1] { break }
+                out.append(.outbound(translated))
+            case .callConnected(let call, let agent):
+                // With `&park()` nobody but simcc bridges the customers mod_callcenter does not
+                // know: the agent is freed at the hang-up like one the center connected.
+                if parks, agentOfCall[call] == nil { agentOfCall[call] = agent }
+                out.append(.outbound(translated))
             case .callEnded(let call, _):
                 out.append(.outbound(translated))
-                // The agent of a call the center placed: free at the hang-up, or wrapping up
-                // (the center books that) until the agent desk says ready.
-                if let agent = agentOfCall.removeValue(forKey: call), freeAtHangup { out.append(.agentFree(agent)) }
-            case .agent, .callConnected, .wakeUp: break
+                // The agent of a call the center placed: free at the hang-up (after
+                // `campaignWrapUp`), or wrapping up (the center books that) until the agent desk
+                // says ready.
+                guard let agent = agentOfCall.removeValue(forKey: call), freeAtHangup else { break }
+                if campaignWrapUp > 0 {
+                    wrappingUntil[agent] = time + campaignWrapUp
+                } else {
+                    out.append(.agentFree(agent))
+                }
+            case .agent, .wakeUp: break
             }
         }
-        let hangup = event.eventName == "CHANNEL_HANGUP" || event.eventName == "CHANNEL_HANGUP_COMPLETE"
-        for translated in router.events(for: event, at: time) {
+    }
+
+    /// The router bridge's `events` as center events; `hangup`: they follow a hang-up.
+    private func translate(_ events: [InboundEvent], hangup: Bool, into out: inout [CenterEvent]) {
+        for translated in events {
             switch translated {
             case .agentLoggedIn(let agent): out.append(.agentLoggedIn(agent))
             case .agentLoggedOut(let agent):
-                if case .paused? = dialer.reportedState(of: agent) {
+                switch dialer.reportedState(of: agent) {
+                case .paused?:
                     out.append(.agentPaused(agent))  // On Break, or Idle: a pause (S3')
-                } else {
+                case .talking? where agentOfCall.values.contains(agent):
+                    // Busy on the campaign call the center connected them to: no news.
+                    break
+                default:
                     out.append(.agentLoggedOut(agent))
                 }
             case .agentAvailable(let agent):

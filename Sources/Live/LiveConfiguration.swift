@@ -14,13 +14,13 @@ public struct LiveConfiguration: Hashable, Sendable {
     /// `originate` (docs/esl-mapping.md, "Call-control commands").
     public enum Destination: Hashable, Sendable {
         /// `&<application>(<argument>)`, e.g. `&park()` (the call waits parked for the dialer's
-        /// `CampaignPolicy` to place it) or `&callcenter(sales@default)` (mod_callcenter offers it
+        /// `CenterPolicy` to place it) or `&callcenter(sales@default)` (mod_callcenter offers it
         /// to its agents).
         case application(String, argument: String)
         /// `<extension> <dialplan> <context>`, e.g. `9000 XML default`: the dialplan takes it.
         case dialplan(extension: String, dialplan: String, context: String)
 
-        /// `&park()`: the call waits, parked, until the dialer's `CampaignPolicy` connects it to an
+        /// `&park()`: the call waits, parked, until the `CenterPolicy` connects it to an
         /// agent (`uuid_transfer`) or lets it go at `max_hold`.
         public static let park = Destination.application("park", argument: "")
 

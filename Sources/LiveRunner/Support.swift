@@ -120,22 +120,31 @@ public struct LiveSecretError: Error, Sendable, CustomStringConvertible {
 
 // MARK: - Pieces every runner has
 
-/// A runner's timers, one per deadline: each sleeps on the run's clock, then calls back.
-struct LiveTimers {
-    private var tasks: [Seconds: Task<Void, Never>] = [:]
+/// A runner's timers, one per (key, deadline): each sleeps on the run's clock, then calls back.
+struct LiveTimers<Key: Hashable & Sendable> {
+    private struct Slot: Hashable {
+        var key: Key
+        var deadline: Seconds
+    }
 
-    /// Arms a timer for `deadline` on `clock` (none when one is armed for it already); `fire`
-    /// runs once it is reached, unless `cancelAll` came first. Call `fired` from `fire`.
-    mutating func arm(_ deadline: Seconds, on clock: any LiveClock, fire: @escaping @Sendable (Seconds) async -> Void) {
-        guard tasks[deadline] == nil else { return }
-        tasks[deadline] = Task {
+    private var tasks: [Slot: Task<Void, Never>] = [:]
+
+    /// Arms a timer `key` for `deadline` on `clock` (none when one is armed for both already);
+    /// `fire` runs once it is reached, unless `cancelAll` came first. Call `fired` from `fire`.
+    mutating func arm(
+        _ key: Key, _ deadline: Seconds, on clock: any LiveClock,
+        fire: @escaping @Sendable (Key, Seconds) async -> Void
+    ) {
+        let slot = Slot(key: key, deadline: deadline)
+        guard tasks[slot] == nil else { return }
+        tasks[slot] = Task {
             do { try await clock.sleep(until: deadline) } catch { return }
-            await fire(deadline)
+            await fire(key, deadline)
         }
     }
 
-    /// Forgets the timer of `deadline`, which has fired.
-    mutating func fired(_ deadline: Seconds) { tasks[deadline] = nil }
+    /// Forgets the timer `key` of `deadline`, which has fired.
+    mutating func fired(_ key: Key, _ deadline: Seconds) { tasks[Slot(key: key, deadline: deadline)] = nil }
 
     /// Cancels every timer.
     mutating func cancelAll() {

@@ -29,7 +29,12 @@ import CallCenter
 /// What can be lost: records and contract updates still in the writer's memory at the crash. Their
 /// calls are still in `calls_in_flight`, so the restart reconciles them (rule 3): the call is not
 /// lost, only the details of its end (written as `CRASH`).
-public struct PersistentDialer<D: Dialer> {
+///
+/// It is itself a `Dialer` (a decorator), so a `CenterPolicy` composes it like any dialer. A
+/// store that fails is not an event a dialer can answer: the decorator keeps the first failure
+/// (`failure`), takes back the originates of that decision (they must not be sent), and from then
+/// on passes nothing on; the driver stops the task (a restart resumes it).
+public struct PersistentDialer<D: Dialer>: Dialer {
     /// The dialer (its policy and books).
     public private(set) var dialer: D
     /// The store the task lives in.
@@ -45,6 +50,8 @@ public struct PersistentDialer<D: Dialer> {
     var launchingContracts: [Contract] = []
     /// Contracts whose last call's record was handed to the writer and may not be on disk yet.
     var unwritten = Set<ContractID>()
+    /// The first store failure: the task must stop (its driver checks after each event).
+    public private(set) var failure: (any Error)?
 
     /// A driver of `dialer` on batch `batchID` of `store`, writing records through `writer`.
     public init(dialer: D, store: OutboundStore, batchID: String, writer: CallRecordWriter) {
@@ -61,12 +68,25 @@ public struct PersistentDialer<D: Dialer> {
     /// - Throws: `TaskValidationError` when the task cannot start; `StoreError` when the store
     ///   cannot be read or written (then nothing is sent).
     public mutating func start(agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]) throws {
-        let task = try store.loadTask(batchID: batchID)
+        try start(task: try store.loadTask(batchID: batchID), agents: agents, at: time, into: &commands)
+        if let failure { throw failure }
+    }
+
+    /// Steps S31–S33 on `task`, read from the store (`OutboundStore.loadTask`): `adopted` lists
+    /// its calls in flight; the first calls are written down before their originates are
+    /// returned (a store failure: `failure`, and no originate).
+    public mutating func start(
+        task: OutboundTask, agents: [AgentState], at time: Seconds, into commands: inout [DialerCommand]
+    ) throws(TaskValidationError) {
         adopted = task.callsInFlight
         let first = commands.count
         try dialer.start(task: task, agents: agents, at: time, into: &commands)
-        try persist(&commands, from: first, at: time)
+        persistOrFail(&commands, from: first, at: time)
     }
+
+    public var name: String { dialer.name }
+    public var closedContracts: Int { dialer.closedContracts }
+    public func contract(_ id: ContractID) -> Contract? { dialer.contract(id) }
 
     /// What the softswitch says of a call taken over after a restart.
     public enum ChannelStatus: Hashable, Sendable {
@@ -92,16 +112,16 @@ public struct PersistentDialer<D: Dialer> {
         for call in calls {
             switch status(call.call) {
             case nil:
-                try handle(.callEnded(call.call, cause: .crash), at: time, into: &commands)
+                try handleOrThrow(.callEnded(call.call, cause: .crash), at: time, into: &commands)
             case .ringing:
                 live.append(call)
             case .answered(let isLive):
                 live.append(call)
-                try handle(.callAnswered(call.call, live: isLive), at: time, into: &commands)
+                try handleOrThrow(.callAnswered(call.call, live: isLive), at: time, into: &commands)
             case .connected(let agent):
                 live.append(call)
-                try handle(.callAnswered(call.call, live: true), at: time, into: &commands)
-                try handle(.callConnected(call.call, agent), at: time, into: &commands)
+                try handleOrThrow(.callAnswered(call.call, live: true), at: time, into: &commands)
+                try handleOrThrow(.callConnected(call.call, agent), at: time, into: &commands)
             }
         }
         return live
@@ -110,13 +130,30 @@ public struct PersistentDialer<D: Dialer> {
     /// Hands `event` to the dialer; writes down the calls it launches before returning their
     /// originates, and hands each call record to the writer with its contract's new state.
     ///
-    /// - Throws: `StoreError` when the calls cannot be written down; their originates are then
-    ///   taken back out of `commands` (they must not be sent) and the task must stop: the
-    ///   dialer believes them launched, and a restart will reconcile them.
-    public mutating func handle(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]) throws {
+    /// When the calls cannot be written down, their originates are taken back out of `commands`
+    /// (they must not be sent), the error is kept in `failure`, and the task must stop: the
+    /// dialer believes them launched, and a restart will reconcile them. After a failure nothing
+    /// more is passed on.
+    public mutating func handle(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]) {
+        guard failure == nil else { return }
         let first = commands.count
         dialer.handle(event, at: time, into: &commands)
-        try persist(&commands, from: first, at: time)
+        persistOrFail(&commands, from: first, at: time)
+    }
+
+    /// `handle`, throwing the store's failure.
+    public mutating func handleOrThrow(_ event: DialerEvent, at time: Seconds, into commands: inout [DialerCommand]) throws {
+        handle(event, at: time, into: &commands)
+        if let failure { throw failure }
+    }
+
+    mutating func persistOrFail(_ commands: inout [DialerCommand], from first: Int, at time: Seconds) {
+        do {
+            try persist(&commands, from: first, at: time)
+        } catch {
+            failure = error
+            commands.removeSubrange(first...)
+        }
     }
 
     /// The task snapshot (S34 format) at `time`.

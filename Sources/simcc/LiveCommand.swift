@@ -250,8 +250,6 @@ struct LiveCommand: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         let socket = EventSocketConfiguration(host: s.eslHost.value, port: s.eslPort.value, password: ESLPassword(password.value))
-        // One connection for the dialer and the router: one agent book, one login.
-        let session = LiveSession(configuration: socket, log: Self.log)
         var http: LiveHTTPOptions?
         if s.http.value {
             let token: LiveSecret
@@ -264,7 +262,7 @@ struct LiveCommand: AsyncParsableCommand {
             }
             http = LiveHTTPOptions(host: s.httpHost.value, port: s.httpPort.value, token: token)
         }
-        var router: LiveRouterRunner?
+        var routing: LiveRouterOptions?
         if let inboundDb = s.inboundDb.value, let rosterValue {
             var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
             routerOptions.seed = s.routerSeed.value
@@ -274,31 +272,35 @@ struct LiveCommand: AsyncParsableCommand {
                 if case .byDefault = s.routerSeed.origin { routerOptions.seed = routerPolicy.seed }
             }
             routerOptions.agentsAtStart = Self.agentsAtStart(s)
-            do {
-                router = try LiveRouterRunner(options: routerOptions, session: session, log: Self.log)
-            } catch {
-                throw Self.failure(error)
+            routing = routerOptions
+        }
+        // One center: the dialer, the router, or both sharing the agents.
+        let center: LiveCenter
+        do {
+            if let dialerPolicy, let batch = s.batch.value {
+                var options = LiveRunnerOptions(storePath: s.db.value, batchID: batch, live: live, eventSocket: socket)
+                options.agentsAtStart = Self.agentsAtStart(s)
+                // The campaign's max_hold: with &park(), simcc lets an answered customer go after it.
+                options.maxHold = campaign?.maxHold ?? options.maxHold
+                if routing != nil, let rule = routerPolicy?.blend {
+                    options.blend = rule
+                    Self.log("blending as the routing study says: \(rule.inboundReserve) idle agent(s) kept for inbound callers\(rule.maxOutboundAgents.map { ", at most \($0) on the campaign" } ?? "")")
+                }
+                switch dialerPolicy {
+                case .patent(let c): center = try LiveCenter(dialer: PatentDispatcher(c), options: options, routing: routing, log: Self.log)
+                case .progressive(let c): center = try LiveCenter(dialer: ProgressiveDialer(c), options: options, routing: routing, log: Self.log)
+                case .power(let c): center = try LiveCenter(dialer: PowerDialer(c), options: options, routing: routing, log: Self.log)
+                case .adaptive(let c): center = try LiveCenter(dialer: AdaptiveDialer(c), options: options, routing: routing, log: Self.log)
+                }
+            } else if let routing {
+                center = try LiveCenter(routing: routing, log: Self.log)
+            } else {
+                return
             }
+        } catch {
+            throw Self.failure(error)
         }
-        guard let dialerPolicy, let batch = s.batch.value else {
-            guard let router else { return }
-            try await Self.routeOnly(router, http: http)
-            return
-        }
-        var options = LiveRunnerOptions(storePath: s.db.value, batchID: batch, live: live, eventSocket: socket)
-        options.agentsAtStart = Self.agentsAtStart(s)
-        // The campaign's max_hold: with &park(), simcc lets an answered customer go after it.
-        options.maxHold = campaign?.maxHold ?? options.maxHold
-        if router != nil, let rule = routerPolicy?.blend {
-            options.blend = rule
-            Self.log("blending as the routing study says: \(rule.inboundReserve) idle agent(s) kept for inbound callers\(rule.maxOutboundAgents.map { ", at most \($0) on the campaign" } ?? "")")
-        }
-        switch dialerPolicy {
-        case .patent(let c): try await Self.run(PatentDispatcher(c), options, session: session, router: router, http: http)
-        case .progressive(let c): try await Self.run(ProgressiveDialer(c), options, session: session, router: router, http: http)
-        case .power(let c): try await Self.run(PowerDialer(c), options, session: session, router: router, http: http)
-        case .adaptive(let c): try await Self.run(AdaptiveDialer(c), options, session: session, router: router, http: http)
-        }
+        try await Self.run(center, http: http)
     }
 
     /// What the runners take the agents to be at start (`--agents-start-as`).
@@ -353,66 +355,31 @@ struct LiveCommand: AsyncParsableCommand {
         }
     }
 
-    /// Runs the inbound router alone until a signal stops it.
-    static func routeOnly(_ router: LiveRouterRunner, http: LiveHTTPOptions?) async throws {
-        let server = try await startHTTP(http, serving: [router, router.session])
-        let sources = onSignals { await router.stop() }
+    /// Runs `center` until its campaign completes (when it routes no inbound calls) or a signal
+    /// stops it; prints the summary.
+    static func run(_ center: LiveCenter, http: LiveHTTPOptions?) async throws {
+        let server = try await startHTTP(http, serving: [center])
+        let sources = onSignals { await center.stop() }
         defer { for source in sources { source.cancel() } }
+        let summary: LiveCenterSummary
         do {
-            try await router.start()
-            log("routing inbound calls parked by the dialplan (\(router.options.roster.agents.count) agents)")
-            let summary = try await router.waitUntilFinished()
-            await server?.stop()
-            print("inbound router \(summary.state): \(summary.callsRecorded) inbound calls recorded")
-        } catch {
-            throw Self.failure(error)
-        }
-    }
-
-    /// Runs `dialer` until the task completes or a signal stops it, and `router` (if any) beside
-    /// it until a signal; prints the summaries.
-    static func run<D: Dialer & Sendable>(
-        _ dialer: D, _ options: LiveRunnerOptions, session: LiveSession, router: LiveRouterRunner?, http: LiveHTTPOptions?
-    ) async throws {
-        let runner: LiveDialerRunner<D>
-        do {
-            runner = try LiveDialerRunner(dialer: dialer, options: options, session: session, log: log)
-        } catch {
-            throw Self.failure(error)
-        }
-        let server = try await startHTTP(http, serving: [runner] + (router.map { [$0] } ?? []) + [session])
-        let sources = onSignals {
-            await runner.stop()
-            await router?.stop()
-        }
-        defer { for source in sources { source.cancel() } }
-        do {
-            try await router?.start()
-            try await runner.start()
-        } catch {
-            await router?.stop()
-            throw Self.failure(error)
-        }
-        log("dialing batch \(options.batchID) with \(dialer.name)")
-        let summary: LiveRunSummary
-        do {
-            summary = try await runner.waitUntilFinished()
-        } catch {
-            throw Self.failure(error)
-        }
-        let closed = summary.snapshot.contracts.filter { $0.state == .completed || $0.state == .failed }.count
-        let outcomes = summary.snapshot.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        if router == nil { await server?.stop() }
-        print("batch \(options.batchID) \(summary.state): \(closed)/\(summary.snapshot.contracts.count) contracts closed, \(summary.originates) originates; outcomes: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: " "))")
-        if let router {
-            log("the dialer is done; the inbound router goes on until a signal stops it")
-            do {
-                let routed = try await router.waitUntilFinished()
-                await server?.stop()
-                print("inbound router \(routed.state): \(routed.callsRecorded) inbound calls recorded")
-            } catch {
-                throw Self.failure(error)
+            try await center.start()
+            if let routing = center.routing {
+                log("routing inbound calls parked by the dialplan (\(routing.roster.agents.count) agents)")
             }
+            summary = try await center.waitUntilFinished()
+        } catch {
+            await server?.stop()
+            throw Self.failure(error)
+        }
+        await server?.stop()
+        if let snapshot = summary.snapshot, let campaign = center.campaign {
+            let closed = snapshot.contracts.filter { $0.state == .completed || $0.state == .failed }.count
+            let outcomes = snapshot.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            print("batch \(campaign.batchID) \(summary.state): \(closed)/\(snapshot.contracts.count) contracts closed, \(summary.originates) originates; outcomes: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: " "))")
+        }
+        if center.routing != nil {
+            print("inbound router \(summary.state): \(summary.callsRecorded) inbound calls recorded")
         }
     }
 }

@@ -12,7 +12,7 @@ struct HTTPTests {
     /// A runner whose agents are on break (so it dials nothing and stays up), with its HTTP
     /// interface on a free loopback port.
     static func idleRunner(_ name: String, limits: LiveHTTPServer.Limits = LiveHTTPServer.Limits())
-        async throws -> (FakeSwitch, LiveDialerRunner<ProgressiveDialer>, LiveHTTPServer, LogLines)
+        async throws -> (FakeSwitch, LiveCenter, LiveHTTPServer, LogLines)
     {
         let agents = ["1000", "1001"]
         let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
@@ -21,11 +21,11 @@ struct HTTPTests {
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
         options.agentsAtStart = .assume(.paused(since: 0))
         let log = LogLines()
-        let runner = try LiveDialerRunner(
+        let runner = try LiveCenter(
             dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)
         var http = LiveHTTPOptions(port: 0, token: LiveSecret(httpToken))
         http.limits = limits
-        let server = try await LiveHTTPServer.start(http, serving: [runner, runner.session])
+        let server = try await LiveHTTPServer.start(http, serving: [runner])
         try await runner.start()
         return (fake, runner, server, log)
     }

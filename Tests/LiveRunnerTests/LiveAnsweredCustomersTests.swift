@@ -28,7 +28,7 @@ struct LiveAnsweredCustomersTests {
         power.linesPerAgent = 2
         power.rules = quickRetries
         let speed = 50.0
-        let runner = try LiveDialerRunner(dialer: PowerDialer(power), options: options, clock: SystemLiveClock(speed: speed))
+        let runner = try LiveCenter(dialer: PowerDialer(power), options: options, clock: SystemLiveClock(speed: speed))
         try await runner.start()
 
         // Two lines per agent: four customers answer; two meet the agents, two wait and are let go.

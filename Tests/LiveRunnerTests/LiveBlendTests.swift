@@ -10,13 +10,13 @@ import Testing
 struct LiveBlendTests {
     static let agents = ["1000", "1001", "1002", "1003"]
 
-    static func runner(_ fake: FakeSwitch, _ rule: BlendRule, contracts: Int = 8) throws -> LiveDialerRunner<ProgressiveDialer> {
+    static func runner(_ fake: FakeSwitch, _ rule: BlendRule, contracts: Int = 8) throws -> LiveCenter {
         var options = LiveRunnerOptions(
             storePath: try makeStore("blend", contracts: contracts), batchID: "b1", live: liveConfiguration(agents: agents),
             eventSocket: fake.eventSocket())
         options.agentsAtStart = .assume(.idle)
         options.blend = rule
-        return try LiveDialerRunner(dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50))
+        return try LiveCenter(dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50))
     }
 
     @Test("a reserve of 2 out of 4 idle agents: the dialer paces for 2; an agent going on break shrinks the pool, not the reserve")
@@ -46,12 +46,11 @@ struct LiveBlendTests {
         await runner.stop()
     }
 
-    @Test("a pool that takes no inbound callers is withdrawn from the router, and given back when the dialer stops")
+    @Test("a pool that takes no inbound callers is withdrawn from the router, and given back when the task completes")
     func poolWithdrawnFromRouter() async throws {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         fake.hold(true)
-        let session = LiveSession(configuration: fake.eventSocket())
         let roster = try LiveRoster.parse(csv: testRoster)
         var live = liveConfiguration(agents: [])
         live.agents = roster.liveAgents
@@ -59,16 +58,16 @@ struct LiveBlendTests {
             storePath: try makeStore("pool", contracts: 8), batchID: "b1", live: live, eventSocket: fake.eventSocket())
         options.blend = BlendRule(inboundReserve: 2, poolTakesInbound: false)
         let clock = SystemLiveClock(speed: 50)
-        let dialer = try LiveDialerRunner(dialer: ProgressiveDialer(), options: options, clock: clock, session: session)
-        let router = try LiveRouterRunner(
-            options: LiveRouterOptions(
+        let center = try LiveCenter(
+            dialer: ProgressiveDialer(), options: options,
+            routing: LiveRouterOptions(
                 storePath: try makeRoutingStore("pool", customers: testCustomers), roster: roster, eventSocket: fake.eventSocket()),
-            clock: clock, session: session)
-        try await router.start()
-        try await dialer.start()
+            clock: clock)
+        let dialer = center, router = center
+        try await center.start()
         // The pool is 1000 and 1001 (the sales team): Alice (first agent 1001) cannot reach it.
         #expect(await dialer.agents().map(\.state) == ["idle", "idle", "loggedOut", "loggedOut"])
-        try await eventually("the pool withdrawn from the router") { await router.status().agentsWithdrawn == 2 }
+        try await eventually("the pool withdrawn from the router") { await router.routerStatus().agentsWithdrawn == 2 }
         let first = "b0010000-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: first, caller: "+8613800000001", keys: ["1"])
         try await eventually("Alice's call ended by the router") { fake.killed.contains(first) }
@@ -77,12 +76,14 @@ struct LiveBlendTests {
         let second = "b0010000-0000-4000-8000-000000000002"
         fake.parkInbound(uuid: second, caller: "+8613800000099")
         try await eventually("Bob's transfer") { fake.transfers == ["\(second) 2001"] }
-        // The dialer stops: the router has 1000 and 1001 back.
-        await dialer.stop()
+        // The campaign's task completes (the held calls end): the router has 1000 and 1001 back.
+        fake.hold(false)
+        for call in fake.originates { fake.hangUp(call) }
+        try await eventually("the task complete") { await center.taskProgress().complete }
         let third = "b0010000-0000-4000-8000-000000000003"
-        try await eventually("the pool given back") { await router.status().agentsWithdrawn == 0 }
+        try await eventually("the pool given back") { await router.routerStatus().agentsWithdrawn == 0 }
         fake.parkInbound(uuid: third, caller: "+8613800000001")
         try await eventually("Alice's next call reaches 1001") { fake.transfers.last == "\(third) 1001" }
-        await router.stop()
+        await center.stop()
     }
 }

@@ -13,14 +13,14 @@ struct LiveReconcileTests {
     static let agents = ["1000", "1001"]
 
     static func dialer(_ path: String, _ fake: FakeSwitch, log: LogLines = LogLines()) throws
-        -> LiveDialerRunner<ProgressiveDialer>
+        -> LiveCenter
     {
         var options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
         options.agentsAtStart = .askCallCenter
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
-        return try LiveDialerRunner(
+        return try LiveCenter(
             dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)
     }
 
@@ -49,7 +49,8 @@ struct LiveReconcileTests {
         try await second.start()
         #expect(log.all.contains { $0.contains("took over 2 of 2") && $0.contains("1 answered, 1 with an agent") }, "\(log.all)")
         // The parked customer meets the free agent at once.
-        #expect(await second.agents().map(\.state) == ["talking", "talking"])
+        let states = await second.agents().map(\.state)
+        #expect(states == ["talking", "talking"], "\(log.all) \(fake.commands.suffix(6))")
         try await eventually("the parked customer placed") { fake.placed == ["\(held[1]) 1001"] }
         fake.hangUp(held[0])
         fake.hangUpPlaced()
@@ -133,7 +134,7 @@ struct LiveReconcileTests {
             eventSocket: fake.eventSocket())
         options.agentsAtStart = .askCallCenter
         let log = LogLines()
-        let router = try LiveRouterRunner(options: options, clock: SystemLiveClock(speed: 100), log: log.sink)
+        let router = try LiveCenter(routing: options, clock: SystemLiveClock(speed: 100), log: log.sink)
         try await router.start()
         try await eventually("the early call's transfer") { fake.transfers == ["\(before) 1001"] }
         #expect(log.all.contains { $0.contains("routing 1 inbound call(s) parked while it was not listening") })

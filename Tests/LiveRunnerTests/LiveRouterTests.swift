@@ -50,7 +50,7 @@ struct LiveRouterTests {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("known", customers: testCustomers)
-        let runner = try LiveRouterRunner(options: try options(path, fake), clock: SystemLiveClock(speed: 100))
+        let runner = try LiveCenter(routing: try options(path, fake), clock: SystemLiveClock(speed: 100))
         try await runner.start()
         fake.parkInbound(uuid: "c0ffee00-0000-4000-8000-000000000001", caller: "+8613800000001")
         try await eventually("the transfer") { fake.transfers.count == 1 }
@@ -74,7 +74,7 @@ struct LiveRouterTests {
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("bind", customers: testCustomers)
         let caller = "+8613900000007"
-        let runner = try LiveRouterRunner(options: try options(path, fake), clock: SystemLiveClock(speed: 100))
+        let runner = try LiveCenter(routing: try options(path, fake), clock: SystemLiveClock(speed: 100))
         try await runner.start()
         fake.parkInbound(uuid: "b0b00000-0000-4000-8000-000000000001", caller: caller, keys: [bobID])
         try await eventually("the first transfer") { fake.transfers.count == 1 }
@@ -95,7 +95,7 @@ struct LiveRouterTests {
         await runner.stop()
 
         // A new runner on the same store recognises it too.
-        let again = try LiveRouterRunner(options: try options(path, fake), clock: SystemLiveClock(speed: 100))
+        let again = try LiveCenter(routing: try options(path, fake), clock: SystemLiveClock(speed: 100))
         try await again.start()
         fake.parkInbound(uuid: "b0b00000-0000-4000-8000-000000000003", caller: caller)
         try await eventually("the third transfer") { fake.transfers.count == 3 }
@@ -117,8 +117,8 @@ struct LiveRouterTests {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("callback", customers: testCustomers)
-        let runner = try LiveRouterRunner(
-            options: try options(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+        let runner = try LiveCenter(
+            routing: try options(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
         try await runner.start()
         let uuid = "ca11bac0-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: uuid, caller: "+8613800000001", keys: ["2"])
@@ -144,8 +144,8 @@ struct LiveRouterTests {
         #expect(calls.first?.reason == .callback)
 
         // A restarted router takes the task back: the next one gets the next id.
-        let again = try LiveRouterRunner(
-            options: try options(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+        let again = try LiveCenter(
+            routing: try options(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
         try await again.start()
         let second = "ca11bac0-0000-4000-8000-000000000002"
         fake.parkInbound(uuid: second, caller: "+8613800000001", keys: [""])

@@ -44,11 +44,11 @@ struct LiveRunnerTests {
         let log = LogLines()
         let options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
-        let runner = try LiveDialerRunner(
+        let runner = try LiveCenter(
             dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 100), log: log.sink)
         let summary = try await runner.run()
         #expect(summary.state == "completed")
-        #expect(summary.snapshot.isComplete)
+        #expect(summary.snapshot?.isComplete == true)
 
         let store = try OutboundStore(path: path)
         let task = try store.loadTask(batchID: "b1")
@@ -84,7 +84,7 @@ struct LiveRunnerTests {
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         let clock = SystemLiveClock(speed: 50)
-        let runner = try LiveDialerRunner(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
         // The first two calls ring until the test ends them: the dialer has no line to spare.
         fake.hold(true)
         try await runner.start()
@@ -120,7 +120,7 @@ struct LiveRunnerTests {
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
-        let runner = try LiveDialerRunner(
+        let runner = try LiveCenter(
             dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
         fake.hold(true)
         try await runner.start()
@@ -149,7 +149,7 @@ struct LiveRunnerTests {
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         fake.hold(true)
-        let first = try LiveDialerRunner(
+        let first = try LiveCenter(
             dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
         try await first.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
@@ -159,7 +159,7 @@ struct LiveRunnerTests {
         let held = fake.originates
         fake.state.withLock { $0.live = [held[0]] }
         fake.hold(false)
-        let second = try LiveDialerRunner(
+        let second = try LiveCenter(
             dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
         try await second.start()
         #expect(await second.status().callsInFlight >= 1)
@@ -183,7 +183,7 @@ struct LiveRunnerTests {
         let options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: ["1000"]),
             eventSocket: fake.eventSocket(password: wrong))
-        let runner = try LiveDialerRunner(dialer: ProgressiveDialer(), options: options)
+        let runner = try LiveCenter(dialer: ProgressiveDialer(), options: options)
         do {
             try await runner.start()
             Issue.record("the run started with a wrong password")
@@ -203,13 +203,13 @@ struct LiveRunnerTests {
             storePath: path, batchID: "nope", live: liveConfiguration(agents: ["1000"]),
             eventSocket: EventSocketConfiguration(host: "127.0.0.1", password: ESLPassword("x")))
         #expect {
-            _ = try LiveDialerRunner(dialer: ProgressiveDialer(), options: options)
+            _ = try LiveCenter(dialer: ProgressiveDialer(), options: options)
         } throws: { "\($0)".contains("no batch nope") }
         let missing = LiveRunnerOptions(
             storePath: path + "-missing", batchID: "b1", live: liveConfiguration(agents: ["1000"]),
             eventSocket: EventSocketConfiguration(host: "127.0.0.1", password: ESLPassword("x")))
         #expect {
-            _ = try LiveDialerRunner(dialer: ProgressiveDialer(), options: missing)
+            _ = try LiveCenter(dialer: ProgressiveDialer(), options: missing)
         } throws: { "\($0)".contains("no store at \(path)-missing") }
         #expect(!FileManager.default.fileExists(atPath: path + "-missing"), "a missing store is not created")
     }

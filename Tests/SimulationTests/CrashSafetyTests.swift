@@ -94,7 +94,7 @@ struct CrashSafetyTests {
         }
 
         mutating func handle(_ event: DialerEvent, at time: Double) throws {
-            try dialer.handle(event, at: time, into: &commands)
+            try dialer.handleOrThrow(event, at: time, into: &commands)
         }
 
         mutating func reconcile(at time: Double, _ world: FakeSwitch) throws -> Int {

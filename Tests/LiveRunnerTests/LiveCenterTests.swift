@@ -9,8 +9,8 @@ import RoutingPolicies
 import Store
 import Testing
 
-@Suite("Live session: the dialer and the router together; the router's HTTP routes", .serialized)
-struct LiveSessionTests {
+@Suite("One live center: the dialer and the router together; the router's HTTP routes", .serialized)
+struct LiveCenterTests {
     func routerOptions(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
         var options = LiveRouterOptions(
             storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
@@ -23,7 +23,6 @@ struct LiveSessionTests {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         fake.holdTransfers(true)
-        let session = LiveSession(configuration: fake.eventSocket())
         let roster = try LiveRoster.parse(csv: testRoster)
         var live = LiveConfiguration()
         live.agents = roster.liveAgents
@@ -31,34 +30,33 @@ struct LiveSessionTests {
             storePath: try makeStore("shared", contracts: 5), batchID: "b1", live: live, eventSocket: fake.eventSocket())
         dialerOptions.agentsAtStart = .assume(.paused(since: 0))
         let clock = SystemLiveClock(speed: 100)
-        let dialer = try LiveDialerRunner(dialer: ProgressiveDialer(), options: dialerOptions, clock: clock, session: session)
-        let router = try LiveRouterRunner(
-            options: try routerOptions(try makeRoutingStore("shared", customers: testCustomers), fake), clock: clock,
-            session: session)
-        try await router.start()
-        try await dialer.start()
+        let center = try LiveCenter(
+            dialer: ProgressiveDialer(), options: dialerOptions,
+            routing: try routerOptions(try makeRoutingStore("shared", customers: testCustomers), fake), clock: clock)
+        try await center.start()
         #expect(fake.commands.filter { $0.hasPrefix("auth ") }.count == 1)
         #expect(fake.commands.filter { $0.hasPrefix("event plain") }.count == 1)
+        // On break at the start: the dialer sees them paused, the router has nobody.
+        #expect(await center.agents().map(\.state) == ["paused", "paused", "paused", "paused"])
 
-        // Alice's first agent is 1001 (index 1).
+        // 1001 comes back from the break: the campaign dials for them (the call rings on).
+        fake.hold(true)
+        fake.tellAgentStatus("1001", "Available")
+        try await eventually("1001 idle") { await center.agents()[1].state == "idle" }
+        try await eventually("one originate for 1001") { await center.originates == 1 }
+        // A caller comes first: Alice's first agent is 1001.
         let uuid = "5a4ed000-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: uuid, caller: "+8613800000001")
         try await eventually("the transfer") { fake.transfers == ["\(uuid) 1001"] }
-        try await eventually("1001 away for the dialer") { await dialer.agents()[1].state == "loggedOut" }
-        #expect(await dialer.agents().map(\.state) == ["paused", "loggedOut", "paused", "paused"])
+        try await eventually("1001 away for the dialer") { await center.agents()[1].state == "loggedOut" }
+        #expect(await center.agents().map(\.state) == ["paused", "loggedOut", "paused", "paused"])
         fake.hangUpInbound(uuid)
-        try await eventually("1001 back on break") { await dialer.agents()[1].state == "paused" }
-        try await eventually("the record") { await router.callsRecorded == 1 }
-        #expect(await dialer.originates == 0)
-
-        await dialer.stop()
-        // The router goes on alone on the same connection.
-        #expect(await session.isConnected)
-        let second = "5a4ed000-0000-4000-8000-000000000002"
-        fake.parkInbound(uuid: second, caller: "+8613800000001")
-        try await eventually("the second transfer") { fake.transfers.count == 2 }
-        await router.stop()
-        #expect(!(await session.isConnected))
+        try await eventually("the record") { await center.callsRecorded == 1 }
+        // Free at the hang-up: back in the campaign's pool.
+        try await eventually("1001 idle again") { await center.agents()[1].state == "idle" }
+        #expect(await center.originates == 1, "the call for 1001 still rings: no second line")
+        await center.stop()
+        #expect(await center.status().state == "stopped")
     }
 
     @Test("after a reconnect the router ends the calls that vanished (the agent is freed) and routes new ones")
@@ -68,8 +66,8 @@ struct LiveSessionTests {
         fake.holdTransfers(true)
         let path = try makeRoutingStore("reconnect", customers: testCustomers)
         let log = LogLines()
-        let router = try LiveRouterRunner(
-            options: try routerOptions(path, fake), clock: SystemLiveClock(speed: 100), log: log.sink)
+        let router = try LiveCenter(
+            routing: try routerOptions(path, fake), clock: SystemLiveClock(speed: 100), log: log.sink)
         try await router.start()
         let first = "4ec0e000-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: first, caller: "+8613800000001")
@@ -81,7 +79,7 @@ struct LiveSessionTests {
         fake.dropConnections()
         try await eventually("the reconcile") { await router.callsRecorded == 1 }
         #expect(await router.callsInFlight == 0)
-        #expect(await router.status().state == "running")
+        #expect(await router.routerStatus().state == "running")
         #expect(fake.commands.filter { $0 == "api show channels as json" }.count == 2, "at the start and after the gap")
 
         // 1001 was freed by the reconcile: Alice's next call goes to 1001 again, not the backup.
@@ -102,8 +100,8 @@ struct LiveSessionTests {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("routes", customers: testCustomers)
-        let router = try LiveRouterRunner(
-            options: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+        let router = try LiveCenter(
+            routing: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
         let server = try await LiveHTTPServer.start(LiveHTTPOptions(port: 0, token: LiveSecret(httpToken)), serving: [router])
         try await router.start()
         let uuid = "ca11bac0-0000-4000-8000-0000000000aa"
@@ -119,7 +117,7 @@ struct LiveSessionTests {
 
         let (listed, listBody) = try await call("GET", "/callbacks")
         #expect(listed == 200)
-        let tasks = try decode([LiveRouterRunner.CallbackView].self, listBody)
+        let tasks = try decode([LiveCenter.CallbackView].self, listBody)
         #expect(tasks.count == 1)
         #expect(tasks.first?.id == 0)
         #expect(tasks.first?.owner == "1001")
@@ -128,7 +126,7 @@ struct LiveSessionTests {
         #expect(tasks.first?.callerNumber == "+8613800000001")
         let (statusCode, statusBody) = try await call("GET", "/router/status")
         #expect(statusCode == 200)
-        #expect(try decode(LiveRouterRunner.Status.self, statusBody).callbacksActive == 1)
+        #expect(try decode(LiveCenter.RouterStatus.self, statusBody).callbacksActive == 1)
         #expect(try await call("GET", "/callbacks/0").0 == 200)
 
         #expect(try await call("POST", "/callbacks/0/done", token: nil).0 == 401)
@@ -141,9 +139,9 @@ struct LiveSessionTests {
         #expect(try await call("GET", "/nothing").0 == 404)
         let (done, doneBody) = try await call("POST", "/callbacks/0/done", body: #"{"agent":"1001"}"#)
         #expect(done == 200)
-        #expect(try decode(LiveRouterRunner.CallbackView.self, doneBody).state == "done")
+        #expect(try decode(LiveCenter.CallbackView.self, doneBody).state == "done")
         #expect(try await call("POST", "/callbacks/0/done").0 == 409)
-        #expect(try decode([LiveRouterRunner.CallbackView].self, try await call("GET", "/callbacks").1).isEmpty)
+        #expect(try decode([LiveCenter.CallbackView].self, try await call("GET", "/callbacks").1).isEmpty)
         let (index, indexBody) = try await call("GET", "/")
         #expect(index == 200)
         #expect(indexBody.contains("POST /callbacks/{id}/done"))
@@ -155,7 +153,7 @@ struct LiveSessionTests {
         #expect(try store.callbackTasks().first?.task.state == .done)
 
         // A restarted router takes the task back as done: nothing to monitor, nothing listed.
-        let again = try LiveRouterRunner(options: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+        let again = try LiveCenter(routing: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
         try await again.start()
         #expect(await again.callbackTasks().isEmpty)
         #expect(await again.callbackDone(CallbackTaskID(0)).isFailure)
@@ -172,7 +170,7 @@ extension Result {
 
 @Suite("The live loop benchmark's harness")
 struct LiveLoopBenchmarkTests {
-    @Test("every event written by the loopback server reaches the session member (no timing asserted)")
+    @Test("every event written by the loopback server reaches the actor (no timing asserted)")
     func everyEventArrives() async throws {
         let result = try await LiveLoopBenchmark.run(count: 5_000)
         #expect(result.events == 5_000)

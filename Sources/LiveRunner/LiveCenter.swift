@@ -1,0 +1,1031 @@
+import CallCenter
+import CenterPolicies
+import EventSocket
+import EventSocketClient
+import Foundation
+import Live
+import NIOCore
+import NIOPosix
+import RoutingPolicies
+import Store
+
+// MARK: - The one live driver
+
+/// `simcc live`: one `CenterPolicy` (the campaign's dialer, the CN107682576B cascade, or both
+/// with the blending rule between them) run against FreeSWITCH through one `CenterBridge`.
+///
+/// One actor does it all, in the order FreeSWITCH sent it: it reads the ESL client's
+/// notifications, turns each event into center events (the bridge), hands them to the center,
+/// turns the center's commands into ESL commands (the bridge again) and queues them for one
+/// sender task, which writes them in order. The center's, the router's and the dialer's timers,
+/// and the ends of wrap-ups, sleep on the run's clock (`LiveClock`, injectable) and come back
+/// into the same actor. There is no second agent book and no side channel: who is on which call,
+/// who is in the dialer's pool and who may take a caller is the center's.
+///
+/// Persistence is decoration: the campaign's dialer runs inside a `PersistentDialer` (calls
+/// written down before their originates, records handed to the writer, resumed after a crash),
+/// and the router's decisions go to the routing store through a `RoutingLedger` that watches the
+/// center's commands go by.
+///
+/// At start: the agents as mod_callcenter lists them (or as assumed), the calls a previous run
+/// left in flight reconciled with FreeSWITCH's channels (gone: ended as `CRASH`; still up:
+/// followed from the state the lists give), the callback tasks of earlier runs taken back, and
+/// the inbound calls parked before the start routed, oldest first. The campaign starts at
+/// `dial_from` (after `LiveRunnerOptions.dayStart`) and the pool closes at `dial_until`. After a
+/// reconnect the same reading of FreeSWITCH's state brings the calls and the agents up to date.
+///
+/// The campaign ends on S34 (`taskCompleted`: records flushed, snapshot saved); the run ends
+/// then unless it also routes inbound calls, which it does until `stop()`.
+public actor LiveCenter: LiveHTTPRoutes {
+    private enum Phase: Equatable { case idle, starting, running, completed, stopped, failed }
+
+    private enum Timer: Hashable, Sendable {
+        case center, router, dialer, wrapUps, campaignStart
+    }
+
+    /// The campaign's options, when the center dials.
+    public nonisolated let campaign: LiveRunnerOptions?
+    /// The router's options, when the center routes inbound calls.
+    public nonisolated let routing: LiveRouterOptions?
+    /// The run's clock.
+    public nonisolated let clock: any LiveClock
+    /// The live configuration the bridge runs on (the roster's agents when the center routes).
+    public nonisolated let live: LiveConfiguration
+    /// What the run takes the agents to be at start.
+    public nonisolated let agentsAtStart: LiveAgentsAtStart
+
+    private let client: EventSocketClient
+    private let log: @Sendable (String) -> Void
+    private var routed: CenterPolicy<CascadeRouter, PersistentDialer<AnyDialer>>?
+    private var alone: CenterPolicy<NoRouter, PersistentDialer<AnyDialer>>?
+    private var bridge: CenterBridge
+    private var ledger: RoutingLedger?
+    private var restoredWakeUps: [InboundCommand] = []
+    private let store: OutboundStore?
+    private var task: OutboundTask?
+    private let rule: CenterRule
+    private let agentNames: [AgentID: String]
+    private let agentIDs: [String: AgentID]
+
+    private var phase = Phase.idle
+    private var campaignPhase = Phase.idle
+    private var connected = false
+    private var timers = LiveTimers<Timer>()
+    private var early: [EventSocketNotification] = []
+    private var finalSnapshot: TaskSnapshot?
+    private var ending = LiveRunEnding<LiveCenterSummary>()
+    private var shuttingDown = false
+    private var listener: Task<Void, Never>?
+    private var sender: Task<Void, Never>?
+    private nonisolated let outbox: AsyncStream<ESLCommand>.Continuation
+    private let outgoing: AsyncStream<ESLCommand>
+    private var pending: [CenterEvent] = []
+    private var commands: [CenterCommand] = []
+    private var actions: [CenterBridge.Action] = []
+    /// When the run began (the run's clock).
+    private let startedAt: Seconds
+
+    /// Originates sent (handed to the sender) since the run began.
+    public private(set) var originates = 0
+    /// Events received from FreeSWITCH since the start.
+    public private(set) var eventsReceived = 0
+    /// Connections to FreeSWITCH lost since the start.
+    public private(set) var disconnections = 0
+    /// Callback tasks the center asked an agent to dial (`startCallback`), for the agent desk.
+    public private(set) var callbacksToDial: [(task: CallbackTaskID, agent: AgentID)] = []
+
+    /// The events the center reads: channel events, BACKGROUND_JOB and mod_callcenter's
+    /// `callcenter::info`; and HEARTBEAT, which feeds the client's liveness watchdog
+    /// (`EventSocketConfiguration.livenessTimeout`).
+    public static var subscription: ESLSubscription {
+        ESLSubscription(
+            eventNames: [
+                "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
+                "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_PARK", "BACKGROUND_JOB", "HEARTBEAT",
+            ], customSubclasses: ["callcenter::info"])
+    }
+
+    /// A center that dials the task of `options` with `dialer`, and routes inbound calls too
+    /// when `routing` is given (then the agents are the roster's, and `options.blend` shares
+    /// them). Opens the stores; nothing is sent until `start()`.
+    /// - Parameters:
+    ///   - clock: the run's clock (tests pass a fast one).
+    ///   - log: where operational messages go (never secrets).
+    /// - Throws: `LiveRunnerError` naming what is wrong: the live configuration, a store.
+    public init(
+        dialer: some Dialer, options: LiveRunnerOptions, routing: LiveRouterOptions? = nil,
+        clock: any LiveClock = SystemLiveClock(), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        try self.init(
+            dialer: AnyDialer(dialer), campaign: options, routing: routing, clock: clock, eventLoopGroup: eventLoopGroup,
+            log: log)
+    }
+
+    /// A center that routes the inbound calls of `routing` with the cascade, and dials nothing.
+    public init(
+        routing: LiveRouterOptions, clock: any LiveClock = SystemLiveClock(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        try self.init(dialer: nil, campaign: nil, routing: routing, clock: clock, eventLoopGroup: eventLoopGroup, log: log)
+    }
+
+    private init(
+        dialer: AnyDialer?, campaign: LiveRunnerOptions?, routing: LiveRouterOptions?, clock: any LiveClock,
+        eventLoopGroup: any EventLoopGroup, log: @escaping @Sendable (String) -> Void
+    ) throws {
+        self.campaign = campaign
+        self.routing = routing
+        self.clock = clock
+        self.log = log
+        let started = clock.now()
+        startedAt = started
+        var live = campaign?.live ?? routing!.live
+        if let routing { live.agents = routing.roster.liveAgents }
+        agentsAtStart = campaign?.agentsAtStart ?? routing!.agentsAtStart
+        agentNames = Dictionary(live.agents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        agentIDs = Dictionary(live.agents.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
+        let count = (live.agents.map(\.id.index).max() ?? -1) + 1
+
+        // The campaign's store and its persistent dialer.
+        var persistent: PersistentDialer<AnyDialer>?
+        if let campaign, let dialer {
+            guard FileManager.default.fileExists(atPath: campaign.storePath) else {
+                throw LiveRunnerError("there is no store at \(campaign.storePath); import the task's contact list first (simcc import --db \(campaign.storePath))", configuration: true)
+            }
+            do {
+                let store = try OutboundStore(path: campaign.storePath)
+                guard try store.batchIDs().contains(campaign.batchID) else {
+                    throw LiveRunnerError("the store \(campaign.storePath) has no batch \(campaign.batchID); import its contact list first (simcc import)", configuration: true)
+                }
+                let writer = try store.recordWriter(batchID: campaign.batchID)
+                persistent = PersistentDialer(dialer: dialer, store: store, batchID: campaign.batchID, writer: writer)
+                self.store = store
+            } catch let error as LiveRunnerError {
+                throw error
+            } catch {
+                throw LiveRunnerError("cannot open the store \(campaign.storePath): \(error)")
+            }
+        } else {
+            store = nil
+        }
+
+        // The rule: the blend (its window moved to the run's day), what happens to answered
+        // customers.
+        // Without a rule the campaign takes every idle agent and the router may still have them
+        // (no agent is withdrawn from inbound callers).
+        var blend = campaign?.blend ?? BlendRule(poolTakesInbound: true)
+        let day = campaign?.dayStart ?? started
+        blend.dialFrom = day + blend.dialFrom
+        if blend.dialUntil.isFinite { blend.dialUntil = day + blend.dialUntil }
+        let rule = CenterRule(
+            blend: blend, maxHold: live.answeredCallDestination.isPark ? campaign?.maxHold : nil,
+            placesCustomers: live.answeredCallDestination.isPark)
+        self.rule = rule
+
+        // The router, its store and its ledger.
+        var routedCenter: CenterPolicy<CascadeRouter, PersistentDialer<AnyDialer>>?
+        var aloneCenter: CenterPolicy<NoRouter, PersistentDialer<AnyDialer>>?
+        var ledger: RoutingLedger?
+        var restored: [InboundCommand] = []
+        if let routing {
+            var directory = routing.roster.directory()
+            do {
+                let routingStore = try RoutingStore(path: routing.storePath)
+                try routingStore.fill(&directory)
+                // Inbound call ids go on from the last run's, so that records never share an id.
+                let last = try routingStore.inboundCalls().map(\.call.rawValue).filter { $0 >= live.firstInboundCall }.max()
+                if let last, last < UInt64.max { live.firstInboundCall = last + 1 }
+                var router = CascadeRouter(
+                    directory: directory, configuration: routing.router, random: SplitMix64(seed: routing.seed))
+                let tasks = try routingStore.callbackTasks().map(\.task)
+                var wakeUps: [InboundCommand] = []
+                guard router.restore(tasks: tasks, into: &wakeUps) else {
+                    throw LiveRunnerError("the callback tasks of \(routing.storePath) are damaged: their ids are not 0, 1, 2, ...", configuration: true)
+                }
+                restored = wakeUps
+                ledger = RoutingLedger(writer: try routingStore.recordWriter(batchSize: 64))
+                routedCenter = CenterPolicy(router: router, dialer: persistent, agents: count, rule: rule)
+            } catch let error as LiveRunnerError {
+                throw error
+            } catch {
+                throw LiveRunnerError("cannot open the routing store \(routing.storePath): \(error)")
+            }
+        } else {
+            aloneCenter = CenterPolicy(router: NoRouter(), dialer: persistent, agents: count, rule: rule)
+        }
+        let bridge: CenterBridge
+        do {
+            bridge = try CenterBridge(configuration: live, freeAtHangup: true, campaignWrapUp: campaign?.wrapUp ?? 0)
+        } catch {
+            throw LiveRunnerError("\(error)", configuration: true)
+        }
+        self.routed = routedCenter
+        self.alone = aloneCenter
+        self.ledger = ledger
+        self.restoredWakeUps = restored
+        self.bridge = bridge
+        self.live = live
+        var socket = campaign?.eventSocket ?? routing!.eventSocket
+        if socket.subscriptions.isEmpty { socket.subscriptions = [Self.subscription] }
+        client = EventSocketClient(configuration: socket, eventLoopGroup: eventLoopGroup)
+        (outgoing, outbox) = AsyncStream<ESLCommand>.makeStream()
+    }
+
+    // MARK: - The center, whichever router it has
+
+    private var dialer: PersistentDialer<AnyDialer>? { routed?.dialer ?? alone?.dialer }
+    private var router: CascadeRouter? { routed?.router }
+
+    private func handle(_ event: CenterEvent, at time: Seconds) {
+        if routed != nil { routed!.handle(event, at: time, into: &commands) } else { alone!.handle(event, at: time, into: &commands) }
+    }
+
+    private func shown(_ agent: AgentID) -> AgentState {
+        routed?.shown(agent) ?? alone!.shown(agent)
+    }
+
+    // MARK: - Life cycle
+
+    /// Starts the run: connects to FreeSWITCH, reads the agents, starts the campaign (taking
+    /// over the calls a previous run left in flight) at `dial_from`, routes the calls parked
+    /// before the start. Returns once running.
+    /// - Throws: `LiveRunnerError` naming what failed (the connection, the task, mod_callcenter);
+    ///   nothing was dialled then.
+    public func start() async throws {
+        guard phase == .idle else { throw LiveRunnerError("the run was already started") }
+        phase = .starting
+        do {
+            try await begin()
+        } catch {
+            let failure = error as? LiveRunnerError ?? LiveRunnerError("\(error)")
+            await shutdown(.failure(failure))
+            throw failure
+        }
+    }
+
+    private func begin() async throws {
+        let stream = client.notifications
+        listener = Task { for await notification in stream { await self.receive(notification) } }
+        let outgoing = self.outgoing
+        sender = Task { [client] in
+            for await command in outgoing {
+                do {
+                    let reply = try await client.send(command)
+                    if !reply.isOK { await self.refused(command, reply.text, sent: true) }
+                } catch {
+                    await self.refused(command, "\(error)", sent: false)
+                }
+            }
+        }
+        do {
+            try await client.connect()
+        } catch {
+            let socket = client.configuration
+            throw LiveRunnerError(
+                "cannot connect to FreeSWITCH at \(socket.host):\(socket.port): \(error)", configuration: error.isPermanent)
+        }
+        connected = true
+        let known = try await client.agents(atStart: agentsAtStart)
+        if let campaign, dialer != nil {
+            do {
+                task = try store!.loadTask(batchID: campaign.batchID)
+            } catch {
+                throw LiveRunnerError("cannot start batch \(campaign.batchID): \(error)")
+            }
+        }
+        // The calls parked before the start (while no router ran) are routed too, oldest first.
+        var waiting: [LiveChannel] = []
+        if routing != nil {
+            do {
+                waiting = try await client.snapshot().channels.parkedInboundCalls
+            } catch {
+                log("router: \(error); calls parked before the start are left to their hang-up")
+            }
+        }
+        phase = .running
+        let time = clock.now()
+        var events: [CenterEvent] = []
+        bridge.start(agents: initialAgents(known), into: &events)
+        dispatch(events, at: time)
+        if !restoredWakeUps.isEmpty {
+            commands = restoredWakeUps.map { .inbound($0) }
+            restoredWakeUps = []
+            carryOut(at: time)
+            drain(at: time)
+        }
+        if !waiting.isEmpty {
+            var arrivals: [CenterEvent] = []
+            bridge.parked(waiting, into: &arrivals)
+            if !arrivals.isEmpty {
+                log("router: routing \(arrivals.count) inbound call(s) parked while it was not listening")
+                dispatch(arrivals, at: time)
+            }
+        }
+        if task != nil {
+            if rule.blend.dialFrom > time {
+                campaignPhase = .idle
+                log("the campaign starts at dial_from, in \(Int(rule.blend.dialFrom - time)) s")
+                arm(.campaignStart, rule.blend.dialFrom)
+            } else {
+                try await startCampaign(at: time)
+            }
+        }
+        armWrapUpEnd()
+        let buffered = early
+        early = []
+        for notification in buffered { await receive(notification) }
+    }
+
+    /// The agents at start: as mod_callcenter says (`known`; an agent it does not know is logged
+    /// out), else as the options assume.
+    private func initialAgents(_ known: CallCenterAgents?) -> [AgentID: CallCenterAgent] {
+        var agents: [AgentID: CallCenterAgent] = [:]
+        for agent in live.agents where agent.id.index >= 0 {
+            if let known {
+                agents[agent.id] = known.byName[agent.name]
+            } else if case .assume(let state) = agentsAtStart {
+                agents[agent.id] = CallCenterAgent(state) ?? CallCenterAgent(status: "Logged Out")
+            }
+        }
+        return agents
+    }
+
+    /// Steps S31-S33 on the stored task, then the calls a previous run left in flight.
+    private func startCampaign(at time: Seconds) async throws {
+        guard let task, campaignPhase == .idle else { return }
+        campaignPhase = .running
+        do {
+            if routed != nil {
+                try routed!.startCampaign(task: task, at: time, into: &commands)
+            } else {
+                try alone!.startCampaign(task: task, at: time, into: &commands)
+            }
+        } catch {
+            throw LiveRunnerError("cannot start batch \(campaign!.batchID): \(error)")
+        }
+        if let failure = dialer?.failure { throw LiveRunnerError("cannot start batch \(campaign!.batchID): \(failure)") }
+        let adopted = dialer?.adopted ?? []
+        // The first originates go out only once the calls taken over are known, so that a
+        // customer already with an agent is not placed again.
+        let first = commands
+        commands = []
+        if !adopted.isEmpty { try await takeOver(adopted, at: clock.now()) }
+        commands = first + commands
+        carryOut(at: time)
+        drain(at: time)
+        log("dialing batch \(campaign!.batchID) with \(dialer?.name ?? "?")")
+    }
+
+    /// The calls a previous run left in flight, brought up to date with FreeSWITCH's channels:
+    /// gone meanwhile, ended as `CRASH`; answered, the customer waits for an agent; with an
+    /// agent, the center books them.
+    private func takeOver(_ adopted: [CallInFlight], at time: Seconds) async throws {
+        let snapshot: LiveSnapshot
+        do {
+            snapshot = try await client.snapshot()
+        } catch {
+            throw LiveRunnerError("\(error)")
+        }
+        var events: [CenterEvent] = []
+        var answered = 0, connected = 0, gone = 0
+        for call in adopted {
+            let status = snapshot.channels.status(
+                ofCall: call.call.uuidString, roster: live.agents, agentChannels: snapshot.agents?.channels ?? [:])
+            switch status {
+            case nil:
+                gone += 1
+                events.append(.outbound(.callEnded(call.call, cause: .crash)))
+            case .ringing?:
+                bridge.adopt(call.call, contract: call.contract)
+            case .answered?:
+                answered += 1
+                bridge.adopt(call.call, contract: call.contract, answered: true)
+                events.append(.outbound(.callAnswered(call.call, live: true)))
+            case .bridged(let agent)?:
+                connected += 1
+                bridge.adopt(call.call, contract: call.contract, agent: agent)
+                // Connected, so answered: the center tells the dialer both, and the customer never
+                // waits in line meanwhile.
+                events.append(.outbound(.callConnected(call.call, agent)))
+            }
+        }
+        dispatch(events, at: time)
+        log("took over \(adopted.count - gone) of \(adopted.count) call(s) a previous run left in flight (\(adopted.count - gone - answered - connected) ringing, \(answered) answered, \(connected) with an agent); ended the \(gone) gone as CRASH")
+    }
+
+    /// Waits for the end of the run and returns how it ended.
+    /// - Throws: `LiveRunnerError` when the run failed (a store, the connection lost for good).
+    public func waitUntilFinished() async throws -> LiveCenterSummary {
+        try await withCheckedThrowingContinuation { ending.wait($0) }
+    }
+
+    /// `start()`, then `waitUntilFinished()`.
+    public func run() async throws -> LiveCenterSummary {
+        try await start()
+        return try await waitUntilFinished()
+    }
+
+    /// Stops the run on request: no more originates; records flushed; the connection closed.
+    /// Calls in flight stay written down (the next run takes them over); calls parked stay parked.
+    public func stop() async {
+        guard phase == .running || phase == .starting else { return }
+        phase = .stopped
+        if campaignPhase == .running || campaignPhase == .idle { campaignPhase = .stopped }
+        await shutdown(.success(summary("stopped")))
+    }
+
+    /// Pauses the campaign's task: the dialer launches no new call until `resume()`.
+    /// - Returns: false when the campaign is not running.
+    @discardableResult
+    public func pause() -> Bool {
+        guard phase == .running, campaignPhase == .running || campaignPhase == .idle else { return false }
+        if routed != nil { routed!.pauseCampaign() } else { alone!.pauseCampaign() }
+        return true
+    }
+
+    /// Resumes a paused task (the wake-up it missed is handed to the dialer at once).
+    /// - Returns: false when the campaign is not running.
+    @discardableResult
+    public func resume() -> Bool {
+        guard phase == .running, campaignPhase == .running || campaignPhase == .idle else { return false }
+        let time = clock.now()
+        if routed != nil {
+            routed!.resumeCampaign(at: time, into: &commands)
+        } else {
+            alone!.resumeCampaign(at: time, into: &commands)
+        }
+        carryOut(at: time)
+        drain(at: time)
+        return true
+    }
+
+    /// Writes every routing record handed over so far to the store and waits until it is there.
+    /// - Throws: `LiveRunnerError` when some record was not written.
+    public func flush() throws {
+        do { try ledger?.writer.flush() } catch { throw LiveRunnerError("routing records were not all written: \(error)") }
+    }
+
+    // MARK: - The center's loop
+
+    /// Hands `events` to the center in order, with the events its commands feed back, and
+    /// carries out its commands.
+    private func dispatch(_ events: [CenterEvent], at time: Seconds) {
+        guard !events.isEmpty else { return }
+        pending.append(contentsOf: events)
+        drain(at: time)
+    }
+
+    /// Handles the pending events, first in first out.
+    private func drain(at time: Seconds) {
+        var index = 0
+        while index < pending.count, phase == .running {
+            let event = pending[index]
+            index += 1
+            let current = arrive(event, at: time)
+            handle(event, at: time)
+            carryOut(at: time, current: current)
+            if let failure = dialer?.failure {
+                fail(LiveRunnerError("the store failed, so the task stops (a restart resumes it): \(failure)"))
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+        dialer?.writer.handOver()
+        ledger?.writer.handOver()
+    }
+
+    /// The ledger's side of a caller's event before the center hears it; returns the call.
+    private func arrive(_ event: CenterEvent, at time: Seconds) -> CallID? {
+        guard case .inbound(let inbound) = event, ledger != nil else { return nil }
+        switch inbound {
+        case .callerArrived(let call, let caller):
+            arrived(call, caller: caller.text, at: time)
+            return call
+        case .callArrived(let call):
+            arrived(call, caller: nil, at: time)
+            return call
+        case .digitsCollected(let call, _):
+            ledger!.digitsCollected(call)
+            return call
+        case .callAbandoned(let call):
+            return call
+        default:
+            return nil
+        }
+    }
+
+    private func arrived(_ call: CallID, caller: String?, at time: Seconds) {
+        guard let uuid = bridge.router.channelUUID(of: call) else { return }
+        ledger!.arrived(
+            call, uuid: uuid, caller: caller, customer: caller.flatMap { router?.directory.customer(number: $0)?.id },
+            at: time)
+    }
+
+    /// Carries out the center's `commands` (then empties them); events to hand back go to
+    /// `pending`.
+    private func carryOut(at time: Seconds, current: CallID? = nil) {
+        guard !commands.isEmpty else { return }
+        let batch = commands
+        commands.removeAll(keepingCapacity: true)
+        for command in batch {
+            if case .inbound(let inbound) = command, ledger != nil, let router {
+                ledger!.note(inbound, at: time, current: current, router: router)
+            }
+            actions.removeAll(keepingCapacity: true)
+            bridge.actions(for: command, at: time, into: &actions)
+            for action in actions { perform(action, at: time) }
+        }
+    }
+
+    private func perform(_ action: CenterBridge.Action, at time: Seconds) {
+        switch action {
+        case .live(.esl(let command)):
+            if case .bgapi(command: "originate", _, _) = command { originates += 1 }
+            if case .bgapi(command: "uuid_transfer", _, _) = command, ledger != nil { ledger!.transfers += 1 }
+            outbox.yield(command)
+        case .live(.taskCompleted(let snapshot)):
+            campaignCompleted(snapshot)
+        case .live(.refused(let reason)):
+            log("not sent: \(reason)")
+        case .live(.timer), .live(.record), .live(.routing), .live(.dialerFeedback), .live(.routerFeedback):
+            // Timers and feedback come as the bridge's own actions; records and the routing
+            // bookkeeping are written by the decorators.
+            break
+        case .timer(let timer, let at):
+            switch timer {
+            case .center: arm(.center, at)
+            case .router: arm(.router, at)
+            case .dialer: arm(.dialer, at)
+            }
+        case .feedback(let event):
+            pending.append(event)
+        case .startCallback(let task, let agent):
+            callbacksToDial.append((task, agent))
+            log("agent \(agentNames[agent] ?? "\(agent)") is to call back \(task)")
+        case .callbackDone(let task, let agent):
+            ledger?.callbackDone(task, by: agent, at: time)
+        }
+    }
+
+    private func arm(_ timer: Timer, _ deadline: Seconds) {
+        timers.arm(timer, deadline, on: clock) { timer, deadline in await self.fire(timer, deadline) }
+    }
+
+    private func fire(_ timer: Timer, _ deadline: Seconds) async {
+        timers.fired(timer, deadline)
+        guard phase == .running else { return }
+        let time = max(deadline, clock.now())
+        switch timer {
+        case .center: dispatch([.wakeUp], at: time)
+        case .router: dispatch([.inbound(.wakeUp)], at: time)
+        case .dialer: dispatch([.outbound(.wakeUp)], at: time)
+        case .wrapUps:
+            var events: [CenterEvent] = []
+            bridge.endWrapUps(at: time, into: &events)
+            dispatch(events, at: time)
+        case .campaignStart:
+            do {
+                try await startCampaign(at: time)
+            } catch {
+                fail(error as? LiveRunnerError ?? LiveRunnerError("\(error)"))
+            }
+        }
+        armWrapUpEnd()
+    }
+
+    /// Arms a timer for the first wrap-up's end, if an agent wraps up.
+    private func armWrapUpEnd() {
+        if let end = bridge.nextWrapUpEnd { arm(.wrapUps, end) }
+    }
+
+    // MARK: - FreeSWITCH
+
+    private func receive(_ notification: EventSocketNotification) async {
+        if phase == .starting {
+            early.append(notification)
+            return
+        }
+        guard phase == .running else { return }
+        switch notification {
+        case .event(let event):
+            eventsReceived += 1
+            let time = clock.now()
+            var events: [CenterEvent] = []
+            bridge.events(for: event, at: time, into: &events)
+            dispatch(events, at: time)
+            if ledger != nil, let name = event.eventName, name == "CHANNEL_HANGUP" || name == "CHANNEL_HANGUP_COMPLETE",
+                let uuid = event.uniqueID, ledger!.ended(uuid: uuid, at: time)
+            {
+                ledger!.writer.handOver()
+            }
+            armWrapUpEnd()
+        case .connected:
+            connected = true
+        case .disconnected(let reason):
+            connected = false
+            disconnections += 1
+            log("lost the connection to FreeSWITCH (\(reason)); reconnecting")
+        case .reconnecting:
+            connected = false
+        case .reconnected(let gap):
+            connected = true
+            log("reconnected to FreeSWITCH after \(gap); reconciling calls")
+            do {
+                reconcile(with: try await client.snapshot())
+            } catch {
+                log("\(error)")
+            }
+        case .stopped(let error):
+            connected = false
+            fail(LiveRunnerError(
+                "the connection to FreeSWITCH stopped for good: \(error.map { "\($0)" } ?? "closed")",
+                configuration: error?.isPermanent ?? false))
+        case .lingerNotice, .undecodableFrame:
+            break
+        }
+    }
+
+    /// After a gap: the calls brought up to date with `snapshot` (ended, answered or connected
+    /// meanwhile), the callers whose channel vanished recorded, the agents whose mod_callcenter
+    /// state changed reported, and the calls parked meanwhile routed.
+    private func reconcile(with snapshot: LiveSnapshot) {
+        guard phase == .running else { return }
+        let time = clock.now()
+        var events: [CenterEvent] = []
+        bridge.reconcile(channels: snapshot.channels, agentChannels: snapshot.agents?.channels ?? [:], at: time, into: &events)
+        dispatch(events, at: time)
+        if ledger != nil {
+            for uuid in ledger!.channels where snapshot.channels[uuid] == nil { ledger!.ended(uuid: uuid, at: time) }
+        }
+        if let agents = snapshot.agents {
+            events.removeAll()
+            bridge.resync(agents: agents.byName, into: &events)
+            dispatch(events, at: time)
+        }
+        if routing != nil {
+            events.removeAll()
+            bridge.parked(snapshot.channels.parkedInboundCalls, into: &events)
+            if !events.isEmpty {
+                log("router: routing \(events.count) inbound call(s) parked while it was not listening")
+                dispatch(events, at: time)
+            }
+        }
+        armWrapUpEnd()
+        ledger?.writer.handOver()
+    }
+
+    /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call; a transfer
+    /// or a prompt refused leaves the call parked (its hang-up ends it). A command that could not
+    /// be sent (the connection was lost) is left to the reconcile that follows the reconnect.
+    private func refused(_ command: ESLCommand, _ text: String, sent: Bool) {
+        guard sent else {
+            log("a command could not be sent: \(text)")
+            return
+        }
+        guard case .bgapi(command: "originate", _, let job) = command else {
+            log("FreeSWITCH refused a command: \(text.prefix(200))")
+            return
+        }
+        log("FreeSWITCH refused an originate: \(text.prefix(200))")
+        guard phase == .running, let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)) else { return }
+        var events: [CenterEvent] = []
+        bridge.originateFailed(call, into: &events)
+        dispatch(events, at: clock.now())
+    }
+
+    // MARK: - The end
+
+    private func campaignCompleted(_ snapshot: TaskSnapshot) {
+        guard campaignPhase == .running else { return }
+        campaignPhase = .completed
+        finalSnapshot = snapshot
+        log("batch \(campaign?.batchID ?? "") completed: \(snapshot.contracts.count) contracts; snapshot saved")
+        guard routing == nil, phase == .running else {
+            if routing != nil { log("the campaign is done; the inbound router goes on until a signal stops it") }
+            return
+        }
+        phase = .completed
+        let summary = summary("completed")
+        Task { await self.shutdown(.success(summary)) }
+    }
+
+    private func fail(_ error: LiveRunnerError) {
+        guard phase == .running || phase == .starting else { return }
+        phase = .failed
+        if campaignPhase == .running || campaignPhase == .idle { campaignPhase = .failed }
+        log(error.description)
+        Task { await self.shutdown(.failure(error)) }
+    }
+
+    private func summary(_ state: String) -> LiveCenterSummary {
+        let snapshot = finalSnapshot ?? dialer?.snapshot(at: clock.now())
+        return LiveCenterSummary(
+            state: state, snapshot: snapshot, originates: originates, callsRecorded: ledger?.callsRecorded ?? 0)
+    }
+
+    private func shutdown(_ result: Result<LiveCenterSummary, LiveRunnerError>) async {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        if phase == .starting || phase == .idle { phase = .failed }
+        timers.cancelAll()
+        var result = result
+        do {
+            try dialer?.writer.close()
+        } catch {
+            result = .failure(LiveRunnerError("call records could not all be written: \(error)"))
+        }
+        do {
+            try ledger?.writer.close()
+        } catch {
+            result = .failure(LiveRunnerError("routing records could not all be written: \(error)"))
+        }
+        // The commands queued so far are written, then the connection closes.
+        outbox.finish()
+        await sender?.value
+        await client.close()
+        await listener?.value
+        ending.finish(result)
+    }
+
+    // MARK: - What the interface shows
+
+    /// The run's status (`GET /status`).
+    public func status() -> LiveStatus {
+        let state: String
+        switch phase {
+        case .idle, .starting: state = "starting"
+        case .completed: state = "completed"
+        case .stopped: state = "stopped"
+        case .failed: state = "failed"
+        case .running:
+            state = !connected ? "reconnecting"
+                : campaignPhase == .completed ? "completed"
+                : (routed?.campaignPaused ?? alone?.campaignPaused ?? false) ? "paused" : "running"
+        }
+        return LiveStatus(
+            state: state, uptime: clock.now() - startedAt, callsInFlight: bridge.callsInFlight.campaign,
+            softswitchConnected: connected, batch: campaign?.batchID ?? "", dialer: dialer?.name ?? "",
+            originates: originates)
+    }
+
+    /// Dialer wake-ups held back while the task was paused.
+    public var heldWakeUps: Int { routed?.heldWakeUps ?? alone?.heldWakeUps ?? 0 }
+
+    /// The task's progress (`GET /task`), from its snapshot now (or the final one).
+    public func taskProgress() -> LiveTaskProgress {
+        let snapshot = finalSnapshot ?? dialer?.snapshot(at: clock.now()) ?? TaskSnapshot(batchID: "", takenAt: clock.now(), contracts: [], outcomes: [:])
+        var completed = 0, failed = 0, dialing = 0
+        for contract in snapshot.contracts {
+            switch contract.state {
+            case .completed: completed += 1
+            case .failed: failed += 1
+            case .dialing: dialing += 1
+            case .uncompleted: break
+            }
+        }
+        return LiveTaskProgress(
+            batch: campaign?.batchID ?? "", takenAt: snapshot.takenAt, contractsTotal: snapshot.contracts.count,
+            contractsClosed: completed + failed, contractsCompleted: completed, contractsFailed: failed,
+            contractsDialing: dialing, outcomes: snapshot.outcomes, complete: snapshot.isComplete)
+    }
+
+    /// Every roster agent's state as the dialer is shown it (`GET /agents`).
+    public func agents() -> [LiveAgentStatus] {
+        live.agents.map { agent in
+            let name: String
+            switch shown(agent.id) {
+            case .loggedOut: name = "loggedOut"
+            case .idle: name = "idle"
+            case .talking: name = "talking"
+            case .wrapUp: name = "wrapUp"
+            case .paused: name = "paused"
+            }
+            return LiveAgentStatus(id: agent.id.index, name: agent.name, exten: agent.exten, state: name)
+        }
+    }
+
+    /// The router's status (`GET /router/status`).
+    public struct RouterStatus: Codable, Sendable, Equatable {
+        /// `starting`, `running`, `reconnecting`, `stopped` or `failed`.
+        public var state: String
+        /// Whether the event socket is logged in now.
+        public var softswitchConnected: Bool
+        /// Inbound calls followed now.
+        public var callsInFlight: Int
+        /// Inbound calls recorded since the start.
+        public var callsRecorded: Int
+        /// Transfers sent since the start.
+        public var transfers: Int
+        /// Callback tasks the monitor still watches.
+        public var callbacksActive: Int
+        /// Agents withdrawn while in the dialer's pool (a blending rule).
+        public var agentsWithdrawn: Int
+    }
+
+    /// The router's status.
+    public func routerStatus() -> RouterStatus {
+        let state: String
+        switch phase {
+        case .idle, .starting: state = "starting"
+        case .running, .completed: state = connected ? "running" : "reconnecting"
+        case .stopped: state = "stopped"
+        case .failed: state = "failed"
+        }
+        let withdrawn = rule.blend.poolTakesInbound ? 0 : live.agents.filter { routed?.inPool($0.id) ?? false }.count
+        return RouterStatus(
+            state: state, softswitchConnected: connected, callsInFlight: ledger?.callsInFlight ?? 0,
+            callsRecorded: ledger?.callsRecorded ?? 0, transfers: ledger?.transfers ?? 0,
+            callbacksActive: router?.tasks.filter(\.state.isActive).count ?? 0, agentsWithdrawn: withdrawn)
+    }
+
+    /// Inbound calls followed now.
+    public var callsInFlight: Int { ledger?.callsInFlight ?? 0 }
+
+    /// Inbound calls whose records were handed to the writer.
+    public var callsRecorded: Int { ledger?.callsRecorded ?? 0 }
+
+    /// The router's directory now (customers, bindings made so far, agents, teams).
+    public var directory: Directory { router?.directory ?? Directory() }
+
+    /// A callback task as the interface shows it.
+    public struct CallbackView: Codable, Sendable, Equatable {
+        /// The task's id.
+        public var id: Int
+        /// `open`, `reminded`, `reassigned`, `done` or `expired`.
+        public var state: String
+        /// The customer's index in the routing store, when known.
+        public var customer: Int?
+        /// The number to call back.
+        public var callerNumber: String?
+        /// The business type chosen in the menu.
+        public var businessType: String?
+        /// The owner's roster name (nil while no agent is online to take it).
+        public var owner: String?
+        /// When it was created and when the monitor next checks it (the run's clock).
+        public var created: Double
+        /// The monitor's next check.
+        public var deadline: Double
+        /// The priority (higher is more urgent).
+        public var priority: Int
+        /// Reminders and reassignments so far.
+        public var reminders: Int
+        /// Reassignments so far.
+        public var reassignments: Int
+    }
+
+    private func view(_ task: CallbackTask) -> CallbackView {
+        let directory = self.directory
+        return CallbackView(
+            id: task.id.index, state: task.state.rawValue,
+            customer: task.customer.map { Int($0.rawValue) },
+            callerNumber: task.callerNumber,
+            businessType: task.businessType.flatMap { type in directory.businessTypes.first { $0.id == type }?.name },
+            owner: task.owner.flatMap { agentNames[$0] }, created: task.created, deadline: task.deadline,
+            priority: task.priority, reminders: task.reminders, reassignments: task.reassignments)
+    }
+
+    /// The callback tasks the monitor still watches, highest priority first, then earliest deadline.
+    public func callbackTasks() -> [CallbackView] {
+        (router?.tasks ?? []).filter(\.state.isActive)
+            .sorted { ($1.priority, $0.deadline, $0.id.index) < ($0.priority, $1.deadline, $1.id.index) }
+            .map(view)
+    }
+
+    /// An agent called the customer of task `id` back (the agent desk's "done"): the router
+    /// stops monitoring it and its history records it (by `agent`, when given).
+    /// - Returns: the task, or why it cannot be done (no such task, already done, not running).
+    public func callbackDone(_ id: CallbackTaskID, by agent: AgentID? = nil) -> Result<CallbackTask, LiveRunnerError> {
+        guard phase == .running || phase == .completed, let router else {
+            return .failure(LiveRunnerError("the router is not running"))
+        }
+        guard id.index < router.tasks.count else { return .failure(LiveRunnerError("there is no \(id)")) }
+        guard router.tasks[id.index].state != .done else {
+            return .failure(LiveRunnerError("\(id) is already done"))
+        }
+        let time = clock.now()
+        dispatch([.inbound(.callbackDone(id))], at: time)
+        ledger?.callbackDone(id, by: agent, at: time)
+        ledger?.writer.handOver()
+        return .success(self.router!.tasks[id.index])
+    }
+
+    /// The routes the run serves: the campaign's `GET /status`, `GET /task`, `GET /agents`,
+    /// `POST /pause`, `POST /resume`; the router's `GET /router/status`, `GET /callbacks` (the
+    /// tasks the monitor still watches, most urgent first), `GET /callbacks/{id}`,
+    /// `POST /callbacks/{id}/done` (an agent called the customer back; the body may name the
+    /// agent: `{"agent":"1001"}`).
+    public nonisolated var routes: [LiveHTTPRoute] {
+        var routes: [LiveHTTPRoute] = []
+        if campaign != nil {
+            routes += [
+                .init("GET", "/status"), .init("GET", "/task"), .init("GET", "/agents"), .init("POST", "/pause"),
+                .init("POST", "/resume"),
+            ]
+        }
+        if routing != nil {
+            routes += [
+                .init("GET", "/router/status"), .init("GET", "/callbacks"), .init("GET", "/callbacks/{id}"),
+                .init("POST", "/callbacks/{id}/done"),
+            ]
+        }
+        return routes
+    }
+
+    /// The response to an authorised request on one of `routes`.
+    public func respond(to request: LiveHTTPRequest) -> LiveHTTPResponse {
+        switch (request.method, request.path) {
+        case ("GET", "/status"): return .encoding(status())
+        case ("GET", "/task"): return .encoding(taskProgress())
+        case ("GET", "/agents"): return .encoding(agents())
+        case ("POST", "/pause"): return pause() ? .encoding(status()) : .error(409, "the run is not running")
+        case ("POST", "/resume"): return resume() ? .encoding(status()) : .error(409, "the run is not running")
+        case ("GET", "/router/status"): return .encoding(routerStatus())
+        default: break
+        }
+        let parts = request.path.split(separator: "/").map(String.init)
+        guard routing != nil, parts.first == "callbacks" else {
+            return .error(404, "no such resource: \(request.path.prefix(100))")
+        }
+        switch (request.method, parts.count) {
+        case ("GET", 1): return .encoding(callbackTasks())
+        case ("GET", 2), ("POST", 3) where parts.count < 3 || parts[2] == "done":
+            let tasks = router?.tasks ?? []
+            guard let index = Int(parts[1]), index >= 0, index < tasks.count else {
+                return .error(404, "no such callback task: \(parts[1].prefix(40))")
+            }
+            let id = CallbackTaskID(index)
+            if request.method == "GET" { return .encoding(view(tasks[index])) }
+            var agent: AgentID?
+            if !request.body.isEmpty {
+                guard let body = try? JSONDecoder().decode([String: String].self, from: Data(request.body)),
+                    Set(body.keys).isSubset(of: ["agent"])
+                else { return .error(400, #"the body must be empty or {"agent": "<roster name>"}"#) }
+                if let name = body["agent"] {
+                    guard let known = agentIDs[name] else {
+                        return .error(400, "agent \(name.prefix(40)) is not in the roster")
+                    }
+                    agent = known
+                }
+            }
+            switch callbackDone(id, by: agent) {
+            case .success(let task): return .encoding(view(task))
+            case .failure(let error): return .error(409, error.description)
+            }
+        default:
+            return .error(404, "no such resource: \(request.path.prefix(100))")
+        }
+    }
+
+    /// The run's share of `GET /metrics`: the connection; the campaign's originates, calls in
+    /// flight, contracts by state, attempts by outcome, agents by state as the dialer sees them,
+    /// paused (labelled with the batch); the router's calls, transfers and callback tasks.
+    public func metrics() -> LiveMetrics {
+        var metrics = LiveMetrics()
+        metrics.add("simcc_esl_connected", "gauge", "1 while logged in to FreeSWITCH's event socket.", connected ? 1 : 0)
+        metrics.add("simcc_esl_events_total", "counter", "Events received from FreeSWITCH.", Double(eventsReceived))
+        metrics.add("simcc_esl_disconnections_total", "counter", "Connections to FreeSWITCH lost.", Double(disconnections))
+        if let campaign {
+            let progress = taskProgress()
+            let batch = [("batch", campaign.batchID)]
+            let paused = routed?.campaignPaused ?? alone?.campaignPaused ?? false
+            metrics.add("simcc_dialer_originates_total", "counter", "Originates sent since the run began.", labels: batch, Double(originates))
+            metrics.add("simcc_dialer_calls_in_flight", "gauge", "Calls originated and not yet ended.", labels: batch, Double(bridge.callsInFlight.campaign))
+            metrics.add("simcc_dialer_paused", "gauge", "1 while the task is paused.", labels: batch, paused ? 1 : 0)
+            let open = progress.contractsTotal - progress.contractsClosed - progress.contractsDialing
+            metrics.add("simcc_dialer_contracts", "gauge", "Contracts of the task by state.", [
+                (batch + [("state", "open")], Double(open)), (batch + [("state", "dialing")], Double(progress.contractsDialing)),
+                (batch + [("state", "completed")], Double(progress.contractsCompleted)),
+                (batch + [("state", "failed")], Double(progress.contractsFailed)),
+            ])
+            metrics.add("simcc_dialer_attempts_total", "counter", "Attempts of the task by outcome (all runs).",
+                        progress.outcomes.sorted { $0.key < $1.key }.map { (batch + [("outcome", $0.key)], Double($0.value)) })
+            var byState: [String: Int] = ["loggedOut": 0, "idle": 0, "talking": 0, "wrapUp": 0, "paused": 0]
+            for agent in agents() { byState[agent.state, default: 0] += 1 }
+            metrics.add("simcc_dialer_agents", "gauge", "Roster agents by state, as the dialer sees them.",
+                        byState.sorted { $0.key < $1.key }.map { (batch + [("state", $0.key)], Double($0.value)) })
+        }
+        if routing != nil {
+            let status = routerStatus()
+            metrics.add("simcc_router_calls_in_flight", "gauge", "Inbound calls followed now.", Double(status.callsInFlight))
+            metrics.add("simcc_router_calls_recorded_total", "counter", "Inbound calls recorded since the start.", Double(status.callsRecorded))
+            metrics.add("simcc_router_transfers_total", "counter", "Transfers to agents sent since the start.", Double(status.transfers))
+            metrics.add("simcc_router_callbacks_active", "gauge", "Callback tasks step 06 still watches.", Double(status.callbacksActive))
+            metrics.add("simcc_router_agents_withdrawn", "gauge", "Agents in the dialer's pool, withdrawn from inbound.", Double(status.agentsWithdrawn))
+        }
+        return metrics
+    }
+}
+
+/// How a live run ended.
+public struct LiveCenterSummary: Sendable {
+    /// `completed` (the task is done, its snapshot saved) or `stopped` (on request).
+    public var state: String
+    /// The task's snapshot at the end (the saved S34 snapshot when completed); nil when the run
+    /// dialled nothing.
+    public var snapshot: TaskSnapshot?
+    /// Originates sent during the run.
+    public var originates: Int
+    /// Inbound calls whose records were written during the run.
+    public var callsRecorded: Int
+}

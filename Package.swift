@@ -64,7 +64,7 @@ let package = Package(
         // Test support: the conformance checker, the twin check and FreeSWITCH's frames.
         .target(
             name: "LiveTestSupport",
-            dependencies: ["Live", "CallCenter", "CenterPolicies", "EventSocket"]
+            dependencies: ["Live", "LiveRunner", "CallCenter", "CenterPolicies", "EventSocket"]
         ),
         // `simcc bench`: the workloads and the C baseline's driver, out of the product modules.
         .target(
@@ -130,7 +130,7 @@ let package = Package(
             name: "LiveRunnerTests",
             dependencies: [
                 "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies",
-                "RoutingPolicies", "CenterPolicies", "CallCenter", "LiveTestSupport", "Benchmarks",
+                "RoutingPolicies", "CenterPolicies", "CallCenter", "LiveTestSupport", "Benchmarks", "Simulation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -69,8 +69,9 @@ public struct CenterRule: Sendable, Hashable {
 ///    (step S3' counts them idle past its pause timeout) and is away to the router; `agentFree`,
 ///    or `agentLoggedIn` (mod_callcenter's Available again), ends the break.
 ///
-/// The router and the dialer each keep their own timer; the center's wake-ups are its own, one
-/// pending at a time (the next callback retry, hold deadline or the window's end). The
+/// The router and the dialer each keep their own timer (the dialer's one pending at a time: a
+/// later wake-up it asks for while an earlier one is pending is dropped, as is a timer that goes
+/// off for a wake-up no longer pending); the center's wake-ups are its own, one pending at a time (the next callback retry, hold deadline or the window's end). The
 /// driver carries out the commands in order; an event the driver reports while carrying them out
 /// (a call it ended at once) is simply the next event.
 public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: Policy {
@@ -150,6 +151,10 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     /// The earliest wake-up of the center's own the driver has been asked for and not yet
     /// delivered: a later one is asked for when this one comes (one pending at a time).
     @usableFromInline var wakePending = Seconds.infinity
+    /// The dialer's earliest wake-up asked for and not yet delivered: a later one it asks for
+    /// meanwhile is dropped (it asks again when woken), and a timer that goes off before it (one
+    /// asked for and dropped, or already delivered) is not passed on.
+    @usableFromInline var dialerWakeAt = Seconds.infinity
     @usableFromInline var dialerHead = 0
     @usableFromInline var routerScratch: [InboundCommand] = []
     @usableFromInline var joined: [Int] = []
@@ -223,6 +228,14 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         case .agentLoggedIn(let a), .agentLoggedOut(let a), .agentWrappingUp(let a), .agentFree(let a),
             .agentPaused(let a), .callbackEnded(_, let a, _):
             guard a.index >= 0 && a.index < agents.count else { return }
+        default:
+            break
+        }
+        switch event {
+        case .outbound(.wakeUp):
+            // The dialer's timer: only the wake-up it is waiting for (one pending at a time).
+            guard time >= dialerWakeAt else { return }
+            dialerWakeAt = .infinity
         default:
             break
         }
@@ -517,6 +530,10 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
                 continue
             }
             if case .taskCompleted = command { _campaignEnded = true }
+            if case .wakeUp(let at) = command {
+                guard at < dialerWakeAt else { continue }
+                dialerWakeAt = at
+            }
             commands.append(.dialer(command))
         }
         dialerQueue.removeAll(keepingCapacity: true)

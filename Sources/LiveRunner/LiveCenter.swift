@@ -43,6 +43,8 @@ public actor LiveCenter: LiveHTTPRoutes {
         case center, router, dialer, wrapUps, campaignStart
     }
 
+
+
     /// The campaign's options, when the center dials.
     public nonisolated let campaign: LiveRunnerOptions?
     /// The router's options, when the center routes inbound calls.
@@ -70,7 +72,12 @@ public actor LiveCenter: LiveHTTPRoutes {
     private var phase = Phase.idle
     private var campaignPhase = Phase.idle
     private var connected = false
-    private var timers = LiveTimers<Timer>()
+    /// The armed timers, by (deadline, arming order): one alarm sleeps until the first.
+    private var alarms = TimedQueue<Timer>()
+    private var alarm: Task<Void, Never>?
+    private var alarmAt = Seconds.infinity
+    /// The wrap-up ends a timer is armed for (once each).
+    private var wrapUpsArmed = Set<Seconds>()
     private var early: [EventSocketNotification] = []
     private var finalSnapshot: TaskSnapshot?
     private var ending = LiveRunEnding<LiveCenterSummary>()
@@ -80,6 +87,14 @@ public actor LiveCenter: LiveHTTPRoutes {
     private nonisolated let outbox: AsyncStream<ESLCommand>.Continuation
     private let outgoing: AsyncStream<ESLCommand>
     private var pending: [CenterEvent] = []
+    /// The center's steps, when kept (`keepTrace`): what it was told and answered, in order.
+    public private(set) var trace: CenterTrace?
+
+    /// The kept steps from index `first` on (none when no trace is kept).
+    public func traceSteps(from first: Int) -> [CenterTrace.Step] {
+        guard let trace, first < trace.steps.count else { return [] }
+        return Array(trace.steps[first...])
+    }
     private var commands: [CenterCommand] = []
     private var actions: [CenterBridge.Action] = []
     /// When the run began (the run's clock).
@@ -118,7 +133,25 @@ public actor LiveCenter: LiveHTTPRoutes {
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         try self.init(
-            dialer: AnyDialer(dialer), campaign: options, routing: routing, clock: clock, eventLoopGroup: eventLoopGroup,
+            dialer: AnyDialer(dialer), campaign: options, routing: routing, given: nil, clock: clock,
+            eventLoopGroup: eventLoopGroup, log: log)
+    }
+
+    /// A center that runs `center` as it is given (fresh: its router with its directory and
+    /// random stream, its dialer, its rule), writing the campaign's calls to the store of
+    /// `options` and the router's records to the routing store of `routing` (whose roster names
+    /// the agents). The twin check runs the simulator's own center this way; `freeAtHangup`
+    /// false: an agent wraps up after each call until the agent desk says ready (`agentReady`).
+    /// `keepTrace`: the center's steps are kept (`trace`).
+    public init(
+        center: CenterPolicy<CascadeRouter, AnyDialer>, options: LiveRunnerOptions, routing: LiveRouterOptions,
+        freeAtHangup: Bool = true, keepTrace: Bool = false, clock: any LiveClock = SystemLiveClock(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        try self.init(
+            dialer: center.dialer, campaign: options, routing: routing,
+            given: (center.router, center.rule, freeAtHangup, keepTrace), clock: clock, eventLoopGroup: eventLoopGroup,
             log: log)
     }
 
@@ -128,11 +161,13 @@ public actor LiveCenter: LiveHTTPRoutes {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
-        try self.init(dialer: nil, campaign: nil, routing: routing, clock: clock, eventLoopGroup: eventLoopGroup, log: log)
+        try self.init(
+            dialer: nil, campaign: nil, routing: routing, given: nil, clock: clock, eventLoopGroup: eventLoopGroup, log: log)
     }
 
     private init(
-        dialer: AnyDialer?, campaign: LiveRunnerOptions?, routing: LiveRouterOptions?, clock: any LiveClock,
+        dialer: AnyDialer?, campaign: LiveRunnerOptions?, routing: LiveRouterOptions?,
+        given: (router: CascadeRouter, rule: CenterRule, freeAtHangup: Bool, keepTrace: Bool)?, clock: any LiveClock,
         eventLoopGroup: any EventLoopGroup, log: @escaping @Sendable (String) -> Void
     ) throws {
         self.campaign = campaign
@@ -179,10 +214,13 @@ public actor LiveCenter: LiveHTTPRoutes {
         let day = campaign?.dayStart ?? started
         blend.dialFrom = day + blend.dialFrom
         if blend.dialUntil.isFinite { blend.dialUntil = day + blend.dialUntil }
-        let rule = CenterRule(
-            blend: blend, maxHold: live.answeredCallDestination.isPark ? campaign?.maxHold : nil,
-            placesCustomers: live.answeredCallDestination.isPark)
+        let rule =
+            given?.rule
+            ?? CenterRule(
+                blend: blend, maxHold: live.answeredCallDestination.isPark ? campaign?.maxHold : nil,
+                placesCustomers: live.answeredCallDestination.isPark)
         self.rule = rule
+        trace = given?.keepTrace == true ? CenterTrace() : nil
 
         // The router, its store and its ledger.
         var routedCenter: CenterPolicy<CascadeRouter, PersistentDialer<AnyDialer>>?
@@ -197,8 +235,9 @@ public actor LiveCenter: LiveHTTPRoutes {
                 // Inbound call ids go on from the last run's, so that records never share an id.
                 let last = try routingStore.inboundCalls().map(\.call.rawValue).filter { $0 >= live.firstInboundCall }.max()
                 if let last, last < UInt64.max { live.firstInboundCall = last + 1 }
-                var router = CascadeRouter(
-                    directory: directory, configuration: routing.router, random: SplitMix64(seed: routing.seed))
+                var router =
+                    given?.router
+                    ?? CascadeRouter(directory: directory, configuration: routing.router, random: SplitMix64(seed: routing.seed))
                 let tasks = try routingStore.callbackTasks().map(\.task)
                 var wakeUps: [InboundCommand] = []
                 guard router.restore(tasks: tasks, into: &wakeUps) else {
@@ -217,7 +256,8 @@ public actor LiveCenter: LiveHTTPRoutes {
         }
         let bridge: CenterBridge
         do {
-            bridge = try CenterBridge(configuration: live, freeAtHangup: true, campaignWrapUp: campaign?.wrapUp ?? 0)
+            bridge = try CenterBridge(
+                configuration: live, freeAtHangup: given?.freeAtHangup ?? true, campaignWrapUp: campaign?.wrapUp ?? 0)
         } catch {
             throw LiveRunnerError("\(error)", configuration: true)
         }
@@ -240,6 +280,7 @@ public actor LiveCenter: LiveHTTPRoutes {
 
     private func handle(_ event: CenterEvent, at time: Seconds) {
         if routed != nil { routed!.handle(event, at: time, into: &commands) } else { alone!.handle(event, at: time, into: &commands) }
+        trace?.steps.append(.init(time: time, event: event, commands: commands))
     }
 
     private func shown(_ agent: AgentID) -> AgentState {
@@ -365,6 +406,10 @@ public actor LiveCenter: LiveHTTPRoutes {
         } catch {
             throw LiveRunnerError("cannot start batch \(campaign!.batchID): \(error)")
         }
+        if trace != nil {
+            trace!.task = task
+            trace!.steps.append(.init(time: time, event: nil, commands: commands))
+        }
         if let failure = dialer?.failure { throw LiveRunnerError("cannot start batch \(campaign!.batchID): \(failure)") }
         let adopted = dialer?.adopted ?? []
         // The first originates go out only once the calls taken over are known, so that a
@@ -458,6 +503,26 @@ public actor LiveCenter: LiveHTTPRoutes {
         }
         carryOut(at: time)
         drain(at: time)
+        return true
+    }
+
+    /// The agent desk: `agent` is ready for the next call (their wrap-up is over).
+    /// - Returns: false when the run is not running or the agent is not on the roster.
+    @discardableResult
+    public func agentReady(_ agent: AgentID) -> Bool {
+        guard phase == .running || phase == .completed, agentNames[agent] != nil else { return false }
+        dispatch([.agentFree(agent)], at: clock.now())
+        return true
+    }
+
+    /// The agent desk: `agent`'s attempt at callback task `task` (which the center asked them to
+    /// dial) ended; `reached`: they talked with the customer.
+    /// - Returns: false when the run is not running or the agent is not on the roster.
+    @discardableResult
+    public func callbackEnded(_ task: CallbackTaskID, agent: AgentID, reached: Bool) -> Bool {
+        guard phase == .running || phase == .completed, agentNames[agent] != nil else { return false }
+        callbacksToDial.removeAll { $0.task == task && $0.agent == agent }
+        dispatch([.callbackEnded(task, agent: agent, reached: reached)], at: clock.now())
         return true
     }
 
@@ -568,12 +633,46 @@ public actor LiveCenter: LiveHTTPRoutes {
         }
     }
 
+    /// Arms `timer` for `deadline` (each time it is asked for, as the simulator schedules each
+    /// wake-up asked for: the policies drop those they no longer wait for). One alarm task sleeps on the
+    /// run's clock until the first deadline; timers go off one at a time in the order of their
+    /// deadlines, then of their arming, whatever the scheduler does.
     private func arm(_ timer: Timer, _ deadline: Seconds) {
-        timers.arm(timer, deadline, on: clock) { timer, deadline in await self.fire(timer, deadline) }
+        alarms.insert(timer, at: deadline)
+        setAlarm()
     }
 
+    private func setAlarm() {
+        guard phase == .running || phase == .starting, let first = alarms.nextTime, first < alarmAt else { return }
+        alarm?.cancel()
+        alarmAt = first
+        alarm = Task { [clock] in
+            do { try await clock.sleep(until: first) } catch { return }
+            await self.ring(first)
+        }
+    }
+
+    /// The alarm set for `deadline` went off: the first timer goes off, then the alarm is set
+    /// for the next (at once when it is due too, after whatever reached the actor meanwhile).
+    private func ring(_ deadline: Seconds) async {
+        guard deadline == alarmAt else { return }
+        alarmAt = .infinity
+        if phase == .running, let next = alarms.nextTime, next <= max(deadline, clock.now()),
+            let timer = alarms.popDue(at: next)
+        {
+            timersFired += 1
+            await fire(timer, next)
+        }
+        setAlarm()
+    }
+
+    /// Timers gone off since the start.
+    public private(set) var timersFired = 0
+
+    /// The first armed timer's deadline, if any.
+    public var nextTimer: Seconds? { alarms.nextTime }
+
     private func fire(_ timer: Timer, _ deadline: Seconds) async {
-        timers.fired(timer, deadline)
         guard phase == .running else { return }
         let time = max(deadline, clock.now())
         switch timer {
@@ -581,6 +680,7 @@ public actor LiveCenter: LiveHTTPRoutes {
         case .router: dispatch([.inbound(.wakeUp)], at: time)
         case .dialer: dispatch([.outbound(.wakeUp)], at: time)
         case .wrapUps:
+            wrapUpsArmed.remove(deadline)
             var events: [CenterEvent] = []
             bridge.endWrapUps(at: time, into: &events)
             dispatch(events, at: time)
@@ -596,7 +696,7 @@ public actor LiveCenter: LiveHTTPRoutes {
 
     /// Arms a timer for the first wrap-up's end, if an agent wraps up.
     private func armWrapUpEnd() {
-        if let end = bridge.nextWrapUpEnd { arm(.wrapUps, end) }
+        if let end = bridge.nextWrapUpEnd, wrapUpsArmed.insert(end).inserted { arm(.wrapUps, end) }
     }
 
     // MARK: - FreeSWITCH
@@ -728,7 +828,9 @@ public actor LiveCenter: LiveHTTPRoutes {
         guard !shuttingDown else { return }
         shuttingDown = true
         if phase == .starting || phase == .idle { phase = .failed }
-        timers.cancelAll()
+        alarm?.cancel()
+        alarmAt = -.infinity
+        alarms = TimedQueue()
         var result = result
         do {
             try dialer?.writer.close()

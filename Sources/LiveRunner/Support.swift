@@ -120,39 +120,6 @@ public struct LiveSecretError: Error, Sendable, CustomStringConvertible {
 
 // MARK: - Pieces every runner has
 
-/// A runner's timers, one per (key, deadline): each sleeps on the run's clock, then calls back.
-struct LiveTimers<Key: Hashable & Sendable> {
-    private struct Slot: Hashable {
-        var key: Key
-        var deadline: Seconds
-    }
-
-    private var tasks: [Slot: Task<Void, Never>] = [:]
-
-    /// Arms a timer `key` for `deadline` on `clock` (none when one is armed for both already);
-    /// `fire` runs once it is reached, unless `cancelAll` came first. Call `fired` from `fire`.
-    mutating func arm(
-        _ key: Key, _ deadline: Seconds, on clock: any LiveClock,
-        fire: @escaping @Sendable (Key, Seconds) async -> Void
-    ) {
-        let slot = Slot(key: key, deadline: deadline)
-        guard tasks[slot] == nil else { return }
-        tasks[slot] = Task {
-            do { try await clock.sleep(until: deadline) } catch { return }
-            await fire(key, deadline)
-        }
-    }
-
-    /// Forgets the timer `key` of `deadline`, which has fired.
-    mutating func fired(_ key: Key, _ deadline: Seconds) { tasks[Slot(key: key, deadline: deadline)] = nil }
-
-    /// Cancels every timer.
-    mutating func cancelAll() {
-        for task in tasks.values { task.cancel() }
-        tasks = [:]
-    }
-}
-
 /// How a run ends, and who waits for it: set once, handed to every waiter.
 struct LiveRunEnding<Summary: Sendable> {
     /// The run's end, once known.

@@ -65,20 +65,14 @@ public struct CenterTwin: Sendable {
     public func run<R, D>(_ trace: CenterTrace, center: CenterPolicy<R, D>) -> Result {
         var center = center
         var result = Result()
-        var factory = FreeSWITCHEventFactory()
         var decoder = ESLDecoder()
         var bridge: CenterBridge
         do { bridge = try CenterBridge(configuration: configuration, freeAtHangup: false) } catch {
             result.failures.append("configuration: \(error)")
             return result
         }
+        var script = TwinScript(configuration: configuration)
         var timers: [CenterBridge.Timer: [Seconds]] = [:]
-        var outbound: [CallID: (leg: FreeSWITCHEventFactory.Leg, job: String, argument: String)] = [:]
-        var answered = Set<CallID>()
-        var callers: [CallID: FreeSWITCHEventFactory.Leg] = [:]
-        var prompts: [String: (application: String, eventUUID: String)] = [:]
-        var callerOf: [AgentID: CallID] = [:]
-        var paused = Set<AgentID>()
         var failures: [String] = []
         var actions: [CenterBridge.Action] = []
         var out: [CenterCommand] = []
@@ -86,7 +80,7 @@ public struct CenterTwin: Sendable {
         func perform(_ commands: [CenterCommand], at time: Seconds) {
             for command in commands {
                 result.live.append(Timed(time, command))
-                if case .inbound(.connect(let call, let agent)) = command { callerOf[agent] = call }
+                script.learn(command)
                 actions.removeAll(keepingCapacity: true)
                 bridge.actions(for: command, at: time, into: &actions)
                 for action in actions {
@@ -96,18 +90,7 @@ public struct CenterTwin: Sendable {
                     case .live(.esl(let esl)):
                         result.eslCommands += 1
                         if (try? esl.text()) == nil { failures.append("\(command): an ESL command that cannot be written") }
-                        switch esl {
-                        case .bgapi("originate", let argument, let job):
-                            if case .dialer(.originate(let call, let contract, let number)) = command {
-                                outbound[call] = (
-                                    FreeSWITCHEventFactory.outboundLeg(
-                                        call: call, contract: contract, number: number, configuration: configuration),
-                                    job, argument)
-                            }
-                        case .sendmsg(let uuid?, .execute(let application, _, _, let eventUUID?)):
-                            prompts[uuid] = (application, eventUUID)
-                        default: break
-                        }
+                        script.learn(esl)
                     case .live(.refused(let why)): failures.append("\(command) refused: \(why)")
                     case .live, .startCallback, .callbackDone: break
                     }
@@ -152,107 +135,180 @@ public struct CenterTwin: Sendable {
             timers[which] = armed
             handle(event, at: time)
         }
-        func hangUpCaller(_ call: CallID, at t: Seconds) {
-            guard let leg = callers.removeValue(forKey: call) else {
-                failures.append("at \(t): \(call) hangs up but never arrived")
-                return
-            }
-            deliver([
-                factory.hangup(leg, cause: "NORMAL_CLEARING", complete: false, answered: true, at: t),
-                factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: t),
-            ], at: t)
-        }
-        func name(_ agent: AgentID) -> String { "agent-\(agent.rawValue)@default" }
 
         for step in trace.steps {
             let t = step.time
-            guard let event = step.event else {
-                guard let task = trace.task else {
-                    failures.append("the trace starts a campaign without a task")
-                    continue
+            for move in script.moves(for: step, task: trace.task) {
+                switch move {
+                case .startCampaign(let task):
+                    out.removeAll()
+                    do { try center.startCampaign(task: task, at: t, into: &out) } catch {
+                        failures.append("the campaign did not start: \(error)")
+                    }
+                    perform(out, at: t)
+                case .frames(let frames): deliver(frames, at: t)
+                case .timer(let which): fire(which, step.event ?? .wakeUp, at: t)
+                case .desk(let event): handle(event, at: t)
+                case .failure(let why): failures.append(why)
                 }
-                out.removeAll()
-                do { try center.startCampaign(task: task, at: t, into: &out) } catch {
-                    failures.append("the campaign did not start: \(error)")
-                }
-                perform(out, at: t)
-                continue
-            }
-            switch event {
-            case .agentLoggedIn(let agent):
-                deliver([factory.agentState(name(agent), "Waiting", at: t), factory.agentStatus(name(agent), "Available", at: t)], at: t)
-            case .agentLoggedOut(let agent):
-                deliver([factory.agentStatus(name(agent), "Logged Out", at: t)], at: t)
-            case .agentPaused(let agent):
-                paused.insert(agent)
-                deliver([factory.agentStatus(name(agent), "On Break", at: t)], at: t)
-            case .agentFree(let agent) where paused.contains(agent):
-                paused.remove(agent)
-                deliver([factory.agentStatus(name(agent), "Available", at: t)], at: t)
-            case .agentWrappingUp(let agent):
-                guard let call = callerOf.removeValue(forKey: agent) else {
-                    failures.append("at \(t): \(agent) wraps up with no caller")
-                    continue
-                }
-                hangUpCaller(call, at: t)
-            case .agentFree(let agent):
-                if let call = callerOf.removeValue(forKey: agent) { hangUpCaller(call, at: t) }
-                handle(.agentFree(agent), at: t)  // the agent desk: ready
-            case .inbound(.callerArrived(let call, let number)):
-                let leg = FreeSWITCHEventFactory.inboundLeg(
-                    uuid: FreeSWITCHEventFactory.foreignUUID(call.rawValue), caller: number.description, service: "95555")
-                callers[call] = leg
-                deliver([factory.park(leg, at: t)], at: t)
-            case .inbound(.digitsCollected(let call, let digits)):
-                guard let leg = callers[call], let prompt = prompts[leg.uuid] else {
-                    failures.append("at \(t): digits for \(call), which has no prompt playing")
-                    continue
-                }
-                deliver([
-                    factory.executeComplete(
-                        leg, application: prompt.application, applicationUUID: prompt.eventUUID, at: t,
-                        variables: digits.map { [(configuration.digitsVariable, $0.description)] } ?? [])
-                ], at: t)
-            case .inbound(.callAbandoned(let call)):
-                hangUpCaller(call, at: t)
-            case .inbound(.wakeUp):
-                fire(.router, event, at: t)
-            case .outbound(.wakeUp):
-                fire(.dialer, event, at: t)
-            case .wakeUp:
-                fire(.center, event, at: t)
-            case .outbound(.callAnswered(let call, let live)):
-                guard let o = outbound[call] else {
-                    failures.append("at \(t): \(call) answers but was never originated live")
-                    continue
-                }
-                answered.insert(call)
-                deliver([
-                    factory.answer(o.leg, at: t),
-                    factory.backgroundJob(jobUUID: o.job, command: "originate", argument: o.argument, result: "+OK \(o.leg.uuid)", at: t),
-                    factory.executeComplete(o.leg, application: "amd", at: t, variables: [("amd_result", live ? "HUMAN" : "MACHINE")]),
-                    factory.park(o.leg, at: t),
-                ], at: t)
-            case .outbound(.callEnded(let call, let cause)):
-                guard let o = outbound.removeValue(forKey: call) else {
-                    failures.append("at \(t): \(call) ends but was never originated live")
-                    continue
-                }
-                let wasAnswered = answered.remove(call) != nil
-                var frames = [factory.hangup(o.leg, cause: cause.rawValue, complete: false, answered: wasAnswered, at: t)]
-                if !wasAnswered {
-                    frames.append(factory.backgroundJob(
-                        jobUUID: o.job, command: "originate", argument: o.argument, result: "-ERR \(cause.rawValue)", at: t))
-                }
-                frames.append(factory.hangup(o.leg, cause: cause.rawValue, complete: true, answered: wasAnswered, at: t))
-                deliver(frames, at: t)
-            case .callbackEnded:
-                handle(event, at: t)  // the agent desk reports the attempt
-            default:
-                failures.append("at \(t): no live form for \(event)")
             }
         }
         result.failures = failures
         return result
+    }
+}
+
+// MARK: - What FreeSWITCH and the agent desk say, step by step
+
+/// The live form of a center's trace: for each step the simulator's center was told, what
+/// FreeSWITCH sends (ESL frames), which timer goes off, or what the agent desk reports (see
+/// `CenterTwin`'s table). It learns what it needs from what the live side asked for: the
+/// originates (their legs and jobs), the prompts (their `Event-UUID`s), the callers connected.
+/// Used by the in-process twin (`CenterTwin`) and by the twin through `LiveCenter` and a fake
+/// FreeSWITCH over TCP.
+public struct TwinScript: Sendable {
+    /// One thing to do for a step.
+    public enum Move: Sendable {
+        /// FreeSWITCH sends these frames.
+        case frames([[UInt8]])
+        /// This timer of the live side goes off.
+        case timer(CenterBridge.Timer)
+        /// The agent desk reports this (an agent ready, a callback attempt's end).
+        case desk(CenterEvent)
+        /// The campaign starts (`dial_from`) on this task.
+        case startCampaign(OutboundTask)
+        /// The step has no live form.
+        case failure(String)
+    }
+
+    /// The live configuration of the side told.
+    public let configuration: LiveConfiguration
+    private var factory = FreeSWITCHEventFactory()
+    private var outbound: [CallID: (leg: FreeSWITCHEventFactory.Leg, job: String, argument: String)] = [:]
+    private var originated: [CallID: (contract: ContractID, number: String)] = [:]
+    private var answered = Set<CallID>()
+    private var callers: [CallID: FreeSWITCHEventFactory.Leg] = [:]
+    private var prompts: [String: (application: String, eventUUID: String)] = [:]
+    private var callerOf: [AgentID: CallID] = [:]
+    private var paused = Set<AgentID>()
+
+    /// A script for a live side running `configuration`.
+    public init(configuration: LiveConfiguration) { self.configuration = configuration }
+
+    /// Learns from a command of the live center: the callers connected, the calls originated.
+    public mutating func learn(_ command: CenterCommand) {
+        switch command {
+        case .inbound(.connect(let call, let agent)): callerOf[agent] = call
+        case .dialer(.originate(let call, let contract, let number)): originated[call] = (contract, number)
+        default: break
+        }
+    }
+
+    /// Learns from an ESL command the live side wrote: an originate's job and argument, a prompt.
+    public mutating func learn(_ esl: ESLCommand) {
+        switch esl {
+        case .bgapi("originate", let argument, let job):
+            learnOriginate(job: job, argument: argument)
+        case .sendmsg(let uuid?, .execute(let application, _, _, let eventUUID?)):
+            learnPrompt(uuid: uuid, application: application, eventUUID: eventUUID)
+        default: break
+        }
+    }
+
+    /// Learns that the originate of job `job` was written with `argument`.
+    public mutating func learnOriginate(job: String, argument: String) {
+        guard let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)), let o = originated[call] else { return }
+        outbound[call] = (
+            FreeSWITCHEventFactory.outboundLeg(call: call, contract: o.contract, number: o.number, configuration: configuration),
+            job, argument)
+    }
+
+    /// Learns the prompt last sent on leg `uuid`.
+    public mutating func learnPrompt(uuid: String, application: String, eventUUID: String) {
+        prompts[uuid] = (application, eventUUID)
+    }
+
+    private func name(_ agent: AgentID) -> String { "agent-\(agent.rawValue)@default" }
+
+    private mutating func hangUpCaller(_ call: CallID, at t: Seconds) -> Move {
+        guard let leg = callers.removeValue(forKey: call) else { return .failure("at \(t): \(call) hangs up but never arrived") }
+        return .frames([
+            factory.hangup(leg, cause: "NORMAL_CLEARING", complete: false, answered: true, at: t),
+            factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: t),
+        ])
+    }
+
+    /// What the live side is to be told for `step` (of a trace whose campaign runs `task`).
+    public mutating func moves(for step: CenterTrace.Step, task: OutboundTask?) -> [Move] {
+        let t = step.time
+        guard let event = step.event else {
+            guard let task else { return [.failure("the trace starts a campaign without a task")] }
+            return [.startCampaign(task)]
+        }
+        switch event {
+        case .agentLoggedIn(let agent):
+            return [.frames([factory.agentState(name(agent), "Waiting", at: t), factory.agentStatus(name(agent), "Available", at: t)])]
+        case .agentLoggedOut(let agent):
+            return [.frames([factory.agentStatus(name(agent), "Logged Out", at: t)])]
+        case .agentPaused(let agent):
+            paused.insert(agent)
+            return [.frames([factory.agentStatus(name(agent), "On Break", at: t)])]
+        case .agentFree(let agent) where paused.contains(agent):
+            paused.remove(agent)
+            return [.frames([factory.agentStatus(name(agent), "Available", at: t)])]
+        case .agentWrappingUp(let agent):
+            guard let call = callerOf.removeValue(forKey: agent) else { return [.failure("at \(t): \(agent) wraps up with no caller")] }
+            return [hangUpCaller(call, at: t)]
+        case .agentFree(let agent):
+            var moves: [Move] = []
+            if let call = callerOf.removeValue(forKey: agent) { moves.append(hangUpCaller(call, at: t)) }
+            moves.append(.desk(.agentFree(agent)))  // the agent desk: ready
+            return moves
+        case .inbound(.callerArrived(let call, let number)):
+            let leg = FreeSWITCHEventFactory.inboundLeg(
+                uuid: FreeSWITCHEventFactory.foreignUUID(call.rawValue), caller: number.description, service: "95555")
+            callers[call] = leg
+            return [.frames([factory.park(leg, at: t)])]
+        case .inbound(.digitsCollected(let call, let digits)):
+            guard let leg = callers[call], let prompt = prompts[leg.uuid] else {
+                return [.failure("at \(t): digits for \(call), which has no prompt playing")]
+            }
+            return [.frames([
+                factory.executeComplete(
+                    leg, application: prompt.application, applicationUUID: prompt.eventUUID, at: t,
+                    variables: digits.map { [(configuration.digitsVariable, $0.description)] } ?? [])
+            ])]
+        case .inbound(.callAbandoned(let call)):
+            return [hangUpCaller(call, at: t)]
+        case .inbound(.wakeUp):
+            return [.timer(.router)]
+        case .outbound(.wakeUp):
+            return [.timer(.dialer)]
+        case .wakeUp:
+            return [.timer(.center)]
+        case .outbound(.callAnswered(let call, let live)):
+            guard let o = outbound[call] else { return [.failure("at \(t): \(call) answers but was never originated live")] }
+            answered.insert(call)
+            return [.frames([
+                factory.answer(o.leg, at: t),
+                factory.backgroundJob(jobUUID: o.job, command: "originate", argument: o.argument, result: "+OK \(o.leg.uuid)", at: t),
+                factory.executeComplete(o.leg, application: "amd", at: t, variables: [("amd_result", live ? "HUMAN" : "MACHINE")]),
+                factory.park(o.leg, at: t),
+            ])]
+        case .outbound(.callEnded(let call, let cause)):
+            guard let o = outbound.removeValue(forKey: call) else { return [.failure("at \(t): \(call) ends but was never originated live")] }
+            let wasAnswered = answered.remove(call) != nil
+            var frames = [factory.hangup(o.leg, cause: cause.rawValue, complete: false, answered: wasAnswered, at: t)]
+            if !wasAnswered {
+                frames.append(factory.backgroundJob(
+                    jobUUID: o.job, command: "originate", argument: o.argument, result: "-ERR \(cause.rawValue)", at: t))
+            }
+            frames.append(factory.hangup(o.leg, cause: cause.rawValue, complete: true, answered: wasAnswered, at: t))
+            return [.frames(frames)]
+        case .callbackEnded:
+            return [.desk(event)]  // the agent desk reports the attempt
+        default:
+            return [.failure("at \(t): no live form for \(event)")]
+        }
     }
 }

@@ -79,6 +79,15 @@ final class FakeSwitch: Sendable {
         var expired: [String] = []
         /// Transfers to an agent already on a call (refused busy), as `uuid exten`.
         var doubleBooked: [String] = []
+        /// Scripted: every command is answered `+OK` and nothing happens by itself; the test tells
+        /// what FreeSWITCH says (`push`).
+        var scripted = false
+        /// With `scripted`: the last prompt sent on each leg, as its application and `Event-UUID`.
+        var lastPrompt: [String: (application: String, eventUUID: String)] = [:]
+        /// With `scripted`: prompts sent on each leg.
+        var promptCount: [String: Int] = [:]
+        /// With `scripted`: each originate's argument, by Job-UUID.
+        var originateArgument: [String: String] = [:]
         /// When each outbound customer was parked (wall clock), and how long each expired one waited.
         var parkedAt: [String: ContinuousClock.Instant] = [:]
         var waited: [String: Duration] = [:]
@@ -126,6 +135,18 @@ final class FakeSwitch: Sendable {
     func hold(_ on: Bool) { state.withLock { $0.hold = on } }
 
     var prompts: [String] { state.withLock { $0.prompts } }
+
+    /// Plays FreeSWITCH from a script (see `State.scripted`).
+    func script(_ on: Bool) { state.withLock { $0.scripted = on } }
+
+    /// Writes `frames` to every connection, in order, flushed at once.
+    func push(_ frames: [[UInt8]]) {
+        let connections = state.withLock { $0.connections }
+        let bytes = frames.flatMap { $0 }
+        for connection in connections where connection.isActive {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: bytes), promise: nil)
+        }
+    }
     var transfers: [String] { state.withLock { $0.transfers } }
     var killed: [String] { state.withLock { $0.killed } }
 
@@ -326,7 +347,27 @@ final class FakeSwitchHandler: ChannelInboundHandler {
         let text = Self.unwrapInboundIn(data)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let first = lines.first ?? ""
-        fake.state.withLock { $0.commands.append(first) }
+        let scripted = fake.state.withLock { state -> Bool in
+            state.commands.append(first)
+            return state.scripted
+        }
+        if scripted, !first.hasPrefix("auth "), !first.hasPrefix("event "), !first.hasPrefix("api ") {
+            if first.hasPrefix("sendmsg "), let event = lines.first(where: { $0.hasPrefix("Event-UUID: ") }) {
+                let application = lines.first { $0.hasPrefix("execute-app-name: ") }.map { String($0.dropFirst(18)) } ?? ""
+                let uuid = String(first.dropFirst("sendmsg ".count))
+                fake.state.withLock {
+                    $0.lastPrompt[uuid] = (application, String(event.dropFirst(12)))
+                    $0.promptCount[uuid, default: 0] += 1
+                }
+            }
+            let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) }
+            if first.hasPrefix("bgapi originate "), let job {
+                fake.state.withLock { $0.originateArgument[job] = String(first.dropFirst("bgapi originate ".count)) }
+            }
+            reply(job.map { "+OK Job-UUID: \($0)" } ?? "+OK", context)
+            context.flush()
+            return
+        }
         if first.hasPrefix("auth ") {
             if first == "auth \(fake.password)" {
                 reply("+OK accepted", context)

@@ -58,8 +58,10 @@ struct LiveBlendTests {
             storePath: try makeStore("pool", contracts: 8), batchID: "b1", live: live, eventSocket: fake.eventSocket())
         options.blend = BlendRule(inboundReserve: 2, poolTakesInbound: false)
         let clock = SystemLiveClock(speed: 50)
+        var progressive = ProgressiveDialer.Configuration()
+        progressive.rules = quickRetries
         let center = try LiveCenter(
-            dialer: ProgressiveDialer(), options: options,
+            dialer: ProgressiveDialer(progressive), options: options,
             routing: LiveRouterOptions(
                 storePath: try makeRoutingStore("pool", customers: testCustomers), roster: roster, eventSocket: fake.eventSocket()),
             clock: clock)

@@ -69,8 +69,6 @@ struct BlendState {
     var attempts: [BlendedAttempt] = []
     var slotOfCall = CallMap()
     var attemptsOfContract: [Int32] = []
-    /// The dialer's timer: the earliest wake-up it asked for and has not had yet.
-    var wakeAt = Double.infinity
     var completedAt: Double?
 }
 
@@ -102,10 +100,7 @@ extension RoutingWorld {
                 endAttempt(slot, cause: .originatorCancel)
             }
         case .wakeUp(let at):
-            if at < blend.wakeAt {
-                blend.wakeAt = at
-                calendar.schedule(.dialerWake, at: max(at, now))
-            }
+            calendar.schedule(.dialerWake, at: max(at, now))
         case .record:
             break
         case .connect(let call, let agent):
@@ -119,8 +114,7 @@ extension RoutingWorld {
 
     /// The dialer's timer fired.
     mutating func dialerWake(at time: Double) {
-        guard time == blend.wakeAt else { return }
-        blend.wakeAt = .infinity
+        // The center passes on only the wake-up the dialer waits for.
         tell(.outbound(.wakeUp))
     }
 

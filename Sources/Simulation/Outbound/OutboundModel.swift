@@ -130,7 +130,6 @@ struct OutboundModel<D: Dialer>: ~Copyable {
     var agentStateSince: [Double]
     /// Agents whose shift has ended while they were on a call: they log out after it.
     var leaving: [Bool]
-    var wakeAt: Double = .infinity
     var completedAt: Double?
 
     /// Where replication 0's call records and final snapshot go, with the variant's index.
@@ -178,8 +177,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
             if case .centerWake = event {} else { lastEvent = time }
             switch event {
             case .wake:
-                guard time == wakeAt else { continue }
-                wakeAt = .infinity
+                // The center passes on only the wake-up the dialer waits for.
                 tell(.outbound(.wakeUp), at: time)
             case .resolve(let slot): resolve(Int(slot), at: time)
             case .customerGone(let slot):
@@ -258,10 +256,7 @@ struct OutboundModel<D: Dialer>: ~Copyable {
                     endCall(Int(slot), cause: .originatorCancel, at: time)
                 }
             case .dialer(.wakeUp(let at)):
-                if at < wakeAt {
-                    wakeAt = at
-                    calendar.schedule(.wake, at: at)
-                }
+                calendar.schedule(.wake, at: at)
             case .dialer(.record(let record)):
                 sink?.sink.record(variant: sink!.variant, record)
             case .dialer(.connect(let call, let agent)):

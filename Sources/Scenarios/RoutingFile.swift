@@ -1,7 +1,6 @@
 import CallCenter
 import Foundation
 import RoutingPolicies
-import SimKernel
 import Yams
 
 // MARK: - A routing study: one world, several routers on the same callers

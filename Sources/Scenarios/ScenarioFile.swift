@@ -1,6 +1,6 @@
+import CallCenter
 import Foundation
 import RoutingPolicies
-import SimKernel
 import Yams
 
 // MARK: - The scenario file format

@@ -1,7 +1,6 @@
 import CallCenter
 import DialingPolicies
 import Foundation
-import SimKernel
 import Yams
 
 // MARK: - Scenario files of either kind

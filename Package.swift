@@ -118,6 +118,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel", "CallCenter", "Scenarios"]),
+        .testTarget(
+            name: "ScenariosTests",
+            dependencies: ["Scenarios", "CallCenter", "simcc", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CallCenter"]),
         .testTarget(
             name: "EventSocketTests",

@@ -109,119 +109,44 @@ public struct RoutingStudy: Sendable, Hashable {
 // MARK: - The routing reader
 
 extension ScenarioReader {
-    static let routingTopFields = [
-        "name", "description", "seed", "replications", "horizon", "warmup", "interval", "routing", "variants",
-    ]
-    static let routingFields = [
-        "teams", "team_size", "customers", "business_types", "business_types_per_agent", "arrival_rate",
-        "arrival_rates", "busyness", "callers", "ivr", "queue_patience", "talk_time", "wrap_up", "service_target", "callbacks",
-        "outbound",
-    ]
-    static let callerFields = ["known_number", "known_customer_other_number", "valid_id"]
-    static let ivrFields = ["id_entry", "menu_choice", "valid_menu_key", "patience"]
-    static let callbackFields = ["agents_dial", "answer", "talk", "failed_attempt", "retry"]
-    static let routingRouters = ["cascade", "queue", "sticky"]
-    static let businessTypeFields = ["name", "share", "talk_time", "wrap_up"]
-    /// The blending rule's knobs, in `routing.outbound` and (the first three) in a variant.
-    static let blendRuleFields = [
-        "inbound_reserve", "max_outbound_agents", "pool_takes_inbound", "dial_from", "dial_until",
-    ]
-    static let blendVariantFields = ["inbound_reserve", "max_outbound_agents", "pool_takes_inbound"]
-    /// A blended campaign: a campaign section without shifts (the routing world's agents work the
-    /// whole horizon; they may pause after a campaign call), with its dialer and the rule.
-    static let outboundFields = campaignFields.filter { $0 != "shifts" } + ["dialer"] + blendRuleFields
-    static let cascadeFields = [
-        "name", "router", "seed", "second_agent_group", "id_attempts", "id_number_digits",
-        "id_number_timeout", "offer_business_type_menu", "menu_timeout", "default_business_type",
-        "bind_new_customer_to_serving_agent", "callback_deadline", "follow_up_period", "initial_priority",
-        "priority_step", "max_reminders", "max_reassignments",
-    ] + blendVariantFields
-    static let queueFields = ["name", "router", "seed", "strategy", "queue_capacity"] + blendVariantFields
-    static let stickyFields = ["name", "router", "sticky_wait", "queue_capacity"] + blendVariantFields
-
     func readRouting(root: Node) throws(ScenarioError) -> RoutingStudy {
-        let top = try fields(of: root, path: "", at: Place(root.mark), known: Self.routingTopFields)
-        let name = try scenarioName(top)
-        var description = ""
-        if let node = top.optional("description"), !Self.isNull(node) {
-            description = try string(node, "description")
-        }
-        let seed = try top.optional("seed").map { (n) throws(ScenarioError) in try self.seed(n, "seed") } ?? 1
-        let replications =
-            try top.optional("replications").map { (n) throws(ScenarioError) in
-                try integer(n, "replications", in: 1...Self.maxReplications)
-            } ?? 10
-        let horizon = try positiveDuration(
-            try top.required("horizon", "\(Self.durationExpected): how long callers arrive"), "horizon")
-        let interval =
-            try top.optional("interval").map { (n) throws(ScenarioError) in
-                try positiveDuration(n, "interval")
-            }
-            ?? 1800
-        var warmup = 0.0
-        if let node = top.optional("warmup") {
-            warmup = try duration(node, "warmup")
-            guard warmup < horizon else {
-                throw error(
-                    node, "warmup",
-                    "expected a warmup shorter than the horizon (\(Units.format(seconds: horizon))), got \(Self.text(node))"
-                )
-            }
-        }
-        let routingNode = try top.required(
-            "routing", "a mapping with teams, team_size, customers and arrival_rate")
-        var world = try routingWorld(routingNode, at: top.keyMark("routing"), horizon: horizon)
+        let top = try fields(of: root, path: "", at: Place(root.mark), section: KnobTables.routing)
+        let name = try top.text("name")!
+        let description = try top.text("description") ?? ""
+        let seed = try top.seed("seed") ?? 1
+        let replications = try top.integer("replications") ?? 10
+        let horizon = try top.duration("horizon")!
+        let interval = try top.duration("interval") ?? 1800
+        let warmup = try self.warmup(top, horizon: horizon) ?? 0
+        let routing = try top.section("routing")!
+        var world = try routingWorld(routing, horizon: horizon)
         world.warmup = warmup
         world.horizon = horizon
-        if let node = try fields(of: routingNode, path: "routing", at: top.keyMark("routing"), known: Self.routingFields)
-            .optional("outbound")
-        {
-            world.outbound = try blend(node, horizon: horizon, agents: world.agents)
+        if let outbound = try routing.section("outbound") {
+            world.outbound = try blend(outbound, horizon: horizon, agents: world.agents)
         }
         world.interval = interval
         world.seed = seed
         world.replications = replications
-        let variantsNode = try top.required(
-            "variants", "a list of routers to compare, such as [{name: a, router: cascade}]")
-        let variants = try routingVariants(variantsNode, world: world)
+        let variants = try routingVariants(try top.required("variants"), world: world)
         return RoutingStudy(name: name, description: description, world: world, variants: variants)
     }
 
-    func routingWorld(_ node: Node, at keyMark: Place?, horizon: Double) throws(ScenarioError) -> RoutingScenario {
-        let f = try fields(of: node, path: "routing", at: keyMark, known: Self.routingFields)
-        let teams = try integer(
-            try f.required("teams", "how many teams, a whole number of at least 1"),
-            f.path("teams"), in: 1...Self.maxAgents)
-        let teamSize = try integer(
-            try f.required("team_size", "how many agents a team has, its leader included"),
-            f.path("team_size"), in: 1...Self.maxAgents)
+    func routingWorld(_ f: Fields, horizon: Double) throws(ScenarioError) -> RoutingScenario {
+        let teams = try f.integer("teams")!
+        let teamSize = try f.integer("team_size")!
         guard teams * teamSize <= Self.maxAgents else {
             throw error(
                 at: f.keyMark("team_size"), f.path("team_size"),
                 "expected at most \(Self.maxAgents) agents in all, got \(teams) × \(teamSize)")
         }
-        let customersNode = try f.required(
-            "customers", "how many customers are known at the start, or the path of a customer table (CSV)")
-        var customers = 0
-        var table: RoutingScenario.CustomerTable? = nil
-        let customersText = try scalar(
-            customersNode, f.path("customers"), "a number of customers or a customer table's path")
-        if Int(customersText) != nil || customersText.hasPrefix("-") {
-            customers = try integer(customersNode, f.path("customers"), in: 0...10_000_000)
-        } else {
-            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-            let path = customersText.hasPrefix("/") ? customersText : base.appendingPathComponent(customersText).path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw error(
-                    customersNode, f.path("customers"),
-                    "expected a number of customers or an existing customer table (CSV), got '\(customersText)' (no such file: \(path))"
-                )
-            }
-            table = RoutingScenario.CustomerTable(path: path)
-        }
-        var typeList: [Node]? = nil
+        let source = try countOrFile(f, "customers", file: "customer table (CSV)")
+        let customers = source.count ?? 0
+        let table = source.path.map { RoutingScenario.CustomerTable(path: $0) }
+        var typeList: [(node: Node, path: String)]? = nil
         var businessTypes = 3
         if let n = f.optional("business_types") {
+            guard case .countOrList(let range, _) = f.knob("business_types").type else { preconditionFailure("business_types") }
             if case .sequence(let items) = n {
                 guard !items.isEmpty else {
                     throw error(
@@ -229,70 +154,29 @@ extension ScenarioReader {
                         "expected a number of business types or a list of {name, share, talk_time, wrap_up}, got an empty list"
                     )
                 }
-                typeList = Array(items)
+                typeList = items.enumerated().map { (node: $0.element, path: "\(f.path("business_types"))[\($0.offset)]") }
                 businessTypes = items.count
             } else {
-                businessTypes = try integer(n, f.path("business_types"), in: 1...1000)
+                businessTypes = try integer(n, f.path("business_types"), in: range)
             }
         }
-        var perAgent = min(2, businessTypes)
-        if let n = f.optional("business_types_per_agent") {
-            perAgent = try integer(n, f.path("business_types_per_agent"), in: 1...businessTypes)
-        }
-        let arrivals: ArrivalProfile
-        switch (f.optional("arrival_rate"), f.optional("arrival_rates")) {
-        case (let rateNode?, nil):
-            let r = try rate(rateNode, f.path("arrival_rate"))
-            guard r >= 0 else {
-                throw error(rateNode, f.path("arrival_rate"), "expected a rate that is not negative, got \(r)/s")
-            }
-            arrivals = .constant(r)
-        case (nil, let listNode?):
-            arrivals = try profile(listNode, f.path("arrival_rates"), horizon: horizon)
-        case (_?, _?):
-            throw error(
-                at: f.keyMark("arrival_rates"), f.path("arrival_rates"),
-                "expected either arrival_rate (one rate for the whole run) or arrival_rates (a list of periods), not both"
-            )
-        case (nil, nil):
-            throw error(
-                at: f.at, "routing",
-                "missing the arrivals; expected arrival_rate (one rate such as '120/h') or arrival_rates (a list of {from: DURATION, rate: RATE})"
-            )
-        }
+        let perAgent = try f.integer("business_types_per_agent", atMost: businessTypes) ?? min(2, businessTypes)
+        let arrivals = try self.arrivals(f, horizon: horizon, bothPath: f.path("arrival_rates"))
         var world = RoutingScenario(
             teams: teams, teamSize: teamSize, customers: max(customers, 1), businessTypes: businessTypes,
             businessTypesPerAgent: perAgent, arrivalRate: 0)
         world.arrivals = arrivals
         world.customers = customers
         world.customerTable = table
-        if let n = f.optional("busyness") {
-            let busyness = try distribution(n, f.path("busyness"))
-            guard busyness.mean > 0 else {
-                throw error(
-                    n, f.path("busyness"), "expected a factor with a positive mean, such as {gamma: {mean: 1, sd: 0.1}}")
-            }
-            world.busyness = busyness
-        }
-        if let typeList { world.businessTypeProfiles = try businessTypeProfiles(typeList, f.path("business_types")) }
-        if let n = f.optional("callers") {
-            let c = try fields(
-                of: n, path: f.path("callers"), at: f.keyMark("callers"), known: Self.callerFields)
-            let known =
-                try c.optional("known_number").map { (m) throws(ScenarioError) in
-                    try probability(m, c.path("known_number"))
-                } ?? world.callers.knownNumberShare
-            let other =
-                try c.optional("known_customer_other_number").map { (m) throws(ScenarioError) in
-                    try probability(m, c.path("known_customer_other_number"))
-                } ?? world.callers.knownCustomerOtherNumberShare
-            let valid =
-                try c.optional("valid_id").map { (m) throws(ScenarioError) in
-                    try probability(m, c.path("valid_id"))
-                } ?? world.callers.validIDProbability
+        world.busyness = try busyness(f)
+        if let typeList { world.businessTypeProfiles = try businessTypeProfiles(typeList, f) }
+        if let c = try f.section("callers") {
+            let known = try c.probability("known_number") ?? world.callers.knownNumberShare
+            let other = try c.probability("known_customer_other_number") ?? world.callers.knownCustomerOtherNumberShare
+            let valid = try c.probability("valid_id") ?? world.callers.validIDProbability
             guard known + other <= 1 else {
                 throw error(
-                    n, c.path("known_customer_other_number"),
+                    f.optional("callers")!, c.path("known_customer_other_number"),
                     "expected known_number + known_customer_other_number to be at most 1, got \(known + other)"
                 )
             }
@@ -307,72 +191,48 @@ extension ScenarioReader {
                 "expected at least 1 customer, since callers.known_number or known_customer_other_number is above 0"
             )
         }
-        if let n = f.optional("ivr") {
-            let g = try fields(of: n, path: f.path("ivr"), at: f.keyMark("ivr"), known: Self.ivrFields)
-            if let m = g.optional("id_entry") { world.ivr.idEntry = try distribution(m, g.path("id_entry")) }
-            if let m = g.optional("menu_choice") {
-                world.ivr.menuChoice = try distribution(m, g.path("menu_choice"))
-            }
-            if let m = g.optional("valid_menu_key") {
-                world.ivr.validMenuKeyProbability = try probability(m, g.path("valid_menu_key"))
-            }
-            if let m = g.optional("patience") { world.ivr.patience = try patience(m, g.path("patience")) }
+        if let g = try f.section("ivr") {
+            if let x = try g.distribution("id_entry") { world.ivr.idEntry = x }
+            if let x = try g.distribution("menu_choice") { world.ivr.menuChoice = x }
+            if let x = try g.probability("valid_menu_key") { world.ivr.validMenuKeyProbability = x }
+            if let x = try g.distributionOrNever("patience") { world.ivr.patience = x }
         }
-        if let n = f.optional("queue_patience") {
-            world.queuePatience = try patience(n, f.path("queue_patience"))
-        }
-        if let n = f.optional("talk_time") { world.talk = try distribution(n, f.path("talk_time")) }
-        if let n = f.optional("wrap_up") { world.wrapUp = try distribution(n, f.path("wrap_up")) }
-        if let n = f.optional("service_target") {
-            world.serviceTarget = try duration(n, f.path("service_target"))
-        }
-        if let n = f.optional("callbacks") {
-            let g = try fields(
-                of: n, path: f.path("callbacks"), at: f.keyMark("callbacks"), known: Self.callbackFields)
-            if let m = g.optional("agents_dial") {
-                world.callbacks.agentsDial = try bool(m, g.path("agents_dial"))
-            }
-            if let m = g.optional("answer") {
-                world.callbacks.answerProbability = try probability(m, g.path("answer"))
-            }
-            if let m = g.optional("talk") { world.callbacks.talk = try distribution(m, g.path("talk")) }
-            if let m = g.optional("failed_attempt") {
-                world.callbacks.failedAttempt = try distribution(m, g.path("failed_attempt"))
-            }
-            if let m = g.optional("retry") { world.callbacks.retry = try duration(m, g.path("retry")) }
+        if let x = try f.distributionOrNever("queue_patience") { world.queuePatience = x }
+        if let x = try f.distribution("talk_time") { world.talk = x }
+        if let x = try f.distribution("wrap_up") { world.wrapUp = x }
+        if let x = try f.duration("service_target") { world.serviceTarget = x }
+        if let g = try f.section("callbacks") {
+            if let x = try g.bool("agents_dial") { world.callbacks.agentsDial = x }
+            if let x = try g.probability("answer") { world.callbacks.answerProbability = x }
+            if let x = try g.distribution("talk") { world.callbacks.talk = x }
+            if let x = try g.distribution("failed_attempt") { world.callbacks.failedAttempt = x }
+            if let x = try g.duration("retry") { world.callbacks.retry = x }
         }
         return world
     }
 
-    /// The business types as a list: a name, a share of the callers (the shares are normalised,
-    /// and must not all be 0), and optionally their own talk and wrap-up times.
-    func businessTypeProfiles(_ items: [Node], _ path: String) throws(ScenarioError)
+    /// The business types as a list (the `business_types` of `f`): a name, a share of the
+    /// callers (the shares are normalised, and must not all be 0), and optionally their own talk
+    /// and wrap-up times.
+    func businessTypeProfiles(_ items: [(node: Node, path: String)], _ f: Fields) throws(ScenarioError)
         -> [RoutingScenario.BusinessTypeProfile]
     {
+        guard case .countOrList(_, let section) = f.knob("business_types").type else { preconditionFailure("business_types") }
         var result: [RoutingScenario.BusinessTypeProfile] = []
-        for (i, item) in items.enumerated() {
-            let itemPath = "\(path)[\(i)]"
-            let g = try fields(of: item, path: itemPath, at: Place(item.mark), known: Self.businessTypeFields)
-            let nameNode = try g.required("name", "a name for the business type, such as 'loans'")
-            let name = try string(nameNode, g.path("name"))
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw error(nameNode, g.path("name"), "expected a non-empty name, got an empty one")
-            }
+        for (item, itemPath) in items {
+            let g = try fields(of: item, path: itemPath, at: Place(item.mark), section: section)
+            let name = try g.text("name")!
             if result.contains(where: { $0.name == name }) {
-                throw error(nameNode, g.path("name"), "expected a name no other business type has, got '\(name)' again")
+                throw error(
+                    g.optional("name")!, g.path("name"), "expected a name no other business type has, got '\(name)' again")
             }
-            let shareNode = try g.required("share", "the share of callers of this type, such as 0.25")
-            let share = try number(shareNode, g.path("share"))
-            guard share >= 0, share.isFinite else {
-                throw error(shareNode, g.path("share"), "expected a share of at least 0, got \(Self.text(shareNode))")
-            }
-            var profile = RoutingScenario.BusinessTypeProfile(name: name, share: share)
-            if let n = g.optional("talk_time") { profile.talk = try distribution(n, g.path("talk_time")) }
-            if let n = g.optional("wrap_up") { profile.wrapUp = try distribution(n, g.path("wrap_up")) }
+            var profile = RoutingScenario.BusinessTypeProfile(name: name, share: try g.number("share")!)
+            if let x = try g.distribution("talk_time") { profile.talk = x }
+            if let x = try g.distribution("wrap_up") { profile.wrapUp = x }
             result.append(profile)
         }
         guard result.contains(where: { $0.share > 0 }) else {
-            throw error(items[0], path, "expected at least one business type with a share above 0")
+            throw error(items[0].node, f.path("business_types"), "expected at least one business type with a share above 0")
         }
         let total = result.reduce(0) { $0 + $1.share }
         for i in result.indices { result[i].share /= total }
@@ -380,20 +240,16 @@ extension ScenarioReader {
     }
 
     /// The blended campaign of `routing.outbound`: a campaign's customers, its dialer, the rule.
-    func blend(_ node: Node, horizon: Double, agents: Int) throws(ScenarioError) -> Blend {
-        let path = "routing.outbound"
-        let campaign = try campaign(node, at: Place(node.mark), horizon: horizon, path: path, known: Self.outboundFields)
-        let f = try fields(of: node, path: path, at: Place(node.mark), known: Self.outboundFields)
-        let dialerNode = try f.required(
-            "dialer", "the campaign's dialer and its knobs, such as {dialer: patent, abandon_threshold: 0.03}")
-        let (policy, _) = try dialerPolicy(dialerNode, f.path("dialer"))
+    func blend(_ f: Fields, horizon: Double, agents: Int) throws(ScenarioError) -> Blend {
+        let campaign = try campaign(f, horizon: horizon)
+        let (policy, _) = try dialerPolicy(try f.required("dialer"), f.path("dialer"), KnobTables.blendedDialers)
         var rule = try blendRule(f, agents: agents, Blend.Rule())
-        if let n = f.optional("dial_from") { rule.dialFrom = try duration(n, f.path("dial_from")) }
-        if let n = f.optional("dial_until") { rule.dialUntil = try positiveDuration(n, f.path("dial_until")) }
+        if let x = try f.duration("dial_from") { rule.dialFrom = x }
+        if let x = try f.duration("dial_until") { rule.dialUntil = x }
         guard rule.dialFrom < min(rule.dialUntil, horizon) else {
+            let key = f.optional("dial_until") != nil ? "dial_until" : "dial_from"
             throw error(
-                at: f.keyMark(f.optional("dial_until") != nil ? "dial_until" : "dial_from"),
-                f.path(f.optional("dial_until") != nil ? "dial_until" : "dial_from"),
+                at: f.keyMark(key), f.path(key),
                 "expected dial_from before dial_until and the horizon (\(Units.format(seconds: horizon))), got from \(Units.format(seconds: rule.dialFrom)) until \(rule.dialUntil.isFinite ? Units.format(seconds: rule.dialUntil) : "the horizon")"
             )
         }
@@ -401,104 +257,58 @@ extension ScenarioReader {
     }
 
     /// The reserve and the cap of a blending rule from `f` (a blended campaign or a variant),
-    /// over `rule`.
+    /// over `rule`: the reserve below the agents, the cap at most the agents.
     func blendRule(_ f: Fields, agents: Int, _ rule: Blend.Rule) throws(ScenarioError) -> Blend.Rule {
         var rule = rule
-        if let n = f.optional("inbound_reserve") {
-            rule.inboundReserve = try integer(n, f.path("inbound_reserve"), in: 0...(agents - 1))
-        }
-        if let n = f.optional("max_outbound_agents") {
-            rule.maxOutboundAgents = try integer(n, f.path("max_outbound_agents"), in: 1...agents)
-        }
-        if let n = f.optional("pool_takes_inbound") {
-            rule.poolTakesInbound = try bool(n, f.path("pool_takes_inbound"))
-        }
+        if let x = try f.integer("inbound_reserve", atMost: agents - 1) { rule.inboundReserve = x }
+        if let x = try f.integer("max_outbound_agents", atMost: agents) { rule.maxOutboundAgents = x }
+        if let x = try f.bool("pool_takes_inbound") { rule.poolTakesInbound = x }
         return rule
-    }
-
-    /// A patience: a distribution, or `never` (nil: the caller never hangs up there).
-    func patience(_ node: Node, _ path: String) throws(ScenarioError) -> Distribution? {
-        if Self.isNever(node) { return nil }
-        return try distribution(node, path, orNever: true)
     }
 
     func routingVariants(_ node: Node, world: RoutingScenario) throws(ScenarioError) -> [RoutingStudy.Variant]
     {
+        guard case .list(.tagged(_, let routers)) = KnobTables.routing.knob("variants")!.type else {
+            preconditionFailure("variants")
+        }
         var result: [RoutingStudy.Variant] = []
         let items = try list(node, "variants", "a list of routers such as [{name: a, router: cascade}]")
         guard !items.isEmpty else {
             throw error(node, "variants", "expected at least one variant, got an empty list")
         }
-        let known = Self.routingRouters.joined(separator: ", ")
         for (i, item) in items.enumerated() {
             let path = "variants[\(i)]"
-            guard case .mapping(let mapping) = item else {
+            guard case .mapping = item else {
                 throw error(item, path, "expected a mapping with name and router, got \(Self.kind(item))")
             }
-            guard let routerNode = mapping["router"] else {
-                throw error(
-                    item, path + ".router", "missing required field 'router'; known routers: \(known)")
-            }
-            let kind = try string(routerNode, path + ".router")
+            let (kind, f) = try tagged(item, path, key: "router", routers, noun: "router")
             let router: RoutingScenario.RouterChoice
-            let f: Fields
             switch kind {
             case "cascade":
-                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.cascadeFields)
-                let seed = try f.optional("seed").map { (n) throws(ScenarioError) in
-                    try self.seed(n, f.path("seed"))
-                }
+                let seed = try f.seed("seed")
                 router = .cascade(try cascade(f, world: world), seed: seed ?? 0)
             case "queue":
-                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.queueFields)
                 var c = QueueRouter.Configuration()
-                if let n = f.optional("strategy") {
-                    let text = try string(n, f.path("strategy"))
-                    let names = QueueRouter.Strategy.allCases.map(\.rawValue)
-                    guard let strategy = QueueRouter.Strategy(rawValue: text) else {
-                        throw error(
-                            n, f.path("strategy"),
-                            "unknown strategy '\(text)'\(Self.suggestion(text, names)); known strategies: \(names.joined(separator: ", "))"
-                        )
-                    }
-                    c.strategy = strategy
-                }
-                if let n = f.optional("queue_capacity") {
-                    c.queueCapacity = try capacity(n, f.path("queue_capacity"))
-                }
-                let seed = try f.optional("seed").map { (n) throws(ScenarioError) in
-                    try self.seed(n, f.path("seed"))
-                }
+                if let x = try f.name("strategy") { c.strategy = QueueRouter.Strategy(rawValue: x)! }
+                if let x = try f.capacity("queue_capacity") { c.queueCapacity = x }
+                let seed = try f.seed("seed")
                 router = .queue(c, seed: seed ?? 0)
             case "sticky":
-                f = try fields(of: item, path: path, at: Place(item.mark), known: Self.stickyFields)
                 var c = StickyRouter.Configuration()
-                if let n = f.optional("sticky_wait") { c.stickyWait = try duration(n, f.path("sticky_wait")) }
-                if c.stickyWait < 0, let n = f.optional("sticky_wait") {
-                    throw error(
-                        n, f.path("sticky_wait"), "expected a duration of at least 0s, got \(Self.text(n))")
-                }
-                if let n = f.optional("queue_capacity") {
-                    c.queueCapacity = try capacity(n, f.path("queue_capacity"))
-                }
+                if let x = try f.duration("sticky_wait") { c.stickyWait = x }
+                if let x = try f.capacity("queue_capacity") { c.queueCapacity = x }
                 router = .sticky(c)
             default:
-                throw error(
-                    routerNode, path + ".router",
-                    "unknown router '\(kind)'\(Self.suggestion(kind, Self.routingRouters)); known routers: \(known)"
-                )
+                preconditionFailure("router \(kind) is in the table but has no reader")
             }
-            let nameNode = try f.required("name", "a name for the variant")
-            let name = try string(nameNode, path + ".name")
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw error(nameNode, path + ".name", "expected a non-empty name, got an empty one")
-            }
+            let name = try f.text("name")!
             if result.contains(where: { $0.name == name }) {
                 throw error(
-                    nameNode, path + ".name", "expected a name no other variant has, got '\(name)' again")
+                    f.optional("name")!, path + ".name", "expected a name no other variant has, got '\(name)' again")
             }
             var variant = RoutingStudy.Variant(name: name, router: router)
-            if let key = Self.blendVariantFields.first(where: { f.optional($0) != nil }) {
+            let blendKeys = KnobTables.blendVariantKnobs.map(\.name)
+            if let key = blendKeys.first(where: { f.optional($0) != nil }) {
                 guard let outbound = world.outbound else {
                     throw error(
                         at: f.keyMark(key), f.path(key),
@@ -513,57 +323,22 @@ extension ScenarioReader {
 
     func cascade(_ f: Fields, world: RoutingScenario) throws(ScenarioError) -> CascadeRouter.Configuration {
         var c = CascadeRouter.Configuration()
-        if let n = f.optional("second_agent_group") {
-            let text = try string(n, f.path("second_agent_group"))
-            let names = CascadeRouter.SecondAgentGroup.allCases.map(\.rawValue)
-            guard let group = CascadeRouter.SecondAgentGroup(rawValue: text) else {
-                throw error(
-                    n, f.path("second_agent_group"),
-                    "unknown second agent group '\(text)'\(Self.suggestion(text, names)); expected \(names.joined(separator: " or ")) (step 013 connects another idle agent of the first agent's team, or of their skill group)"
-                )
-            }
-            c.secondAgentGroup = group
-        }
-        if let n = f.optional("id_attempts") {
-            c.idAttempts = try integer(n, f.path("id_attempts"), in: 0...100)
-        }
-        if let n = f.optional("id_number_digits") {
-            c.idNumberDigits = try integer(n, f.path("id_number_digits"), in: 1...64)
-        }
-        if let n = f.optional("id_number_timeout") {
-            c.idNumberTimeout = try positiveDuration(n, f.path("id_number_timeout"))
-        }
-        if let n = f.optional("offer_business_type_menu") {
-            c.offerBusinessTypeMenu = try bool(n, f.path("offer_business_type_menu"))
-        }
-        if let n = f.optional("menu_timeout") {
-            c.menuTimeout = try positiveDuration(n, f.path("menu_timeout"))
-        }
-        if let n = f.optional("default_business_type") {
-            let key = try integer(n, f.path("default_business_type"), in: 1...world.businessTypes)
+        if let x = try f.name("second_agent_group") { c.secondAgentGroup = CascadeRouter.SecondAgentGroup(rawValue: x)! }
+        if let x = try f.integer("id_attempts") { c.idAttempts = x }
+        if let x = try f.integer("id_number_digits") { c.idNumberDigits = x }
+        if let x = try f.duration("id_number_timeout") { c.idNumberTimeout = x }
+        if let x = try f.bool("offer_business_type_menu") { c.offerBusinessTypeMenu = x }
+        if let x = try f.duration("menu_timeout") { c.menuTimeout = x }
+        if let key = try f.integer("default_business_type", atMost: world.businessTypes) {
             c.defaultBusinessType = BusinessTypeID(Int32(key - 1))
         }
-        if let n = f.optional("bind_new_customer_to_serving_agent") {
-            c.bindNewCustomerToServingAgent = try bool(n, f.path("bind_new_customer_to_serving_agent"))
-        }
-        if let n = f.optional("callback_deadline") {
-            c.callbackDeadline = try positiveDuration(n, f.path("callback_deadline"))
-        }
-        if let n = f.optional("follow_up_period") {
-            c.followUpPeriod = try positiveDuration(n, f.path("follow_up_period"))
-        }
-        if let n = f.optional("initial_priority") {
-            c.initialPriority = try integer(n, f.path("initial_priority"), in: -1_000_000...1_000_000)
-        }
-        if let n = f.optional("priority_step") {
-            c.priorityStep = try integer(n, f.path("priority_step"), in: 0...1_000_000)
-        }
-        if let n = f.optional("max_reminders") {
-            c.maxReminders = try integer(n, f.path("max_reminders"), in: 0...1000)
-        }
-        if let n = f.optional("max_reassignments") {
-            c.maxReassignments = try integer(n, f.path("max_reassignments"), in: 0...1000)
-        }
+        if let x = try f.bool("bind_new_customer_to_serving_agent") { c.bindNewCustomerToServingAgent = x }
+        if let x = try f.duration("callback_deadline") { c.callbackDeadline = x }
+        if let x = try f.duration("follow_up_period") { c.followUpPeriod = x }
+        if let x = try f.integer("initial_priority") { c.initialPriority = x }
+        if let x = try f.integer("priority_step") { c.priorityStep = x }
+        if let x = try f.integer("max_reminders") { c.maxReminders = x }
+        if let x = try f.integer("max_reassignments") { c.maxReassignments = x }
         return c
     }
 

@@ -51,11 +51,15 @@ public enum Distribution: Sendable, Hashable {
             return lo <= hi ? nil : "min must not exceed max"
         case .empirical(let values, let weights, let interpolate):
             if values.isEmpty { return "the table of values is empty" }
-            if !values.allSatisfy(finiteNonNegative) { return "every value must be a duration that is not negative" }
+            if !values.allSatisfy(finiteNonNegative) {
+                return "every value must be a duration that is not negative"
+            }
             if let weights {
                 if interpolate { return "weights cannot be combined with interpolate" }
                 if weights.count != values.count { return "there must be one weight per value" }
-                if !weights.allSatisfy(finiteNonNegative) { return "every weight must be a number that is not negative" }
+                if !weights.allSatisfy(finiteNonNegative) {
+                    return "every weight must be a number that is not negative"
+                }
                 if !(weights.reduce(0, +) > 0) { return "the weights must not all be zero" }
             }
             if interpolate && values.count < 2 { return "interpolate needs at least two values" }

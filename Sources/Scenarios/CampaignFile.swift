@@ -43,11 +43,8 @@ import Yams
 ///     abandon_threshold: 0.03
 ///     pause_timeout: 5min
 /// ```
-/// The patent dispatcher's knobs: `abandon_threshold`, `abandon_window`, `abandon_grace`,
-/// `minimum_sample`, `pause_timeout`, `tick`, `initial_lines_per_agent`, `aggressiveness`,
-/// `max_lines_per_agent`, `lookahead`, `answer_window`, `throttle_when_idle`, and the contract
-/// rules `max_attempts` and `retry_delay` (a mapping from outcome — busy, no_answer, machine,
-/// abandoned, failed, cancelled — to a duration).
+/// Every dialer's knobs, with their forms, bounds, defaults and docs, are `KnobTables.dialers`
+/// (`simcc schema campaign` prints them).
 public enum ScenarioFile: Sendable, Hashable {
     /// An inbound scenario.
     case inbound(Scenario)

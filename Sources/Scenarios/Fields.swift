@@ -85,7 +85,9 @@ extension ScenarioReader {
 
         /// A whole number within the knob's range, and at most `atMost` (a bound set by another key).
         func integer(_ key: String, atMost: Int? = nil) throws(ScenarioError) -> Int? {
-            guard case .integer(let range) = knob(key).type else { preconditionFailure("\(key) is not a whole number") }
+            guard case .integer(let range) = knob(key).type else {
+                preconditionFailure("\(key) is not a whole number")
+            }
             guard let node = try node(key) else { return nil }
             let upper = min(range.upperBound, atMost ?? .max)
             return try reader.integer(node, path(key), in: range.lowerBound...max(upper, range.lowerBound))
@@ -101,23 +103,30 @@ extension ScenarioReader {
 
         /// A probability.
         func probability(_ key: String) throws(ScenarioError) -> Double? {
-            guard case .probability = knob(key).type else { preconditionFailure("\(key) is not a probability") }
+            guard case .probability = knob(key).type else {
+                preconditionFailure("\(key) is not a probability")
+            }
             guard let node = try node(key) else { return nil }
             return try reader.probability(node, path(key))
         }
 
         /// A probability or a list of them by attempt.
         func probabilities(_ key: String) throws(ScenarioError) -> [Double]? {
-            guard case .probabilities = knob(key).type else { preconditionFailure("\(key) is not probabilities") }
+            guard case .probabilities = knob(key).type else {
+                preconditionFailure("\(key) is not probabilities")
+            }
             guard let node = try node(key) else { return nil }
             return try reader.probabilities(node, path(key))
         }
 
         /// A duration, above 0s when the knob says positive.
         func duration(_ key: String) throws(ScenarioError) -> Double? {
-            guard case .duration(let positive) = knob(key).type else { preconditionFailure("\(key) is not a duration") }
+            guard case .duration(let positive) = knob(key).type else {
+                preconditionFailure("\(key) is not a duration")
+            }
             guard let node = try node(key) else { return nil }
-            return positive ? try reader.positiveDuration(node, path(key)) : try reader.duration(node, path(key))
+            return positive
+                ? try reader.positiveDuration(node, path(key)) : try reader.duration(node, path(key))
         }
 
         /// A rate.
@@ -156,7 +165,9 @@ extension ScenarioReader {
         /// One of the knob's names.
         func name(_ key: String) throws(ScenarioError) -> String? {
             let knob = knob(key)
-            guard case .names(let names) = knob.type else { preconditionFailure("\(key) is not one of names") }
+            guard case .names(let names) = knob.type else {
+                preconditionFailure("\(key) is not one of names")
+            }
             guard let node = try node(key) else { return nil }
             let text = try reader.string(node, path(key))
             guard names.contains(text) else {
@@ -178,14 +189,18 @@ extension ScenarioReader {
 
         /// The fields of the nested section `key`, read against its table; nil when absent.
         func section(_ key: String) throws(ScenarioError) -> Fields? {
-            guard case .section(let section) = knob(key).type else { preconditionFailure("\(key) is not a section") }
+            guard case .section(let section) = knob(key).type else {
+                preconditionFailure("\(key) is not a section")
+            }
             guard let node = try node(key) else { return nil }
             return try reader.fields(of: node, path: path(key), at: keyMark(key), section: section)
         }
 
         /// The items of the list `key` with their dotted paths; nil when absent. An empty list is
         /// refused with the message `empty` when given.
-        func list(_ key: String, _ expected: String, empty: String?) throws(ScenarioError) -> [(node: Node, path: String)]? {
+        func list(_ key: String, _ expected: String, empty: String?) throws(ScenarioError) -> [(
+            node: Node, path: String
+        )]? {
             guard case .list = knob(key).type else { preconditionFailure("\(key) is not a list") }
             guard let node = try node(key) else { return nil }
             let items = try reader.list(node, path(key), expected)
@@ -237,13 +252,16 @@ extension ScenarioReader {
             throw error(node, path, "expected a mapping with \(key) and its knobs, got \(Self.kind(node))")
         }
         guard let tagNode = mapping[Node(key)] else {
-            throw error(node, path + "." + key, "missing required field '\(key)'; known \(Self.plural(noun)): \(known)")
+            throw error(
+                node, path + "." + key,
+                "missing required field '\(key)'; known \(Self.plural(noun)): \(known)")
         }
         let name = try string(tagNode, path + "." + key)
         guard let chosen = cases.first(where: { $0.name == name }) else {
             throw error(
                 tagNode, path + "." + key,
-                "unknown \(noun) '\(name)'\(Self.suggestion(name, names)); known \(Self.plural(noun)): \(known)")
+                "unknown \(noun) '\(name)'\(Self.suggestion(name, names)); known \(Self.plural(noun)): \(known)"
+            )
         }
         return (name, try fields(of: node, path: path, at: Place(node.mark), section: chosen.section))
     }

@@ -27,8 +27,10 @@ public struct Knob: Sendable {
     public var doc: String
 
     /// A knob; `required` ones have no default.
-    public init(_ name: String, _ type: KnobType, required: Bool = false, default defaultValue: KnobDefault? = nil, _ doc: String)
-    {
+    public init(
+        _ name: String, _ type: KnobType, required: Bool = false, default defaultValue: KnobDefault? = nil,
+        _ doc: String
+    ) {
         precondition(!(required && defaultValue != nil), "\(name): a required knob has no default")
         self.name = name
         self.type = type
@@ -93,7 +95,9 @@ public indirect enum KnobType: Sendable {
         case .probability: return "a probability between 0 and 1"
         case .probabilities: return "a probability or a list of them by attempt"
         case .duration(let positive):
-            return positive ? "a duration above 0s such as '20s', '3min' or '1.5h'" : "a duration such as '20s', '3min' or '1.5h'"
+            return positive
+                ? "a duration above 0s such as '20s', '3min' or '1.5h'"
+                : "a duration such as '20s', '3min' or '1.5h'"
         case .rate: return "a rate such as '3.5/min', '120/h' or '0.5/s'"
         case .distribution(let never):
             return (never ? "'never' or " : "") + "a distribution such as '20s' or {exponential: 3min}"
@@ -102,7 +106,8 @@ public indirect enum KnobType: Sendable {
         case .capacity: return "'unlimited' or a whole number of at least 0"
         case .countOrFile(let range): return "\(Self.wholeNumber(range)) or the path of a CSV file"
         case .countOrList(let range, _): return "\(Self.wholeNumber(range)) or a list of mappings"
-        case .section(let section): return "a mapping with fields such as " + section.names.joined(separator: ", ")
+        case .section(let section):
+            return "a mapping with fields such as " + section.names.joined(separator: ", ")
         case .list(let item): return "a list of " + item.phrase
         case .tagged(let key, let cases):
             return "a mapping with \(key): " + cases.map(\.name).joined(separator: ", ")
@@ -144,7 +149,9 @@ public struct Section: Sendable {
     /// A section of these knobs.
     public init(_ knobs: [Knob], exactlyOne: [[String]] = []) {
         var seen = Set<String>()
-        for knob in knobs { precondition(seen.insert(knob.name).inserted, "knob \(knob.name) declared twice") }
+        for knob in knobs {
+            precondition(seen.insert(knob.name).inserted, "knob \(knob.name) declared twice")
+        }
         self.knobs = knobs
         self.exactlyOne = exactlyOne
     }
@@ -215,7 +222,10 @@ extension Distribution {
         case .uniform(let lo, let hi): return "{uniform: {min: \(d(lo)), max: \(d(hi))}}"
         case .empirical(let values, let weights, let interpolate):
             var text = "{empirical: {values: [" + values.map(d).joined(separator: ", ") + "]"
-            if let weights { text += ", weights: [" + weights.map { KnobDefault.number($0).text }.joined(separator: ", ") + "]" }
+            if let weights {
+                text +=
+                    ", weights: [" + weights.map { KnobDefault.number($0).text }.joined(separator: ", ") + "]"
+            }
             if interpolate { text += ", interpolate: true" }
             return text + "}}"
         }

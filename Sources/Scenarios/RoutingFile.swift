@@ -42,17 +42,9 @@ import Yams
 ///   - {name: queue-lia, router: queue, strategy: longest-idle-agent}
 ///   - {name: sticky-30s, router: sticky, sticky_wait: 30s}
 /// ```
-/// The cascade's knobs (`CascadeRouter.Configuration` in snake_case): `second_agent_group`
-/// (step 013's second agents: `team`, the default, the other agents of the first agent's team;
-/// or `skill_group`, the agents of any team serving a business type the first agent serves),
-/// `id_attempts`,
-/// `id_number_digits`, `id_number_timeout`, `offer_business_type_menu`, `menu_timeout`,
-/// `default_business_type` (a menu key, 1...business_types), `bind_new_customer_to_serving_agent`,
-/// `callback_deadline`, `follow_up_period`, `initial_priority`, `priority_step`, `max_reminders`,
-/// `max_reassignments`, and `seed` (step 021's draws, mixed with the study's seed and the
-/// replication; default 0, so `--seed` alone varies everything). The queue's: `strategy`
-/// (mod_callcenter's names) and `queue_capacity` ('unlimited' or a whole number), `seed` (the
-/// `random` strategy's draws, likewise). The sticky queue's: `sticky_wait`, `queue_capacity`.
+/// Every router's knobs (the cascade's are `CascadeRouter.Configuration` in snake_case, with a
+/// `seed` for step 021's draws), with their forms, bounds, defaults and docs, are the `variants`
+/// of `KnobTables.routing` (`simcc schema routing` prints them).
 public struct RoutingStudy: Sendable, Hashable {
     /// A router to compare, with its name in tables and reports.
     public struct Variant: Sendable, Hashable {

@@ -27,7 +27,8 @@ struct SchemaCommand: ParsableCommand {
 
     func run() throws {
         guard let text = Schema.text(of: kind.rawValue) else {
-            throw ValidationError("no schema for '\(kind.rawValue)'; known kinds: \(Schema.kinds.joined(separator: ", "))")
+            throw ValidationError(
+                "no schema for '\(kind.rawValue)'; known kinds: \(Schema.kinds.joined(separator: ", "))")
         }
         print(text, terminator: "")
     }

@@ -44,7 +44,9 @@ struct KnobTableTests {
 
     /// The variants of both file kinds: the template, the tag key and the cases.
     static var variantKinds: [(template: String, key: String, cases: [TaggedCase])] {
-        guard case .list(.tagged(_, let routers)) = KnobTables.routing.knob("variants")?.type else { return [] }
+        guard case .list(.tagged(_, let routers)) = KnobTables.routing.knob("variants")?.type else {
+            return []
+        }
         return [(campaign, "dialer", KnobTables.dialers), (routing, "router", routers)]
     }
 
@@ -55,7 +57,9 @@ struct KnobTableTests {
         return prefix.count + item.distance(from: item.startIndex, to: range.upperBound) + 1
     }
 
-    @Test("every whole-number knob of every dialer and router refuses a value past its bound, at its own line, column and path")
+    @Test(
+        "every whole-number knob of every dialer and router refuses a value past its bound, at its own line, column and path"
+    )
     func integerBounds() throws {
         var checked = 0
         for kind in Self.variantKinds {
@@ -65,14 +69,16 @@ struct KnobTableTests {
                     // The blending knobs need a blended campaign; their bounds are the agents'.
                     guard !["inbound_reserve", "max_outbound_agents"].contains(knob.name) else { continue }
                     let item = "{name: v, \(kind.key): \(c.name), \(knob.name): \(range.upperBound + 1)}"
-                    let e = try #require(failure(kind.template.replacingOccurrences(of: "ITEM", with: item)), "\(knob.name)")
+                    let e = try #require(
+                        failure(kind.template.replacingOccurrences(of: "ITEM", with: item)), "\(knob.name)")
                     #expect(e.field == "variants[0].\(knob.name)", "\(c.name).\(knob.name)")
                     #expect(e.line == (kind.key == "dialer" ? 8 : 9), "\(c.name).\(knob.name)")
                     #expect(e.column == column(of: knob.name, in: item), "\(c.name).\(knob.name)")
                     // default_business_type's bound is the study's business types (3 by default).
                     let upper = knob.name == "default_business_type" ? 3 : range.upperBound
                     #expect(
-                        e.message == "expected a whole number from \(range.lowerBound) to \(upper), got '\(range.upperBound + 1)'",
+                        e.message
+                            == "expected a whole number from \(range.lowerBound) to \(upper), got '\(range.upperBound + 1)'",
                         "\(c.name).\(knob.name)")
                     checked += 1
                 }
@@ -89,7 +95,8 @@ struct KnobTableTests {
                 guard case .number(let atLeast, let above, let atMost) = knob.type else { continue }
                 for bad in [atLeast.map { $0 - 0.5 }, above, atMost.map { $0 + 0.5 }].compactMap({ $0 }) {
                     let item = "{name: v, dialer: \(c.name), \(knob.name): \(bad)}"
-                    let e = try #require(failure(Self.campaign.replacingOccurrences(of: "ITEM", with: item)), "\(knob.name)")
+                    let e = try #require(
+                        failure(Self.campaign.replacingOccurrences(of: "ITEM", with: item)), "\(knob.name)")
                     #expect(e.field == "variants[0].\(knob.name)")
                     #expect(e.message == "expected \(knob.type.phrase), got \(bad)", "\(c.name).\(knob.name)")
                     checked += 1
@@ -106,11 +113,15 @@ struct KnobTableTests {
                 let item = "{name: v, \(kind.key): \(c.name), colour: red}"
                 let e = try #require(failure(kind.template.replacingOccurrences(of: "ITEM", with: item)))
                 #expect(e.field == "variants[0].colour")
-                #expect(e.message == "unknown field 'colour'; known fields: " + c.section.names.joined(separator: ", "))
+                #expect(
+                    e.message == "unknown field 'colour'; known fields: "
+                        + c.section.names.joined(separator: ", "))
             }
         }
         let top = try #require(failure("name: x\nhorizon: 1h\ncolour: red\n"))
-        #expect(top.message == "unknown field 'colour'; known fields: " + KnobTables.scenario.names.joined(separator: ", "))
+        #expect(
+            top.message == "unknown field 'colour'; known fields: "
+                + KnobTables.scenario.names.joined(separator: ", "))
     }
 
     @Test("a missing required key is named with the knob's doc and the form its value takes")
@@ -120,7 +131,8 @@ struct KnobTableTests {
         #expect(e.field == "horizon" && e.line == 1 && e.column == 1)
         #expect(
             e.message
-                == "missing required field 'horizon' in the scenario (how long callers arrive); expected a duration above 0s such as '20s', '3min' or '1.5h'")
+                == "missing required field 'horizon' in the scenario (how long callers arrive); expected a duration above 0s such as '20s', '3min' or '1.5h'"
+        )
         #expect(e.message.contains(horizon.doc))
     }
 
@@ -131,16 +143,22 @@ struct KnobTableTests {
             for knob in section.knobs {
                 if case .distribution(let d)? = knob.defaultValue { defaults.append(d) }
                 switch knob.type {
-                case .section(let inner), .list(.section(let inner)), .countOrList(_, let inner): collect(inner)
-                case .tagged(_, let cases), .list(.tagged(_, let cases)): cases.forEach { collect($0.section) }
+                case .section(let inner), .list(.section(let inner)), .countOrList(_, let inner):
+                    collect(inner)
+                case .tagged(_, let cases), .list(.tagged(_, let cases)):
+                    cases.forEach { collect($0.section) }
                 default: break
                 }
             }
         }
         KnobTables.kinds.forEach { collect($0.section) }
         #expect(defaults.count >= 15)
-        for d in defaults + [.erlang(k: 3, mean: 90), .weibull(shape: 1.5, mean: 60), .empirical(values: [60, 90], weights: [1, 3], interpolate: false)] {
-            let yaml = "name: x\nhorizon: 1h\nagents: 3\ntraffic: {arrival_rate: 1/min, talk_time: \(d.fileText)}\n"
+        for d in defaults + [
+            .erlang(k: 3, mean: 90), .weibull(shape: 1.5, mean: 60),
+            .empirical(values: [60, 90], weights: [1, 3], interpolate: false),
+        ] {
+            let yaml =
+                "name: x\nhorizon: 1h\nagents: 3\ntraffic: {arrival_rate: 1/min, talk_time: \(d.fileText)}\n"
             guard case .inbound(let scenario) = try ScenarioFile.parse(yaml: yaml, file: "d.yaml") else {
                 Issue.record("not an inbound scenario")
                 continue
@@ -159,7 +177,9 @@ struct KnobTableTests {
             return
         }
         let world = try #require(KnobTables.campaign.section("campaign"))
-        #expect(world.knob("ring_timeout")?.defaultValue?.text == Units.format(seconds: scenario.world.ringTimeout))
+        #expect(
+            world.knob("ring_timeout")?.defaultValue?.text
+                == Units.format(seconds: scenario.world.ringTimeout))
         #expect(world.knob("talk_time")?.defaultValue == .distribution(scenario.world.talkTime))
         #expect(world.knob("max_hold")?.defaultValue == .duration(scenario.world.maxHold))
         let knobs = try #require(KnobTables.dialers.first { $0.name == "patent" }).section

@@ -34,7 +34,8 @@ struct TinyValidator {
 
     static let annotations: Set<String> = ["description", "default", "title", "$schema", "$defs"]
     static let keywords: Set<String> = [
-        "type", "properties", "required", "additionalProperties", "enum", "minimum", "exclusiveMinimum", "maximum",
+        "type", "properties", "required", "additionalProperties", "enum", "minimum", "exclusiveMinimum",
+        "maximum",
         "pattern", "items", "minItems", "oneOf", "anyOf", "allOf", "$ref",
     ]
 
@@ -46,7 +47,8 @@ struct TinyValidator {
         }
         if let ref = schema["$ref"] as? String {
             let name = String(ref.dropFirst("#/$defs/".count))
-            guard let defs = document["$defs"] as? [String: Any], let target = defs[name] as? [String: Any] else {
+            guard let defs = document["$defs"] as? [String: Any], let target = defs[name] as? [String: Any]
+            else {
                 return ["\(path): unresolved \(ref)"]
             }
             errors += self.errors(value, target, path)
@@ -61,13 +63,23 @@ struct TinyValidator {
             errors.append("\(path): \(value) is not one of \(options)")
         }
         if let x = Self.number(value) {
-            if let min = Self.bound(schema["minimum"]), x < min { errors.append("\(path): \(x) is below \(min)") }
-            if let min = Self.bound(schema["exclusiveMinimum"]), x <= min { errors.append("\(path): \(x) is not above \(min)") }
-            if let max = Self.bound(schema["maximum"]), x > max { errors.append("\(path): \(x) is above \(max)") }
+            if let min = Self.bound(schema["minimum"]), x < min {
+                errors.append("\(path): \(x) is below \(min)")
+            }
+            if let min = Self.bound(schema["exclusiveMinimum"]), x <= min {
+                errors.append("\(path): \(x) is not above \(min)")
+            }
+            if let max = Self.bound(schema["maximum"]), x > max {
+                errors.append("\(path): \(x) is above \(max)")
+            }
+        }
+        if let pattern = schema["pattern"] as? String, (try? NSRegularExpression(pattern: pattern)) == nil {
+            errors.append("\(path): the pattern \(pattern) does not compile")
         }
         if let s = value as? String, let pattern = schema["pattern"] as? String {
-            let regex = try! NSRegularExpression(pattern: pattern)
-            if regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) == nil {
+            if let regex = try? NSRegularExpression(pattern: pattern),
+                regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) == nil
+            {
                 errors.append("\(path): '\(s)' does not match \(pattern)")
             }
         }
@@ -85,7 +97,9 @@ struct TinyValidator {
             }
         }
         if let array = value as? [Any] {
-            if let min = Self.bound(schema["minItems"]), Double(array.count) < min { errors.append("\(path): too few items") }
+            if let min = Self.bound(schema["minItems"]), Double(array.count) < min {
+                errors.append("\(path): too few items")
+            }
             if let items = schema["items"] as? [String: Any] {
                 for (i, item) in array.enumerated() { errors += self.errors(item, items, "\(path)[\(i)]") }
             }
@@ -94,7 +108,9 @@ struct TinyValidator {
         if let options = schema["anyOf"] as? [[String: Any]] {
             let results = options.map { self.errors(value, $0, path) }
             if !results.contains(where: \.isEmpty) {
-                errors.append("\(path): matches none of anyOf (\(results.map { $0.first ?? "" }.joined(separator: "; ")))")
+                errors.append(
+                    "\(path): matches none of anyOf (\(results.map { $0.first ?? "" }.joined(separator: "; ")))"
+                )
             }
         }
         if let options = schema["oneOf"] as? [[String: Any]] {
@@ -175,14 +191,17 @@ struct SchemaTests {
         return TinyValidator(document: schema).errors(value, schema, "")
     }
 
-    @Test("docs/schema/KIND.json is what `simcc schema KIND` prints, byte for byte", arguments: ["scenario", "campaign", "routing"])
+    @Test(
+        "docs/schema/KIND.json is what `simcc schema KIND` prints, byte for byte",
+        arguments: ["scenario", "campaign", "routing"])
     func committedSchemas(kind: String) throws {
         let run = try simcc(["schema", kind])
         #expect(run.status == 0)
         let committed = try Data(contentsOf: root.appendingPathComponent("docs/schema/\(kind).json"))
         #expect(
             run.out == committed,
-            "docs/schema/\(kind).json is stale: run `swift run simcc schema \(kind) > docs/schema/\(kind).json`")
+            "docs/schema/\(kind).json is stale: run `swift run simcc schema \(kind) > docs/schema/\(kind).json`"
+        )
         #expect(String(decoding: run.out, as: UTF8.self) == Schema.text(of: kind))
     }
 
@@ -215,7 +234,9 @@ struct SchemaTests {
         #expect(kinds == ["scenario", "campaign", "routing"])
     }
 
-    @Test("the schemas refuse what the readers refuse: an unknown key, a bound, a unit, a family, a missing key")
+    @Test(
+        "the schemas refuse what the readers refuse: an unknown key, a bound, a unit, a family, a missing key"
+    )
     func schemasRefuse() throws {
         let valid = """
             name: x
@@ -247,7 +268,10 @@ struct SchemaTests {
             variants: [{name: v, dialer: patent, abandon_threshold: 0.03}]
             """
         #expect(try errors(campaign) == [])
-        #expect(try !errors(campaign.replacingOccurrences(of: "abandon_threshold: 0.03", with: "lines_per_agent: 2")).isEmpty)
+        #expect(
+            try !errors(
+                campaign.replacingOccurrences(of: "abandon_threshold: 0.03", with: "lines_per_agent: 2")
+            ).isEmpty)
         #expect(try !errors(campaign.replacingOccurrences(of: "name: v, ", with: "")).isEmpty)
     }
 
@@ -257,7 +281,8 @@ struct SchemaTests {
         let duration = try #require((defs["duration"] as? [String: Any])?["pattern"] as? String)
         let rate = try #require((defs["rate"] as? [String: Any])?["pattern"] as? String)
         func matches(_ pattern: String, _ text: String) -> Bool {
-            try! NSRegularExpression(pattern: pattern).firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            (try? NSRegularExpression(pattern: pattern))?.firstMatch(
+                in: text, range: NSRange(text.startIndex..., in: text)) != nil
         }
         for text in ["20s", "3min", "1.5h", "45", "3 MIN", "250ms", "2days", ".5h", "1e3s", "0s"] {
             #expect((try? Units.duration(text)) != nil, "\(text)")

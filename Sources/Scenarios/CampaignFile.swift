@@ -177,7 +177,7 @@ extension ScenarioReader {
         if f.section.knob("shifts") != nil,
             let items = try f.list(
                 "shifts", "a list of shifts such as [{from: 0h, to: 4h, agents: 10}]",
-                empty: nil)
+                empty: "expected at least one shift, got an empty list (leave shifts out for agents working all day)")
         {
             guard case .list(.section(let shiftSection)) = f.knob("shifts").type else { preconditionFailure("shifts") }
             for (item, itemPath) in items {

@@ -197,14 +197,15 @@ extension ScenarioReader {
         }
 
         /// The items of the list `key` with their dotted paths; nil when absent. An empty list is
-        /// refused with the message `empty` when given.
-        func list(_ key: String, _ expected: String, empty: String?) throws(ScenarioError) -> [(
+        /// refused with the message `empty` (a `.list` knob is never empty; the schemas say
+        /// `minItems: 1`).
+        func list(_ key: String, _ expected: String, empty: String) throws(ScenarioError) -> [(
             node: Node, path: String
         )]? {
             guard case .list = knob(key).type else { preconditionFailure("\(key) is not a list") }
             guard let node = try node(key) else { return nil }
             let items = try reader.list(node, path(key), expected)
-            if items.isEmpty, let empty { throw reader.error(node, path(key), empty) }
+            if items.isEmpty { throw reader.error(node, path(key), empty) }
             return items.enumerated().map { (node: $0.element, path: "\(path(key))[\($0.offset)]") }
         }
     }

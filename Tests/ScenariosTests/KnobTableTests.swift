@@ -189,3 +189,26 @@ struct KnobTableTests {
         #expect(scenario.seed == 1 && KnobTables.campaign.knob("seed")?.defaultValue == .integer(1))
     }
 }
+
+@Suite("Knob tables: lists")
+struct KnobTableListTests {
+    @Test(
+        "a list knob is never empty, in the reader as in the schema: an empty shifts list is refused where it is written"
+    )
+    func emptyShifts() throws {
+        let yaml = """
+            name: c
+            horizon: 2h
+            agents: 5
+            campaign:
+              contacts: 500
+              answer: [{live: 0.3}]
+              shifts: []
+            variants: [{name: v, dialer: progressive}]
+            """
+        let error = #expect(throws: ScenarioError.self) { try ScenarioFile.parse(yaml: yaml, file: "s.yaml") }
+        let e = try #require(error)
+        #expect(e.field == "campaign.shifts" && e.line == 7 && e.column == 11)
+        #expect(e.message.hasPrefix("expected at least one shift, got an empty list"))
+    }
+}

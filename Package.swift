@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DialingPolicies", targets: ["DialingPolicies"]),
         .library(name: "CenterPolicies", targets: ["CenterPolicies"]),
         .library(name: "SimKernel", targets: ["SimKernel"]),
+        .library(name: "Scenarios", targets: ["Scenarios"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "EventSocket", targets: ["EventSocket"]),
@@ -40,7 +41,7 @@ let package = Package(
         .target(name: "CBaseline"),
         .target(
             name: "SimKernel",
-            dependencies: ["CGSL"]
+            dependencies: ["CGSL", "CallCenter"]
         ),
         .target(name: "CallCenter"),
         // SQLite through GRDB: contact lists, tasks, call records, snapshots.
@@ -90,23 +91,37 @@ let package = Package(
         .target(name: "RoutingPolicies", dependencies: ["CallCenter"]),
         // What sits between the dialer and the router: the blending rule, answered customers.
         .target(name: "CenterPolicies", dependencies: ["CallCenter"]),
+        // The scenario, campaign and routing files: their readers, their knob tables (the JSON
+        // Schemas of `simcc schema` come from the same tables) and the plain types they fill. No
+        // GSL: production reads its policy files through this module.
+        .target(
+            name: "Scenarios",
+            dependencies: [
+                "CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "Simulation",
             dependencies: [
-                "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies",
+                "Scenarios", "SimKernel", "CallCenter", "RoutingPolicies", "DialingPolicies", "CenterPolicies",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "simcc",
             dependencies: [
-                "Simulation", "Benchmarks", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
+                "Simulation", "Scenarios", "Benchmarks", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
                 "EventSocketClient", "DialingPolicies", "RoutingPolicies", "CenterPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel", "CallCenter", "Scenarios"]),
+        .testTarget(
+            name: "ScenariosTests",
+            dependencies: ["Scenarios", "CallCenter", "simcc", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CallCenter"]),
         .testTarget(
             name: "EventSocketTests",

@@ -1,4 +1,5 @@
 import Foundation
+import Scenarios
 import SimKernel
 
 // MARK: - A self-contained HTML report with SVG charts

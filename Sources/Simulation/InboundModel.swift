@@ -1,5 +1,6 @@
 import CallCenter
 import Foundation
+import Scenarios
 import SimKernel
 
 // MARK: - What one replication measures

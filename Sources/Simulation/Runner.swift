@@ -2,6 +2,7 @@ import CallCenter
 import Dispatch
 import Foundation
 import RoutingPolicies
+import Scenarios
 import SimKernel
 
 // MARK: - Running replications

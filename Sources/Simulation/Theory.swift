@@ -1,3 +1,4 @@
+import Scenarios
 import SimKernel
 
 // MARK: - Exact figures for the scenarios queueing theory solves

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Scenarios
 import SimKernel
 
 /// `simcc erlang`: exact Erlang B, C and A figures for one staffing level or a range of them.

@@ -1,3 +1,5 @@
+import CallCenter
+import Scenarios
 import SimKernel
 import Testing
 

@@ -99,11 +99,11 @@ struct CampaignFileTests {
         #expect(e?.message.contains("no such file") == true)
     }
 
-    @Test("a knob out of range is refused with the variant's place")
+    @Test("a knob out of range is refused with the knob's own place and its bound")
     func knobRange() {
         let e = failure(replacing("lines_per_agent: 1.5", "lines_per_agent: 0.5"))
-        #expect(e?.field == "variants[2]")
-        #expect(e?.message.contains("lines_per_agent must be at least 1") == true)
+        #expect(e?.field == "variants[2].lines_per_agent")
+        #expect(e?.message == "expected a number of at least 1, got 0.5")
         let m = failure(replacing("method: tapered", "method: tapred"))
         #expect(m?.field == "variants[1].method" && m?.message.contains("did you mean 'tapered'") == true)
     }

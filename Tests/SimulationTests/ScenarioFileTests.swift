@@ -1,3 +1,4 @@
+import CallCenter
 import Foundation
 import RoutingPolicies
 import SimKernel

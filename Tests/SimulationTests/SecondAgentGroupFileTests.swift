@@ -50,8 +50,8 @@ struct SecondAgentGroupFileTests {
         #expect(e.field == "variants[0].second_agent_group")
         #expect(
             e.message
-                == "unknown second agent group 'skill' (did you mean 'skill_group'?); expected team or skill_group "
-                + "(step 013 connects another idle agent of the first agent's team, or of their skill group)")
+                == "unknown second agent group 'skill' (did you mean 'skill_group'?); known second agent groups: "
+                + "team, skill_group (step 013: the other agents of the first agent's team, or of their skill group)")
         let other = #expect(throws: ScenarioError.self) {
             try configuration("- {name: q, router: queue, second_agent_group: team}")
         }

@@ -1,5 +1,6 @@
 import CallCenter
 import Foundation
+import Scenarios
 import SimKernel
 
 // MARK: - The metrics of a routing study

@@ -3,6 +3,7 @@ import CenterPolicies
 import Dispatch
 import Foundation
 import RoutingPolicies
+import Scenarios
 import SimKernel
 
 // MARK: - What one routing replication measures

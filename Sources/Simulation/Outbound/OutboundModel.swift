@@ -2,6 +2,7 @@ import CallCenter
 import CenterPolicies
 import DialingPolicies
 import Foundation
+import Scenarios
 import SimKernel
 
 // MARK: - What an outbound replication measures

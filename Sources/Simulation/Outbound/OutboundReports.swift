@@ -1,4 +1,5 @@
 import Foundation
+import Scenarios
 import SimKernel
 
 // MARK: - What a campaign run writes

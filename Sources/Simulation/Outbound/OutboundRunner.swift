@@ -2,6 +2,7 @@ import CallCenter
 import Dispatch
 import DialingPolicies
 import Foundation
+import Scenarios
 import SimKernel
 
 // MARK: - Running a campaign's variants

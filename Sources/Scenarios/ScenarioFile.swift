@@ -1,6 +1,6 @@
+import CallCenter
 import Foundation
 import RoutingPolicies
-import SimKernel
 import Yams
 
 // MARK: - The scenario file format
@@ -134,20 +134,9 @@ struct ScenarioReader {
         }
     }
 
-    static let topFields = [
-        "name", "description", "seed", "replications", "horizon", "warmup", "interval",
-        "service_target", "agents", "traffic", "policy",
-    ]
-    static let trafficFields = ["arrival_rate", "arrival_rates", "busyness", "talk_time", "wrap_up", "patience"]
-    static let periodFields = ["from", "rate"]
-    static let policyFields = ["router", "queue_capacity"]
-    static let routers = ["longest-idle-fifo"]
-    static let families = [
-        "deterministic", "exponential", "erlang", "gamma", "lognormal", "weibull", "uniform",
-        "empirical",
-    ]
-    static let maxReplications = 10_000
-    static let maxAgents = 100_000
+    /// The most replications and agents a scenario may have (the tables' bounds).
+    static let maxReplications = KnobTables.maxReplications
+    static let maxAgents = KnobTables.maxAgents
 
     static let durationExpected = "a duration such as '20s', '3min' or '1.5h'"
     static let rateExpected = "a rate such as '3.5/min', '120/h' or '0.5/s'"
@@ -194,77 +183,26 @@ struct ScenarioReader {
         return root
     }
 
-    /// The scenario's `name`: required and not blank.
-    func scenarioName(_ top: Fields) throws(ScenarioError) -> String {
-        let nameNode = try top.required("name", "a non-empty name for tables and reports")
-        let name = try string(nameNode, "name")
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw error(nameNode, "name", "expected a non-empty name, got an empty one")
-        }
-        return name
-    }
-
     func read(_ yaml: String) throws(ScenarioError) -> Scenario {
         try read(root: root(yaml))
     }
 
     func read(root: Node) throws(ScenarioError) -> Scenario {
-        let top = try fields(of: root, path: "", at: Place(root.mark), known: Self.topFields)
+        let top = try fields(of: root, path: "", at: Place(root.mark), section: KnobTables.scenario)
 
         // Fields are read in the order the format lists them, so the first mistake reported is
         // the first in that order.
-        let name = try scenarioName(top)
-        var description = ""
-        if let node = top.optional("description"), !Self.isNull(node) {
-            description = try string(node, "description")
-        }
-        var seed: UInt64? = nil
-        if let node = top.optional("seed") {
-            seed = try self.seed(node, "seed")
-        }
-        var replications: Int? = nil
-        if let node = top.optional("replications") {
-            replications = try integer(node, "replications", in: 1...Self.maxReplications)
-        }
-        let horizonNode = try top.required("horizon", "\(Self.durationExpected): how long callers arrive")
-        let horizon = try duration(horizonNode, "horizon")
-        guard horizon > 0 else {
-            throw error(horizonNode, "horizon", "expected a duration above 0s, got \(Self.text(horizonNode))")
-        }
-        var warmup: Double? = nil
-        if let node = top.optional("warmup") {
-            let value = try duration(node, "warmup")
-            guard value < horizon else {
-                throw error(
-                    node, "warmup",
-                    "expected a warmup shorter than the horizon (\(Units.format(seconds: horizon))), got \(Self.text(node))"
-                )
-            }
-            warmup = value
-        }
-        var interval: Double? = nil
-        if let node = top.optional("interval") {
-            let value = try duration(node, "interval")
-            guard value > 0 else {
-                throw error(node, "interval", "expected a duration above 0s, got \(Self.text(node))")
-            }
-            interval = value
-        }
-        var serviceTarget: Double? = nil
-        if let node = top.optional("service_target") {
-            serviceTarget = try duration(node, "service_target")
-        }
-        let agents = try integer(
-            top.required(
-                "agents", "the number of agents logged in, a whole number from 1 to \(Self.maxAgents)"),
-            "agents", in: 1...Self.maxAgents)
-        let trafficNode = try top.required(
-            "traffic", "a mapping with arrival_rate (or arrival_rates) and talk_time")
-        let traffic = try self.traffic(trafficNode, at: top.keyMark("traffic"), horizon: horizon)
-        var policy: InboundPolicy? = nil
-        if let node = top.optional("policy") {
-            policy = try self.policy(node, at: top.keyMark("policy"))
-        }
+        let name = try top.text("name")!
+        let description = try top.text("description") ?? ""
+        let seed = try top.seed("seed")
+        let replications = try top.integer("replications")
+        let horizon = try top.duration("horizon")!
+        let warmup = try self.warmup(top, horizon: horizon)
+        let interval = try top.duration("interval")
+        let serviceTarget = try top.duration("service_target")
+        let agents = try top.integer("agents")!
+        let traffic = try self.traffic(try top.section("traffic")!, horizon: horizon)
+        let policy = try top.section("policy").map { (f) throws(ScenarioError) in try self.policy(f) }
 
         var scenario = Scenario(name: name, horizon: horizon, agents: agents, traffic: traffic)
         scenario.description = description
@@ -277,44 +215,59 @@ struct ScenarioReader {
         return scenario
     }
 
-    // MARK: Traffic
+    /// The `warmup` of `top`, which must be shorter than the horizon; nil when absent.
+    func warmup(_ top: Fields, horizon: Double) throws(ScenarioError) -> Double? {
+        guard let value = try top.duration("warmup") else { return nil }
+        guard value < horizon else {
+            let node = top.optional("warmup")!
+            throw error(
+                node, "warmup",
+                "expected a warmup shorter than the horizon (\(Units.format(seconds: horizon))), got \(Self.text(node))")
+        }
+        return value
+    }
 
-    func traffic(_ node: Node, at keyMark: Place?, horizon: Double) throws(ScenarioError) -> InboundTraffic {
-        let path = "traffic"
-        let f = try fields(of: node, path: path, at: keyMark, known: Self.trafficFields)
-        let arrivals: ArrivalProfile
+    /// The arrivals of `f` (the traffic, or a routing world): exactly one of `arrival_rate` and
+    /// `arrival_rates`; `bothPath` names the field both are reported at.
+    func arrivals(_ f: Fields, horizon: Double, bothPath: String) throws(ScenarioError) -> ArrivalProfile {
         switch (f.optional("arrival_rate"), f.optional("arrival_rates")) {
-        case (let rateNode?, nil):
-            arrivals = .constant(try rate(rateNode, f.path("arrival_rate")))
+        case (_?, nil):
+            return .constant(try f.rate("arrival_rate")!)
         case (nil, let listNode?):
-            arrivals = try profile(listNode, f.path("arrival_rates"), horizon: horizon)
+            return try profile(listNode, f.path("arrival_rates"), horizon: horizon)
         case (_?, _?):
             throw error(
-                at: f.keyMark("arrival_rates"), path,
+                at: f.keyMark("arrival_rates"), bothPath,
                 "expected either arrival_rate (one rate for the whole run) or arrival_rates (a list of periods), not both"
             )
         case (nil, nil):
             throw error(
-                at: f.at, path,
+                at: f.at, f.path,
                 "missing the arrivals; expected arrival_rate (one rate such as '120/h') or arrival_rates (a list of {from: DURATION, rate: RATE})"
             )
         }
-        let talkNode = try f.required("talk_time", "a distribution such as {exponential: 3min}")
-        let talk = try distribution(talkNode, f.path("talk_time"))
+    }
+
+    /// A busyness factor: a distribution with a positive mean.
+    func busyness(_ f: Fields) throws(ScenarioError) -> Distribution? {
+        guard let busyness = try f.distribution("busyness") else { return nil }
+        guard busyness.mean > 0 else {
+            throw error(
+                f.optional("busyness")!, f.path("busyness"),
+                "expected a factor with a positive mean, such as {gamma: {mean: 1, sd: 0.1}}")
+        }
+        return busyness
+    }
+
+    // MARK: Traffic
+
+    func traffic(_ f: Fields, horizon: Double) throws(ScenarioError) -> InboundTraffic {
+        let arrivals = try self.arrivals(f, horizon: horizon, bothPath: f.path)
+        let talk = try f.distribution("talk_time")!
         var traffic = InboundTraffic(arrivals: arrivals, talkTime: talk)
-        if let node = f.optional("wrap_up") {
-            traffic.wrapUp = try distribution(node, f.path("wrap_up"))
-        }
-        if let node = f.optional("patience"), !Self.isNever(node) {
-            traffic.patience = try distribution(node, f.path("patience"), orNever: true)
-        }
-        if let node = f.optional("busyness") {
-            let busyness = try distribution(node, f.path("busyness"))
-            guard busyness.mean > 0 else {
-                throw error(node, f.path("busyness"), "expected a factor with a positive mean, such as {gamma: {mean: 1, sd: 0.1}}")
-            }
-            traffic.busyness = busyness
-        }
+        if let wrapUp = try f.distribution("wrap_up") { traffic.wrapUp = wrapUp }
+        if let patience = try f.distributionOrNever("patience") { traffic.patience = patience }
+        traffic.busyness = try busyness(f)
         return traffic
     }
 
@@ -331,11 +284,10 @@ struct ScenarioReader {
                 throw error(
                     item, itemPath, "expected a period {from: DURATION, rate: RATE}, got \(Self.kind(item))")
             }
-            let f = try fields(of: item, path: itemPath, at: Place(item.mark), known: Self.periodFields)
-            let fromNode = try f.required("from", "when the period starts, \(Self.durationExpected)")
-            let start = try duration(fromNode, f.path("from"))
-            let rateNode = try f.required("rate", "the arrival rate during the period, \(Self.rateExpected)")
-            let value = try rate(rateNode, f.path("rate"))
+            let f = try fields(of: item, path: itemPath, at: Place(item.mark), section: KnobTables.period)
+            let fromNode = try f.required("from")
+            let start = try f.duration("from")!
+            let value = try f.rate("rate")!
             if let previous = segments.last {
                 guard start > previous.start else {
                     throw error(
@@ -363,29 +315,10 @@ struct ScenarioReader {
 
     // MARK: Policy
 
-    func policy(_ node: Node, at keyMark: Place?) throws(ScenarioError) -> InboundPolicy {
-        let f = try fields(of: node, path: "policy", at: keyMark, known: Self.policyFields)
-        if let routerNode = f.optional("router") {
-            let name = try string(routerNode, f.path("router"))
-            guard Self.routers.contains(name) else {
-                throw error(
-                    routerNode, f.path("router"),
-                    "unknown router '\(name)'\(Self.suggestion(name, Self.routers)); known routers: \(Self.routers.joined(separator: ", "))"
-                )
-            }
-        }
-        var capacity: Int? = nil
-        if let capacityNode = f.optional("queue_capacity") {
-            let path = f.path("queue_capacity")
-            let expected = "'unlimited' or a whole number of at least 0 (0 makes a loss system)"
-            let text = try scalar(capacityNode, path, expected)
-            if text != "unlimited" {
-                guard let n = Int(text), n >= 0 else {
-                    throw error(capacityNode, path, "expected \(expected), got '\(text)'")
-                }
-                capacity = n
-            }
-        }
+    func policy(_ f: Fields) throws(ScenarioError) -> InboundPolicy {
+        // One router for now: its name is checked against the table's.
+        _ = try f.name("router")
+        let capacity = try f.capacity("queue_capacity") ?? nil
         return .longestIdle(.init(queueCapacity: capacity))
     }
 
@@ -415,11 +348,12 @@ struct ScenarioReader {
                 )
             }
         case .mapping(let mapping):
+            let families = DistributionFamily.names
             guard mapping.count == 1, let (keyNode, value) = mapping.first else {
                 let got = mapping.isEmpty ? "an empty mapping" : "\(mapping.count) keys"
                 throw error(
                     node, path,
-                    "expected exactly one distribution family (\(Self.families.joined(separator: ", "))), got \(got)"
+                    "expected exactly one distribution family (\(families.joined(separator: ", "))), got \(got)"
                 )
             }
             guard case .scalar(let key) = keyNode else {
@@ -427,78 +361,49 @@ struct ScenarioReader {
             }
             family = key.string
             let familyPath = path + "." + family
+            guard let entry = DistributionFamily.all.first(where: { $0.name == family }) else {
+                throw error(
+                    keyNode, familyPath,
+                    "unknown distribution family '\(family)'\(Self.suggestion(family, families)); known families: \(families.joined(separator: ", "))"
+                )
+            }
+            // The bare duration of deterministic and exponential: the value, the mean.
+            if entry.takesDuration, !(entry.parameters != nil && value.mapping != nil) {
+                let alternative = entry.parameters == nil ? "" : " or {mean: DURATION}"
+                let seconds = try duration(value, familyPath, or: alternative)
+                result = family == "deterministic" ? .deterministic(seconds) : .exponential(mean: seconds)
+                break
+            }
+            let f = try parameters(value, familyPath, at: Place(keyNode.mark), entry)
             switch family {
-            case "deterministic":
-                result = .deterministic(try duration(value, familyPath))
             case "exponential":
-                if case .mapping = value {
-                    let f = try fields(of: value, path: familyPath, at: Place(keyNode.mark), known: ["mean"])
-                    result = .exponential(
-                        mean: try duration(f.required("mean", Self.durationExpected), f.path("mean")))
-                } else {
-                    result = .exponential(mean: try duration(value, familyPath, or: " or {mean: DURATION}"))
-                }
+                result = .exponential(mean: try f.duration("mean")!)
             case "erlang":
-                let f = try parameters(
-                    value, familyPath, at: Place(keyNode.mark), ["k", "mean"], "{k: 3, mean: 3min}")
-                let k = try integer(
-                    f.required("k", "the number of phases, a whole number of at least 1"), f.path("k"),
-                    in: 1...Int.max)
-                let mean = try duration(f.required("mean", Self.durationExpected), f.path("mean"))
-                result = .erlang(k: k, mean: mean)
+                let k = try f.integer("k")!
+                result = .erlang(k: k, mean: try f.duration("mean")!)
             case "gamma", "lognormal":
-                let f = try parameters(
-                    value, familyPath, at: Place(keyNode.mark), ["mean", "sd"], "{mean: 3min, sd: 1min}")
-                let mean = try duration(f.required("mean", Self.durationExpected), f.path("mean"))
-                let sd = try duration(
-                    f.required("sd", "the standard deviation, \(Self.durationExpected)"), f.path("sd"))
+                let mean = try f.duration("mean")!
+                let sd = try f.duration("sd")!
                 result = family == "gamma" ? .gamma(mean: mean, sd: sd) : .lognormal(mean: mean, sd: sd)
             case "weibull":
-                let f = try parameters(
-                    value, familyPath, at: Place(keyNode.mark), ["shape", "mean"], "{shape: 1.5, mean: 60s}")
-                let shape = try number(
-                    f.required("shape", "the shape, a plain number such as 1.5"), f.path("shape"))
-                let mean = try duration(f.required("mean", Self.durationExpected), f.path("mean"))
-                result = .weibull(shape: shape, mean: mean)
+                let shape = try f.number("shape")!
+                result = .weibull(shape: shape, mean: try f.duration("mean")!)
             case "uniform":
-                let f = try parameters(
-                    value, familyPath, at: Place(keyNode.mark), ["min", "max"], "{min: 1min, max: 5min}")
-                let lo = try duration(f.required("min", Self.durationExpected), f.path("min"))
-                let hi = try duration(f.required("max", Self.durationExpected), f.path("max"))
-                result = .uniform(min: lo, max: hi)
+                let lo = try f.duration("min")!
+                result = .uniform(min: lo, max: try f.duration("max")!)
             case "empirical":
-                let f = try parameters(
-                    value, familyPath, at: Place(keyNode.mark), ["values", "weights", "interpolate"],
-                    "{values: [2min, 150s, 4min], weights: [1, 2, 1]}")
-                let valuesPath = f.path("values")
-                let valuesNode = try f.required("values", "a list of durations such as [2min, 150s, 4min]")
-                var values: [Double] = []
-                for (i, item) in try list(
-                    valuesNode, valuesPath, "a list of durations such as [2min, 150s, 4min]"
-                ).enumerated() {
-                    values.append(try duration(item, "\(valuesPath)[\(i)]"))
-                }
+                let values = try durations(f, "values", "a list of durations such as [2min, 150s, 4min]")!
                 var weights: [Double]? = nil
-                if let weightsNode = f.optional("weights") {
-                    let weightsPath = f.path("weights")
+                if let node = try f.node("weights") {
                     var ws: [Double] = []
-                    for (i, item) in try list(weightsNode, weightsPath, "a list of numbers such as [1, 2, 1]")
-                        .enumerated()
-                    {
-                        ws.append(try number(item, "\(weightsPath)[\(i)]"))
+                    for (i, item) in try list(node, f.path("weights"), "a list of numbers such as [1, 2, 1]").enumerated() {
+                        ws.append(try number(item, "\(f.path("weights"))[\(i)]"))
                     }
                     weights = ws
                 }
-                var interpolate = false
-                if let node = f.optional("interpolate") {
-                    interpolate = try bool(node, f.path("interpolate"))
-                }
-                result = .empirical(values: values, weights: weights, interpolate: interpolate)
+                result = .empirical(values: values, weights: weights, interpolate: try f.bool("interpolate") ?? false)
             default:
-                throw error(
-                    keyNode, familyPath,
-                    "unknown distribution family '\(family)'\(Self.suggestion(family, Self.families)); known families: \(Self.families.joined(separator: ", "))"
-                )
+                preconditionFailure("distribution family \(family) has parameters in the table but no reader")
             }
         case .sequence, .alias:
             throw error(node, path, "expected \(expected), got \(Self.kind(node))")
@@ -510,77 +415,28 @@ struct ScenarioReader {
     }
 
     /// The parameter mapping of a distribution family, such as `{mean: 3min, sd: 1min}`.
-    func parameters(
-        _ node: Node, _ path: String, at keyMark: Place?, _ known: [String], _ example: String
-    ) throws(ScenarioError) -> Fields {
+    func parameters(_ node: Node, _ path: String, at keyMark: Place?, _ family: DistributionFamily)
+        throws(ScenarioError) -> Fields
+    {
+        let section = family.parameters!
         guard case .mapping = node else {
             throw error(
-                node, path, "expected the parameters as a mapping such as \(example), got \(Self.kind(node))")
+                node, path, "expected the parameters as a mapping such as \(family.example), got \(Self.kind(node))")
         }
-        return try fields(of: node, path: path, at: keyMark, known: known)
+        return try fields(of: node, path: path, at: keyMark, section: section)
+    }
+
+    /// The durations of the list `key` of `f`, each named by its index; nil when absent.
+    func durations(_ f: Fields, _ key: String, _ expected: String) throws(ScenarioError) -> [Double]? {
+        guard let node = try f.node(key) else { return nil }
+        var values: [Double] = []
+        for (i, item) in try list(node, f.path(key), expected).enumerated() {
+            values.append(try duration(item, "\(f.path(key))[\(i)]"))
+        }
+        return values
     }
 
     // MARK: Mappings
-
-    /// The fields of a mapping, checked against the known names.
-    struct Fields {
-        /// The dotted path of the mapping; "" for the document.
-        let path: String
-        /// Where to report a missing field: the line of the mapping's key, or of the mapping itself.
-        let at: Place?
-        let reader: ScenarioReader
-        var entries: [String: (key: Node, value: Node)] = [:]
-
-        /// The dotted path of a field of this mapping.
-        func path(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
-
-        /// The value of `key`, or nil when absent.
-        func optional(_ key: String) -> Node? { entries[key]?.value }
-
-        /// Where `key` is written, or where the mapping is when it is absent.
-        func keyMark(_ key: String) -> Place? { Place(entries[key]?.key.mark) ?? at }
-
-        /// The value of `key`, or an error saying it is missing and what it should be.
-        func required(_ key: String, _ expected: String) throws(ScenarioError) -> Node {
-            guard let value = entries[key]?.value else {
-                let what = path.isEmpty ? "the scenario" : "'\(path)'"
-                throw reader.error(
-                    at: at, self.path(key), "missing required field '\(key)' in \(what); expected \(expected)"
-                )
-            }
-            return value
-        }
-    }
-
-    func fields(of node: Node, path: String, at: Place?, known: [String]) throws(ScenarioError) -> Fields {
-        guard case .mapping(let mapping) = node else {
-            let fieldsList = known.joined(separator: ", ")
-            throw error(
-                node, path, "expected a mapping with fields such as \(fieldsList), got \(Self.kind(node))")
-        }
-        var result = Fields(path: path, at: at ?? Place(node.mark), reader: self)
-        for (key, value) in mapping {
-            guard case .scalar(let scalar) = key else {
-                throw error(key, path, "expected a field name, got \(Self.kind(key))")
-            }
-            let name = scalar.string
-            guard known.contains(name) else {
-                throw error(
-                    key, result.path(name),
-                    "unknown field '\(name)'\(Self.suggestion(name, known)); known fields: \(known.joined(separator: ", "))"
-                )
-            }
-            // Yams rejects duplicate keys before this point; kept as a guard.
-            if let earlier = result.entries[name] {
-                throw error(
-                    key, result.path(name),
-                    "duplicate field '\(name)'; it was already given on line \(earlier.key.mark?.line ?? 0), give each field once"
-                )
-            }
-            result.entries[name] = (key, value)
-        }
-        return result
-    }
 
     // MARK: Scalars
 

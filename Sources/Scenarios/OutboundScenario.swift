@@ -1,6 +1,5 @@
 import CallCenter
 import DialingPolicies
-import SimKernel
 
 // MARK: - An outbound campaign, as a planner describes it
 

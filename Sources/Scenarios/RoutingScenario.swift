@@ -1,6 +1,5 @@
 import CallCenter
 import RoutingPolicies
-import SimKernel
 
 // MARK: - The scenario of a routing run (issue 4, the modelled world)
 

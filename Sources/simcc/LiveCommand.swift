@@ -7,7 +7,7 @@ import Foundation
 import Live
 import LiveRunner
 import RoutingPolicies
-import Simulation
+import Scenarios
 
 /// `simcc live`: runs a task of the store against FreeSWITCH with the dialer a planner tuned.
 struct LiveCommand: AsyncParsableCommand {

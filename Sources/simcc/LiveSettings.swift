@@ -1,5 +1,5 @@
 import Foundation
-import Simulation
+import Scenarios
 import Yams
 
 // MARK: - The live configuration file

@@ -79,6 +79,8 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// The wrap-up ends a timer is armed for (once each).
     private var wrapUpsArmed = Set<Seconds>()
     private var early: [EventSocketNotification] = []
+    /// Notifications wait in `early` (the calls of a previous run are being taken over).
+    private var buffering = false
     private var finalSnapshot: TaskSnapshot?
     private var ending = LiveRunEnding<LiveCenterSummary>()
     private var shuttingDown = false
@@ -416,10 +418,21 @@ public actor LiveCenter: LiveHTTPRoutes {
         // customer already with an agent is not placed again.
         let first = commands
         commands = []
-        if !adopted.isEmpty { try await takeOver(adopted, at: clock.now()) }
+        if !adopted.isEmpty {
+            // FreeSWITCH's events wait while its channels are read: a call that ends meanwhile
+            // must end after it is taken over, not be ignored before.
+            buffering = true
+            defer { buffering = false }
+            try await takeOver(adopted, at: clock.now())
+        }
         commands = first + commands
         carryOut(at: time)
         drain(at: time)
+        if phase == .running, !early.isEmpty {
+            let buffered = early
+            early = []
+            for notification in buffered { await receive(notification) }
+        }
         log("dialing batch \(campaign!.batchID) with \(dialer?.name ?? "?")")
     }
 
@@ -702,7 +715,7 @@ public actor LiveCenter: LiveHTTPRoutes {
     // MARK: - FreeSWITCH
 
     private func receive(_ notification: EventSocketNotification) async {
-        if phase == .starting {
+        if phase == .starting || buffering {
             early.append(notification)
             return
         }
@@ -1016,9 +1029,11 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// `POST /pause`, `POST /resume`; the router's `GET /router/status`, `GET /callbacks` (the
     /// tasks the monitor still watches, most urgent first), `GET /callbacks/{id}`,
     /// `POST /callbacks/{id}/done` (an agent called the customer back; the body may name the
-    /// agent: `{"agent":"1001"}`).
+    /// agent: `{"agent":"1001"}`), `POST /callbacks/{id}/attempt` (the agent desk: an attempt the
+    /// center asked for ended, `{"agent":"1001","reached":true}`); and the agent desk's
+    /// `POST /agents/{name}/ready` (the agent's wrap-up is over).
     public nonisolated var routes: [LiveHTTPRoute] {
-        var routes: [LiveHTTPRoute] = []
+        var routes: [LiveHTTPRoute] = [.init("POST", "/agents/{id}/ready")]
         if campaign != nil {
             routes += [
                 .init("GET", "/status"), .init("GET", "/task"), .init("GET", "/agents"), .init("POST", "/pause"),
@@ -1028,7 +1043,7 @@ public actor LiveCenter: LiveHTTPRoutes {
         if routing != nil {
             routes += [
                 .init("GET", "/router/status"), .init("GET", "/callbacks"), .init("GET", "/callbacks/{id}"),
-                .init("POST", "/callbacks/{id}/done"),
+                .init("POST", "/callbacks/{id}/done"), .init("POST", "/callbacks/{id}/attempt"),
             ]
         }
         return routes
@@ -1046,6 +1061,29 @@ public actor LiveCenter: LiveHTTPRoutes {
         default: break
         }
         let parts = request.path.split(separator: "/").map(String.init)
+        if request.method == "POST", parts.count == 3, parts[0] == "agents", parts[2] == "ready" {
+            let name = parts[1].removingPercentEncoding ?? parts[1]
+            guard let agent = agentIDs[name] else { return .error(404, "agent \(name.prefix(40)) is not in the roster") }
+            return agentReady(agent) ? .encoding(agents()) : .error(409, "the run is not running")
+        }
+        if request.method == "POST", parts.count == 3, parts[0] == "callbacks", parts[2] == "attempt", routing != nil {
+            struct Attempt: Decodable {
+                var agent: String
+                var reached: Bool
+            }
+            guard let index = Int(parts[1]), index >= 0, index < (router?.tasks.count ?? 0) else {
+                return .error(404, "no such callback task: \(parts[1].prefix(40))")
+            }
+            guard let body = try? JSONDecoder().decode(Attempt.self, from: Data(request.body)) else {
+                return .error(400, #"the body must be {"agent": "<roster name>", "reached": true or false}"#)
+            }
+            guard let agent = agentIDs[body.agent] else { return .error(400, "agent \(body.agent.prefix(40)) is not in the roster") }
+            guard callbacksToDial.contains(where: { $0.task.index == index && $0.agent == agent }) else {
+                return .error(409, "\(body.agent.prefix(40)) was not asked to call back task \(index)")
+            }
+            _ = callbackEnded(CallbackTaskID(index), agent: agent, reached: body.reached)
+            return .encoding(view(router!.tasks[index]))
+        }
         guard routing != nil, parts.first == "callbacks" else {
             return .error(404, "no such resource: \(request.path.prefix(100))")
         }

@@ -166,6 +166,12 @@ struct LiveCommand: AsyncParsableCommand {
             valueName: "file"))
     var maxHoldMessage: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The local time of day (today) the campaign file's time 0 stands for: dial_from and dial_until count from it (default: the start of the run).",
+            valueName: "HH:MM"))
+    var dayStart: String?
+
     @Option(help: ArgumentHelp("An agent of the roster, in index order (repeat; replaces the file's dialer.agents).", valueName: "name[:exten]"))
     var agent: [String] = []
 
@@ -211,6 +217,7 @@ struct LiveCommand: AsyncParsableCommand {
         s.originateTimeout.override(originateTimeout)
         s.answeredDestination.override(answeredDestination)
         s.maxHoldMessage.override(maxHoldMessage.map(Optional.some))
+        s.dayStart.override(dayStart.map(Optional.some))
         if !agent.isEmpty {
             var agents: [LiveAgentEntry] = []
             for entry in agent {
@@ -282,6 +289,12 @@ struct LiveCommand: AsyncParsableCommand {
                 options.agentsAtStart = Self.agentsAtStart(s)
                 // The campaign's max_hold: with &park(), simcc lets an answered customer go after it.
                 options.maxHold = campaign?.maxHold ?? options.maxHold
+                if let text = s.dayStart.value {
+                    guard let minutes = LiveDayStart.minutes(text) else {
+                        throw s.dayStart.problem("expected a time of day HH:MM (00:00 to 23:59), got '\(text.prefix(40))'")
+                    }
+                    options.dayStart = LiveDayStart.today(at: minutes)
+                }
                 if routing != nil, let rule = routerPolicy?.blend {
                     options.blend = rule
                     Self.log("blending as the routing study says: \(rule.inboundReserve) idle agent(s) kept for inbound callers\(rule.maxOutboundAgents.map { ", at most \($0) on the campaign" } ?? "")")
@@ -584,6 +597,7 @@ extension LiveCommand {
             line("  ", "originate_timeout", s.originateTimeout, String(s.originateTimeout.value))
             line("  ", "answered_destination", s.answeredDestination, quoted(s.answeredDestination.value))
             line("  ", "max_hold_message", s.maxHoldMessage, s.maxHoldMessage.value.map(quoted))
+            line("  ", "day_start", s.dayStart, s.dayStart.value.map(quoted))
             if !s.agents.value.isEmpty {
                 lines.append("  agents:  # \(s.agents.source)")
                 for agent in s.agents.value {

@@ -31,6 +31,8 @@ import Yams
 //       originate_timeout: 30        # --originate-timeout, whole seconds
 //       answered_destination: "&park()"                 # --answered-destination
 //       max_hold_message: ivr/all_agents_busy.wav        # --max-hold-message (with &park())
+//       day_start: "08:00"           # --day-start HH:MM, local time today: the study's time 0
+//                                    #   (dial_from, dial_until count from it); default: the start
 //       agents:                      # --agent (repeat); {name, exten} or "NAME[:EXTEN]"
 //         - {name: "1000", exten: "1000"}
 //     router:                        # runs when db and roster are given
@@ -139,6 +141,7 @@ struct LiveSettings {
     var originateTimeout = LiveSetting(30, flag: "--originate-timeout", key: "dialer.originate_timeout")
     var answeredDestination = LiveSetting("&park()", flag: "--answered-destination", key: "dialer.answered_destination")
     var maxHoldMessage = LiveSetting(String?.none, flag: "--max-hold-message", key: "dialer.max_hold_message")
+    var dayStart = LiveSetting(String?.none, flag: "--day-start", key: "dialer.day_start")
     var agents = LiveSetting([LiveAgentEntry](), flag: "--agent", key: "dialer.agents")
     var inboundDb = LiveSetting(String?.none, flag: "--inbound-db", key: "router.db")
     var roster = LiveSetting(String?.none, flag: "--roster", key: "router.roster")
@@ -183,6 +186,9 @@ struct LiveSettings {
         if !LiveConfigReader.startStates.contains(agentsStartAs.value) {
             return "\(name(agentsStartAs)) must be callcenter, idle, paused or logged-out, not \(agentsStartAs.value)"
         }
+        if let text = dayStart.value, LiveDayStart.minutes(text) == nil {
+            return "\(name(dayStart)) must be a time of day HH:MM (00:00 to 23:59), not '\(text.prefix(40))'"
+        }
         if !(1...65535).contains(eslPort.value) { return "\(name(eslPort)) must be between 1 and 65535" }
         if !(0...65535).contains(httpPort.value) { return "\(name(httpPort)) must be between 0 and 65535" }
         return nil
@@ -204,7 +210,7 @@ struct LiveConfigReader {
     static let httpFields = ["enabled", "host", "port", "token_file"]
     static let dialerFields = [
         "db", "batch", "policy", "variant", "gateway", "dial_string", "caller_id_number", "originate_timeout",
-        "answered_destination", "max_hold_message", "agents",
+        "answered_destination", "max_hold_message", "day_start", "agents",
     ]
     static let agentFields = ["name", "exten"]
     static let routerFields = [
@@ -289,6 +295,13 @@ struct LiveConfigReader {
             }
             try set(&settings.answeredDestination, f, "answered_destination", text)
             try set(&settings.maxHoldMessage, f, "max_hold_message") { n, k throws(ScenarioError) in try text(n, k) }
+            try set(&settings.dayStart, f, "day_start") { n, k throws(ScenarioError) in
+                let value = try text(n, k)
+                guard LiveDayStart.minutes(value) != nil else {
+                    throw error(n, k, "expected a time of day HH:MM (00:00 to 23:59), got '\(value.prefix(40))'")
+                }
+                return value
+            }
             try set(&settings.agents, f, "agents", agents)
         }
         if let node = top["router"] {
@@ -474,5 +487,24 @@ struct LiveConfigReader {
         default:
             return ScenarioError(file: file, line: 0, column: 0, field: "", message: "cannot read the YAML (\(yamlError))")
         }
+    }
+}
+
+// MARK: - The day's start
+
+/// `--day-start HH:MM`: the local time of day the campaign file's time 0 stands for.
+enum LiveDayStart {
+    /// Minutes after midnight of `text` (`HH:MM`, 00:00 to 23:59), or nil.
+    static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let hours = Int(parts[0]), let minutes = Int(parts[1]), (0..<24).contains(hours), (0..<60).contains(minutes)
+        else { return nil }
+        return hours * 60 + minutes
+    }
+
+    /// Today at `minutes` after local midnight, as seconds since 1970 (the live clock's time).
+    static func today(at minutes: Int, now: Date = Date(), calendar: Calendar = .current) -> Double {
+        calendar.startOfDay(for: now).timeIntervalSince1970 + Double(minutes) * 60
     }
 }

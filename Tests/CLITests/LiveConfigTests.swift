@@ -123,6 +123,11 @@ struct LiveConfigTests {
                 "router:\n  db: r.sqlite\n  roster: roster.csv\n  reminder_chat_from: simcc@pbx\n  reminder_chat_domain: pbx|x\n",
                 ":5:3: router.reminder_chat_domain: "
             ),
+            // The day's start: a time of day.
+            (
+                "dialer:\n  batch: b1\n  policy: campaign.yaml\n  agents: [\"1\"]\n  day_start: \"24:00\"\n",
+                ":5:14: dialer.day_start: expected a time of day HH:MM (00:00 to 23:59), got '24:00'"
+            ),
             // Not YAML.
             ("dialer:\n  batch: [b1\n", "live.yaml:3:1: invalid YAML"),
         ])

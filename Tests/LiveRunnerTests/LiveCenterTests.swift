@@ -129,6 +129,12 @@ struct LiveCenterTests {
         #expect(try decode(LiveCenter.RouterStatus.self, statusBody).callbacksActive == 1)
         #expect(try await call("GET", "/callbacks/0").0 == 200)
 
+        // The agent desk: an attempt the center did not ask for is refused; a ready agent is known.
+        #expect(try await call("POST", "/callbacks/0/attempt", body: #"{"agent":"1001","reached":true}"#).0 == 409)
+        #expect(try await call("POST", "/callbacks/0/attempt", body: #"{"agent":"1001"}"#).0 == 400)
+        #expect(try await call("POST", "/callbacks/9/attempt", body: #"{"agent":"1001","reached":true}"#).0 == 404)
+        #expect(try await call("POST", "/agents/9999/ready").0 == 404)
+        #expect(try await call("POST", "/agents/1001/ready").0 == 200)
         #expect(try await call("POST", "/callbacks/0/done", token: nil).0 == 401)
         #expect(try await call("POST", "/callbacks/0/done", body: #"{"agent":"9999"}"#).0 == 400)
         #expect(try await call("POST", "/callbacks/0/done", body: #"{"who":"1001"}"#).0 == 400)

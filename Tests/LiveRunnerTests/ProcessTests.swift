@@ -103,7 +103,13 @@ struct ProcessTests {
             fake.commands.filter { $0 == "api show channels as json" }.count > listings
         }
         fake.hangUp(survivor)
-        let status = try await second.exit()
+        let status: Int32
+        do {
+            status = try await second.exit()
+        } catch {
+            Issue.record("the restarted run did not end: \(second.output.suffix(3000))")
+            throw error
+        }
         #expect(status == 0, "\(second.output)")
         #expect(second.output.contains("b1 completed"))
 

@@ -22,8 +22,8 @@ public struct LiveRunnerOptions: Sendable {
     /// (`callcenter::info`) say otherwise: all idle (logged in and free) by default.
     public var agentsAtStart = LiveAgentsAtStart.assume(.idle)
     /// The blending rule of a routing study, when the agents also take inbound calls: the
-    /// dialer is shown only its pool (`DialerPool`, the same as in the study); nil: every agent
-    /// as it is.
+    /// dialer is shown only its pool (`DialerPool`, the same as in the study); nil: every idle
+    /// agent is in the pool and the router may still have them (`poolTakesInbound`).
     public var blend: BlendRule?
     /// Seconds an answered customer waits for an agent before the system's message
     /// (`LiveConfiguration.maxHoldMessage`) and the hang-up, when simcc places the answered

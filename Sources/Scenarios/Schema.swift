@@ -66,8 +66,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// `s` as a JSON string literal.
-    static func quoted(_ s: String) -> String {
+    /// `s` as a JSON string literal (the one quoting of every JSON simcc writes: the schemas and
+    /// the reports' `summary.json`).
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -81,7 +81,12 @@ struct LiveBlendTests {
         // The campaign's task completes (the held calls end): the router has 1000 and 1001 back.
         fake.hold(false)
         for call in fake.originates { fake.hangUp(call) }
-        try await eventually("the task complete") { await center.taskProgress().complete }
+        do {
+            try await eventually("the task complete", within: .seconds(60)) { await center.taskProgress().complete }
+        } catch {
+            Issue.record("\(await center.taskProgress()) \(await center.status()) \(await center.agents().map(\.state)) originates \(fake.originateCount)")
+            throw error
+        }
         let third = "b0010000-0000-4000-8000-000000000003"
         try await eventually("the pool given back") { await router.routerStatus().agentsWithdrawn == 0 }
         fake.parkInbound(uuid: third, caller: "+8613800000001")

@@ -11,13 +11,6 @@ import Testing
 
 @Suite("One live center: the dialer and the router together; the router's HTTP routes", .serialized)
 struct LiveCenterTests {
-    func routerOptions(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
-        var options = LiveRouterOptions(
-            storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
-        options.agentsAtStart = idle ? .assume(.idle) : .assume(.loggedOut)
-        return options
-    }
-
     @Test("one login for both; an agent the router put on an inbound call is away for the dialer until it ends")
     func sharedConnectionAndAgentBook() async throws {
         let fake = try await FakeSwitch.start(password: eslPassword, agents: [])

@@ -36,13 +36,19 @@ let testCustomers = """
 
 let bobID = "110101199001011234"
 
+/// The router's options for the routing store at `path` with the test roster: the agents free at
+/// start (`idle`), else logged out.
+func routerOptions(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
+    var options = LiveRouterOptions(
+        storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
+    options.agentsAtStart = idle ? .assume(.idle) : .assume(.loggedOut)
+    return options
+}
+
 @Suite("Live router", .serialized)
 struct LiveRouterTests {
     func options(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
-        var options = LiveRouterOptions(
-            storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
-        options.agentsAtStart = idle ? .assume(.idle) : .assume(.loggedOut)
-        return options
+        try routerOptions(path, fake, idle: idle)
     }
 
     @Test("a known caller is transferred to their first agent's extension, and recorded")

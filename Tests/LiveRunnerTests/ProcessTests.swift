@@ -198,7 +198,7 @@ struct BlendedProcessTests {
             #expect(index.contains(route), "\(index)")
         }
         fake.parkInbound(uuid: "b1e4d000-0000-4000-8000-000000000001", caller: "+8613800000001")
-        try await eventually("the transfer") { fake.transfers.count == 1 }
+        try await eventually("the transfer", within: .seconds(60)) { fake.transfers.count == 1 }
         do {
             try await eventually("the task's end", within: .seconds(60)) { process.output.contains("b1 completed") }
         } catch {

@@ -120,9 +120,9 @@ public struct CenterBridge: Sendable {
     }
 
     /// FreeSWITCH refused the originate of `call`: its end, as center events.
-    public mutating func originateFailed(_ call: CallID, into out: inout [CenterEvent]) {
+    public mutating func originateFailed(_ call: CallID, at time: Seconds, into out: inout [CenterEvent]) {
         dialerEvents = dialer.originateFailed(call)
-        translateDialer(at: 0, into: &out)
+        translateDialer(at: time, into: &out)
     }
 
     /// The parked inbound calls of `channels` not followed yet (picked up at start or after a gap).

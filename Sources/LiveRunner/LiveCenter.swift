@@ -612,15 +612,19 @@ public actor LiveCenter: LiveHTTPRoutes {
             }
             actions.removeAll(keepingCapacity: true)
             bridge.actions(for: command, at: time, into: &actions)
-            for action in actions { perform(action, at: time) }
+            let routing: Bool
+            if case .inbound = command { routing = true } else { routing = false }
+            for action in actions { perform(action, at: time, routing: routing) }
         }
     }
 
-    private func perform(_ action: CenterBridge.Action, at time: Seconds) {
+    /// Carries out `action` (`routing`: of a router's command).
+    private func perform(_ action: CenterBridge.Action, at time: Seconds, routing: Bool) {
         switch action {
         case .live(.esl(let command)):
             if case .bgapi(command: "originate", _, _) = command { originates += 1 }
-            if case .bgapi(command: "uuid_transfer", _, _) = command, ledger != nil { ledger!.transfers += 1 }
+            // The router's transfers only (the campaign's placements are uuid_transfers too).
+            if routing, case .bgapi(command: "uuid_transfer", _, _) = command, ledger != nil { ledger!.transfers += 1 }
             outbox.yield(command)
         case .live(.taskCompleted(let snapshot)):
             campaignCompleted(snapshot)
@@ -803,8 +807,9 @@ public actor LiveCenter: LiveHTTPRoutes {
         log("FreeSWITCH refused an originate: \(text.prefix(200))")
         guard phase == .running, let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)) else { return }
         var events: [CenterEvent] = []
-        bridge.originateFailed(call, into: &events)
-        dispatch(events, at: clock.now())
+        let time = clock.now()
+        bridge.originateFailed(call, at: time, into: &events)
+        dispatch(events, at: time)
     }
 
     // MARK: - The end

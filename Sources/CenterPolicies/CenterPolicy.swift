@@ -152,8 +152,9 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     /// delivered: a later one is asked for when this one comes (one pending at a time).
     @usableFromInline var wakePending = Seconds.infinity
     /// The dialer's earliest wake-up asked for and not yet delivered: a later one it asks for
-    /// meanwhile is dropped (it asks again when woken), and a timer that goes off before it (one
-    /// asked for and dropped, or already delivered) is not passed on.
+    /// meanwhile is dropped (it asks again when woken) unless this one is overdue (a late
+    /// timer: the dialer has re-armed past it), and a timer that goes off before it (one asked
+    /// for and dropped or replaced, or already delivered) is not passed on.
     @usableFromInline var dialerWakeAt = Seconds.infinity
     @usableFromInline var dialerHead = 0
     @usableFromInline var routerScratch: [InboundCommand] = []
@@ -531,7 +532,10 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             }
             if case .taskCompleted = command { _campaignEnded = true }
             if case .wakeUp(let at) = command {
-                guard at < dialerWakeAt else { continue }
+                // One pending wake-up at a time: an earlier one replaces it, and so does any once
+                // it is overdue (the driver's timer is late; the dialer, which re-arms when its
+                // wake-up is due, no longer waits for it, and that late one is dropped).
+                guard at < dialerWakeAt || dialerWakeAt <= now else { continue }
                 dialerWakeAt = at
             }
             commands.append(.dialer(command))

@@ -341,7 +341,9 @@ public struct DialerCore: Sendable {
         // everything left waits for a retry, wake at the first retry instead.
         var next = time + tick
         if ready.isEmpty && inFlight.isEmpty, let retry = retries.nextTime { next = max(next, retry) }
-        if wakeUpAt <= time || next < wakeUpAt {
+        // A wake-up due now is still to come (an event at the same instant came first); one
+        // overdue was late (a live timer): ask for the next.
+        if wakeUpAt < time || next < wakeUpAt {
             wakeUpAt = next
             commands.append(.wakeUp(at: next))
         }

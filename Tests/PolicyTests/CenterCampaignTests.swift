@@ -1,5 +1,6 @@
 import CallCenter
 import CenterPolicies
+import DialingPolicies
 import Testing
 
 /// A dialer that dials nothing by itself: it asks for the wake-ups it is told to and remembers
@@ -47,7 +48,7 @@ struct ListeningDialer: Dialer {
         return (center, out)
     }
 
-    static func handle(_ center: inout Center, _ event: CenterEvent, at time: Seconds) -> [CenterCommand] {
+    static func handle<R, D>(_ center: inout CenterPolicy<R, D>, _ event: CenterEvent, at time: Seconds) -> [CenterCommand] {
         var out: [CenterCommand] = []
         center.handle(event, at: time, into: &out)
         return out
@@ -133,5 +134,28 @@ struct ListeningDialer: Dialer {
         #expect(center.campaignEnded && !center.dialing)
         #expect(center.router.free == [AgentID(0), AgentID(1)])
         #expect(center.shown(AgentID(0)) == .loggedOut)
+    }
+
+    @Test("a dialer wake-up that fires late does not leave the dialer without one: it re-armed past it, and that one is kept")
+    func lateWakeUp() throws {
+        var center = CenterPolicy<NoRouter, ProgressiveDialer>(
+            router: NoRouter(), dialer: ProgressiveDialer(), agents: 1, rule: CenterRule())
+        var out: [CenterCommand] = []
+        center.handle(.agentLoggedIn(AgentID(0)), at: 0, into: &out)
+        out.removeAll()
+        let task = OutboundTask(batchID: "t", numbers: (0..<3).map { ("+861380001000\($0)", "c\($0)") })
+        try center.startCampaign(task: task, at: 0, into: &out)
+        #expect(out.contains(.dialer(.wakeUp(at: 1))))
+        // The driver's timer for 1 s is late (a loaded machine): the call ends first, at 1.5 s, and
+        // the dialer, whose wake-up is overdue, asks for the next one at 2.5 s.
+        out = Self.handle(&center, .outbound(.callEnded(CallID(1), cause: .noAnswer)), at: 1.5)
+        #expect(out.contains(.dialer(.wakeUp(at: 2.5))), "the new wake-up reaches the driver: \(out)")
+        // The late timer fires: it is not the one the dialer waits for.
+        out = Self.handle(&center, .outbound(.wakeUp), at: 1.6)
+        #expect(!out.contains { if case .dialer(.originate) = $0 { true } else { false } }, "\(out)")
+        // The one it waits for dials the next contract.
+        out = Self.handle(&center, .outbound(.wakeUp), at: 2.5)
+        #expect(out.contains { if case .dialer(.originate(_, ContractID(1), _)) = $0 { true } else { false } }, "\(out)")
+        #expect(out.contains(.dialer(.wakeUp(at: 3.5))))
     }
 }

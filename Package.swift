@@ -23,6 +23,7 @@ let package = Package(
         // Test support (the conformance checker, the twin check, FreeSWITCH's frames), for the
         // tests of a driver or a bridge; not part of the runtime libraries.
         .library(name: "LiveTestSupport", targets: ["LiveTestSupport"]),
+        .library(name: "FreeSWITCHFake", targets: ["FreeSWITCHFake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,16 +63,25 @@ let package = Package(
         ),
         // The live softswitch: seam commands to ESL commands, ESL events to seam events (no I/O).
         .target(name: "Live", dependencies: ["CallCenter", "EventSocket"]),
-        // Test support: the conformance checker, the twin check and FreeSWITCH's frames.
+        // Test support: the fake FreeSWITCH every suite uses (and FreeSWITCH's frames).
+        .target(
+            name: "FreeSWITCHFake",
+            dependencies: [
+                "CallCenter", "EventSocket", "EventSocketClient", "Live",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Test support: the conformance checker, the twin check and a clock the test moves.
         .target(
             name: "LiveTestSupport",
-            dependencies: ["Live", "LiveRunner", "CallCenter", "CenterPolicies", "EventSocket"]
+            dependencies: ["Live", "LiveRunner", "CallCenter", "CenterPolicies", "EventSocket", "FreeSWITCHFake"]
         ),
         // `simcc bench`: the workloads and the C baseline's driver, out of the product modules.
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Simulation", "SimKernel", "CallCenter", "DialingPolicies", "CBaseline", "Live", "LiveTestSupport",
+                "Simulation", "SimKernel", "CallCenter", "DialingPolicies", "CBaseline", "Live", "LiveTestSupport", "FreeSWITCHFake",
                 "LiveRunner", "EventSocket", "EventSocketClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -126,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "EventSocketTests",
             dependencies: [
-                "EventSocket", "EventSocketClient", "Benchmarks",
+                "EventSocket", "EventSocketClient", "Benchmarks", "FreeSWITCHFake",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -138,7 +148,7 @@ let package = Package(
             name: "LiveTests",
             dependencies: [
                 "Live", "CallCenter", "EventSocket", "DialingPolicies", "RoutingPolicies", "CenterPolicies", "Simulation",
-                "LiveTestSupport", "Benchmarks",
+                "LiveTestSupport", "Benchmarks", "FreeSWITCHFake",
             ]
         ),
         .testTarget(
@@ -146,6 +156,7 @@ let package = Package(
             dependencies: [
                 "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies",
                 "RoutingPolicies", "CenterPolicies", "CallCenter", "LiveTestSupport", "Benchmarks", "Simulation",
+                "FreeSWITCHFake",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -3,156 +3,271 @@ import EventSocket
 import EventSocketClient
 import Foundation
 import Live
-import LiveTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
-import Testing
 
-// Adapted from Tests/EventSocketTests/FakeFreeSWITCH.swift: instead of a session the test
-// scripts line by line, a fake that plays FreeSWITCH on its own (login, subscriptions, `show
-// channels`, `bgapi originate` answered by a whole call and mod_callcenter's agent events).
+// MARK: - The fake FreeSWITCH
 
-/// A loopback FreeSWITCH that answers the live runner like the real one would: `auth`,
-/// `event plain ...`, `api show channels as json`, `bgapi originate` and `bgapi uuid_kill`.
+/// A loopback FreeSWITCH (127.0.0.1, a free port) for the tests of every suite: the ESL client's,
+/// the live driver's and the `simcc live` process's. It is started in one of two modes:
 ///
-/// An originate's destination decides what happens once the customer answers, as in
-/// FreeSWITCH: with `&park()` (the default) the customer is answered and parked (BACKGROUND_JOB,
-/// CHANNEL_ANSWER, CHANNEL_PARK) and waits for a `uuid_transfer`: to an agent's extension (the
-/// agent's phone is bridged: CHANNEL_BRIDGE, then the hang-up, unless `holdPlaced`; an agent
-/// already on a call is busy: USER_BUSY), or to an inline `playback,hangup` (the hang-up); this
-/// fake never bridges a parked customer by itself. With any other destination (a mod_callcenter
-/// queue) the fake plays mod_callcenter: the agent's `callcenter::info` state, CHANNEL_BRIDGE,
-/// CHANNEL_HANGUP_COMPLETE, the agent Waiting again.
-final class FakeSwitch: Sendable {
-    struct State {
+/// - `.manual`: each accepted connection becomes a `FakeSession` the test scripts line by line
+///   (`nextSession()`): it sends frames and reads commands. For the client's protocol tests.
+/// - `.playing`: the fake answers like FreeSWITCH on its own: `auth`, `event plain ...`,
+///   `api show channels|calls as json`, `api callcenter_config agent list`, `bgapi originate`,
+///   `bgapi uuid_transfer`, `bgapi uuid_kill` and `sendmsg` prompts. An originate's destination
+///   decides what happens once the customer answers, as in FreeSWITCH: with `&park()` (the
+///   default) the customer is answered and parked (BACKGROUND_JOB, CHANNEL_ANSWER, CHANNEL_PARK)
+///   and waits for a `uuid_transfer`: to an agent's extension (the agent's phone is bridged:
+///   CHANNEL_BRIDGE, then the hang-up, unless `holdPlaced`; an agent already on a call is busy:
+///   USER_BUSY), or to an inline `playback,hangup` (the hang-up). **It never bridges a parked
+///   customer by itself**: connecting them is the policy's job. With any other destination (a
+///   mod_callcenter queue) the fake plays mod_callcenter: the agent's `callcenter::info` state,
+///   CHANNEL_BRIDGE, CHANNEL_HANGUP_COMPLETE, the agent Waiting again. `script(true)` turns it
+///   into a puppet: every command is answered `+OK` and the test says what FreeSWITCH says (`push`).
+///
+/// In both modes it misbehaves as FreeSWITCH does when told to (`State`'s misbehaviour fields):
+/// it refuses commands, never answers some, answers late, sends an originate's job after the
+/// call's events, goes down, restarts (every connection and channel gone), drops connections.
+public final class FakeFreeSWITCH: Sendable {
+    /// How the fake answers (see the type).
+    public enum Mode: Sendable { case manual, playing }
+
+    public struct State: Sendable {
         /// Call uuids originated, in order.
-        var originates: [String] = []
+        public var originates: [String] = []
         /// Contracts of the originates, in order.
-        var contracts: [Int] = []
+        public var contracts: [Int] = []
         /// Channels up now.
-        var live: Set<String> = []
+        public var live: Set<String> = []
         /// Agents busy now.
-        var busy: Set<String> = []
+        public var busy: Set<String> = []
         /// Every command received (first line only).
-        var commands: [String] = []
+        public var commands: [String] = []
         /// The contract of each held channel.
-        var contractOf: [String: Int] = [:]
+        public var contractOf: [String: Int] = [:]
         /// Originates of a contract whose previous call was still up (dialled twice at once).
-        var overlaps: [String] = []
+        public var overlaps: [String] = []
         /// When set, calls are held from this many originates on (the test need not race the client).
-        var holdFrom: Int?
+        public var holdFrom: Int?
         /// Held: originated calls stay up (ringing) and get no events.
-        var hold = false
+        public var hold = false
         var connections: [any Channel] = []
-        var sequence: UInt64 = 0
+        public var sequence: UInt64 = 0
         /// Inbound legs parked and not yet hung up, by uuid.
-        var inbound: [String: FreeSWITCHEventFactory.Leg] = [:]
+        public var inbound: [String: FreeSWITCHEventFactory.Leg] = [:]
         /// What each inbound caller keys at the prompts, in order (none left: nothing keyed).
-        var keys: [String: [String]] = [:]
+        public var keys: [String: [String]] = [:]
         /// Prompts executed (`play_and_get_digits` or `playback`), as `uuid application`.
-        var prompts: [String] = []
+        public var prompts: [String] = []
         /// Transfers received, as `uuid exten`.
-        var transfers: [String] = []
+        public var transfers: [String] = []
         /// Inbound legs killed (`uuid_kill`).
-        var killed: [String] = []
+        public var killed: [String] = []
         /// Transfers keep the caller on the line until `hangUpInbound` (else they hang up at once).
-        var holdTransfers = false
+        public var holdTransfers = false
         /// Inbound legs transferred and still up (with `holdTransfers`).
-        var bridged: [String: FreeSWITCHEventFactory.Leg] = [:]
+        public var bridged: [String: FreeSWITCHEventFactory.Leg] = [:]
         /// Held outbound calls FreeSWITCH answered meanwhile, with the extension of the agent they
         /// are bridged to ("" when not bridged): what `show channels` / `show calls` say of them.
-        var answered: [String: String] = [:]
+        public var answered: [String: String] = [:]
         /// What `callcenter_config agent list` says: name, status, state (nil: every agent of the
         /// fake, Available and Waiting); `-ERR` when `callCenterDown`.
-        var callCenterAgents: [(name: String, status: String, state: String)]?
-        var callCenterDown = false
+        public var callCenterAgents: [(name: String, status: String, state: String)]?
+        public var callCenterDown = false
         /// Outbound customers answered and parked (`&park()`), waiting for a transfer.
-        var parked: [String: FreeSWITCHEventFactory.Leg] = [:]
+        public var parked: [String: FreeSWITCHEventFactory.Leg] = [:]
         /// Parked customers transferred to an agent's extension, as `uuid exten`, in order.
-        var placed: [String] = []
+        public var placed: [String] = []
         /// Placed customers still talking (with `holdPlaced`), by uuid, with the agent.
-        var talking: [String: (leg: FreeSWITCHEventFactory.Leg, agent: String)] = [:]
+        public var talking: [String: (leg: FreeSWITCHEventFactory.Leg, agent: String)] = [:]
         /// Placed customers keep talking until `hangUpPlaced` (else they hang up at once).
-        var holdPlaced = false
+        public var holdPlaced = false
         /// Parked customers played a message and hung up (inline `playback,hangup`), in order.
-        var expired: [String] = []
+        public var expired: [String] = []
         /// Transfers to an agent already on a call (refused busy), as `uuid exten`.
-        var doubleBooked: [String] = []
+        public var doubleBooked: [String] = []
         /// Scripted: every command is answered `+OK` and nothing happens by itself; the test tells
         /// what FreeSWITCH says (`push`).
-        var scripted = false
+        public var scripted = false
         /// With `scripted`: the last prompt sent on each leg, as its application and `Event-UUID`.
-        var lastPrompt: [String: (application: String, eventUUID: String)] = [:]
+        public var lastPrompt: [String: (application: String, eventUUID: String)] = [:]
         /// With `scripted`: prompts sent on each leg.
-        var promptCount: [String: Int] = [:]
+        public var promptCount: [String: Int] = [:]
         /// With `scripted`: each originate's argument, by Job-UUID.
-        var originateArgument: [String: String] = [:]
+        public var originateArgument: [String: String] = [:]
         /// When each outbound customer was parked (wall clock), and how long each expired one waited.
-        var parkedAt: [String: ContinuousClock.Instant] = [:]
-        var waited: [String: Duration] = [:]
+        public var parkedAt: [String: ContinuousClock.Instant] = [:]
+        public var waited: [String: Duration] = [:]
+
+        // Misbehaviour, as FreeSWITCH misbehaves.
+        /// Commands whose first line starts with one of these are refused: `api` answers
+        /// `-ERR refused`, `bgapi` accepts the job and its BACKGROUND_JOB says `-ERR refused`,
+        /// anything else gets a `-ERR refused` reply. Nothing else happens.
+        public var refusing: [String] = []
+        /// Commands whose first line starts with one of these get no reply and do nothing (a
+        /// reply lost, a FreeSWITCH stuck on it).
+        public var ignoring: [String] = []
+        /// Every command is read this late: its reply and what it makes happen come after it.
+        public var replyDelay: Duration = .zero
+        /// An originate's BACKGROUND_JOB comes after the call's answer (and park), as a real
+        /// `originate` returns only once the call is answered; by default it comes first.
+        public var jobAfterAnswer = false
+        /// FreeSWITCH is down: connections are accepted and closed at once.
+        public var down = false
+        /// Restarts so far: each one drops every connection and every channel and changes the
+        /// `Core-UUID`.
+        public var restarts = 0
+        /// Connections accepted so far (the client's reconnections show here).
+        public var accepted = 0
+
+        public init() {}
     }
 
-    let state = Mutex(State())
-    let port: Int
-    let password: String
-    let agents: [String]
+    /// Everything the fake did and will do; tests read it and set its misbehaviour.
+    public let state = Mutex(State())
+    /// The port it listens on.
+    public let port: Int
+    /// The ESL password it accepts (`.playing`; a `.manual` test checks the login itself).
+    public let password: String
+    /// mod_callcenter's agent names (`.playing`).
+    public let agents: [String]
+    /// How it answers.
+    public let mode: Mode
+    /// The connections of a `.manual` fake, for the test to script.
+    public let sessions: TestQueue<FakeSession>
     private let listener: any Channel
 
-    private init(listener: any Channel, port: Int, password: String, agents: [String]) {
+    private init(listener: any Channel, port: Int, password: String, agents: [String], mode: Mode,
+                 sessions: TestQueue<FakeSession>) {
         self.listener = listener
         self.port = port
         self.password = password
         self.agents = agents
+        self.mode = mode
+        self.sessions = sessions
     }
 
-    /// Listens on 127.0.0.1, a free port; `agents` are mod_callcenter's agent names.
-    static func start(password: String, agents: [String]) async throws -> FakeSwitch {
-        let box = Mutex<FakeSwitch?>(nil)
+    /// Listens on 127.0.0.1, a free port. `agents` are mod_callcenter's agent names.
+    public static func start(
+        password: String = "ClueCon", agents: [String] = [], mode: Mode = .playing
+    ) async throws -> FakeFreeSWITCH {
+        let box = Mutex<FakeFreeSWITCH?>(nil)
+        let sessions = TestQueue<FakeSession>("fake FreeSWITCH connection")
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let fake = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
-                    fake.state.withLock { $0.connections.append(channel) }
+                    let down = fake.state.withLock { state -> Bool in
+                        state.accepted += 1
+                        if !state.down { state.connections.append(channel) }
+                        return state.down
+                    }
+                    if down {
+                        channel.close(promise: nil)
+                        return
+                    }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CommandDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(FakeSwitchHandler(fake))
+                    switch mode {
+                    case .manual:
+                        let session = FakeSession(channel: channel)
+                        try channel.pipeline.syncOperations.addHandler(CommandCollector(session.commands))
+                        sessions.push(session)
+                    case .playing:
+                        try channel.pipeline.syncOperations.addHandler(FakeFreeSWITCHHandler(fake))
+                    }
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        let port = try #require(channel.localAddress?.port)
-        let fake = FakeSwitch(listener: channel, port: port, password: password, agents: agents)
+        guard let port = channel.localAddress?.port else { throw ChannelError.unknownLocalAddress }
+        let fake = FakeFreeSWITCH(
+            listener: channel, port: port, password: password, agents: agents, mode: mode, sessions: sessions)
         box.withLock { $0 = fake }
         return fake
     }
 
-    var originates: [String] { state.withLock { $0.originates } }
-    var originateCount: Int { state.withLock { $0.originates.count } }
-    var commands: [String] { state.withLock { $0.commands } }
+    /// The next connection the client makes (`.manual`).
+    public func nextSession() async throws -> FakeSession {
+        try await sessions.require()
+    }
+
+    /// Stops listening, and drops every connection.
+    public func stop() async {
+        dropConnections()
+        try? await listener.close()
+    }
+
+    // MARK: Misbehaviour
+
+    /// Refuses the commands that start with `prefix` from now on (see `State.refusing`).
+    public func refuse(_ prefix: String) { state.withLock { $0.refusing.append(prefix) } }
+
+    /// Never answers the commands that start with `prefix` from now on (see `State.ignoring`).
+    public func ignore(_ prefix: String) { state.withLock { $0.ignoring.append(prefix) } }
+
+    /// Answers every command `delay` late from now on.
+    public func delayReplies(by delay: Duration) { state.withLock { $0.replyDelay = delay } }
+
+    /// Goes down (`true`: connections are closed as soon as accepted) or comes back up.
+    public func setDown(_ down: Bool) { state.withLock { $0.down = down } }
+
+    /// FreeSWITCH restarts: every connection is dropped, every channel is gone without an event,
+    /// and the next connections see a new `Core-UUID`. It comes back up at once.
+    public func restart() {
+        state.withLock { state in
+            state.restarts += 1
+            state.live.removeAll()
+            state.busy.removeAll()
+            state.inbound.removeAll()
+            state.bridged.removeAll()
+            state.answered.removeAll()
+            state.parked.removeAll()
+            state.talking.removeAll()
+        }
+        dropConnections()
+    }
+
+    /// The `Core-UUID` FreeSWITCH has now (it changes at each restart).
+    public var coreUUID: String {
+        let restarts = state.withLock { $0.restarts }
+        return restarts == 0
+            ? "8694f653-a9cd-4e6c-9fb8-4c7cd4d3ae3c" : FreeSWITCHEventFactory.foreignUUID(UInt64(restarts) &* 7919)
+    }
+
+    /// An event factory for FreeSWITCH as it is now.
+    func makeFactory() -> FreeSWITCHEventFactory { FreeSWITCHEventFactory(coreUUID: coreUUID) }
+
+    // MARK: Playing FreeSWITCH
+
+    public var originates: [String] { state.withLock { $0.originates } }
+    public var originateCount: Int { state.withLock { $0.originates.count } }
+    public var commands: [String] { state.withLock { $0.commands } }
 
     /// Holds the calls originated from now on (they stay up, with no events) or not.
-    func hold(_ on: Bool) { state.withLock { $0.hold = on } }
+    public func hold(_ on: Bool) { state.withLock { $0.hold = on } }
 
-    var prompts: [String] { state.withLock { $0.prompts } }
+    public var prompts: [String] { state.withLock { $0.prompts } }
 
     /// Plays FreeSWITCH from a script (see `State.scripted`).
-    func script(_ on: Bool) { state.withLock { $0.scripted = on } }
+    public func script(_ on: Bool) { state.withLock { $0.scripted = on } }
 
     /// Writes `frames` to every connection, in order, flushed at once.
-    func push(_ frames: [[UInt8]]) {
+    public func push(_ frames: [[UInt8]]) {
         let connections = state.withLock { $0.connections }
         let bytes = frames.flatMap { $0 }
         for connection in connections where connection.isActive {
             connection.writeAndFlush(connection.allocator.buffer(bytes: bytes), promise: nil)
         }
     }
-    var transfers: [String] { state.withLock { $0.transfers } }
-    var killed: [String] { state.withLock { $0.killed } }
+    public var transfers: [String] { state.withLock { $0.transfers } }
+    public var killed: [String] { state.withLock { $0.killed } }
 
     /// An inbound call from `caller` to `service` arrives and the dialplan parks it: CHANNEL_PARK
     /// to every connection. `keys` are what the caller keys at each prompt, in order.
-    func parkInbound(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
+    public func parkInbound(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
         let leg = FreeSWITCHEventFactory.inboundLeg(uuid: uuid, caller: caller, service: service)
         let connections = state.withLock { state -> [any Channel] in
             state.live.insert(uuid)
@@ -160,7 +275,7 @@ final class FakeSwitch: Sendable {
             state.keys[uuid] = keys
             return state.connections
         }
-        var factory = FreeSWITCHEventFactory()
+        var factory = makeFactory()
         let frame = factory.park(leg, at: 0)
         for connection in connections where connection.isActive {
             connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
@@ -170,7 +285,7 @@ final class FakeSwitch: Sendable {
     /// The reply to `show channels as json` (`calls`: `show calls as json`, with the agent's leg
     /// in `b_` columns): held outbound calls (ringing, or answered and maybe bridged), inbound
     /// calls parked (`park`) or transferred and held (bridged to the extension).
-    func channelRows(calls: Bool) -> String {
+    public func channelRows(calls: Bool) -> String {
         let rows = state.withLock { state -> [String] in
             state.live.sorted().map { uuid in
                 if let leg = state.inbound[uuid] {
@@ -192,7 +307,7 @@ final class FakeSwitch: Sendable {
     }
 
     /// The reply to `callcenter_config agent list`.
-    func agentList() -> String {
+    public func agentList() -> String {
         let (listed, down) = state.withLock { ($0.callCenterAgents, $0.callCenterDown) }
         if down { return "-ERR no such command\n" }
         let agents = listed ?? self.agents.map { ($0, "Available", "Waiting") }
@@ -204,17 +319,17 @@ final class FakeSwitch: Sendable {
         return text + "+OK\n"
     }
 
-    var placed: [String] { state.withLock { $0.placed } }
-    var expired: [String] { state.withLock { $0.expired } }
-    var doubleBooked: [String] { state.withLock { $0.doubleBooked } }
-    var parkedCount: Int { state.withLock { $0.parked.count } }
-    var talkingCount: Int { state.withLock { $0.talking.count } }
+    public var placed: [String] { state.withLock { $0.placed } }
+    public var expired: [String] { state.withLock { $0.expired } }
+    public var doubleBooked: [String] { state.withLock { $0.doubleBooked } }
+    public var parkedCount: Int { state.withLock { $0.parked.count } }
+    public var talkingCount: Int { state.withLock { $0.talking.count } }
 
     /// Placed outbound customers keep talking until `hangUpPlaced` (`on`), or hang up at once.
-    func holdPlaced(_ on: Bool) { state.withLock { $0.holdPlaced = on } }
+    public func holdPlaced(_ on: Bool) { state.withLock { $0.holdPlaced = on } }
 
     /// Every placed outbound customer still talking hangs up (in uuid order): their agents are free.
-    func hangUpPlaced() {
+    public func hangUpPlaced() {
         let (ended, connections) = state.withLock { state -> ([FreeSWITCHEventFactory.Leg], [any Channel]) in
             let ended = state.talking.keys.sorted().compactMap { uuid -> FreeSWITCHEventFactory.Leg? in
                 guard let entry = state.talking.removeValue(forKey: uuid) else { return nil }
@@ -225,7 +340,7 @@ final class FakeSwitch: Sendable {
             }
             return (ended, state.connections)
         }
-        var factory = FreeSWITCHEventFactory()
+        var factory = makeFactory()
         for leg in ended {
             let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
             for connection in connections where connection.isActive {
@@ -235,16 +350,16 @@ final class FakeSwitch: Sendable {
     }
 
     /// Transfers keep the caller on the line until `hangUpInbound` (`on`), or hang up at once.
-    func holdTransfers(_ on: Bool) { state.withLock { $0.holdTransfers = on } }
+    public func holdTransfers(_ on: Bool) { state.withLock { $0.holdTransfers = on } }
 
     /// The caller of a transferred inbound leg hangs up: every connection is told.
-    func hangUpInbound(_ uuid: String) {
+    public func hangUpInbound(_ uuid: String) {
         let (leg, connections) = state.withLock { state -> (FreeSWITCHEventFactory.Leg?, [any Channel]) in
             state.live.remove(uuid)
             return (state.bridged.removeValue(forKey: uuid), state.connections)
         }
         guard let leg else { return }
-        var factory = FreeSWITCHEventFactory()
+        var factory = makeFactory()
         let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
         for connection in connections where connection.isActive {
             connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
@@ -252,9 +367,9 @@ final class FakeSwitch: Sendable {
     }
 
     /// mod_callcenter says agent `name`'s status is now `status` (`agent-status-change`).
-    func tellAgentStatus(_ name: String, _ status: String) {
+    public func tellAgentStatus(_ name: String, _ status: String) {
         let connections = state.withLock { $0.connections }
-        var factory = FreeSWITCHEventFactory()
+        var factory = makeFactory()
         let frame = factory.agentStatus(name, status, at: 0)
         for connection in connections where connection.isActive {
             connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
@@ -262,7 +377,7 @@ final class FakeSwitch: Sendable {
     }
 
     /// An inbound call parked while no client listened: FreeSWITCH has it, nobody was told.
-    func parkSilently(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
+    public func parkSilently(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
         let leg = FreeSWITCHEventFactory.inboundLeg(uuid: uuid, caller: caller, service: service)
         state.withLock { state in
             state.live.insert(uuid)
@@ -273,7 +388,7 @@ final class FakeSwitch: Sendable {
 
     /// FreeSWITCH answered the held call `uuid` and parked it (`&park()`) while nobody listened:
     /// no events; a `uuid_transfer` then places it.
-    func parkHeld(_ uuid: String) {
+    public func parkHeld(_ uuid: String) {
         guard let call = CallID(uuidString: uuid) else { return }
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
@@ -284,10 +399,10 @@ final class FakeSwitch: Sendable {
     }
 
     /// Forgets every held channel (as if they had ended while the client was away).
-    func dropHeldChannels() { state.withLock { $0.live.removeAll() } }
+    public func dropHeldChannels() { state.withLock { $0.live.removeAll() } }
 
     /// Closes every client connection (the client reconnects).
-    func dropConnections() {
+    public func dropConnections() {
         let connections = state.withLock { state -> [any Channel] in
             defer { state.connections.removeAll() }
             return state.connections
@@ -297,13 +412,13 @@ final class FakeSwitch: Sendable {
 
     /// FreeSWITCH hangs up the channel `uuid` (unanswered, NORMAL_CLEARING): every connection
     /// is told.
-    func hangUp(_ uuid: String) {
+    public func hangUp(_ uuid: String) {
         let connections = state.withLock { state -> [any Channel] in
             state.live.remove(uuid)
             return state.connections
         }
         guard let call = CallID(uuidString: uuid) else { return }
-        var factory = FreeSWITCHEventFactory()
+        var factory = makeFactory()
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
         let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: false, at: 0)
@@ -312,30 +427,36 @@ final class FakeSwitch: Sendable {
         }
     }
 
-    func stop() async {
-        dropConnections()
-        try? await listener.close()
-    }
-
-    /// An ESL configuration for this fake.
-    func eventSocket(password: String? = nil) -> EventSocketConfiguration {
+    /// A client configuration for this fake: its password (or `password`), fast timeouts and
+    /// backoff, the default liveness timeout (60 s: no test waits that long) unless one is given.
+    /// With no `subscriptions`: `event plain ALL` when `.manual` (what `acceptSubscription()`
+    /// expects), none when `.playing` (the client subscribes as it does in production).
+    public func configuration(
+        password: String? = nil, subscriptions: [ESLSubscription]? = nil, commandTimeout: Duration = .seconds(5),
+        reconnect: EventSocketReconnectPolicy = EventSocketReconnectPolicy(
+            initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40), multiplier: 2),
+        livenessTimeout: Duration? = .seconds(60)
+    ) -> EventSocketConfiguration {
         EventSocketConfiguration(
             host: "127.0.0.1", port: port, password: ESLPassword(password ?? self.password),
-            connectTimeout: .seconds(2), commandTimeout: .seconds(5), jobTimeout: .seconds(5),
-            reconnect: EventSocketReconnectPolicy(
-                initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40), multiplier: 2))
+            subscriptions: subscriptions ?? (mode == .manual ? [.all()] : []),
+            connectTimeout: .seconds(2), commandTimeout: commandTimeout, jobTimeout: .seconds(5),
+            reconnect: reconnect, livenessTimeout: livenessTimeout)
     }
 }
 
 /// One connection's side of the fake: everything runs on the channel's event loop.
-final class FakeSwitchHandler: ChannelInboundHandler {
+final class FakeFreeSWITCHHandler: ChannelInboundHandler {
     typealias InboundIn = String
     typealias OutboundOut = ByteBuffer
 
-    let fake: FakeSwitch
-    var factory = FreeSWITCHEventFactory()
+    let fake: FakeFreeSWITCH
+    var factory: FreeSWITCHEventFactory
 
-    init(_ fake: FakeSwitch) { self.fake = fake }
+    init(_ fake: FakeFreeSWITCH) {
+        self.fake = fake
+        factory = fake.makeFactory()
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         send("Content-Type: auth/request\n\n", context)
@@ -345,11 +466,46 @@ final class FakeSwitchHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let text = Self.unwrapInboundIn(data)
+        let delay = fake.state.withLock { $0.replyDelay }
+        guard delay > .zero else { return handle(text, context) }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay / .nanoseconds(1)))) {
+            let (handler, context) = loopBound.value
+            guard context.channel.isActive else { return }
+            handler.handle(text, context)
+        }
+    }
+
+    /// Answers one command, as FreeSWITCH would (or misbehaving as told).
+    private func handle(_ text: String, _ context: ChannelHandlerContext) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let first = lines.first ?? ""
-        let scripted = fake.state.withLock { state -> Bool in
+        enum Fault { case none, refuse, ignore }
+        let (scripted, fault) = fake.state.withLock { state -> (Bool, Fault) in
             state.commands.append(first)
-            return state.scripted
+            if state.ignoring.contains(where: { first.hasPrefix($0) }) { return (state.scripted, .ignore) }
+            if state.refusing.contains(where: { first.hasPrefix($0) }) { return (state.scripted, .refuse) }
+            return (state.scripted, .none)
+        }
+        switch fault {
+        case .none: break
+        case .ignore: return
+        case .refuse:
+            let job = lines.first { $0.hasPrefix("Job-UUID: ") }.map { String($0.dropFirst(10)) } ?? "none"
+            if first.hasPrefix("api ") {
+                let body = "-ERR refused\n"
+                send("Content-Type: api/response\nContent-Length: \(body.utf8.count)\n\n\(body)", context)
+            } else if first.hasPrefix("bgapi ") {
+                reply("+OK Job-UUID: \(job)", context)
+                let words = first.split(separator: " ", maxSplits: 2).map(String.init)
+                send(bytes: factory.backgroundJob(
+                    jobUUID: job, command: words.count > 1 ? words[1] : "", argument: words.count > 2 ? words[2] : "",
+                    result: "-ERR refused", at: 0), context)
+            } else {
+                reply("-ERR refused", context)
+            }
+            context.flush()
+            return
         }
         if scripted, !first.hasPrefix("auth "), !first.hasPrefix("event "), !first.hasPrefix("api ") {
             if first.hasPrefix("sendmsg "), let event = lines.first(where: { $0.hasPrefix("Event-UUID: ") }) {
@@ -450,22 +606,28 @@ final class FakeSwitchHandler: ChannelInboundHandler {
             }
             return .abandon
         }
-        send(bytes: factory.backgroundJob(jobUUID: job, command: "originate", argument: arguments,
-                                          result: "+OK \(uuid)", at: 0), context)
+        let jobAfterAnswer = fake.state.withLock { $0.jobAfterAnswer }
+        let jobFrame = factory.backgroundJob(jobUUID: job, command: "originate", argument: arguments,
+                                             result: "+OK \(uuid)", at: 0)
+        if !jobAfterAnswer { send(bytes: jobFrame, context) }
         switch plan {
         case .hold:
+            if jobAfterAnswer { send(bytes: jobFrame, context) }
             return
         case .park:
             send(bytes: factory.answer(leg, at: 0), context)
             send(bytes: factory.park(leg, at: 0), context)
+            if jobAfterAnswer { send(bytes: jobFrame, context) }
         case .abandon:
             send(bytes: factory.answer(leg, at: 0), context)
+            if jobAfterAnswer { send(bytes: jobFrame, context) }
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
         case .agent(let agent):
             let agentLeg = FreeSWITCHEventFactory.Leg(
                 uuid: FreeSWITCHEventFactory.foreignUUID(call.rawValue), direction: "outbound",
                 channelName: "user/\(agent)", callerNumber: "0000000000", destinationNumber: agent)
             send(bytes: factory.answer(leg, at: 0), context)
+            if jobAfterAnswer { send(bytes: jobFrame, context) }
             send(bytes: factory.agentState(agent, "In a queue call", at: 0), context)
             send(bytes: factory.bridge(leg, to: agentLeg, ccAgent: agent, at: 0), context)
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
@@ -621,79 +783,3 @@ struct CommandDecoder: ByteToMessageDecoder {
     }
 }
 
-// MARK: - Waiting without fixed sleeps
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(what)" }
-}
-
-/// Waits until `condition` holds, checking it every few milliseconds; fails after `limit`.
-func eventually(
-    _ what: String, within limit: Duration = .seconds(20), _ condition: @Sendable () async -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + limit
-    while !(await condition()) {
-        if ContinuousClock.now > deadline { throw TestTimeout(what: what) }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
-/// A log that keeps every line.
-final class LogLines: Sendable {
-    private let lines = Mutex<[String]>([])
-    var all: [String] { lines.withLock { $0 } }
-    var sink: @Sendable (String) -> Void { { [self] line in lines.withLock { $0.append(line) } } }
-}
-
-// MARK: - A raw HTTP client
-
-/// Sends `request` as is to 127.0.0.1:`port` and returns everything the server sent until it
-/// closed the connection.
-func rawHTTP(port: Int, _ request: [UInt8]) async throws -> String {
-    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .connect(host: "127.0.0.1", port: port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-            }
-        }
-    return try await withThrowingTaskGroup(of: String.self) { group in
-        group.addTask {
-            try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(bytes: request))
-                var received: [UInt8] = []
-                do {
-                    for try await buffer in inbound { received += buffer.readableBytesView }
-                } catch {
-                    // A reset after the response: keep what came.
-                }
-                return String(decoding: received, as: UTF8.self)
-            }
-        }
-        group.addTask {
-            try await Task.sleep(for: .seconds(10))
-            throw TestTimeout(what: "an HTTP response")
-        }
-        let first = try await group.next() ?? ""
-        group.cancelAll()
-        return first
-    }
-}
-
-/// A request with `method`, `path`, optional bearer `token` and `body`.
-func httpRequest(_ method: String, _ path: String, token: String?, body: String = "", extraHeaders: String = "") -> [UInt8] {
-    var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
-    if let token { text += "Authorization: Bearer \(token)\r\n" }
-    text += extraHeaders
-    text += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-    return Array(text.utf8)
-}
-
-/// The status code and body of a raw response.
-func parseResponse(_ text: String) -> (status: Int, body: String) {
-    let parts = text.components(separatedBy: "\r\n\r\n")
-    let statusLine = parts.first?.split(separator: "\r\n").first ?? ""
-    let words = statusLine.split(separator: " ")
-    let status = words.count > 1 ? Int(words[1]) ?? 0 : 0
-    return (status, parts.dropFirst().joined(separator: "\r\n\r\n"))
-}

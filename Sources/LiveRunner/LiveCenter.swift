@@ -97,6 +97,9 @@ public actor LiveCenter: LiveHTTPRoutes {
         guard let trace, first < trace.steps.count else { return [] }
         return Array(trace.steps[first...])
     }
+
+    /// Keeps the center's steps from now on (a test's diagnosis).
+    func keepTrace() { if trace == nil { trace = CenterTrace() } }
     private var commands: [CenterCommand] = []
     private var actions: [CenterBridge.Action] = []
     /// When the run began (the run's clock).

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import EventSocket
 import EventSocketClient
 import Foundation
@@ -215,7 +216,7 @@ struct ClientValueTests {
 struct ClientTests {
     @Test("login, subscription, api round trip, events, close")
     func loginAndApi() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let notes = collect(client)
         let session = try await connect(client, to: server)
@@ -254,7 +255,7 @@ struct ClientTests {
 
     @Test("a line break in an argument is refused before anything is written")
     func injection() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let session = try await connect(client, to: server)
         await #expect(throws: EventSocketError.invalidCommand(.lineBreak(field: "api arguments"))) {
@@ -270,7 +271,7 @@ struct ClientTests {
 
     @Test("-ERR invalid is a final error: no retry, the client stops")
     func authRejected() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let notes = collect(client)
         let connected = Task { try await client.connect() }
@@ -297,7 +298,7 @@ struct ClientTests {
 
     @Test("-ERR invalid on a reconnect stops reconnecting for good")
     func authRejectedOnReconnect() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let notes = collect(client)
         let first = try await connect(client, to: server)
@@ -317,7 +318,7 @@ struct ClientTests {
 
     @Test("text/rude-rejection is a final ACL error")
     func rudeRejection() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let notes = collect(client)
         let connected = Task { try await client.connect() }
@@ -355,7 +356,7 @@ struct ClientTests {
     @Test("bgapi: our Job-UUID, the reply, then the BACKGROUND_JOB with it (another job's first)")
     func bgapiCorrelation() async throws {
         let ours = "0b6f1c2d-0000-4000-8000-00000000abcd"
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration(), jobUUID: jobUUIDs([ours]))
         let notes = collect(client)
         let session = try await connect(client, to: server)
@@ -388,7 +389,7 @@ struct ClientTests {
 
     @Test("bgapi refused by FreeSWITCH, and a BACKGROUND_JOB that never comes, are typed errors")
     func bgapiFailures() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         var configuration = server.configuration()
         configuration.jobTimeout = .milliseconds(50)
         let client = EventSocketClient(configuration: configuration, jobUUID: jobUUIDs(["job-1", "job-2"]))
@@ -415,7 +416,7 @@ struct ClientTests {
 
     @Test("a command that times out keeps its place: its late reply is dropped, the next matched")
     func commandTimeout() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let session = try await connect(client, to: server)
         let slow = Task { try await client.api("show", "channels", timeout: .milliseconds(50)) }
@@ -434,7 +435,7 @@ struct ClientTests {
 
     @Test("closed mid-frame: pending commands fail, backoff, re-login, same subscriptions, a gap")
     func reconnect() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let notes = collect(client)
         let first = try await connect(client, to: server)
@@ -487,7 +488,7 @@ struct ClientTests {
 
     @Test("a disconnect notice then close: the reason carries the notice; linger notices pass up")
     func disconnectNotice() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(
             configuration: server.configuration(reconnect: .never))
         let notes = collect(client)
@@ -513,7 +514,7 @@ struct ClientTests {
 
     @Test("a peer sending garbage: a typed decoding error, no crash, the connection dropped")
     func garbage() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration(reconnect: .never))
         let notes = collect(client)
         let session = try await connect(client, to: server)
@@ -537,7 +538,7 @@ struct ClientTests {
 
     @Test("an event frame whose body is not an event is skipped and reported, the stream goes on")
     func undecodableEvent() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let notes = collect(client)
         let session = try await connect(client, to: server)
@@ -561,7 +562,7 @@ struct ClientTests {
 
     @Test("a refused subscription is a typed error and is not kept")
     func subscriptionRejected() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration())
         let session = try await connect(client, to: server)
         let denied = Task { try await client.subscribe(ESLSubscription(eventNames: ["HEARTBEAT"])) }
@@ -577,7 +578,7 @@ struct ClientTests {
 
     @Test("a bgapi waiting for its BACKGROUND_JOB fails with connectionLost; close() fails the rest")
     func pendingWorkOnLossAndClose() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration(), jobUUID: jobUUIDs(["job-9"]))
         let notes = collect(client)
         let first = try await connect(client, to: server)
@@ -607,7 +608,7 @@ struct ClientTests {
 
     @Test("reconnecting gives up after maximumAttempts failures in a row, with growing delays")
     func reconnectGivesUp() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let policy = EventSocketReconnectPolicy(
             initialDelay: .milliseconds(5), maximumDelay: .milliseconds(15), multiplier: 2, maximumAttempts: 3
         )
@@ -629,7 +630,7 @@ struct ClientTests {
 
     @Test("backoff on an injected clock: real delays, no waiting, the exact gap reported")
     func backoffOnManualClock() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let clock = ManualClock()
         let policy = EventSocketReconnectPolicy(initialDelay: .milliseconds(500), maximumDelay: .seconds(30))
         let client = EventSocketClient(configuration: server.configuration(reconnect: policy), clock: clock)
@@ -656,7 +657,7 @@ struct ClientTests {
 
     @Test("a frame over the configured size cap drops the connection with bodyTooLarge")
     func sizeCap() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         var configuration = server.configuration(reconnect: .never)
         configuration.limits = ESLDecoder.Limits(maxHeaderBlockBytes: 4096, maxBodyBytes: 1000)
         let client = EventSocketClient(configuration: configuration)
@@ -683,7 +684,7 @@ struct ClientTests {
         let captured = "43e14ab9-38b1-4187-9f08-e13f35136bb2"
         let frames = try fixtureFrames("neventsocket/inbound-auth-bgapi-originate-fail.txt")
         #expect(frames.count == 5)
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration(), jobUUID: jobUUIDs([ours]))
         let connected = Task { try await client.connect() }
         let session = try await server.nextSession()
@@ -708,7 +709,7 @@ struct ClientTests {
 
     @Test("cancelling a caller ends its wait; the command keeps its place in the FIFO")
     func cancellation() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let client = EventSocketClient(configuration: server.configuration(), jobUUID: jobUUIDs(["job-c"]))
         let notes = collect(client)
         let session = try await connect(client, to: server)

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import EventSocket
 import EventSocketClient
 import Testing
@@ -25,7 +26,7 @@ struct LivenessTests {
 
     @Test("a connection silent after login is dropped as lost, then re-established and re-subscribed")
     func silentConnection() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let timeout = Duration.milliseconds(300)
         let client = EventSocketClient(
             configuration: server.configuration(subscriptions: [Self.channelEvents], livenessTimeout: timeout))
@@ -68,7 +69,7 @@ struct LivenessTests {
 
     @Test("HEARTBEAT events more often than the timeout keep the connection over several periods")
     func heartbeatsKeepAlive() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         // 1 s, heartbeats every 100 ms for at least 4 s: four timeout periods, 900 ms of slack.
         let client = EventSocketClient(configuration: server.configuration(livenessTimeout: .seconds(1)))
         let notes = collect(client)
@@ -104,7 +105,7 @@ struct LivenessTests {
 
     @Test("HEARTBEAT is subscribed in the connection's format unless ALL covers it or the watchdog is off")
     func heartbeatSubscription() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
 
         // JSON subscriptions: HEARTBEAT is asked in JSON too (the format is sticky).
         let json = ESLSubscription(format: .json, eventNames: ["CHANNEL_ANSWER"])
@@ -156,7 +157,7 @@ struct LivenessTests {
 
     @Test("a refused HEARTBEAT does not fail the login; probes keep a quiet connection, a dead one is dropped")
     func heartbeatRefused() async throws {
-        let server = try await FakeFreeSWITCH.start()
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
         let timeout = Duration.seconds(1)
         let client = EventSocketClient(
             configuration: server.configuration(subscriptions: [Self.channelEvents], livenessTimeout: timeout))

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import DialingPolicies
 import EventSocketClient
@@ -12,13 +13,13 @@ struct HTTPTests {
     /// A runner whose agents are on break (so it dials nothing and stays up), with its HTTP
     /// interface on a free loopback port.
     static func idleRunner(_ name: String, limits: LiveHTTPServer.Limits = LiveHTTPServer.Limits())
-        async throws -> (FakeSwitch, LiveCenter, LiveHTTPServer, LogLines)
+        async throws -> (FakeFreeSWITCH, LiveCenter, LiveHTTPServer, LogLines)
     {
         let agents = ["1000", "1001"]
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         let path = try makeStore(name, contracts: 10)
         var options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         options.agentsAtStart = .assume(.paused(since: 0))
         let log = LogLines()
         let runner = try LiveCenter(

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import DialingPolicies
 import Foundation
@@ -11,18 +12,19 @@ import Testing
 /// policy), against a fake FreeSWITCH that parks answered calls and never bridges by itself.
 @Suite("Live answered customers with &park()", .serialized)
 struct LiveAnsweredCustomersTests {
-    @Test("a power campaign: answered customers are transferred to free agents, one call per agent; those held past max_hold hear the message and are hung up")
-    func placesAndReleases() async throws {
+    @Test("a power campaign: answered customers are transferred to free agents, one call per agent; those held past max_hold hear the message and are hung up (an originate's job before the call's events, or after them as a real originate returns)", arguments: [false, true])
+    func placesAndReleases(jobAfterAnswer: Bool) async throws {
         let agents = ["1000", "1001"]
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
+        fake.state.withLock { $0.jobAfterAnswer = jobAfterAnswer }
         // Agents stay on their calls until the test lets them go: customers answered meanwhile wait.
         fake.holdPlaced(true)
         let path = try makeStore("park", contracts: 8)
         var live = liveConfiguration(agents: agents)
         live.maxHoldMessage = "ivr/ivr-all_agents_busy.wav"
         #expect(live.answeredCallDestination == .park, "the default destination")
-        var options = LiveRunnerOptions(storePath: path, batchID: "b1", live: live, eventSocket: fake.eventSocket())
+        var options = LiveRunnerOptions(storePath: path, batchID: "b1", live: live, eventSocket: fake.configuration())
         options.maxHold = 2
         var power = PowerDialer.Configuration()
         power.linesPerAgent = 2

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import CenterPolicies
 import DialingPolicies
@@ -10,10 +11,10 @@ import Testing
 struct LiveBlendTests {
     static let agents = ["1000", "1001", "1002", "1003"]
 
-    static func runner(_ fake: FakeSwitch, _ rule: BlendRule, contracts: Int = 8) throws -> LiveCenter {
+    static func runner(_ fake: FakeFreeSWITCH, _ rule: BlendRule, contracts: Int = 8) throws -> LiveCenter {
         var options = LiveRunnerOptions(
             storePath: try makeStore("blend", contracts: contracts), batchID: "b1", live: liveConfiguration(agents: agents),
-            eventSocket: fake.eventSocket())
+            eventSocket: fake.configuration())
         options.agentsAtStart = .assume(.idle)
         options.blend = rule
         return try LiveCenter(dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50))
@@ -21,7 +22,7 @@ struct LiveBlendTests {
 
     @Test("a reserve of 2 out of 4 idle agents: the dialer paces for 2; an agent going on break shrinks the pool, not the reserve")
     func reserve() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: Self.agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: Self.agents)
         defer { Task { await fake.stop() } }
         fake.hold(true)
         let runner = try Self.runner(fake, BlendRule(inboundReserve: 2))
@@ -36,7 +37,7 @@ struct LiveBlendTests {
 
     @Test("at most 1 agent on the campaign: one shown idle, the others away")
     func cap() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: Self.agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: Self.agents)
         defer { Task { await fake.stop() } }
         fake.hold(true)
         let runner = try Self.runner(fake, BlendRule(inboundReserve: 0, maxOutboundAgents: 1))
@@ -48,14 +49,14 @@ struct LiveBlendTests {
 
     @Test("a pool that takes no inbound callers is withdrawn from the router, and given back when the task completes")
     func poolWithdrawnFromRouter() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         fake.hold(true)
         let roster = try LiveRoster.parse(csv: testRoster)
         var live = liveConfiguration(agents: [])
         live.agents = roster.liveAgents
         var options = LiveRunnerOptions(
-            storePath: try makeStore("pool", contracts: 8), batchID: "b1", live: live, eventSocket: fake.eventSocket())
+            storePath: try makeStore("pool", contracts: 8), batchID: "b1", live: live, eventSocket: fake.configuration())
         options.blend = BlendRule(inboundReserve: 2, poolTakesInbound: false)
         let clock = SystemLiveClock(speed: 50)
         var progressive = ProgressiveDialer.Configuration()
@@ -63,9 +64,10 @@ struct LiveBlendTests {
         let center = try LiveCenter(
             dialer: ProgressiveDialer(progressive), options: options,
             routing: LiveRouterOptions(
-                storePath: try makeRoutingStore("pool", customers: testCustomers), roster: roster, eventSocket: fake.eventSocket()),
+                storePath: try makeRoutingStore("pool", customers: testCustomers), roster: roster, eventSocket: fake.configuration()),
             clock: clock)
         let dialer = center, router = center
+        await center.keepTrace()
         try await center.start()
         // The pool is 1000 and 1001 (the sales team): Alice (first agent 1001) cannot reach it.
         #expect(await dialer.agents().map(\.state) == ["idle", "idle", "loggedOut", "loggedOut"])
@@ -85,6 +87,8 @@ struct LiveBlendTests {
             try await eventually("the task complete", within: .seconds(60)) { await center.taskProgress().complete }
         } catch {
             Issue.record("\(await center.taskProgress()) \(await center.status()) \(await center.agents().map(\.state)) originates \(fake.originateCount)")
+            let steps = await center.traceSteps(from: 0).suffix(12).map { "\($0.time) \($0.event.map { "\($0)" } ?? "start") -> \($0.commands)" }
+            Issue.record("the center's last steps:\n\(steps.joined(separator: "\n"))")
             throw error
         }
         let third = "b0010000-0000-4000-8000-000000000003"

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import Benchmarks
 import CallCenter
 import DialingPolicies
@@ -13,14 +14,14 @@ import Testing
 struct LiveCenterTests {
     @Test("one login for both; an agent the router put on an inbound call is away for the dialer until it ends")
     func sharedConnectionAndAgentBook() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         fake.holdTransfers(true)
         let roster = try LiveRoster.parse(csv: testRoster)
         var live = LiveConfiguration()
         live.agents = roster.liveAgents
         var dialerOptions = LiveRunnerOptions(
-            storePath: try makeStore("shared", contracts: 5), batchID: "b1", live: live, eventSocket: fake.eventSocket())
+            storePath: try makeStore("shared", contracts: 5), batchID: "b1", live: live, eventSocket: fake.configuration())
         dialerOptions.agentsAtStart = .assume(.paused(since: 0))
         let clock = SystemLiveClock(speed: 100)
         let center = try LiveCenter(
@@ -54,7 +55,7 @@ struct LiveCenterTests {
 
     @Test("after a reconnect the router ends the calls that vanished (the agent is freed) and routes new ones")
     func routerReconnect() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
         defer { Task { await fake.stop() } }
         fake.holdTransfers(true)
         let path = try makeRoutingStore("reconnect", customers: testCustomers)
@@ -90,7 +91,7 @@ struct LiveCenterTests {
 
     @Test("the router's routes: status, callback tasks, done once (409 after), 404, 400, 405; done is in the history")
     func callbackRoutes() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("routes", customers: testCustomers)
         let router = try LiveCenter(

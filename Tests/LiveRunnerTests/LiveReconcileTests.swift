@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import DialingPolicies
 import EventSocketClient
@@ -12,11 +13,11 @@ import Testing
 struct LiveReconcileTests {
     static let agents = ["1000", "1001"]
 
-    static func dialer(_ path: String, _ fake: FakeSwitch, log: LogLines = LogLines()) throws
+    static func dialer(_ path: String, _ fake: FakeFreeSWITCH, log: LogLines = LogLines()) throws
         -> LiveCenter
     {
         var options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         options.agentsAtStart = .askCallCenter
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
@@ -26,7 +27,7 @@ struct LiveReconcileTests {
 
     @Test("a restart takes over calls by their callstate: one bridged to an agent ends connected, one answered and parked meets the free agent")
     func restartReadsCallState() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: Self.agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: Self.agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("callstate", contracts: 2)
         fake.hold(true)
@@ -67,7 +68,7 @@ struct LiveReconcileTests {
 
     @Test("agents at start as mod_callcenter lists them: one on break, one free, one it does not know; without it, a clear refusal")
     func agentsAtStart() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: Self.agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: Self.agents)
         defer { Task { await fake.stop() } }
         fake.hold(true)
         fake.state.withLock { $0.callCenterAgents = [("1001", "On Break", "Waiting")] }
@@ -98,7 +99,7 @@ struct LiveReconcileTests {
 
     @Test("after a gap: a call bridged meanwhile is connected, agents changed meanwhile are read again")
     func dialerGap() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: Self.agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: Self.agents)
         defer { Task { await fake.stop() } }
         fake.hold(true)
         let path = try makeStore("gap", contracts: 2)
@@ -125,13 +126,13 @@ struct LiveReconcileTests {
 
     @Test("the router routes the calls parked before its start and those parked while it was cut off")
     func routerPicksUpParkedCalls() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
         defer { Task { await fake.stop() } }
         let before = "9a4ed000-0000-4000-8000-000000000001"
         fake.parkSilently(uuid: before, caller: "+8613800000001")
         var options = LiveRouterOptions(
             storePath: try makeRoutingStore("parked", customers: testCustomers), roster: try LiveRoster.parse(csv: testRoster),
-            eventSocket: fake.eventSocket())
+            eventSocket: fake.configuration())
         options.agentsAtStart = .askCallCenter
         let log = LogLines()
         let router = try LiveCenter(routing: options, clock: SystemLiveClock(speed: 100), log: log.sink)

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import EventSocketClient
 import Foundation
@@ -38,22 +39,22 @@ let bobID = "110101199001011234"
 
 /// The router's options for the routing store at `path` with the test roster: the agents free at
 /// start (`idle`), else logged out.
-func routerOptions(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
+func routerOptions(_ path: String, _ fake: FakeFreeSWITCH, idle: Bool = true) throws -> LiveRouterOptions {
     var options = LiveRouterOptions(
-        storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.eventSocket())
+        storePath: path, roster: try LiveRoster.parse(csv: testRoster), eventSocket: fake.configuration())
     options.agentsAtStart = idle ? .assume(.idle) : .assume(.loggedOut)
     return options
 }
 
 @Suite("Live router", .serialized)
 struct LiveRouterTests {
-    func options(_ path: String, _ fake: FakeSwitch, idle: Bool = true) throws -> LiveRouterOptions {
+    func options(_ path: String, _ fake: FakeFreeSWITCH, idle: Bool = true) throws -> LiveRouterOptions {
         try routerOptions(path, fake, idle: idle)
     }
 
     @Test("a known caller is transferred to their first agent's extension, and recorded")
     func knownCaller() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("known", customers: testCustomers)
         let runner = try LiveCenter(routing: try options(path, fake), clock: SystemLiveClock(speed: 100))
@@ -76,7 +77,7 @@ struct LiveRouterTests {
 
     @Test("an unknown caller keying a known ID number is bound; the number is recognised next time, also after a restart")
     func bindingSurvivesRestart() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("bind", customers: testCustomers)
         let caller = "+8613900000007"
@@ -120,7 +121,7 @@ struct LiveRouterTests {
 
     @Test("nobody idle: the caller hears the callback menu, is hung up, and a callback task is written")
     func callbackWhenNobodyIdle() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("callback", customers: testCustomers)
         let runner = try LiveCenter(

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import DialingPolicies
 import EventSocketClient
@@ -38,12 +39,12 @@ struct LiveRunnerTests {
     @Test("a 10-contract task runs to completion through the client, the bridge and the store")
     func completesTask() async throws {
         let agents = ["1000", "1001"]
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("complete", contracts: 10)
         let log = LogLines()
         let options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         let runner = try LiveCenter(
             dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 100), log: log.sink)
         let summary = try await runner.run()
@@ -76,11 +77,11 @@ struct LiveRunnerTests {
     @Test("pause stops new originates; resume restarts them")
     func pauseAndResume() async throws {
         let agents = ["1000", "1001"]
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("pause", contracts: 10)
         let options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         let clock = SystemLiveClock(speed: 50)
@@ -113,11 +114,11 @@ struct LiveRunnerTests {
     @Test("a lost connection: the calls whose channels vanished during the gap end, the task completes")
     func reconnectReconciles() async throws {
         let agents = ["1000", "1001"]
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("reconnect", contracts: 6)
         let options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         let runner = try LiveCenter(
@@ -141,11 +142,11 @@ struct LiveRunnerTests {
     @Test("a restart takes over the calls a killed run left in flight: gone ones end as CRASH")
     func restartAdoptsCalls() async throws {
         let agents = ["1000", "1001"]
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("restart", contracts: 6)
         let options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.eventSocket())
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         fake.hold(true)
@@ -176,13 +177,13 @@ struct LiveRunnerTests {
 
     @Test("a wrong ESL password is a clear error that does not show the password")
     func wrongPassword() async throws {
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000"])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000"])
         defer { Task { await fake.stop() } }
         let path = try makeStore("auth", contracts: 2)
         let wrong = "not-the-password-42"
         let options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: ["1000"]),
-            eventSocket: fake.eventSocket(password: wrong))
+            eventSocket: fake.configuration(password: wrong))
         let runner = try LiveCenter(dialer: ProgressiveDialer(), options: options)
         do {
             try await runner.start()

@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import CenterPolicies
 import Foundation
@@ -69,13 +70,13 @@ struct LiveTwinTests {
         let roster = try LiveRoster(
             agents: configuration.agents.map { LiveRoster.Agent(name: $0.name, exten: $0.exten, team: "all", backup: nil, isLeader: false, businessTypes: []) })
 
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: [])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         fake.script(true)
-        var options = LiveRunnerOptions(storePath: path, batchID: task.batchID, live: configuration, eventSocket: fake.eventSocket())
+        var options = LiveRunnerOptions(storePath: path, batchID: task.batchID, live: configuration, eventSocket: fake.configuration())
         options.agentsAtStart = .assume(.loggedOut)
         var routing = LiveRouterOptions(
-            storePath: Self.temporary("routing"), roster: roster, live: configuration, eventSocket: fake.eventSocket())
+            storePath: Self.temporary("routing"), roster: roster, live: configuration, eventSocket: fake.configuration())
         routing.agentsAtStart = .assume(.loggedOut)
         // A second before the day: the campaign starts at dial_from (0) by its own timer, after the
         // agents logged in at 0, as in the simulator.

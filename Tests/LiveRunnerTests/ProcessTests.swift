@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import Foundation
 import CallCenter
 import Store
@@ -67,7 +68,7 @@ struct ProcessTests {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let agents = ["1000", "1001"]
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: agents)
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let db = try makeStore("kill", contracts: 20)
         let policy = try Self.campaign(in: folder)
@@ -142,7 +143,7 @@ struct RouterProcessTests {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // mod_callcenter lists the roster's agents, available.
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
         defer { Task { await fake.stop() } }
         let store = folder + "/routing.sqlite"
         try RoutingStore(path: store).importCustomers(csv: testCustomers, file: "customers.csv")
@@ -173,7 +174,7 @@ struct BlendedProcessTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-live-both-\(getpid())").path
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000", "1001", "2000", "2001"])
         defer { Task { await fake.stop() } }
         let routing = folder + "/routing.sqlite"
         try RoutingStore(path: routing).importCustomers(csv: testCustomers, file: "customers.csv")
@@ -230,7 +231,7 @@ struct ExitStatusTests {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let fake = try await FakeSwitch.start(password: eslPassword, agents: ["1000"])
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000"])
         let db = try makeStore("exit", contracts: 2)
         let policy = try ProcessTests.campaign(in: folder)
         func run(_ batch: String, port: Int, password: String, tag: String) async throws -> (Int32, String) {

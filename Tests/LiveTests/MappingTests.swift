@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import Benchmarks
 import CallCenter
 import EventSocket

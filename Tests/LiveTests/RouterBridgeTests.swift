@@ -1,3 +1,4 @@
+import FreeSWITCHFake
 import CallCenter
 import EventSocket
 import Live

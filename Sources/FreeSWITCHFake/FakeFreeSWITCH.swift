@@ -97,9 +97,6 @@ public final class FakeFreeSWITCH: Sendable {
         public var promptCount: [String: Int] = [:]
         /// With `scripted`: each originate's argument, by Job-UUID.
         public var originateArgument: [String: String] = [:]
-        /// When each outbound customer was parked (wall clock), and how long each expired one waited.
-        public var parkedAt: [String: ContinuousClock.Instant] = [:]
-        public var waited: [String: Duration] = [:]
 
         // Misbehaviour, as FreeSWITCH misbehaves.
         /// Commands whose first line starts with one of these are refused: `api` answers
@@ -121,6 +118,11 @@ public final class FakeFreeSWITCH: Sendable {
         public var restarts = 0
         /// Connections accepted so far (the client's reconnections show here).
         public var accepted = 0
+        /// Event frames written so far (to the connections up; a frame to several counts once).
+        public var eventsSent = 0
+        /// Commands the client's user sent (`bgapi`, `sendmsg`), read so far; not the client's
+        /// own (`auth`, `event`, `api`).
+        public var userCommands = 0
 
         public init() {}
     }
@@ -256,11 +258,7 @@ public final class FakeFreeSWITCH: Sendable {
 
     /// Writes `frames` to every connection, in order, flushed at once.
     public func push(_ frames: [[UInt8]]) {
-        let connections = state.withLock { $0.connections }
-        let bytes = frames.flatMap { $0 }
-        for connection in connections where connection.isActive {
-            connection.writeAndFlush(connection.allocator.buffer(bytes: bytes), promise: nil)
-        }
+        broadcast(frames)
     }
     public var transfers: [String] { state.withLock { $0.transfers } }
     public var killed: [String] { state.withLock { $0.killed } }
@@ -269,17 +267,14 @@ public final class FakeFreeSWITCH: Sendable {
     /// to every connection. `keys` are what the caller keys at each prompt, in order.
     public func parkInbound(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
         let leg = FreeSWITCHEventFactory.inboundLeg(uuid: uuid, caller: caller, service: service)
-        let connections = state.withLock { state -> [any Channel] in
+        state.withLock { state in
             state.live.insert(uuid)
             state.inbound[uuid] = leg
             state.keys[uuid] = keys
-            return state.connections
         }
         var factory = makeFactory()
         let frame = factory.park(leg, at: 0)
-        for connection in connections where connection.isActive {
-            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
-        }
+        broadcast([frame])
     }
 
     /// The reply to `show channels as json` (`calls`: `show calls as json`, with the agent's leg
@@ -330,22 +325,19 @@ public final class FakeFreeSWITCH: Sendable {
 
     /// Every placed outbound customer still talking hangs up (in uuid order): their agents are free.
     public func hangUpPlaced() {
-        let (ended, connections) = state.withLock { state -> ([FreeSWITCHEventFactory.Leg], [any Channel]) in
-            let ended = state.talking.keys.sorted().compactMap { uuid -> FreeSWITCHEventFactory.Leg? in
+        let ended = state.withLock { state -> [FreeSWITCHEventFactory.Leg] in
+            state.talking.keys.sorted().compactMap { uuid -> FreeSWITCHEventFactory.Leg? in
                 guard let entry = state.talking.removeValue(forKey: uuid) else { return nil }
                 state.live.remove(uuid)
                 state.answered[uuid] = nil
                 state.busy.remove(entry.agent)
                 return entry.leg
             }
-            return (ended, state.connections)
         }
         var factory = makeFactory()
         for leg in ended {
             let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
-            for connection in connections where connection.isActive {
-                connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
-            }
+            broadcast([frame])
         }
     }
 
@@ -354,26 +346,21 @@ public final class FakeFreeSWITCH: Sendable {
 
     /// The caller of a transferred inbound leg hangs up: every connection is told.
     public func hangUpInbound(_ uuid: String) {
-        let (leg, connections) = state.withLock { state -> (FreeSWITCHEventFactory.Leg?, [any Channel]) in
+        let leg = state.withLock { state -> FreeSWITCHEventFactory.Leg? in
             state.live.remove(uuid)
-            return (state.bridged.removeValue(forKey: uuid), state.connections)
+            return state.bridged.removeValue(forKey: uuid)
         }
         guard let leg else { return }
         var factory = makeFactory()
         let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
-        for connection in connections where connection.isActive {
-            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
-        }
+        broadcast([frame])
     }
 
     /// mod_callcenter says agent `name`'s status is now `status` (`agent-status-change`).
     public func tellAgentStatus(_ name: String, _ status: String) {
-        let connections = state.withLock { $0.connections }
         var factory = makeFactory()
         let frame = factory.agentStatus(name, status, at: 0)
-        for connection in connections where connection.isActive {
-            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
-        }
+        broadcast([frame])
     }
 
     /// An inbound call parked while no client listened: FreeSWITCH has it, nobody was told.
@@ -413,17 +400,26 @@ public final class FakeFreeSWITCH: Sendable {
     /// FreeSWITCH hangs up the channel `uuid` (unanswered, NORMAL_CLEARING): every connection
     /// is told.
     public func hangUp(_ uuid: String) {
-        let connections = state.withLock { state -> [any Channel] in
-            state.live.remove(uuid)
-            return state.connections
-        }
+        state.withLock { _ = $0.live.remove(uuid) }
         guard let call = CallID(uuidString: uuid) else { return }
         var factory = makeFactory()
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
         let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: false, at: 0)
-        for connection in connections where connection.isActive {
-            connection.writeAndFlush(connection.allocator.buffer(bytes: frame), promise: nil)
+        broadcast([frame])
+    }
+
+    /// Writes event `frames` to every connection, in order, flushed at once (counted once in
+    /// `State.eventsSent` when a connection is up to read them).
+    func broadcast(_ frames: [[UInt8]]) {
+        let connections = state.withLock { state -> [any Channel] in
+            let up = state.connections.filter(\.isActive)
+            if !up.isEmpty { state.eventsSent += frames.count }
+            return up
+        }
+        let bytes = frames.flatMap { $0 }
+        for connection in connections {
+            connection.writeAndFlush(connection.allocator.buffer(bytes: bytes), promise: nil)
         }
     }
 
@@ -483,6 +479,7 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
         enum Fault { case none, refuse, ignore }
         let (scripted, fault) = fake.state.withLock { state -> (Bool, Fault) in
             state.commands.append(first)
+            if first.hasPrefix("bgapi ") || first.hasPrefix("sendmsg") { state.userCommands += 1 }
             if state.ignoring.contains(where: { first.hasPrefix($0) }) { return (state.scripted, .ignore) }
             if state.refusing.contains(where: { first.hasPrefix($0) }) { return (state.scripted, .refuse) }
             return (state.scripted, .none)
@@ -597,7 +594,6 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
                 state.live.insert(uuid)
                 state.parked[uuid] = leg
                 state.answered[uuid] = ""
-                state.parkedAt[uuid] = .now
                 return .park
             }
             if let agent = fake.agents.first(where: { !state.busy.contains($0) }) {
@@ -666,7 +662,6 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
             guard let leg = state.parked.removeValue(forKey: uuid) else { return (nil, .hungUp(""), false) }
             if command == "uuid_transfer", rest.last == "inline" {
                 state.expired.append(uuid)
-                if let at = state.parkedAt[uuid] { state.waited[uuid] = .now - at }
             } else if command == "uuid_transfer", let exten = rest.first, fake.agents.contains(exten) {
                 state.placed.append("\(uuid) \(exten)")
                 if state.busy.contains(exten) {
@@ -748,11 +743,14 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
         send("Content-Type: command/reply\nReply-Text: \(text)\n\n", context)
     }
 
+    /// Writes a reply (not an event).
     private func send(_ text: String, _ context: ChannelHandlerContext) {
-        send(bytes: Array(text.utf8), context)
+        context.write(Self.wrapOutboundOut(context.channel.allocator.buffer(bytes: Array(text.utf8))), promise: nil)
     }
 
+    /// Writes an event frame (counted in `State.eventsSent`).
     private func send(bytes: [UInt8], _ context: ChannelHandlerContext) {
+        fake.state.withLock { $0.eventsSent += 1 }
         context.write(Self.wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 }

@@ -628,6 +628,7 @@ public actor LiveCenter: LiveHTTPRoutes {
             if case .bgapi(command: "originate", _, _) = command { originates += 1 }
             // The router's transfers only (the campaign's placements are uuid_transfers too).
             if routing, case .bgapi(command: "uuid_transfer", _, _) = command, ledger != nil { ledger!.transfers += 1 }
+            commandsQueued += 1
             outbox.yield(command)
         case .live(.taskCompleted(let snapshot)):
             campaignCompleted(snapshot)
@@ -688,6 +689,13 @@ public actor LiveCenter: LiveHTTPRoutes {
 
     /// Timers gone off since the start.
     public private(set) var timersFired = 0
+
+    /// Whether the run is over (completed, stopped or failed).
+    public var isOver: Bool { phase == .completed || phase == .stopped || phase == .failed }
+
+    /// ESL commands handed to the sender since the start (`bgapi`, `sendmsg`; not the client's
+    /// own `api` reads).
+    public private(set) var commandsQueued = 0
 
     /// The first armed timer's deadline, if any.
     public var nextTimer: Seconds? { alarms.nextTime }

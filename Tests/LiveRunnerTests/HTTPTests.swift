@@ -6,6 +6,7 @@ import Foundation
 import Live
 import LiveRunner
 import Store
+import LiveTestSupport
 import Testing
 
 @Suite("HTTP interface", .serialized)
@@ -23,10 +24,11 @@ struct HTTPTests {
         options.agentsAtStart = .assume(.paused(since: 0))
         let log = LogLines()
         let runner = try LiveCenter(
-            dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)
+            dialer: ProgressiveDialer(), options: options, clock: testClock(), log: log.sink)
         var http = LiveHTTPOptions(port: 0, token: LiveSecret(httpToken))
         http.limits = limits
         let server = try await LiveHTTPServer.start(http, serving: [runner])
+        pump(runner, fake)
         try await runner.start()
         return (fake, runner, server, log)
     }

@@ -5,6 +5,7 @@ import DialingPolicies
 import Foundation
 import Live
 @testable import LiveRunner
+import LiveTestSupport
 import Testing
 
 @Suite("The blending rule, live: the dialer is shown its pool only", .serialized)
@@ -17,7 +18,7 @@ struct LiveBlendTests {
             eventSocket: fake.configuration())
         options.agentsAtStart = .assume(.idle)
         options.blend = rule
-        return try LiveCenter(dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 50))
+        return try LiveCenter(dialer: ProgressiveDialer(), options: options, clock: testClock())
     }
 
     @Test("a reserve of 2 out of 4 idle agents: the dialer paces for 2; an agent going on break shrinks the pool, not the reserve")
@@ -26,6 +27,7 @@ struct LiveBlendTests {
         defer { Task { await fake.stop() } }
         fake.hold(true)
         let runner = try Self.runner(fake, BlendRule(inboundReserve: 2))
+        pump(runner, fake)
         try await runner.start()
         #expect(await runner.agents().map(\.state) == ["idle", "idle", "loggedOut", "loggedOut"])
         #expect(await runner.originates == 2, "one line per agent of the pool")
@@ -41,6 +43,7 @@ struct LiveBlendTests {
         defer { Task { await fake.stop() } }
         fake.hold(true)
         let runner = try Self.runner(fake, BlendRule(inboundReserve: 0, maxOutboundAgents: 1))
+        pump(runner, fake)
         try await runner.start()
         #expect(await runner.agents().map(\.state) == ["idle", "loggedOut", "loggedOut", "loggedOut"])
         #expect(await runner.originates == 1)
@@ -58,7 +61,7 @@ struct LiveBlendTests {
         var options = LiveRunnerOptions(
             storePath: try makeStore("pool", contracts: 8), batchID: "b1", live: live, eventSocket: fake.configuration())
         options.blend = BlendRule(inboundReserve: 2, poolTakesInbound: false)
-        let clock = SystemLiveClock(speed: 50)
+        let clock = testClock()
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         let center = try LiveCenter(
@@ -68,6 +71,7 @@ struct LiveBlendTests {
             clock: clock)
         let dialer = center, router = center
         await center.keepTrace()
+        let timers = pump(center, fake)
         try await center.start()
         // The pool is 1000 and 1001 (the sales team): Alice (first agent 1001) cannot reach it.
         #expect(await dialer.agents().map(\.state) == ["idle", "idle", "loggedOut", "loggedOut"])
@@ -84,7 +88,7 @@ struct LiveBlendTests {
         fake.hold(false)
         for call in fake.originates { fake.hangUp(call) }
         do {
-            try await eventually("the task complete", within: .seconds(60)) { await center.taskProgress().complete }
+            try await timers.run(until: { await center.taskProgress().complete }, "the task complete")
         } catch {
             Issue.record("\(await center.taskProgress()) \(await center.status()) \(await center.agents().map(\.state)) originates \(fake.originateCount)")
             let steps = await center.traceSteps(from: 0).suffix(12).map { "\($0.time) \($0.event.map { "\($0)" } ?? "start") -> \($0.commands)" }

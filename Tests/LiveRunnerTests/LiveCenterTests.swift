@@ -8,6 +8,7 @@ import Live
 import LiveRunner
 import RoutingPolicies
 import Store
+import LiveTestSupport
 import Testing
 
 @Suite("One live center: the dialer and the router together; the router's HTTP routes", .serialized)
@@ -23,10 +24,11 @@ struct LiveCenterTests {
         var dialerOptions = LiveRunnerOptions(
             storePath: try makeStore("shared", contracts: 5), batchID: "b1", live: live, eventSocket: fake.configuration())
         dialerOptions.agentsAtStart = .assume(.paused(since: 0))
-        let clock = SystemLiveClock(speed: 100)
+        let clock = testClock()
         let center = try LiveCenter(
             dialer: ProgressiveDialer(), options: dialerOptions,
             routing: try routerOptions(try makeRoutingStore("shared", customers: testCustomers), fake), clock: clock)
+        let timers = pump(center, fake)
         try await center.start()
         #expect(fake.commands.filter { $0.hasPrefix("auth ") }.count == 1)
         #expect(fake.commands.filter { $0.hasPrefix("event plain") }.count == 1)
@@ -37,7 +39,7 @@ struct LiveCenterTests {
         fake.hold(true)
         fake.tellAgentStatus("1001", "Available")
         try await eventually("1001 idle") { await center.agents()[1].state == "idle" }
-        try await eventually("one originate for 1001") { await center.originates == 1 }
+        try await timers.run(until: { await center.originates == 1 }, "one originate for 1001 (at the dialer's tick)")
         // A caller comes first: Alice's first agent is 1001.
         let uuid = "5a4ed000-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: uuid, caller: "+8613800000001")
@@ -61,7 +63,8 @@ struct LiveCenterTests {
         let path = try makeRoutingStore("reconnect", customers: testCustomers)
         let log = LogLines()
         let router = try LiveCenter(
-            routing: try routerOptions(path, fake), clock: SystemLiveClock(speed: 100), log: log.sink)
+            routing: try routerOptions(path, fake), clock: testClock(), log: log.sink)
+        pump(router, fake)
         try await router.start()
         let first = "4ec0e000-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: first, caller: "+8613800000001")
@@ -95,8 +98,9 @@ struct LiveCenterTests {
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("routes", customers: testCustomers)
         let router = try LiveCenter(
-            routing: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+            routing: try routerOptions(path, fake, idle: false), clock: testClock())
         let server = try await LiveHTTPServer.start(LiveHTTPOptions(port: 0, token: LiveSecret(httpToken)), serving: [router])
+        pump(router, fake)
         try await router.start()
         let uuid = "ca11bac0-0000-4000-8000-0000000000aa"
         fake.parkInbound(uuid: uuid, caller: "+8613800000001", keys: ["2"])
@@ -153,7 +157,8 @@ struct LiveCenterTests {
         #expect(try store.callbackTasks().first?.task.state == .done)
 
         // A restarted router takes the task back as done: nothing to monitor, nothing listed.
-        let again = try LiveCenter(routing: try routerOptions(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+        let again = try LiveCenter(routing: try routerOptions(path, fake, idle: false), clock: testClock())
+        pump(again, fake)
         try await again.start()
         #expect(await again.callbackTasks().isEmpty)
         #expect(await again.callbackDone(CallbackTaskID(0)).isFailure)

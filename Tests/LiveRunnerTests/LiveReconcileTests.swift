@@ -6,6 +6,7 @@ import Foundation
 import Live
 import LiveRunner
 import Store
+import LiveTestSupport
 import Testing
 
 /// What FreeSWITCH and mod_callcenter say after a crash or a gap, read back by the runners.
@@ -22,7 +23,7 @@ struct LiveReconcileTests {
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         return try LiveCenter(
-            dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50), log: log.sink)
+            dialer: ProgressiveDialer(progressive), options: options, clock: testClock(), log: log.sink)
     }
 
     @Test("a restart takes over calls by their callstate: one bridged to an agent ends connected, one answered and parked meets the free agent")
@@ -32,6 +33,7 @@ struct LiveReconcileTests {
         let path = try makeStore("callstate", contracts: 2)
         fake.hold(true)
         let first = try Self.dialer(path, fake)
+        pump(first, fake)
         try await first.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
         await first.stop()
@@ -47,6 +49,7 @@ struct LiveReconcileTests {
         fake.hold(false)
         let log = LogLines()
         let second = try Self.dialer(path, fake, log: log)
+        pump(second, fake)
         try await second.start()
         #expect(log.all.contains { $0.contains("took over 2 of 2") && $0.contains("1 answered, 1 with an agent") }, "\(log.all)")
         // The parked customer meets the free agent at once.
@@ -74,6 +77,7 @@ struct LiveReconcileTests {
         fake.state.withLock { $0.callCenterAgents = [("1001", "On Break", "Waiting")] }
         let path = try makeStore("agents", contracts: 4)
         let runner = try Self.dialer(path, fake)
+        pump(runner, fake)
         try await runner.start()
         #expect(await runner.agents().map(\.state) == ["loggedOut", "paused"])
         #expect(await runner.originates == 0)
@@ -81,6 +85,7 @@ struct LiveReconcileTests {
 
         fake.state.withLock { $0.callCenterAgents = [("1000", "Available", "Waiting"), ("1001", "On Break", "Waiting")] }
         let again = try Self.dialer(path, fake)
+        pump(again, fake)
         try await again.start()
         #expect(await again.agents().map(\.state) == ["idle", "paused"])
         #expect(await again.originates == 1, "one line for the one free agent")
@@ -89,6 +94,7 @@ struct LiveReconcileTests {
         fake.state.withLock { $0.callCenterDown = true }
         let refused = try Self.dialer(path, fake)
         do {
+            pump(refused, fake)
             try await refused.start()
             Issue.record("the run started without knowing its agents")
         } catch {
@@ -104,6 +110,7 @@ struct LiveReconcileTests {
         fake.hold(true)
         let path = try makeStore("gap", contracts: 2)
         let runner = try Self.dialer(path, fake)
+        pump(runner, fake)
         try await runner.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
         let held = fake.originates
@@ -135,7 +142,8 @@ struct LiveReconcileTests {
             eventSocket: fake.configuration())
         options.agentsAtStart = .askCallCenter
         let log = LogLines()
-        let router = try LiveCenter(routing: options, clock: SystemLiveClock(speed: 100), log: log.sink)
+        let router = try LiveCenter(routing: options, clock: testClock(), log: log.sink)
+        pump(router, fake)
         try await router.start()
         try await eventually("the early call's transfer") { fake.transfers == ["\(before) 1001"] }
         #expect(log.all.contains { $0.contains("routing 1 inbound call(s) parked while it was not listening") })

@@ -6,6 +6,7 @@ import Live
 import LiveRunner
 import RoutingPolicies
 import Store
+import LiveTestSupport
 import Testing
 
 /// A routing store at a fresh path holding `customers` (a customer-table CSV), or none.
@@ -57,7 +58,8 @@ struct LiveRouterTests {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("known", customers: testCustomers)
-        let runner = try LiveCenter(routing: try options(path, fake), clock: SystemLiveClock(speed: 100))
+        let runner = try LiveCenter(routing: try options(path, fake), clock: testClock())
+        pump(runner, fake)
         try await runner.start()
         fake.parkInbound(uuid: "c0ffee00-0000-4000-8000-000000000001", caller: "+8613800000001")
         try await eventually("the transfer") { fake.transfers.count == 1 }
@@ -81,7 +83,8 @@ struct LiveRouterTests {
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("bind", customers: testCustomers)
         let caller = "+8613900000007"
-        let runner = try LiveCenter(routing: try options(path, fake), clock: SystemLiveClock(speed: 100))
+        let runner = try LiveCenter(routing: try options(path, fake), clock: testClock())
+        pump(runner, fake)
         try await runner.start()
         fake.parkInbound(uuid: "b0b00000-0000-4000-8000-000000000001", caller: caller, keys: [bobID])
         try await eventually("the first transfer") { fake.transfers.count == 1 }
@@ -102,7 +105,8 @@ struct LiveRouterTests {
         await runner.stop()
 
         // A new runner on the same store recognises it too.
-        let again = try LiveCenter(routing: try options(path, fake), clock: SystemLiveClock(speed: 100))
+        let again = try LiveCenter(routing: try options(path, fake), clock: testClock())
+        pump(again, fake)
         try await again.start()
         fake.parkInbound(uuid: "b0b00000-0000-4000-8000-000000000003", caller: caller)
         try await eventually("the third transfer") { fake.transfers.count == 3 }
@@ -125,7 +129,8 @@ struct LiveRouterTests {
         defer { Task { await fake.stop() } }
         let path = try makeRoutingStore("callback", customers: testCustomers)
         let runner = try LiveCenter(
-            routing: try options(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+            routing: try options(path, fake, idle: false), clock: testClock())
+        pump(runner, fake)
         try await runner.start()
         let uuid = "ca11bac0-0000-4000-8000-000000000001"
         fake.parkInbound(uuid: uuid, caller: "+8613800000001", keys: ["2"])
@@ -152,7 +157,8 @@ struct LiveRouterTests {
 
         // A restarted router takes the task back: the next one gets the next id.
         let again = try LiveCenter(
-            routing: try options(path, fake, idle: false), clock: SystemLiveClock(speed: 100))
+            routing: try options(path, fake, idle: false), clock: testClock())
+        pump(again, fake)
         try await again.start()
         let second = "ca11bac0-0000-4000-8000-000000000002"
         fake.parkInbound(uuid: second, caller: "+8613800000001", keys: [""])

@@ -5,6 +5,7 @@ import EventSocketClient
 import Foundation
 import Live
 import LiveRunner
+import LiveTestSupport
 import Store
 import Testing
 
@@ -45,9 +46,12 @@ struct LiveRunnerTests {
         let log = LogLines()
         let options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
-        let runner = try LiveCenter(
-            dialer: ProgressiveDialer(), options: options, clock: SystemLiveClock(speed: 100), log: log.sink)
-        let summary = try await runner.run()
+        let clock = testClock()
+        let runner = try LiveCenter(dialer: ProgressiveDialer(), options: options, clock: clock, log: log.sink)
+        let timers = pump(runner, fake, clock)
+        try await runner.start()
+        try await timers.run(until: { await runner.isOver }, "the task complete")
+        let summary = try await runner.waitUntilFinished()
         #expect(summary.state == "completed")
         #expect(summary.snapshot?.isComplete == true)
 
@@ -84,8 +88,9 @@ struct LiveRunnerTests {
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
-        let clock = SystemLiveClock(speed: 50)
+        let clock = testClock()
         let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        let timers = pump(runner, fake, clock)
         // The first two calls ring until the test ends them: the dialer has no line to spare.
         fake.hold(true)
         try await runner.start()
@@ -97,18 +102,48 @@ struct LiveRunnerTests {
         fake.hold(false)
         for call in fake.originates { fake.hangUp(call) }
         try await eventually("both calls ended") { await runner.status().callsInFlight == 0 }
-        let pausedAt = clock.now()
-        try await eventually("five ticks while paused") { clock.now() > pausedAt + 5 }
-        try await eventually("a timer held back") { await runner.heldWakeUps >= 1 }
+        // The dialer's tick comes while paused: it is held back, and no originate goes out.
+        try await timers.run(until: { await runner.heldWakeUps >= 1 }, "a timer held back")
+        try await timers.advance(by: 5)
+        #expect(timers.released >= 1)
         #expect(fake.originateCount == 2, "an originate went out while paused")
         #expect(await runner.originates == 2)
 
         #expect(await runner.resume())
         #expect(await runner.status().state == "running")
-        try await eventually("originates after resume") { fake.originateCount > 2 }
+        try await timers.run(until: { fake.originateCount > 2 }, "originates after resume")
+        try await timers.run(until: { await runner.isOver }, "the task complete")
         let summary = try await runner.waitUntilFinished()
         #expect(summary.state == "completed")
         #expect(try OutboundStore(path: path).latestSnapshot(batchID: "b1")?.isComplete == true)
+    }
+
+    @Test("a dialer timer that goes off late (a loaded machine) does not stall the campaign")
+    func lateTimer() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let options = LiveRunnerOptions(
+            storePath: try makeStore("late", contracts: 6), batchID: "b1", live: liveConfiguration(agents: agents),
+            eventSocket: fake.configuration())
+        var progressive = ProgressiveDialer.Configuration()
+        progressive.rules = quickRetries
+        let clock = testClock()
+        let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        let timers = pump(runner, fake, clock)
+        fake.hold(true)
+        try await runner.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        let tick = try #require(await runner.nextTimer)
+        // Five seconds pass before the dialer's timer (due in one) goes off: the calls end first.
+        clock.set(to: clock.now() + 5)
+        fake.hold(false)
+        for call in fake.originates { fake.hangUp(call) }
+        try await eventually("both calls ended") { await runner.status().callsInFlight == 0 }
+        #expect(clock.now() > tick)
+        try await timers.run(until: { await runner.isOver }, "the task complete (no dialer timer left: stalled)")
+        let summary = try await runner.waitUntilFinished()
+        #expect(summary.state == "completed")
     }
 
     @Test("a lost connection: the calls whose channels vanished during the gap end, the task completes")
@@ -121,8 +156,9 @@ struct LiveRunnerTests {
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
-        let runner = try LiveCenter(
-            dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
+        let clock = testClock()
+        let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        let timers = pump(runner, fake, clock)
         fake.hold(true)
         try await runner.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
@@ -131,6 +167,7 @@ struct LiveRunnerTests {
         fake.hold(false)
         fake.dropHeldChannels()
         fake.dropConnections()
+        try await timers.run(until: { await runner.isOver }, "the task complete")
         let summary = try await runner.waitUntilFinished()
         #expect(summary.state == "completed")
         #expect(fake.commands.filter { $0 == "api show channels as json" }.count >= 1)
@@ -150,8 +187,9 @@ struct LiveRunnerTests {
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         fake.hold(true)
-        let first = try LiveCenter(
-            dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
+        let clock = testClock()
+        let first = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        pump(first, fake, clock)
         try await first.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
         await first.stop()
@@ -160,12 +198,13 @@ struct LiveRunnerTests {
         let held = fake.originates
         fake.state.withLock { $0.live = [held[0]] }
         fake.hold(false)
-        let second = try LiveCenter(
-            dialer: ProgressiveDialer(progressive), options: options, clock: SystemLiveClock(speed: 50))
+        let second = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        let timers = pump(second, fake, clock)
         try await second.start()
         #expect(await second.status().callsInFlight >= 1)
         // The call still up ends now, as FreeSWITCH would tell.
         fake.hangUp(held[0])
+        try await timers.run(until: { await second.isOver }, "the task complete")
         let summary = try await second.waitUntilFinished()
         #expect(summary.state == "completed")
         let records = try OutboundStore(path: path).callRecords(batchID: "b1")

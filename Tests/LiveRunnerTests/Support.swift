@@ -1,4 +1,7 @@
+import CallCenter
 import FreeSWITCHFake
+import LiveRunner
+import LiveTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -63,4 +66,23 @@ func parseResponse(_ text: String) -> (status: Int, body: String) {
     let words = statusLine.split(separator: " ")
     let status = words.count > 1 ? Int(words[1]) ?? 0 : 0
     return (status, parts.dropFirst().joined(separator: "\r\n\r\n"))
+}
+
+// MARK: - Time
+
+/// The start of every live test's clock: 2026-01-01 00:00 UTC.
+let testEpoch: Seconds = 1_767_225_600
+
+/// A manual clock for a live test, at `testEpoch`; a `LivePump` moves it.
+func testClock() -> ManualLiveClock { ManualLiveClock(start: testEpoch) }
+
+/// Pumps `center`'s timers on `clock` (its own by default, a manual one: see `LivePump`) up to
+/// the time `limit` (by default the clock's time now: the test lets time go on with the pump's
+/// `run(until:)`, `advance(by:)` or `allow(until:)`). Start it before `center.start()`; it stops
+/// when the run is over.
+@discardableResult
+func pump(
+    _ center: LiveCenter, _ fake: FakeFreeSWITCH, _ clock: ManualLiveClock? = nil, until limit: Seconds? = nil
+) -> LivePump {
+    LivePump(center: center, fake: fake, clock: clock ?? center.clock as! ManualLiveClock, until: limit)
 }

@@ -173,6 +173,12 @@ extension ScenarioReader {
             if let x = try p.probability("away_share") { world.pauses.awayShare = x }
             if let x = try p.distribution("away") { world.pauses.away = x }
         }
+        let shifts = try self.shifts(f)
+        return (contacts, world, shifts)
+    }
+
+    /// The `shifts` of `f` (none when absent): each `{from, to, agents}`, ending after it starts.
+    func shifts(_ f: Fields) throws(ScenarioError) -> [Shift] {
         var shifts: [Shift] = []
         if f.section.knob("shifts") != nil,
             let items = try f.list(
@@ -191,7 +197,7 @@ extension ScenarioReader {
                 shifts.append(Shift(start: from, end: to, agents: try g.integer("agents")!))
             }
         }
-        return (contacts, world, shifts)
+        return shifts
     }
 
     func variants(_ node: Node) throws(ScenarioError) -> [DialerVariant] {

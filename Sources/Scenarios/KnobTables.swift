@@ -107,6 +107,15 @@ public enum KnobTables {
         ("machine", .machine), ("no_answer", .noAnswer),
     ]
 
+    /// A shift's keys (a campaign's `shifts`, a routing study's).
+    static let shift = Section([
+        Knob("from", .duration(positive: false), required: true, "when the shift's agents log in"),
+        Knob(
+            "to", .duration(positive: false), required: true,
+            "when they log out (after their call); after from"),
+        Knob("agents", .integer(1...maxAgents), required: true, "how many agents work the shift"),
+    ])
+
     /// The keys of a campaign's `campaign` section (a blended campaign's `routing.outbound` has
     /// them too, but `shifts`).
     static let campaignKnobs: [Knob] = {
@@ -137,13 +146,6 @@ public enum KnobTables {
             Knob(
                 "away", .distribution(never: false), default: .distribution(world.pauses.away),
                 "a long absence's duration"),
-        ])
-        let shift = Section([
-            Knob("from", .duration(positive: false), required: true, "when the shift's agents log in"),
-            Knob(
-                "to", .duration(positive: false), required: true,
-                "when they log out (after their call); after from"),
-            Knob("agents", .integer(1...maxAgents), required: true, "how many agents work the shift"),
         ])
         return [
             Knob(
@@ -489,6 +491,10 @@ public enum KnobTables {
                     "service_target", .duration(positive: false), default: .duration(world.serviceTarget),
                     "the service-level target, from arrival to connect"),
                 Knob("callbacks", .section(callbacks), "the callbacks agents dial"),
+                Knob(
+                    "shifts", .list(.section(shift)),
+                    "when agents work, in agent order (the first shift's agents are the first teams'); their agents add up to teams × team_size; omitted: all day"
+                ),
                 Knob(
                     "outbound", .section(outbound), "a campaign the same agents work, with the blending rule"),
             ], exactlyOne: [["arrival_rate", "arrival_rates"]])

@@ -58,12 +58,18 @@ public struct Shift: Sendable, Hashable {
     }
 }
 
-extension OutboundScenario {
-    /// Each agent's (login, logout) time, agents numbered shift by shift.
-    public var agentHours: [(start: Double, end: Double)] {
+extension Shift {
+    /// Each of `agents` agents' (login, logout) time, agents numbered shift by shift; with no
+    /// shifts, all day.
+    public static func hours(_ shifts: [Shift], agents: Int) -> [(start: Double, end: Double)] {
         if shifts.isEmpty { return Array(repeating: (0, .infinity), count: agents) }
         return shifts.flatMap { shift in Array(repeating: (shift.start, shift.end), count: shift.agents) }
     }
+}
+
+extension OutboundScenario {
+    /// Each agent's (login, logout) time, agents numbered shift by shift.
+    public var agentHours: [(start: Double, end: Double)] { Shift.hours(shifts, agents: agents) }
 }
 
 /// Where the contacts come from.

@@ -200,6 +200,16 @@ extension ScenarioReader {
             if let x = try g.distribution("failed_attempt") { world.callbacks.failedAttempt = x }
             if let x = try g.duration("retry") { world.callbacks.retry = x }
         }
+        let shifts = try self.shifts(f)
+        if !shifts.isEmpty {
+            let total = shifts.reduce(0) { $0 + $1.agents }
+            guard total == world.agents else {
+                throw error(
+                    f.optional("shifts")!, f.path("shifts"),
+                    "expected the shifts' agents to add up to teams × team_size (\(world.agents)), got \(total)")
+            }
+            world.shifts = shifts
+        }
         return world
     }
 

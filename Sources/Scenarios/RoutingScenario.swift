@@ -198,6 +198,11 @@ public struct RoutingScenario: Sendable, Hashable {
     public var router: RouterChoice
     /// An outbound campaign the same agents work, with the blending rule; nil: none.
     public var outbound: Blend?
+    /// When agents work, agents numbered shift by shift (so the first shift's agents are the
+    /// first teams'); empty: every agent all day.
+    public var shifts: [Shift] = []
+    /// Each agent's (login, logout) time.
+    public var agentHours: [(start: Double, end: Double)] { Shift.hours(shifts, agents: agents) }
     /// The batch id of the blended campaign's task.
     public var outboundBatchID: String { "blend" }
 

@@ -181,6 +181,21 @@ struct RoutingFileTests {
         #expect(shares.message.contains("at most 1"))
     }
 
+    @Test("shifts read into the world; shifts whose agents do not add up to teams × team_size, or that end before they start, are refused where written")
+    func shifts() throws {
+        let shifted = replacing("  service_target: 15s\n", "  service_target: 15s\n  shifts: [{from: 0h, to: 1h, agents: 3}, {from: 30min, to: 2h, agents: 3}]\n")
+        let world = try study(shifted).world
+        #expect(world.shifts == [Shift(start: 0, end: 3600, agents: 3), Shift(start: 1800, end: 7200, agents: 3)])
+        #expect(world.agentHours.map(\.start) == [0, 0, 0, 1800, 1800, 1800])
+        let short = try #require(failure(shifted.replacingOccurrences(of: "agents: 3}]", with: "agents: 2}]")))
+        #expect(short.line == 19)
+        #expect(short.field == "routing.shifts")
+        #expect(short.message.contains("add up to teams × team_size (6), got 5"))
+        let backwards = try #require(failure(shifted.replacingOccurrences(of: "{from: 0h, to: 1h", with: "{from: 1h, to: 0h")))
+        #expect(backwards.field == "routing.shifts[0].to")
+        #expect(backwards.message.contains("an end after the start"))
+    }
+
     @Test("a missing world field is reported at the routing section")
     func missingWorldField() throws {
         let e = try #require(failure(replacing("  teams: 2\n", "")))

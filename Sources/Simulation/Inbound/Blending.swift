@@ -165,6 +165,7 @@ extension RoutingWorld {
     /// After a campaign call's wrap-up the agent may go on a break (the campaign's `pauses`, drawn
     /// as the campaign world draws them), else is free.
     mutating func afterCampaignWrap(_ a: Int) {
+        if agents[a].leaving { return logOut(a) }
         guard let duration = draws.pauseAfterCall(agent: a) else { return becomeAvailable(a) }
         setState(a, .paused)
         tell(.agentPaused(AgentID(a)))

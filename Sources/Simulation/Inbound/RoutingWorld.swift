@@ -263,12 +263,15 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         case outboundTalkEnd(agent: Int32)
         case outboundWrapEnd(agent: Int32)
         case pauseEnd(agent: Int32)
+        /// An agent's shift starts, or ends (they log out after the work they are on).
+        case shiftStart(agent: Int32)
+        case shiftEnd(agent: Int32)
     }
 
     enum CallState: UInt8 { case arriving, inIDPrompt, inMenu, waiting, talking, ended }
     enum Kind: UInt8 { case knownNumber, knownOtherNumber, new }
     enum Reply: UInt8 { case validID, wrongID, nothing, key, hangUp }
-    enum AgentState: UInt8 { case idle, talking, wrapping, callback, outboundTalking, outboundWrapping, paused }
+    enum AgentState: UInt8 { case idle, talking, wrapping, callback, outboundTalking, outboundWrapping, paused, loggedOut }
 
     struct Call {
         var arrival: Double
@@ -317,6 +320,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         var call = -1
         var task = -1
         var reached = false
+        /// The agent's shift ended while they worked: they log out once free.
+        var leaving = false
     }
 
     let scenario: RoutingScenario
@@ -435,7 +440,15 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     /// Runs the replication: arrivals until the horizon, then until every call and task is done.
     mutating func run(replication: Int) throws(TaskValidationError) -> RoutingReplication {
-        for a in 0..<scenario.agents { tell(.agentLoggedIn(AgentID(a))) }
+        for (a, hours) in scenario.agentHours.enumerated() {
+            if hours.start <= 0 {
+                tell(.agentLoggedIn(AgentID(a)))
+            } else {
+                agents[a].state = .loggedOut
+                calendar.schedule(.shiftStart(agent: Int32(a)), at: hours.start)
+            }
+            if hours.end.isFinite { calendar.schedule(.shiftEnd(agent: Int32(a)), at: hours.end) }
+        }
         if let first = nextArrival(after: 0) { calendar.schedule(.arrival, at: first) }
         if let outbound = scenario.outbound, outbound.rule.dialFrom < scenario.horizon {
             calendar.schedule(.dialerStart, at: outbound.rule.dialFrom)
@@ -490,16 +503,29 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .outboundWrapEnd(let agent):
                 afterCampaignWrap(Int(agent))
             case .pauseEnd(let agent):
+                guard agents[Int(agent)].state == .paused else { break }  // the shift ended meanwhile
                 becomeAvailable(Int(agent))
+            case .shiftStart(let agent):
+                setState(Int(agent), .idle)
+                tell(.agentLoggedIn(AgentID(Int(agent))))
+            case .shiftEnd(let agent):
+                let a = Int(agent)
+                switch agents[a].state {
+                case .idle, .paused: logOut(a)
+                case .talking, .wrapping, .callback, .outboundTalking, .outboundWrapping: agents[a].leaving = true
+                case .loggedOut: break
+                }
             }
         }
         let horizon = scenario.horizon
         now = max(now, horizon)
         for a in agents.indices { setState(a, agents[a].state) }
         let staffed = Double(scenario.agents)
-        series.addArea(
-            level: staffed, column: RoutingColumn.staffedAgentSeconds.rawValue, from: 0, to: horizon)
-        totals[RoutingColumn.staffedAgentSeconds.rawValue] = staffed * (horizon - warmup)
+        if scenario.shifts.isEmpty {
+            series.addArea(
+                level: staffed, column: RoutingColumn.staffedAgentSeconds.rawValue, from: 0, to: horizon)
+            totals[RoutingColumn.staffedAgentSeconds.rawValue] = staffed * (horizon - warmup)
+        }  // else: accrued by setState while logged in
         // Idle time: staffed time neither on inbound calls nor on callbacks.
         let idle = RoutingColumn.idleAgentSeconds.rawValue
         let busy = [
@@ -511,7 +537,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             let b = busy.reduce(0) { $0 + series.value(interval: i, column: $1) }
             series.add(s - b, column: idle, interval: i)
         }
-        totals[idle] = staffed * (horizon - warmup) - busy.reduce(0) { $0 + totals[$1] }
+        totals[idle] = totals[RoutingColumn.staffedAgentSeconds.rawValue] - busy.reduce(0) { $0 + totals[$1] }
         callbackDelays.sort()
         return RoutingReplication(
             replication: replication, series: series, totals: totals, modelEvents: modelEvents,
@@ -845,8 +871,16 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     /// The agent finished wrap-up: it is idle, and the center hears so (it offers the agent to the
     /// router, then to their callbacks, then to the campaign).
     mutating func becomeAvailable(_ a: Int) {
+        if agents[a].leaving { return logOut(a) }
         setState(a, .idle)
         tell(.agentFree(AgentID(a)))
+    }
+
+    /// Agent `a`'s shift is over: logged out (the center hears so).
+    mutating func logOut(_ a: Int) {
+        agents[a].leaving = false
+        setState(a, .loggedOut)
+        tell(.agentLoggedOut(AgentID(a)))
     }
 
     // MARK: Callbacks
@@ -885,6 +919,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         agents[a].task = -1
         setState(a, .idle)
         tell(.callbackEnded(CallbackTaskID(Int32(t)), agent: AgentID(a), reached: agents[a].reached))
+        // A shift that ended meanwhile: out, unless the center gave the agent new work at once
+        // (then after it).
+        if agents[a].leaving && agents[a].state == .idle { logOut(a) }
     }
 
     /// The center found task `t` done by agent `a`.
@@ -905,7 +942,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         let to = min(now, scenario.horizon)
         let column: RoutingColumn? =
             switch agents[a].state {
-            case .idle, .paused: nil  // a break counts as idle time
+            case .idle, .paused, .loggedOut: nil  // a break counts as idle time
             case .talking, .wrapping: .inboundAgentSeconds
             case .callback: .callbackAgentSeconds
             case .outboundTalking, .outboundWrapping: .outboundAgentSeconds
@@ -913,6 +950,12 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         if let column, to > from {
             series.addArea(level: 1, column: column.rawValue, from: from, to: to)
             totals[column.rawValue] += max(0, to - max(from, warmup))
+        }
+        // With shifts, staffed time is the time logged in (without, every agent all day).
+        if !scenario.shifts.isEmpty && agents[a].state != .loggedOut && to > from {
+            let staffed = RoutingColumn.staffedAgentSeconds.rawValue
+            series.addArea(level: 1, column: staffed, from: from, to: to)
+            totals[staffed] += max(0, to - max(from, warmup))
         }
         agents[a].since = now
         agents[a].state = state

@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "EventSocketClient", targets: ["EventSocketClient"]),
         .library(name: "Live", targets: ["Live"]),
         .library(name: "LiveRunner", targets: ["LiveRunner"]),
+        .library(name: "LiveSetup", targets: ["LiveSetup"]),
         // Test support (the conformance checker, the twin check, FreeSWITCH's frames), for the
         // tests of a driver or a bridge; not part of the runtime libraries.
         .library(name: "LiveTestSupport", targets: ["LiveTestSupport"]),
@@ -118,10 +119,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // `simcc live`'s set-up: its configuration file and flags, and what they name (the policy
+        // files, the roster), read and checked into a `LiveCenter`'s options. No simulator.
+        .target(
+            name: "LiveSetup",
+            dependencies: [
+                "LiveRunner", "Live", "Scenarios", "CallCenter", "CenterPolicies", "RoutingPolicies",
+                "DialingPolicies", "EventSocketClient", .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "simcc",
             dependencies: [
                 "Simulation", "Scenarios", "Benchmarks", "SimKernel", "Store", "CallCenter", "EventSocket", "LiveRunner", "Live",
+                "LiveSetup",
                 "EventSocketClient", "DialingPolicies", "RoutingPolicies", "CenterPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -156,7 +167,7 @@ let package = Package(
             dependencies: [
                 "simcc", "LiveRunner", "Live", "EventSocket", "EventSocketClient", "Store", "DialingPolicies",
                 "RoutingPolicies", "CenterPolicies", "CallCenter", "LiveTestSupport", "Benchmarks", "Simulation",
-                "FreeSWITCHFake",
+                "FreeSWITCHFake", "LiveSetup", "Scenarios",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -48,9 +48,9 @@ import Yams
 
 /// One setting of `simcc live`: its value, and where it came from, so that a message about it
 /// names the flag or the file, line and field that set it.
-struct LiveSetting<Value> {
+public struct LiveSetting<Value> {
     /// Where a value came from.
-    enum Origin {
+    public enum Origin {
         /// Nobody set it.
         case byDefault
         /// Its flag on the command line.
@@ -59,22 +59,22 @@ struct LiveSetting<Value> {
         case file(String, line: Int, column: Int)
     }
 
-    var value: Value
+    public var value: Value
     /// The command-line flag that sets it (`--esl-port`).
-    let flag: String
+    public let flag: String
     /// Its dotted path in the configuration file (`event_socket.port`).
-    let key: String
-    var origin: Origin = .byDefault
+    public let key: String
+    public var origin: Origin = .byDefault
 
     /// A setting holding its default `value`.
-    init(_ value: Value, flag: String, key: String) {
+    public init(_ value: Value, flag: String, key: String) {
         self.value = value
         self.flag = flag
         self.key = key
     }
 
     /// Sets the value from the command line when `value` is given.
-    mutating func override(_ value: Value?) {
+    public mutating func override(_ value: Value?) {
         guard let value else { return }
         self.value = value
         origin = .flag
@@ -82,17 +82,17 @@ struct LiveSetting<Value> {
 
     /// An error about this setting, named as it was set: `FILE:LINE:COLUMN: KEY: message` for
     /// the file, `--flag: message` otherwise.
-    func problem(_ message: String) -> CLIError {
+    public func problem(_ message: String) -> LiveSetupError {
         switch origin {
         case .file(let file, let line, let column):
-            return CLIError(ScenarioError(file: file, line: line, column: column, field: key, message: message).description)
+            return LiveSetupError(ScenarioError(file: file, line: line, column: column, field: key, message: message).description)
         case .flag, .byDefault:
-            return CLIError("\(flag): \(message)")
+            return LiveSetupError("\(flag): \(message)")
         }
     }
 
     /// Where the value came from, for the effective configuration: `default`, `--flag` or `FILE:LINE`.
-    var source: String {
+    public var source: String {
         switch origin {
         case .byDefault: return "default"
         case .flag: return flag
@@ -102,12 +102,12 @@ struct LiveSetting<Value> {
 }
 
 /// An agent for the dialer: the mod_callcenter name and the extension CHANNEL_BRIDGE shows.
-struct LiveAgentEntry: Equatable {
-    var name: String
-    var exten: String
+public struct LiveAgentEntry: Equatable {
+    public var name: String
+    public var exten: String
 
     /// `NAME` or `NAME:EXTEN` (the extension defaults to the name), or nil when malformed.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let name = parts.first ?? ""
         let exten = parts.count > 1 ? parts[1] : name
@@ -115,55 +115,58 @@ struct LiveAgentEntry: Equatable {
         self.init(name: name, exten: exten)
     }
 
-    init(name: String, exten: String) {
+    public init(name: String, exten: String) {
         self.name = name
         self.exten = exten
     }
 }
 
 /// Every setting of `simcc live`, merged from the defaults, the configuration file and the flags.
-struct LiveSettings {
-    var eslHost = LiveSetting("127.0.0.1", flag: "--esl-host", key: "event_socket.host")
-    var eslPort = LiveSetting(8021, flag: "--esl-port", key: "event_socket.port")
-    var eslPasswordFile = LiveSetting(String?.none, flag: "--esl-password-file", key: "event_socket.password_file")
-    var http = LiveSetting(true, flag: "--no-http", key: "http.enabled")
-    var httpHost = LiveSetting("127.0.0.1", flag: "--http-host", key: "http.host")
-    var httpPort = LiveSetting(8089, flag: "--http-port", key: "http.port")
-    var httpTokenFile = LiveSetting(String?.none, flag: "--http-token-file", key: "http.token_file")
-    var agentsStartAs = LiveSetting("callcenter", flag: "--agents-start-as", key: "agents_start_as")
-    var db = LiveSetting("simcc.sqlite", flag: "--db", key: "dialer.db")
-    var batch = LiveSetting(String?.none, flag: "--batch", key: "dialer.batch")
-    var policy = LiveSetting(String?.none, flag: "--policy", key: "dialer.policy")
-    var variant = LiveSetting(String?.none, flag: "--variant", key: "dialer.variant")
-    var gateway = LiveSetting("carrier", flag: "--gateway", key: "dialer.gateway")
-    var dialString = LiveSetting("sofia/gateway/{gateway}/{number}", flag: "--dial-string", key: "dialer.dial_string")
-    var callerIdNumber = LiveSetting(String?.none, flag: "--caller-id-number", key: "dialer.caller_id_number")
-    var originateTimeout = LiveSetting(30, flag: "--originate-timeout", key: "dialer.originate_timeout")
-    var answeredDestination = LiveSetting("&park()", flag: "--answered-destination", key: "dialer.answered_destination")
-    var maxHoldMessage = LiveSetting(String?.none, flag: "--max-hold-message", key: "dialer.max_hold_message")
-    var dayStart = LiveSetting(String?.none, flag: "--day-start", key: "dialer.day_start")
-    var agents = LiveSetting([LiveAgentEntry](), flag: "--agent", key: "dialer.agents")
-    var inboundDb = LiveSetting(String?.none, flag: "--inbound-db", key: "router.db")
-    var roster = LiveSetting(String?.none, flag: "--roster", key: "router.roster")
-    var transferContext = LiveSetting("default", flag: "--transfer-context", key: "router.transfer_context")
-    var routerSeed = LiveSetting(UInt64(1), flag: "--router-seed", key: "router.seed")
-    var routerPolicy = LiveSetting(String?.none, flag: "--router-policy", key: "router.policy")
-    var routerVariant = LiveSetting(String?.none, flag: "--router-variant", key: "router.variant")
-    var reminderChatFrom = LiveSetting(String?.none, flag: "--reminder-chat-from", key: "router.reminder_chat_from")
-    var reminderChatDomain = LiveSetting(String?.none, flag: "--reminder-chat-domain", key: "router.reminder_chat_domain")
+public struct LiveSettings {
+    /// The defaults.
+    public init() {}
+
+    public var eslHost = LiveSetting("127.0.0.1", flag: "--esl-host", key: "event_socket.host")
+    public var eslPort = LiveSetting(8021, flag: "--esl-port", key: "event_socket.port")
+    public var eslPasswordFile = LiveSetting(String?.none, flag: "--esl-password-file", key: "event_socket.password_file")
+    public var http = LiveSetting(true, flag: "--no-http", key: "http.enabled")
+    public var httpHost = LiveSetting("127.0.0.1", flag: "--http-host", key: "http.host")
+    public var httpPort = LiveSetting(8089, flag: "--http-port", key: "http.port")
+    public var httpTokenFile = LiveSetting(String?.none, flag: "--http-token-file", key: "http.token_file")
+    public var agentsStartAs = LiveSetting("callcenter", flag: "--agents-start-as", key: "agents_start_as")
+    public var db = LiveSetting("simcc.sqlite", flag: "--db", key: "dialer.db")
+    public var batch = LiveSetting(String?.none, flag: "--batch", key: "dialer.batch")
+    public var policy = LiveSetting(String?.none, flag: "--policy", key: "dialer.policy")
+    public var variant = LiveSetting(String?.none, flag: "--variant", key: "dialer.variant")
+    public var gateway = LiveSetting("carrier", flag: "--gateway", key: "dialer.gateway")
+    public var dialString = LiveSetting("sofia/gateway/{gateway}/{number}", flag: "--dial-string", key: "dialer.dial_string")
+    public var callerIdNumber = LiveSetting(String?.none, flag: "--caller-id-number", key: "dialer.caller_id_number")
+    public var originateTimeout = LiveSetting(30, flag: "--originate-timeout", key: "dialer.originate_timeout")
+    public var answeredDestination = LiveSetting("&park()", flag: "--answered-destination", key: "dialer.answered_destination")
+    public var maxHoldMessage = LiveSetting(String?.none, flag: "--max-hold-message", key: "dialer.max_hold_message")
+    public var dayStart = LiveSetting(String?.none, flag: "--day-start", key: "dialer.day_start")
+    public var agents = LiveSetting([LiveAgentEntry](), flag: "--agent", key: "dialer.agents")
+    public var inboundDb = LiveSetting(String?.none, flag: "--inbound-db", key: "router.db")
+    public var roster = LiveSetting(String?.none, flag: "--roster", key: "router.roster")
+    public var transferContext = LiveSetting("default", flag: "--transfer-context", key: "router.transfer_context")
+    public var routerSeed = LiveSetting(UInt64(1), flag: "--router-seed", key: "router.seed")
+    public var routerPolicy = LiveSetting(String?.none, flag: "--router-policy", key: "router.policy")
+    public var routerVariant = LiveSetting(String?.none, flag: "--router-variant", key: "router.variant")
+    public var reminderChatFrom = LiveSetting(String?.none, flag: "--reminder-chat-from", key: "router.reminder_chat_from")
+    public var reminderChatDomain = LiveSetting(String?.none, flag: "--reminder-chat-domain", key: "router.reminder_chat_domain")
 
     /// The configuration file the settings were read from, if any (as named on the command line).
-    var file: String?
+    public var file: String?
 
     /// `--flag` alone, or `--flag (key)` when a configuration file is in use.
-    func name<Value>(_ setting: LiveSetting<Value>) -> String {
+    public func name<Value>(_ setting: LiveSetting<Value>) -> String {
         file == nil ? setting.flag : "\(setting.flag) (\(setting.key))"
     }
 
     /// The checks of the merged settings that need no file but the configuration file itself:
     /// which of the dialer and the router run, the agents, the ports.
     /// - Returns: the first problem, as a sentence, or nil.
-    func problem() -> String? {
+    public func problem() -> String? {
         if (batch.value == nil) != (policy.value == nil) {
             return "the dialer needs both \(name(batch)) and \(name(policy))"
         }
@@ -199,34 +202,34 @@ struct LiveSettings {
 
 /// Reads a live configuration file into `LiveSettings`, failing at the first mistake with its
 /// file, line, column and field.
-struct LiveConfigReader {
+public struct LiveConfigReader {
     /// The file, as named on the command line.
-    let file: String
+    public let file: String
     /// The folder relative paths in the file are taken from.
-    let folder: String
+    public let folder: String
 
-    static let topFields = ["event_socket", "http", "agents_start_as", "dialer", "router"]
-    static let eventSocketFields = ["host", "port", "password_file"]
-    static let httpFields = ["enabled", "host", "port", "token_file"]
-    static let dialerFields = [
+    public static let topFields = ["event_socket", "http", "agents_start_as", "dialer", "router"]
+    public static let eventSocketFields = ["host", "port", "password_file"]
+    public static let httpFields = ["enabled", "host", "port", "token_file"]
+    public static let dialerFields = [
         "db", "batch", "policy", "variant", "gateway", "dial_string", "caller_id_number", "originate_timeout",
         "answered_destination", "max_hold_message", "day_start", "agents",
     ]
-    static let agentFields = ["name", "exten"]
-    static let routerFields = [
+    public static let agentFields = ["name", "exten"]
+    public static let routerFields = [
         "db", "roster", "transfer_context", "seed", "policy", "variant", "reminder_chat_from", "reminder_chat_domain",
     ]
-    static let startStates = ["callcenter", "idle", "paused", "logged-out"]
+    public static let startStates = ["callcenter", "idle", "paused", "logged-out"]
 
     /// A reader of `file`.
-    init(file: String) {
+    public init(file: String) {
         self.file = file
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
         folder = directory
     }
 
     /// Reads the file at `path` into `settings`.
-    static func load(_ path: String, into settings: inout LiveSettings) throws(ScenarioError) {
+    public static func load(_ path: String, into settings: inout LiveSettings) throws(ScenarioError) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -245,7 +248,7 @@ struct LiveConfigReader {
     }
 
     /// Reads the YAML `yaml` into `settings`.
-    func read(_ yaml: String, into settings: inout LiveSettings) throws(ScenarioError) {
+    public func read(_ yaml: String, into settings: inout LiveSettings) throws(ScenarioError) {
         settings.file = file
         let root: Node?
         do {
@@ -326,19 +329,19 @@ struct LiveConfigReader {
     // MARK: Mappings
 
     /// The entries of a mapping (keys with an empty value left out), checked against `known`.
-    struct Fields {
+    public struct Fields {
         /// The mapping's dotted path; "" for the document.
-        let path: String
-        var entries: [String: (key: Node, value: Node)] = [:]
+        public let path: String
+        public var entries: [String: (key: Node, value: Node)] = [:]
 
         /// The dotted path of `key` in this mapping.
-        func path(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+        public func path(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
         /// The value of `key`, or nil when absent or empty.
         subscript(_ key: String) -> Node? { entries[key]?.value }
     }
 
-    func fields(of node: Node, _ path: String, known: [String]) throws(ScenarioError) -> Fields {
+    public func fields(of node: Node, _ path: String, known: [String]) throws(ScenarioError) -> Fields {
         guard case .mapping(let mapping) = node else {
             throw error(node, path, "expected a mapping with fields such as \(known.joined(separator: ", ")), got \(Self.kind(node))")
         }
@@ -360,7 +363,7 @@ struct LiveConfigReader {
     }
 
     /// What to say about a key that looks like a secret (`password`, `token`, `secret`), or nil.
-    static func secretAdvice(_ name: String, in path: String) -> String? {
+    public static func secretAdvice(_ name: String, in path: String) -> String? {
         let lower = name.lowercased()
         let isToken = lower.contains("token") || path == "http"
         guard lower.contains("password") || lower.contains("token") || lower.contains("secret") || lower == "pass"
@@ -371,7 +374,7 @@ struct LiveConfigReader {
     }
 
     /// Sets `setting` from `key` of `fields` when given, read by `read`, and records the place.
-    func set<Value>(
+    public func set<Value>(
         _ setting: inout LiveSetting<Value>, _ fields: Fields, _ key: String,
         _ read: (Node, String) throws(ScenarioError) -> Value
     ) throws(ScenarioError) {
@@ -383,12 +386,12 @@ struct LiveConfigReader {
 
     // MARK: Values
 
-    func error(_ node: Node, _ field: String, _ message: String) -> ScenarioError {
+    public func error(_ node: Node, _ field: String, _ message: String) -> ScenarioError {
         ScenarioError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, field: field, message: message)
     }
 
     /// The text of a scalar, or an error saying `expected`.
-    func scalar(_ node: Node, _ field: String, _ expected: String) throws(ScenarioError) -> String {
+    public func scalar(_ node: Node, _ field: String, _ expected: String) throws(ScenarioError) -> String {
         guard case .scalar(let scalar) = node else {
             throw error(node, field, "expected \(expected), got \(Self.kind(node))")
         }
@@ -396,7 +399,7 @@ struct LiveConfigReader {
     }
 
     /// Non-empty text.
-    func text(_ node: Node, _ field: String) throws(ScenarioError) -> String {
+    public func text(_ node: Node, _ field: String) throws(ScenarioError) -> String {
         let value = try scalar(node, field, "text")
         guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw error(node, field, "expected text, got an empty string")
@@ -405,14 +408,14 @@ struct LiveConfigReader {
     }
 
     /// A path, relative ones taken from the file's folder.
-    func path(_ node: Node, _ field: String) throws(ScenarioError) -> String {
+    public func path(_ node: Node, _ field: String) throws(ScenarioError) -> String {
         let value = try scalar(node, field, "a file path")
         guard !value.isEmpty else { throw error(node, field, "expected a file path, got an empty string") }
         if value.hasPrefix("/") { return value }
         return URL(fileURLWithPath: folder).appendingPathComponent(value).standardized.path
     }
 
-    func integer(_ node: Node, _ field: String, in range: ClosedRange<Int>) throws(ScenarioError) -> Int {
+    public func integer(_ node: Node, _ field: String, in range: ClosedRange<Int>) throws(ScenarioError) -> Int {
         let expected = "a whole number from \(range.lowerBound) to \(range.upperBound)"
         let value = try scalar(node, field, expected)
         guard let number = Int(value), range.contains(number) else {
@@ -421,7 +424,7 @@ struct LiveConfigReader {
         return number
     }
 
-    func bool(_ node: Node, _ field: String) throws(ScenarioError) -> Bool {
+    public func bool(_ node: Node, _ field: String) throws(ScenarioError) -> Bool {
         let value = try scalar(node, field, "true or false")
         switch value.lowercased() {
         case "true", "yes": return true
@@ -431,7 +434,7 @@ struct LiveConfigReader {
     }
 
     /// The dialer's agents: a list of `{name, exten}` or `NAME[:EXTEN]`.
-    func agents(_ node: Node, _ field: String) throws(ScenarioError) -> [LiveAgentEntry] {
+    public func agents(_ node: Node, _ field: String) throws(ScenarioError) -> [LiveAgentEntry] {
         guard case .sequence(let items) = node else {
             throw error(node, field, "expected a list of agents ({name: NAME, exten: EXTEN} or NAME[:EXTEN]), got \(Self.kind(node))")
         }
@@ -464,7 +467,7 @@ struct LiveConfigReader {
     }
 
     /// What a node is, for "got ..." in messages.
-    static func kind(_ node: Node) -> String {
+    public static func kind(_ node: Node) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
@@ -474,7 +477,7 @@ struct LiveConfigReader {
     }
 
     /// A Yams error as a `ScenarioError` at the place it names.
-    func translate(_ yamlError: YamlError) -> ScenarioError {
+    public func translate(_ yamlError: YamlError) -> ScenarioError {
         switch yamlError {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
@@ -493,9 +496,9 @@ struct LiveConfigReader {
 // MARK: - The day's start
 
 /// `--day-start HH:MM`: the local time of day the campaign file's time 0 stands for.
-enum LiveDayStart {
+public enum LiveDayStart {
     /// Minutes after midnight of `text` (`HH:MM`, 00:00 to 23:59), or nil.
-    static func minutes(_ text: String) -> Int? {
+    public static func minutes(_ text: String) -> Int? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
             let hours = Int(parts[0]), let minutes = Int(parts[1]), (0..<24).contains(hours), (0..<60).contains(minutes)
@@ -504,7 +507,7 @@ enum LiveDayStart {
     }
 
     /// Today at `minutes` after local midnight, as seconds since 1970 (the live clock's time).
-    static func today(at minutes: Int, now: Date = Date(), calendar: Calendar = .current) -> Double {
+    public static func today(at minutes: Int, now: Date = Date(), calendar: Calendar = .current) -> Double {
         calendar.startOfDay(for: now).timeIntervalSince1970 + Double(minutes) * 60
     }
 }

@@ -247,6 +247,8 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         case .agentLoggedIn(let agent):
             set(agent.index, .idle)
             agents[agent.index].withdrawn = false
+            // Offered to the router first (a caller may be waiting), then to their due callbacks.
+            poke(agent.index)
             route(.agentLoggedIn(agent), into: &commands)
         case .agentLoggedOut(let agent):
             set(agent.index, .loggedOut)

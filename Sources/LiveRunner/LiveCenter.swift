@@ -222,7 +222,9 @@ public actor LiveCenter: LiveHTTPRoutes {
         let rule =
             given?.rule
             ?? CenterRule(
-                blend: blend, maxHold: live.answeredCallDestination.isPark ? campaign?.maxHold : nil,
+                blend: blend, agentsDialCallbacks: routing?.agentsDialCallbacks ?? false,
+                callbackRetry: routing?.callbackRetry ?? 600,
+                maxHold: live.answeredCallDestination.isPark ? campaign?.maxHold : nil,
                 placesCustomers: live.answeredCallDestination.isPark)
         self.rule = rule
         trace = given?.keepTrace == true ? CenterTrace() : nil
@@ -921,7 +923,8 @@ public actor LiveCenter: LiveHTTPRoutes {
             contractsDialing: dialing, outcomes: snapshot.outcomes, complete: snapshot.isComplete)
     }
 
-    /// Every roster agent's state as the dialer is shown it (`GET /agents`).
+    /// Every roster agent: as the dialer is shown it, as the center's book has it, and the
+    /// callback task they are asked to dial (`GET /agents`).
     public func agents() -> [LiveAgentStatus] {
         live.agents.map { agent in
             let name: String
@@ -932,7 +935,10 @@ public actor LiveCenter: LiveHTTPRoutes {
             case .wrapUp: name = "wrapUp"
             case .paused: name = "paused"
             }
-            return LiveAgentStatus(id: agent.id.index, name: agent.name, exten: agent.exten, state: name)
+            let activity = routed.map { "\($0.activity(agent.id))" } ?? alone.map { "\($0.activity(agent.id))" } ?? ""
+            return LiveAgentStatus(
+                id: agent.id.index, name: agent.name, exten: agent.exten, state: name, activity: activity,
+                callback: callbacksToDial.first(where: { $0.agent == agent.id })?.task.index)
         }
     }
 
@@ -1041,19 +1047,19 @@ public actor LiveCenter: LiveHTTPRoutes {
         return .success(self.router!.tasks[id.index])
     }
 
-    /// The routes the run serves: the campaign's `GET /status`, `GET /task`, `GET /agents`,
-    /// `POST /pause`, `POST /resume`; the router's `GET /router/status`, `GET /callbacks` (the
+    /// The routes the run serves: the campaign's `GET /status`, `GET /task`, `POST /pause`,
+    /// `POST /resume`; the router's `GET /router/status`, `GET /callbacks` (the
     /// tasks the monitor still watches, most urgent first), `GET /callbacks/{id}`,
     /// `POST /callbacks/{id}/done` (an agent called the customer back; the body may name the
     /// agent: `{"agent":"1001"}`), `POST /callbacks/{id}/attempt` (the agent desk: an attempt the
     /// center asked for ended, `{"agent":"1001","reached":true}`); and the agent desk's
+    /// `GET /agents` (every agent, and the callback task each is asked to dial) and
     /// `POST /agents/{name}/ready` (the agent's wrap-up is over).
     public nonisolated var routes: [LiveHTTPRoute] {
-        var routes: [LiveHTTPRoute] = [.init("POST", "/agents/{id}/ready")]
+        var routes: [LiveHTTPRoute] = [.init("GET", "/agents"), .init("POST", "/agents/{id}/ready")]
         if campaign != nil {
             routes += [
-                .init("GET", "/status"), .init("GET", "/task"), .init("GET", "/agents"), .init("POST", "/pause"),
-                .init("POST", "/resume"),
+                .init("GET", "/status"), .init("GET", "/task"), .init("POST", "/pause"), .init("POST", "/resume"),
             ]
         }
         if routing != nil {

@@ -113,7 +113,7 @@ public struct LiveTaskProgress: Codable, Sendable, Equatable {
     public var complete: Bool
 }
 
-/// `GET /agents`: one agent as the dialer sees it.
+/// `GET /agents`: one agent, as the dialer sees it and as the center's book has it.
 public struct LiveAgentStatus: Codable, Sendable, Equatable {
     /// The agent's index.
     public var id: Int
@@ -121,8 +121,22 @@ public struct LiveAgentStatus: Codable, Sendable, Equatable {
     public var name: String
     /// Its extension.
     public var exten: String
-    /// `loggedOut`, `idle`, `talking`, `wrapUp` or `paused`.
+    /// As the dialer is shown it: `loggedOut`, `idle`, `talking`, `wrapUp` or `paused`.
     public var state: String
+    /// What the center's agent book says the agent does: `loggedOut`, `idle`, `inbound`,
+    /// `inboundWrapUp`, `callback`, `campaign`, `campaignWrapUp` or `paused`.
+    public var activity: String
+    /// The callback task the center asked the agent to dial, until the desk reports the attempt.
+    public var callback: Int?
+
+    public init(id: Int, name: String, exten: String, state: String, activity: String, callback: Int? = nil) {
+        self.id = id
+        self.name = name
+        self.exten = exten
+        self.state = state
+        self.activity = activity
+        self.callback = callback
+    }
 }
 
 // MARK: - The router's options
@@ -147,6 +161,13 @@ public struct LiveRouterOptions: Sendable {
     /// What the router takes the roster agents to be at start, until mod_callcenter's events
     /// say otherwise: all logged in and free by default (any state but `idle` is offline).
     public var agentsAtStart = LiveAgentsAtStart.assume(.idle)
+    /// Whether agents work their callback tasks between inbound calls, as the routing study's
+    /// `callbacks.agents_dial` (`CenterRule.agentsDialCallbacks`): the center asks an owner left
+    /// idle to dial a due task (`GET /agents` shows it), and the agent desk reports the attempt
+    /// (`POST /callbacks/{id}/attempt`). Off: tasks are created, monitored and done by the desk.
+    public var agentsDialCallbacks = false
+    /// Seconds after a failed attempt before the task may be dialled again (`callbacks.retry`).
+    public var callbackRetry: Seconds = 600
 
     /// Options for a router over the store at `storePath` with `roster`.
     public init(

@@ -154,6 +154,7 @@ public struct LiveSettings {
     public var routerVariant = LiveSetting(String?.none, flag: "--router-variant", key: "router.variant")
     public var reminderChatFrom = LiveSetting(String?.none, flag: "--reminder-chat-from", key: "router.reminder_chat_from")
     public var reminderChatDomain = LiveSetting(String?.none, flag: "--reminder-chat-domain", key: "router.reminder_chat_domain")
+    public var agentsDialCallbacks = LiveSetting(false, flag: "--agents-dial-callbacks", key: "router.agents_dial_callbacks")
 
     /// The configuration file the settings were read from, if any (as named on the command line).
     public var file: String?
@@ -218,6 +219,7 @@ public struct LiveConfigReader {
     public static let agentFields = ["name", "exten"]
     public static let routerFields = [
         "db", "roster", "transfer_context", "seed", "policy", "variant", "reminder_chat_from", "reminder_chat_domain",
+        "agents_dial_callbacks",
     ]
     public static let startStates = ["callcenter", "idle", "paused", "logged-out"]
 
@@ -316,6 +318,7 @@ public struct LiveConfigReader {
             try set(&settings.routerVariant, f, "variant", text)
             try set(&settings.reminderChatFrom, f, "reminder_chat_from") { n, k throws(ScenarioError) in try text(n, k) }
             try set(&settings.reminderChatDomain, f, "reminder_chat_domain") { n, k throws(ScenarioError) in try text(n, k) }
+            try set(&settings.agentsDialCallbacks, f, "agents_dial_callbacks", bool)
             try set(&settings.routerSeed, f, "seed") { n, k throws(ScenarioError) in
                 let value = try scalar(n, k, "a whole number from 0 to \(UInt64.max)")
                 guard let seed = UInt64(value) else {

@@ -47,6 +47,7 @@ public enum LiveSetup {
         guard case .routing(let study) = file else {
             throw s.routerPolicy.problem("\(policy) is not a routing study (it has no router variants)")
         }
+        let retry = study.world.callbacks.retry
         var cascades: [(name: String, configuration: CascadeRouter.Configuration, seed: UInt64, rule: Blend.Rule?)] = []
         let studyRule = study.world.outbound?.rule
         for variant in study.variants {
@@ -60,7 +61,7 @@ public enum LiveSetup {
                 let kind = study.variants.first { $0.name == wanted }.map { " is a \($0.kind) baseline, and live routing runs the CN107682576B cascade" } ?? " is not in the file"
                 throw s.routerVariant.problem("\(policy): variant '\(wanted)'\(kind); its cascade variants: \(names.isEmpty ? "none" : names)")
             }
-            return RouterPolicy(chosen.configuration, chosen.seed, chosen.rule)
+            return RouterPolicy(chosen.configuration, chosen.seed, chosen.rule, callbackRetry: retry)
         }
         guard cascades.count == 1, let only = cascades.first else {
             throw s.routerVariant.problem(
@@ -68,7 +69,7 @@ public enum LiveSetup {
                     ? "\(policy) has no cascade variant; live routing runs the CN107682576B cascade"
                     : "\(policy) has \(cascades.count) cascade variants; choose one (\(names))")
         }
-        return RouterPolicy(only.configuration, only.seed, only.rule)
+        return RouterPolicy(only.configuration, only.seed, only.rule, callbackRetry: retry)
     }
 
     /// What a routing study's cascade variant gives the live runners.
@@ -79,8 +80,13 @@ public enum LiveSetup {
         public var seed: UInt64
         /// The blending rule of a blended study (for the dialer, when it runs too).
         public var blend: BlendRule?
+        /// The study's `callbacks.retry`: seconds after a failed callback attempt before the next.
+        public var callbackRetry: Double
 
-        public init(_ configuration: CascadeRouter.Configuration, _ seed: UInt64, _ rule: BlendRule?) {
+        public init(
+            _ configuration: CascadeRouter.Configuration, _ seed: UInt64, _ rule: BlendRule?, callbackRetry: Double = 600
+        ) {
+            self.callbackRetry = callbackRetry
             self.configuration = configuration
             self.seed = seed
             blend = rule

@@ -113,6 +113,11 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The agents' SIP domain for the reminders (to <exten>@<domain>).", valueName: "domain"))
     var reminderChatDomain: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Agents work their callback tasks between inbound calls: an owner left idle is asked to dial a due task (GET /agents shows it) and the agent desk reports the attempt (POST /callbacks/{id}/attempt); the retry delay is --router-policy's callbacks.retry (default: off).")
+    var agentsDialCallbacks: Bool?
+
     @Option(help: ArgumentHelp("The routing study whose cascade variant gives the router's knobs (default: the cascade's defaults).", valueName: "study.yaml"))
     var routerPolicy: String?
 
@@ -233,6 +238,7 @@ struct LiveCommand: AsyncParsableCommand {
         s.routerSeed.override(routerSeed)
         s.reminderChatFrom.override(reminderChatFrom.map(Optional.some))
         s.reminderChatDomain.override(reminderChatDomain.map(Optional.some))
+        s.agentsDialCallbacks.override(agentsDialCallbacks)
         s.routerPolicy.override(routerPolicy.map(Optional.some))
         s.routerVariant.override(routerVariant.map(Optional.some))
         return s
@@ -274,6 +280,8 @@ struct LiveCommand: AsyncParsableCommand {
         if let inboundDb = s.inboundDb.value, let rosterValue {
             var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
             routerOptions.seed = s.routerSeed.value
+            routerOptions.agentsDialCallbacks = s.agentsDialCallbacks.value
+            if let retry = routerPolicy?.callbackRetry { routerOptions.callbackRetry = retry }
             if let routerPolicy {
                 routerOptions.router = routerPolicy.configuration
                 // The variant's seed, unless a seed is given.
@@ -445,6 +453,7 @@ extension LiveCommand {
             line("  ", "seed", s.routerSeed, String(s.routerSeed.value))
             line("  ", "reminder_chat_from", s.reminderChatFrom, s.reminderChatFrom.value.map(quoted))
             line("  ", "reminder_chat_domain", s.reminderChatDomain, s.reminderChatDomain.value.map(quoted))
+            line("  ", "agents_dial_callbacks", s.agentsDialCallbacks, String(s.agentsDialCallbacks.value))
         }
         var summary: [String] = []
         if let batch = s.batch.value, let policy {

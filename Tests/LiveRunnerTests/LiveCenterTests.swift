@@ -92,6 +92,45 @@ struct LiveCenterTests {
         #expect(calls.map(\.agent) == [AgentID(1), AgentID(1)])
     }
 
+    @Test("agents dial their callbacks: the owner left idle is asked to dial the task (GET /agents), a failed attempt is retried after callbacks.retry, a reached one is done")
+    func agentsDialCallbacks() async throws {
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])
+        defer { Task { await fake.stop() } }
+        let path = try makeRoutingStore("dial-callbacks", customers: testCustomers)
+        var options = try routerOptions(path, fake, idle: false)
+        options.agentsDialCallbacks = true
+        options.callbackRetry = 60
+        let router = try LiveCenter(routing: options, clock: testClock())
+        let timers = pump(router, fake)
+        let server = try await LiveHTTPServer.start(LiveHTTPOptions(port: 0, token: LiveSecret(httpToken)), serving: [router])
+        try await router.start()
+        func call(_ method: String, _ path: String, body: String = "") async throws -> (Int, String) {
+            parseResponse(try await rawHTTP(port: server.port, httpRequest(method, path, token: httpToken, body: body)))
+        }
+        // Nobody is logged in: Alice leaves a callback task for her first agent, 1001.
+        fake.parkInbound(uuid: "ca11bac0-0000-4000-8000-0000000000d1", caller: "+8613800000001", keys: ["2"])
+        try await eventually("the callback task") { await router.callbackTasks().count == 1 }
+        #expect(await router.callbacksToDial.isEmpty)
+        // 1001 logs in: idle, with a task due, the center asks them to dial it.
+        fake.tellAgentStatus("1001", "Available")
+        try await eventually("1001 asked to call back") { await router.callbacksToDial.map(\.task) == [CallbackTaskID(0)] }
+        let agents = try JSONDecoder().decode([LiveAgentStatus].self, from: Data(try await call("GET", "/agents").1.utf8))
+        let asked = try #require(agents.first { $0.name == "1001" })
+        #expect(asked.activity == "callback" && asked.callback == 0)
+        // The customer did not answer: the task waits callbacks.retry, then 1001 is asked again.
+        #expect(try await call("POST", "/callbacks/0/attempt", body: #"{"agent":"1001","reached":false}"#).0 == 200)
+        #expect(await router.callbacksToDial.isEmpty)
+        let failedAt = router.clock.now()
+        try await timers.run(until: { await !router.callbacksToDial.isEmpty }, "the retry")
+        #expect(router.clock.now() == failedAt + 60)
+        #expect(try await call("POST", "/callbacks/0/attempt", body: #"{"agent":"1001","reached":true}"#).0 == 200)
+        try await eventually("the task done") { await router.callbackTasks().isEmpty }
+        #expect(await router.agents().first { $0.name == "1001" }?.activity == "idle")
+        await router.stop()
+        await server.stop()
+        #expect(try RoutingStore(path: path).callbackHistory().map(\.event).last == .done)
+    }
+
     @Test("the router's routes: status, callback tasks, done once (409 after), 404, 400, 405; done is in the history")
     func callbackRoutes() async throws {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: [])

@@ -204,7 +204,7 @@ public struct RoutingScenario: Sendable, Hashable {
     /// Each agent's (login, logout) time.
     public var agentHours: [(start: Double, end: Double)] { Shift.hours(shifts, agents: agents) }
     /// The batch id of the blended campaign's task.
-    public var outboundBatchID: String { "blend" }
+    public var outboundBatchID = "blend"
 
     /// A scenario, by name.
     public init(

@@ -19,12 +19,18 @@ extension DialerPolicy {
     }
 }
 
+extension RoutingScenario {
+    /// A fresh dialer of the blended campaign, if the study has one.
+    var blendedDialer: AnyDialer? { outbound.map { AnyDialer($0.dialer.makeDialer()) } }
+}
+
 // MARK: - The campaign's side of the routing world
 
 /// One attempt of the blended campaign.
 struct BlendedAttempt {
     var call: CallID
     var draw: AttemptDraw
+    var dialedAt = 0.0
     var answeredAt = -1.0
     var waiting = false
     var ended = false
@@ -48,6 +54,7 @@ extension RoutingWorld {
         let task = outbound.contacts.task(batchID: scenario.outboundBatchID)
         let first = queue.count
         try center.startCampaign(task: task, at: now, into: &queue)
+        commandsCarried += queue.count - first
         if trace != nil {
             trace!.task = task
             trace!.steps.append(.init(time: now, event: nil, commands: Array(queue[first...])))
@@ -69,14 +76,15 @@ extension RoutingWorld {
             }
         case .wakeUp(let at):
             calendar.schedule(.dialerWake, at: max(at, now))
-        case .record:
-            break
+        case .record(let record):
+            campaignSink?.sink.record(variant: campaignSink!.variant, record)
         case .connect(let call, let agent):
             if let slot = blend.slotOfCall[call] { connectOutbound(Int(slot), agent: agent.index) }
         case .holdExpired(let call):
             if let slot = blend.slotOfCall[call] { customerLeft(Int(slot)) }
         case .taskCompleted:
             blend.completedAt = now
+            if tally != nil { tally!.completedAt = now }
         }
     }
 
@@ -87,12 +95,14 @@ extension RoutingWorld {
     }
 
     mutating func originate(_ call: CallID, contract: Int) {
+        if tally != nil { tally!.modelEvents += 1 }
         blend.attemptsOfContract[contract] += 1
         let draw = draws.draw(contract: contract, attempt: Int(blend.attemptsOfContract[contract]), at: now)
         let slot = blend.attempts.count
-        blend.attempts.append(BlendedAttempt(call: call, draw: draw))
+        blend.attempts.append(BlendedAttempt(call: call, draw: draw, dialedAt: now))
         blend.slotOfCall.set(call, Int32(slot))
         count(.outboundAttempts, at: now)
+        if tally != nil { tally!.count(.attempts, 1, at: now) }
         blend.attempts[slot].pending = calendar.schedule(
             .outboundResolve(slot: Int32(slot)), at: now + draw.resolvesAfter)
     }
@@ -102,18 +112,26 @@ extension RoutingWorld {
         let attempt = blend.attempts[slot]
         guard !attempt.ended else { return }
         switch attempt.draw.fate {
-        case .busy: endAttempt(slot, cause: .userBusy)
-        case .noAnswer: endAttempt(slot, cause: .noAnswer)
-        case .invalid: endAttempt(slot, cause: .unallocatedNumber)
+        case .busy:
+            if tally != nil { tally!.count(.busy, 1, at: attempt.dialedAt) }
+            endAttempt(slot, cause: .userBusy)
+        case .noAnswer:
+            if tally != nil { tally!.count(.noAnswer, 1, at: attempt.dialedAt) }
+            endAttempt(slot, cause: .noAnswer)
+        case .invalid:
+            if tally != nil { tally!.count(.invalid, 1, at: attempt.dialedAt) }
+            endAttempt(slot, cause: .unallocatedNumber)
         case .machine:
             blend.attempts[slot].answeredAt = now
             count(.outboundMachines, at: now)
+            if tally != nil { tally!.count(.machines, 1, at: now) }
             tell(.outbound(.callAnswered(attempt.call, live: false)))
             calendar.schedule(.outboundMachineDone(slot: Int32(slot)), at: now + attempt.draw.machineDetection)
         case .live:
             blend.attempts[slot].answeredAt = now
             blend.attempts[slot].waiting = true
             count(.outboundLiveAnswers, at: now)
+            if tally != nil { tally!.count(.liveAnswers, 1, at: now) }
             blend.attempts[slot].pending = calendar.schedule(
                 .outboundGone(slot: Int32(slot)), at: now + attempt.draw.patience)
             tell(.outbound(.callAnswered(attempt.call, live: true)))
@@ -129,12 +147,18 @@ extension RoutingWorld {
     /// An answered customer left without an agent: they hung up, or the center let them go.
     mutating func customerLeft(_ slot: Int) {
         guard blend.attempts[slot].waiting, !blend.attempts[slot].ended else { return }
+        if tally != nil { tally!.modelEvents += 1 }
         calendar.cancel(blend.attempts[slot].pending)
         let answered = blend.attempts[slot].answeredAt
         blend.attempts[slot].waiting = false
         count(.outboundWaitSum, amount: now - answered, at: answered)
         count(.outboundAbandoned, at: answered)
         count(.outboundHungUpWaiting, at: answered)
+        if tally != nil {
+            tally!.count(.waitSum, now - answered, at: answered)
+            tally!.count(.abandoned, 1, at: answered)
+            tally!.count(.unserved, 1, at: answered)
+        }
         endAttempt(slot, cause: .normalClearing)
     }
 
@@ -148,13 +172,20 @@ extension RoutingWorld {
         let wait = now - attempt.answeredAt
         count(.outboundConnected, at: attempt.answeredAt)
         count(.outboundWaitSum, amount: wait, at: attempt.answeredAt)
-        if wait > (scenario.outbound?.world.abandonGrace ?? 0) { count(.outboundAbandoned, at: attempt.answeredAt) }
+        let late = wait > (scenario.outbound?.world.abandonGrace ?? 0)
+        if late { count(.outboundAbandoned, at: attempt.answeredAt) }
+        if tally != nil {
+            tally!.count(.connected, 1, at: attempt.answeredAt)
+            tally!.count(.waitSum, wait, at: attempt.answeredAt)
+            if late { tally!.count(.abandoned, 1, at: attempt.answeredAt) }
+        }
         agents[a].call = slot
         setState(a, .outboundTalking)
         calendar.schedule(.outboundTalkEnd(agent: Int32(a)), at: now + attempt.draw.talk)
     }
 
     mutating func outboundTalkEnded(_ a: Int) {
+        if tally != nil { tally!.modelEvents += 1 }
         let slot = agents[a].call
         agents[a].call = -1
         setState(a, .outboundWrapping)
@@ -180,7 +211,10 @@ extension RoutingWorld {
         let before = center.dialer?.closedContracts ?? 0
         tell(.outbound(.callEnded(call, cause: cause)))
         let after = center.dialer?.closedContracts ?? 0
-        if after > before { count(.outboundClosedContracts, amount: Double(after - before), at: now) }
+        if after > before {
+            count(.outboundClosedContracts, amount: Double(after - before), at: now)
+            if tally != nil { tally!.count(.closedContracts, Double(after - before), at: now) }
+        }
     }
 
     /// Adds to the interval of `time`, and to the totals when `time` is after the warm-up.

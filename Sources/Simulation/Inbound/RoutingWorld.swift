@@ -242,7 +242,7 @@ public protocol RoutingSink: Sendable {
 /// per caller in arrival order, whatever the router does. Callback attempts draw from their own
 /// stream. Single-threaded: a replication runs on one thread and depends only on
 /// (scenario, seed, replication).
-struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
+struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Copyable {
     enum Event {
         case arrival
         case ivr(call: Int32, sequence: UInt32)
@@ -327,7 +327,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     let scenario: RoutingScenario
     /// The policy: the router, the blended campaign's dialer, the blending rule and callback
     /// working (`CenterPolicy`). The world carries out its commands and reports what happens.
-    var center: CenterPolicy<Router, AnyDialer>
+    var center: CenterPolicy<Router, D>
     var calendar = EventCalendar<Event>()
     /// The center's commands not yet carried out (first in, first out, across nested events).
     var queue: [CenterCommand] = []
@@ -370,6 +370,12 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     var routingCall: Int? = nil
     /// Where replication 0's records go, with the variant's index.
     var sink: (variant: Int, sink: any RoutingSink)?
+    /// A campaign study's figures (`runCampaign`), counted as the campaign goes; nil otherwise.
+    var tally: CampaignTally?
+    /// Where a campaign study's replication 0 sends its call records and snapshot.
+    var campaignSink: (variant: Int, sink: any CampaignSink)?
+    /// Commands of the center's carried out so far.
+    var commandsCarried = 0
 
     var series: IntervalSeries
     var totals: [Double]
@@ -378,9 +384,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     var now = 0.0
     let warmup: Double
 
-    init(scenario: RoutingScenario, replication: Int, router: Router) {
+    init(scenario: RoutingScenario, replication: Int, router: Router, dialer: D?) {
         self.scenario = scenario
-        center = Self.center(scenario, router: router)
+        center = Self.center(scenario, router: router, dialer: dialer)
         let seeds = StreamSeeds(seed: scenario.seed, replication: replication)
         arrivalStream = RandomStream(seeds, purpose: "routing.arrivals")
         kindStream = RandomStream(seeds, purpose: "routing.kind")
@@ -425,7 +431,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
 
     /// The center of `scenario` with `router`: the study's callbacks and blending rule, its
     /// campaign's dialer, closing at the horizon.
-    static func center(_ scenario: RoutingScenario, router: Router) -> CenterPolicy<Router, AnyDialer> {
+    static func center(_ scenario: RoutingScenario, router: Router, dialer: D?) -> CenterPolicy<Router, D> {
         var rule = CenterRule(
             agentsDialCallbacks: scenario.callbacks.agentsDial, callbackRetry: scenario.callbacks.retry,
             closesAt: scenario.horizon)
@@ -433,13 +439,31 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             rule.blend = outbound.rule
             rule.maxHold = outbound.world.maxHold
         }
-        return CenterPolicy(
-            router: router, dialer: scenario.outbound.map { AnyDialer($0.dialer.makeDialer()) },
-            agents: scenario.agents, rule: rule)
+        return CenterPolicy(router: router, dialer: dialer, agents: scenario.agents, rule: rule)
     }
 
     /// Runs the replication: arrivals until the horizon, then until every call and task is done.
     mutating func run(replication: Int) throws(TaskValidationError) -> RoutingReplication {
+        try simulate()
+        return figures(replication: replication)
+    }
+
+    /// Runs a campaign study's replication: this softswitch with no inbound callers, the
+    /// campaign's figures counted as it goes (`CampaignTally`); replication 0's call records and
+    /// final snapshot go to `campaignSink`.
+    mutating func runCampaign(replication: Int) throws(TaskValidationError) -> OutboundReplication {
+        tally = CampaignTally(scenario)
+        try simulate()
+        let end = max(tally!.lastEvent, scenario.horizon)
+        if let campaignSink, let dialer = center.dialer {
+            campaignSink.sink.snapshot(variant: campaignSink.variant, dialer.snapshot(at: tally!.completedAt ?? end))
+        }
+        return tally!.replication(replication, contracts: scenario.outbound?.contacts.count ?? 0, until: end)
+    }
+
+    /// Runs the events: the agents log in, callers arrive until the horizon, the campaign starts
+    /// at `dial_from`; until every call and task is done.
+    mutating func simulate() throws(TaskValidationError) {
         for (a, hours) in scenario.agentHours.enumerated() {
             if hours.start <= 0 {
                 tell(.agentLoggedIn(AgentID(a)))
@@ -456,6 +480,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         while let (time, event) = calendar.next() {
             now = time
             modelEvents += 1
+            if tally != nil {
+                if case .centerTimer = event {} else { tally!.lastEvent = time }
+            }
             switch event {
             case .arrival:
                 arrive()
@@ -487,7 +514,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .timer:
                 route(.wakeUp)
             case .centerTimer:
+                let before = commandsCarried
                 tell(.wakeUp)
+                if tally != nil && commandsCarried > before { tally!.lastEvent = time }
             case .dialerStart:
                 try startDialer()
             case .dialerWake:
@@ -497,6 +526,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
             case .outboundGone(let slot):
                 outboundGone(Int(slot))
             case .outboundMachineDone(let slot):
+                if tally != nil { tally!.modelEvents += 1 }
                 endAttempt(Int(slot), cause: .normalClearing)
             case .outboundTalkEnd(let agent):
                 outboundTalkEnded(Int(agent))
@@ -517,6 +547,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
                 }
             }
         }
+    }
+
+    /// The routing figures of the replication just simulated.
+    mutating func figures(replication: Int) -> RoutingReplication {
         let horizon = scenario.horizon
         now = max(now, horizon)
         for a in agents.indices { setState(a, agents[a].state) }
@@ -725,6 +759,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
     mutating func tell(_ event: CenterEvent) {
         let first = queue.count
         center.handle(event, at: now, into: &queue)
+        commandsCarried += queue.count - first
         if trace != nil { trace!.steps.append(.init(time: now, event: event, commands: Array(queue[first...]))) }
         drain()
         settle()
@@ -959,6 +994,17 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup>: ~Copyable {
         }
         agents[a].since = now
         agents[a].state = state
+        if tally != nil {
+            let campaign: CampaignTally.State =
+                switch state {
+                case .idle: .idle
+                case .talking, .callback, .outboundTalking: .talking
+                case .wrapping, .outboundWrapping: .wrapUp
+                case .paused: .paused
+                case .loggedOut: .loggedOut
+                }
+            tally!.set(a, campaign, at: now)
+        }
     }
 
     /// Adds to call `c`'s arrival interval, and to the totals if it arrived after the warm-up.
@@ -1025,10 +1071,11 @@ public enum RoutingRunner {
     ) -> CenterPolicy<CascadeRouter, AnyDialer>? {
         guard case .cascade(let configuration, let seed) = scenario.router else { return nil }
         let mixed = StreamSeeds.mix(scenario.seed ^ StreamSeeds.mix(UInt64(replication) &+ 1))
-        return RoutingWorld<CascadeRouter>.center(
+        return RoutingWorld<CascadeRouter, AnyDialer>.center(
             scenario,
             router: CascadeRouter(
-                directory: scenario.directory(), configuration: configuration, random: SplitMix64(seed: seed ^ mixed)))
+                directory: scenario.directory(), configuration: configuration, random: SplitMix64(seed: seed ^ mixed)),
+            dialer: scenario.blendedDialer)
     }
 
     private static func withRouter(
@@ -1060,12 +1107,13 @@ public enum RoutingRunner {
         _ scenario: RoutingScenario, replication: Int, sink: (variant: Int, sink: any RoutingSink)?, replay: Bool,
         router: R
     ) throws(TaskValidationError) -> CenterReplay {
-        var world = RoutingWorld(scenario: scenario, replication: replication, router: router)
+        var world = RoutingWorld<R, AnyDialer>(
+            scenario: scenario, replication: replication, router: router, dialer: scenario.blendedDialer)
         world.sink = sink
         if replay { world.trace = CenterTrace() }
         let result = try world.run(replication: replication)
         guard replay, let trace = world.trace else { return CenterReplay(replication: result, steps: 0) }
-        var fresh = RoutingWorld<R>.center(scenario, router: router)
+        var fresh = RoutingWorld<R, AnyDialer>.center(scenario, router: router, dialer: scenario.blendedDialer)
         var report = CenterReplay(replication: result, steps: trace.steps.count)
         report.trace = trace
         report.campaignCalls = trace.steps.reduce(0) { n, step in

@@ -1,4 +1,5 @@
 import CallCenter
+import CenterPolicies
 import Dispatch
 import DialingPolicies
 import Foundation
@@ -38,9 +39,11 @@ public enum OutboundRunner {
 
     static func run<D: Dialer>(_ dialer: D, _ scenario: OutboundScenario, _ variant: Int, _ replication: Int,
                                _ sink: (any CampaignSink)?) throws(TaskValidationError) -> OutboundReplication {
-        var model = OutboundModel(scenario: scenario, replication: replication, dialer: dialer)
-        model.sink = sink.map { sink in (variant, sink) }
-        return try model.run(replication: replication)
+        var world = RoutingWorld<NoRouter, D>(
+            scenario: scenario.softswitch(variant: variant), replication: replication, router: NoRouter(),
+            dialer: dialer)
+        world.campaignSink = sink.map { sink in (variant, sink) }
+        return try world.runCampaign(replication: replication)
     }
 
     /// Runs the whole campaign; `progress` is called with the number of runs done.
@@ -70,6 +73,23 @@ public enum OutboundRunner {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return OutboundResult(scenario: scenario, runs: runs, wallSeconds: seconds)
+    }
+}
+
+extension OutboundScenario {
+    /// The simulated softswitch of variant `variant`: the campaign's agents (one team, its
+    /// shifts), no inbound callers, the campaign worked by every agent (the default blending
+    /// rule), its task named after the campaign.
+    func softswitch(variant: Int) -> RoutingScenario {
+        var s = RoutingScenario(
+            horizon: horizon, interval: interval, seed: seed, replications: replications, teams: 1, teamSize: agents,
+            customers: 0, businessTypes: 1, businessTypesPerAgent: 1, arrivalRate: 0,
+            callers: .init(knownNumberShare: 0, knownCustomerOtherNumberShare: 0, validIDProbability: 0),
+            callbacks: .init(agentsDial: false), router: .queue(.init(strategy: .longestIdleAgent), seed: 0))
+        s.outbound = Blend(contacts: contacts, world: world, dialer: variants[variant].policy)
+        s.shifts = shifts
+        s.outboundBatchID = name
+        return s
     }
 }
 

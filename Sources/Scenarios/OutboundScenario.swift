@@ -193,9 +193,10 @@ public struct OutboundWorld: Sendable, Hashable {
 
     /// The probabilities in force at `time` for attempt `attempt`.
     public func probabilities(at time: Double, attempt: Int) -> (live: Double, machine: Double, busy: Double) {
-        var period = answer[0]
-        for p in answer where p.from <= time { period = p }
-        return period.probabilities(attempt: attempt)
+        // By index: copying a period (three arrays) per attempt costs retains and releases.
+        var period = 0
+        for i in answer.indices where answer[i].from <= time { period = i }
+        return answer[period].probabilities(attempt: attempt)
     }
 }
 

@@ -41,6 +41,8 @@ struct BlendedAttempt {
 /// softswitch's side of its calls. The decisions are `CenterPolicy`'s.
 struct BlendState {
     var attempts: [BlendedAttempt] = []
+    /// Slots of ended attempts, reused (every event of an ended attempt is cancelled or past).
+    var freeSlots: [Int32] = []
     var slotOfCall = CallMap()
     var attemptsOfContract: [Int32] = []
     var completedAt: Double?
@@ -98,8 +100,15 @@ extension RoutingWorld {
         if tally != nil { tally!.modelEvents += 1 }
         blend.attemptsOfContract[contract] += 1
         let draw = draws.draw(contract: contract, attempt: Int(blend.attemptsOfContract[contract]), at: now)
-        let slot = blend.attempts.count
-        blend.attempts.append(BlendedAttempt(call: call, draw: draw, dialedAt: now))
+        let attempt = BlendedAttempt(call: call, draw: draw, dialedAt: now)
+        let slot: Int
+        if let free = blend.freeSlots.popLast() {
+            slot = Int(free)
+            blend.attempts[slot] = attempt
+        } else {
+            slot = blend.attempts.count
+            blend.attempts.append(attempt)
+        }
         blend.slotOfCall.set(call, Int32(slot))
         count(.outboundAttempts, at: now)
         if tally != nil { tally!.count(.attempts, 1, at: now) }
@@ -189,8 +198,9 @@ extension RoutingWorld {
         let slot = agents[a].call
         agents[a].call = -1
         setState(a, .outboundWrapping)
+        let wrap = blend.attempts[slot].draw.wrap  // the slot may be reused once the call ends
         endAttempt(slot, cause: .normalClearing)
-        calendar.schedule(.outboundWrapEnd(agent: Int32(a)), at: now + blend.attempts[slot].draw.wrap)
+        calendar.schedule(.outboundWrapEnd(agent: Int32(a)), at: now + wrap)
     }
 
     /// After a campaign call's wrap-up the agent may go on a break (the campaign's `pauses`, drawn
@@ -208,6 +218,7 @@ extension RoutingWorld {
         blend.attempts[slot].ended = true
         let call = blend.attempts[slot].call
         blend.slotOfCall.remove(call)
+        blend.freeSlots.append(Int32(slot))
         let before = center.dialer?.closedContracts ?? 0
         tell(.outbound(.callEnded(call, cause: cause)))
         let after = center.dialer?.closedContracts ?? 0
@@ -219,6 +230,7 @@ extension RoutingWorld {
 
     /// Adds to the interval of `time`, and to the totals when `time` is after the warm-up.
     mutating func count(_ column: RoutingColumn, amount: Double = 1, at time: Double) {
+        guard tally == nil else { return }  // a campaign study counts its own figures
         add(column, amount, interval: series.interval(at: time), counted: time >= warmup)
     }
 }

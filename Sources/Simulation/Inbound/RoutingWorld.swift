@@ -973,6 +973,20 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     // MARK: Statistics
 
     mutating func setState(_ a: Int, _ state: AgentState) {
+        guard tally == nil else {
+            // A campaign study counts its own figures.
+            agents[a].state = state
+            let campaign: CampaignTally.State =
+                switch state {
+                case .idle: .idle
+                case .talking, .callback, .outboundTalking: .talking
+                case .wrapping, .outboundWrapping: .wrapUp
+                case .paused: .paused
+                case .loggedOut: .loggedOut
+                }
+            tally!.set(a, campaign, at: now)
+            return
+        }
         let from = agents[a].since
         let to = min(now, scenario.horizon)
         let column: RoutingColumn? =
@@ -994,17 +1008,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         }
         agents[a].since = now
         agents[a].state = state
-        if tally != nil {
-            let campaign: CampaignTally.State =
-                switch state {
-                case .idle: .idle
-                case .talking, .callback, .outboundTalking: .talking
-                case .wrapping, .outboundWrapping: .wrapUp
-                case .paused: .paused
-                case .loggedOut: .loggedOut
-                }
-            tally!.set(a, campaign, at: now)
-        }
     }
 
     /// Adds to call `c`'s arrival interval, and to the totals if it arrived after the warm-up.

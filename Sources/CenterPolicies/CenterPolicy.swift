@@ -351,11 +351,15 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     /// Hands `event` to the router, books what its commands decide, passes them on, then offers
     /// callback work to the agents poked meanwhile.
     @inlinable mutating func route(_ event: InboundEvent, into commands: inout [CenterCommand]) {
-        var batch = routerScratch
-        routerScratch = []
-        batch.removeAll(keepingCapacity: true)
+        // The scratch buffer is taken (a nested route while this batch is read gets its own) and
+        // given back, by swapping: no copy, no reference counting.
+        var batch: [InboundCommand] = []
+        swap(&batch, &routerScratch)
         _router.handle(event, at: now, into: &batch)
-        for command in batch {
+        var i = 0
+        while i < batch.count {
+            let command = batch[i]
+            i += 1
             commands.append(.inbound(command))
             switch command {
             case .connect(_, let agent):
@@ -381,7 +385,10 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
                 break
             }
         }
-        routerScratch = batch
+        // Emptied one by one: cheaper than removeAll for the one or two commands of an event,
+        // and the storage is kept.
+        while !batch.isEmpty { batch.removeLast() }
+        swap(&batch, &routerScratch)
         drainPokes(into: &commands)
     }
 

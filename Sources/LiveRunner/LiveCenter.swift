@@ -321,9 +321,9 @@ public actor LiveCenter: LiveHTTPRoutes {
             for await command in outgoing {
                 do {
                     let reply = try await client.send(command)
-                    if !reply.isOK { await self.refused(command, reply.text, sent: true) }
+                    if !reply.isOK { self.refused(command, reply.text, sent: true) }
                 } catch {
-                    await self.refused(command, "\(error)", sent: false)
+                    self.refused(command, "\(error)", sent: false)
                 }
             }
         }
@@ -1111,7 +1111,8 @@ public actor LiveCenter: LiveHTTPRoutes {
         }
         switch (request.method, parts.count) {
         case ("GET", 1): return .encoding(callbackTasks())
-        case ("GET", 2), ("POST", 3) where parts.count < 3 || parts[2] == "done":
+        case ("GET", 2),
+            ("POST", 3) where parts[2] == "done":
             let tasks = router?.tasks ?? []
             guard let index = Int(parts[1]), index >= 0, index < tasks.count else {
                 return .error(404, "no such callback task: \(parts[1].prefix(40))")

@@ -160,6 +160,9 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: "Seconds an originate may ring (default: 30).")
     var originateTimeout: Int?
 
+    @Option(help: "Seconds an agent wraps up after a customer simcc placed with them (&park()), before the next (0...3600; default: 0; after a mod_callcenter queue call it is the queue's wrap_up_time).")
+    var wrapUp: Int?
+
     @Option(
         help: ArgumentHelp(
             "Where an answered call goes: an application `&name(argument)` or `EXTEN DIALPLAN CONTEXT` (default: &park()).",
@@ -221,6 +224,7 @@ struct LiveCommand: AsyncParsableCommand {
         s.dialString.override(dialString)
         s.callerIdNumber.override(callerIdNumber.map(Optional.some))
         s.originateTimeout.override(originateTimeout)
+        s.wrapUp.override(wrapUp)
         s.answeredDestination.override(answeredDestination)
         s.maxHoldMessage.override(maxHoldMessage.map(Optional.some))
         s.dayStart.override(dayStart.map(Optional.some))
@@ -298,6 +302,7 @@ struct LiveCommand: AsyncParsableCommand {
                 options.agentsAtStart = LiveSetup.agentsAtStart(s)
                 // The campaign's max_hold: with &park(), simcc lets an answered customer go after it.
                 options.maxHold = campaign?.maxHold ?? options.maxHold
+                options.wrapUp = Double(s.wrapUp.value)
                 if let text = s.dayStart.value {
                     guard let minutes = LiveDayStart.minutes(text) else {
                         throw s.dayStart.problem("expected a time of day HH:MM (00:00 to 23:59), got '\(text.prefix(40))'")
@@ -433,6 +438,7 @@ extension LiveCommand {
             line("  ", "dial_string", s.dialString, quoted(s.dialString.value))
             line("  ", "caller_id_number", s.callerIdNumber, s.callerIdNumber.value.map(quoted))
             line("  ", "originate_timeout", s.originateTimeout, String(s.originateTimeout.value))
+            line("  ", "wrap_up", s.wrapUp, String(s.wrapUp.value))
             line("  ", "answered_destination", s.answeredDestination, quoted(s.answeredDestination.value))
             line("  ", "max_hold_message", s.maxHoldMessage, s.maxHoldMessage.value.map(quoted))
             line("  ", "day_start", s.dayStart, s.dayStart.value.map(quoted))

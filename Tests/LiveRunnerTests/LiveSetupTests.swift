@@ -31,6 +31,11 @@ struct LiveSetupTests {
         settings.batch.override(nil)
         #expect(settings.batch.value == "b7", "a flag not given leaves the file's value")
         #expect(settings.httpPort.value == 8089, "the default")
+        #expect(settings.wrapUp.value == 0)
+        settings.agents.override([LiveAgentEntry("1000")!])
+        #expect(settings.problem() == nil)
+        settings.wrapUp.override(4000)
+        #expect(settings.problem().map { $0.contains("--wrap-up") && $0.contains("between 0 and 3600") } == true)
     }
 
     @Test("a secret in the file, an unknown key and a bad port are refused with the file, line and field")
@@ -51,6 +56,8 @@ struct LiveSetupTests {
         #expect(unknown?.line == 2 && unknown?.field == "dialer.batchh")
         let port = failure("event_socket: {port: 70000}\n")
         #expect(port?.field == "event_socket.port")
+        let wrap = failure("dialer:\n  wrap_up: 90s\n")
+        #expect(wrap?.line == 2 && wrap?.field == "dialer.wrap_up")
     }
 
     @Test("the campaign file's variant: its dialer and max_hold; a missing variant names the ones there are")

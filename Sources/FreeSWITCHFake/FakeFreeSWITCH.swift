@@ -266,12 +266,8 @@ public final class FakeFreeSWITCH: Sendable {
     /// An inbound call from `caller` to `service` arrives and the dialplan parks it: CHANNEL_PARK
     /// to every connection. `keys` are what the caller keys at each prompt, in order.
     public func parkInbound(uuid: String, caller: String, service: String = "4008001234", keys: [String] = []) {
+        parkSilently(uuid: uuid, caller: caller, service: service, keys: keys)
         let leg = FreeSWITCHEventFactory.inboundLeg(uuid: uuid, caller: caller, service: service)
-        state.withLock { state in
-            state.live.insert(uuid)
-            state.inbound[uuid] = leg
-            state.keys[uuid] = keys
-        }
         var factory = makeFactory()
         let frame = factory.park(leg, at: 0)
         broadcast([frame])

@@ -37,6 +37,19 @@ let httpToken = "t0ken-very-secret-http"
 
 @Suite("Live runner", .serialized)
 struct LiveRunnerTests {
+    /// A progressive dialer with `quickRetries` for `agents` over the task b1 of the store at
+    /// `path`, on the fake, its timers pumped on `clock` (a new test clock by default).
+    static func quickDialer(
+        _ fake: FakeFreeSWITCH, path: String, agents: [String], clock: ManualLiveClock = testClock()
+    ) throws -> (LiveCenter, ManualLiveClock, LivePump) {
+        let options = LiveRunnerOptions(
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
+        var progressive = ProgressiveDialer.Configuration()
+        progressive.rules = quickRetries
+        let center = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        return (center, clock, pump(center, fake, clock))
+    }
+
     @Test("a 10-contract task runs to completion through the client, the bridge and the store")
     func completesTask() async throws {
         let agents = ["1000", "1001"]
@@ -84,13 +97,7 @@ struct LiveRunnerTests {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("pause", contracts: 10)
-        let options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
-        var progressive = ProgressiveDialer.Configuration()
-        progressive.rules = quickRetries
-        let clock = testClock()
-        let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
-        let timers = pump(runner, fake, clock)
+        let (runner, _, timers) = try Self.quickDialer(fake, path: path, agents: agents)
         // The first two calls ring until the test ends them: the dialer has no line to spare.
         fake.hold(true)
         try await runner.start()
@@ -123,14 +130,7 @@ struct LiveRunnerTests {
         let agents = ["1000", "1001"]
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
-        let options = LiveRunnerOptions(
-            storePath: try makeStore("late", contracts: 6), batchID: "b1", live: liveConfiguration(agents: agents),
-            eventSocket: fake.configuration())
-        var progressive = ProgressiveDialer.Configuration()
-        progressive.rules = quickRetries
-        let clock = testClock()
-        let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
-        let timers = pump(runner, fake, clock)
+        let (runner, clock, timers) = try Self.quickDialer(fake, path: try makeStore("late", contracts: 6), agents: agents)
         fake.hold(true)
         try await runner.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
@@ -152,13 +152,7 @@ struct LiveRunnerTests {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("reconnect", contracts: 6)
-        let options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
-        var progressive = ProgressiveDialer.Configuration()
-        progressive.rules = quickRetries
-        let clock = testClock()
-        let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
-        let timers = pump(runner, fake, clock)
+        let (runner, _, timers) = try Self.quickDialer(fake, path: path, agents: agents)
         fake.hold(true)
         try await runner.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
@@ -182,14 +176,8 @@ struct LiveRunnerTests {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("restart", contracts: 6)
-        let options = LiveRunnerOptions(
-            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
-        var progressive = ProgressiveDialer.Configuration()
-        progressive.rules = quickRetries
         fake.hold(true)
-        let clock = testClock()
-        let first = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
-        pump(first, fake, clock)
+        let (first, clock, _) = try Self.quickDialer(fake, path: path, agents: agents)
         try await first.start()
         try await eventually("two held calls") { fake.originateCount == 2 }
         await first.stop()
@@ -198,8 +186,7 @@ struct LiveRunnerTests {
         let held = fake.originates
         fake.state.withLock { $0.live = [held[0]] }
         fake.hold(false)
-        let second = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
-        let timers = pump(second, fake, clock)
+        let (second, _, timers) = try Self.quickDialer(fake, path: path, agents: agents, clock: clock)
         try await second.start()
         #expect(await second.status().callsInFlight >= 1)
         // The call still up ends now, as FreeSWITCH would tell.

@@ -167,14 +167,18 @@ extension ScenarioReader {
         if let x = try f.duration("abandon_grace") { world.abandonGrace = x }
         if let x = try f.distribution("talk_time") { world.talkTime = x }
         if let x = try f.distribution("wrap_up") { world.wrapUp = x }
-        if let p = try f.section("pauses") {
-            if let x = try p.probability("after_call") { world.pauses.afterCall = x }
-            if let x = try p.distribution("duration") { world.pauses.duration = x }
-            if let x = try p.probability("away_share") { world.pauses.awayShare = x }
-            if let x = try p.distribution("away") { world.pauses.away = x }
-        }
+        try pauses(f, into: &world.pauses)
         let shifts = try self.shifts(f)
         return (contacts, world, shifts)
+    }
+
+    /// The `pauses` of `f`, if given, into `model`.
+    func pauses(_ f: Fields, into model: inout PauseModel) throws(ScenarioError) {
+        guard let p = try f.section("pauses") else { return }
+        if let x = try p.probability("after_call") { model.afterCall = x }
+        if let x = try p.distribution("duration") { model.duration = x }
+        if let x = try p.probability("away_share") { model.awayShare = x }
+        if let x = try p.distribution("away") { model.away = x }
     }
 
     /// The `shifts` of `f` (none when absent): each `{from, to, agents}`, ending after it starts.

@@ -107,6 +107,25 @@ public enum KnobTables {
         ("machine", .machine), ("no_answer", .noAnswer),
     ]
 
+    /// Pauses' keys (a campaign's `pauses`, a routing study's).
+    static let pauses: Section = {
+        let model = PauseModel()
+        return Section([
+            Knob(
+                "after_call", .probability, default: .number(model.afterCall),
+                "P(an agent pauses after a call's wrap-up)"),
+            Knob(
+                "duration", .distribution(never: false), default: .distribution(model.duration),
+                "a short break's duration"),
+            Knob(
+                "away_share", .probability, default: .number(model.awayShare),
+                "P(a pause is a long absence)"),
+            Knob(
+                "away", .distribution(never: false), default: .distribution(model.away),
+                "a long absence's duration"),
+        ])
+    }()
+
     /// A shift's keys (a campaign's `shifts`, a routing study's).
     static let shift = Section([
         Knob("from", .duration(positive: false), required: true, "when the shift's agents log in"),
@@ -132,20 +151,6 @@ public enum KnobTables {
             Knob(
                 "busy", .probabilities, default: .number(period.busy[0]),
                 "P(busy), by attempt; no answer takes what is left"),
-        ])
-        let pauses = Section([
-            Knob(
-                "after_call", .probability, default: .number(world.pauses.afterCall),
-                "P(an agent pauses after a call's wrap-up)"),
-            Knob(
-                "duration", .distribution(never: false), default: .distribution(world.pauses.duration),
-                "a short break's duration"),
-            Knob(
-                "away_share", .probability, default: .number(world.pauses.awayShare),
-                "P(a pause is a long absence)"),
-            Knob(
-                "away", .distribution(never: false), default: .distribution(world.pauses.away),
-                "a long absence's duration"),
         ])
         return [
             Knob(
@@ -491,6 +496,9 @@ public enum KnobTables {
                     "service_target", .duration(positive: false), default: .duration(world.serviceTarget),
                     "the service-level target, from arrival to connect"),
                 Knob("callbacks", .section(callbacks), "the callbacks agents dial"),
+                Knob(
+                    "pauses", .section(pauses),
+                    "the agents' pauses after an inbound call's wrap-up (a blended campaign's own pauses follow its calls)"),
                 Knob(
                     "shifts", .list(.section(shift)),
                     "when agents work, in agent order (the first shift's agents are the first teams'); their agents add up to teams × team_size; omitted: all day"

@@ -200,6 +200,7 @@ extension ScenarioReader {
             if let x = try g.distribution("failed_attempt") { world.callbacks.failedAttempt = x }
             if let x = try g.duration("retry") { world.callbacks.retry = x }
         }
+        try pauses(f, into: &world.pauses)
         let shifts = try self.shifts(f)
         if !shifts.isEmpty {
             let total = shifts.reduce(0) { $0 + $1.agents }

@@ -198,6 +198,9 @@ public struct RoutingScenario: Sendable, Hashable {
     public var router: RouterChoice
     /// An outbound campaign the same agents work, with the blending rule; nil: none.
     public var outbound: Blend?
+    /// The agents' pauses after an inbound call's wrap-up (a blended campaign's calls are
+    /// followed by the campaign's own `pauses`); none by default.
+    public var pauses = PauseModel()
     /// When agents work, agents numbered shift by shift (so the first shift's agents are the
     /// first teams'); empty: every agent all day.
     public var shifts: [Shift] = []

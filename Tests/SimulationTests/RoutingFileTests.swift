@@ -186,6 +186,8 @@ struct RoutingFileTests {
         let shifted = replacing("  service_target: 15s\n", "  service_target: 15s\n  shifts: [{from: 0h, to: 1h, agents: 3}, {from: 30min, to: 2h, agents: 3}]\n")
         let world = try study(shifted).world
         #expect(world.shifts == [Shift(start: 0, end: 3600, agents: 3), Shift(start: 1800, end: 7200, agents: 3)])
+        let paused = try study(replacing("  service_target: 15s\n", "  service_target: 15s\n  pauses: {after_call: 0.1, duration: 5min}\n")).world
+        #expect(paused.pauses.afterCall == 0.1 && paused.pauses.duration == .deterministic(300))
         #expect(world.agentHours.map(\.start) == [0, 0, 0, 1800, 1800, 1800])
         let short = try #require(failure(shifted.replacingOccurrences(of: "agents: 3}]", with: "agents: 2}]")))
         #expect(short.line == 19)

@@ -73,4 +73,24 @@ struct RoutingShiftTests {
             }
         }
     }
+
+    @Test("pauses after inbound calls: agents on a break take no caller (fewer served within the target); none asked for changes nothing")
+    func inboundPauses() throws {
+        let plain = BlendingTests.world(agents: 6, inboundPerHour: 90, hours: 2, replications: 6, blend: nil)
+        var zero = plain
+        zero.pauses.afterCall = 0
+        zero.pauses.awayShare = 0.5
+        #expect(try RoutingRunner.run(zero, threads: 1) == RoutingRunner.run(plain, threads: 1))
+        var paused = plain
+        paused.pauses.afterCall = 0.5
+        paused.pauses.duration = .deterministic(600)
+        let with = try RoutingRunner.run(paused, threads: 1)
+        let without = try RoutingRunner.run(plain, threads: 1)
+        let level = { (r: [RoutingReplication]) in r.map(\.serviceLevel).reduce(0, +) / Double(r.count) }
+        #expect(level(with) < level(without) - 0.05, "\(level(with)) vs \(level(without))")
+        // A break counts as idle time: agents are busy less of their staffed time.
+        let busy = { (r: [RoutingReplication]) in r.map(\.inboundUtilisation).reduce(0, +) / Double(r.count) }
+        #expect(busy(with) < busy(without))
+        #expect(try RoutingRunner.run(paused, threads: 2) == with, "the same figures on any number of threads")
+    }
 }

@@ -363,6 +363,8 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     /// The blended campaign's draws and state (unused without one).
     var draws: AttemptDraws
     var blend = BlendState()
+    /// The agents' pauses after inbound calls (the study's `pauses`; none by default).
+    var inboundPauses: PauseDraws
     var agents: [Agent]
     /// Calls that ended in the current batch of commands, classified by route once it is done.
     var settled: [Int] = []
@@ -398,6 +400,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         wrapStream = RandomStream(seeds, purpose: "routing.wrap")
         callbackStream = RandomStream(seeds, purpose: "routing.callbacks")
         typeStream = RandomStream(seeds, purpose: "routing.type")
+        inboundPauses = PauseDraws(scenario.pauses, seeds: seeds, purpose: OutboundPurposes.inboundPause)
         draws = AttemptDraws(
             world: scenario.outbound?.world ?? OutboundWorld(answer: [AnswerProbabilities(live: [0])]), seeds: seeds)
         process = PoissonArrivals(
@@ -505,10 +508,10 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
                     tell(.agentWrappingUp(AgentID(a)))
                     calendar.schedule(.wrapEnd(agent: agent), at: time + wrap)
                 } else {
-                    becomeAvailable(a)
+                    afterInboundCall(a)
                 }
             case .wrapEnd(let agent):
-                becomeAvailable(Int(agent))
+                afterInboundCall(Int(agent))
             case .callbackEnd(let agent):
                 callbackEnded(Int(agent))
             case .timer:
@@ -909,6 +912,16 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         if agents[a].leaving { return logOut(a) }
         setState(a, .idle)
         tell(.agentFree(AgentID(a)))
+    }
+
+    /// After an inbound call's wrap-up the agent may go on a break (the study's `pauses`: the
+    /// router has them away, the dialer sees them paused), else is free.
+    mutating func afterInboundCall(_ a: Int) {
+        if agents[a].leaving { return logOut(a) }
+        guard let duration = inboundPauses.after(agent: a) else { return becomeAvailable(a) }
+        setState(a, .paused)
+        tell(.agentPaused(AgentID(a)))
+        calendar.schedule(.pauseEnd(agent: Int32(a)), at: now + duration)
     }
 
     /// Agent `a`'s shift is over: logged out (the center hears so).

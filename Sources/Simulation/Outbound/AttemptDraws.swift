@@ -28,19 +28,14 @@ struct AttemptDraws: ~Copyable {
     let seeds: StreamSeeds
     var stream: RandomStream
     let ring: Sampler, patience: Sampler, talk: Sampler, wrap: Sampler, machine: Sampler
-    /// One taus2 stream, reseeded for each agent's n-th pause decision at (agent, n).
-    var pauseStream: RandomStream
-    let pauseShort: Sampler, pauseAway: Sampler
-    /// Each agent's pause decisions so far.
-    var pauseDecisions: [UInt32] = []
+    /// The agents' pauses after campaign calls.
+    var pauses: PauseDraws
 
     init(world: OutboundWorld, seeds: StreamSeeds) {
         self.world = world
         self.seeds = seeds
         stream = RandomStream(taus2: seeds, purpose: OutboundPurposes.attempt, entity: 0)
-        pauseStream = RandomStream(taus2: seeds, purpose: OutboundPurposes.agent, entity: 0)
-        pauseShort = Sampler(world.pauses.duration)
-        pauseAway = Sampler(world.pauses.away)
+        pauses = PauseDraws(world.pauses, seeds: seeds, purpose: OutboundPurposes.agent)
         ring = Sampler(world.ringTime)
         patience = Sampler(world.patience)
         talk = Sampler(world.talkTime)
@@ -49,18 +44,8 @@ struct AttemptDraws: ~Copyable {
     }
 
     /// Whether agent `agent` pauses after a campaign call's wrap-up, and for how long (the
-    /// campaign's `pauses`): its n-th decision comes from (seed, replication, agent, n), so both
-    /// worlds, and every dialer, draw the same breaks.
-    mutating func pauseAfterCall(agent: Int) -> Double? {
-        let pauses = world.pauses
-        guard pauses.afterCall > 0 else { return nil }
-        while pauseDecisions.count <= agent { pauseDecisions.append(0) }
-        pauseDecisions[agent] += 1
-        pauseStream.reseed(seeds, purpose: OutboundPurposes.agent, entity: UInt64(agent) << 32 | UInt64(pauseDecisions[agent]))
-        guard pauseStream.uniformPositive() < pauses.afterCall else { return nil }
-        let away = pauseStream.uniformPositive() < pauses.awayShare
-        return (away ? pauseAway : pauseShort).sample(pauseStream)
-    }
+    /// campaign's `pauses`).
+    mutating func pauseAfterCall(agent: Int) -> Double? { pauses.after(agent: agent) }
 
     /// The draws of attempt `attempt` (1, 2, ...) on `contract`, dialled at `time` (the answer
     /// probabilities depend on the period and the attempt).
@@ -103,4 +88,40 @@ enum OutboundPurposes {
     static let attempt = StreamSeeds.purposeHash("outbound.attempt")
     static let invalid = StreamSeeds.purposeHash("outbound.invalid")
     static let agent = StreamSeeds.purposeHash("outbound.agent")
+    /// An agent's pauses after inbound calls (a routing study's `pauses`).
+    static let inboundPause = StreamSeeds.purposeHash("routing.pause")
+}
+
+/// The agents' pause decisions (a `PauseModel`): agent `a`'s n-th decision comes from a taus2
+/// substream of (seed, replication, purpose, a, n), so every dialer and every router meets the
+/// same breaks, whatever the order of the calls.
+struct PauseDraws: ~Copyable {
+    let model: PauseModel
+    let seeds: StreamSeeds
+    let purpose: UInt64
+    /// One taus2 stream, reseeded for each decision.
+    var stream: RandomStream
+    let short: Sampler, away: Sampler
+    /// Each agent's decisions so far.
+    var decisions: [UInt32] = []
+
+    init(_ model: PauseModel, seeds: StreamSeeds, purpose: UInt64) {
+        self.model = model
+        self.seeds = seeds
+        self.purpose = purpose
+        stream = RandomStream(taus2: seeds, purpose: purpose, entity: 0)
+        short = Sampler(model.duration)
+        away = Sampler(model.away)
+    }
+
+    /// Whether agent `agent` pauses after a call's wrap-up, and for how long (nil: no pause).
+    mutating func after(agent: Int) -> Double? {
+        guard model.afterCall > 0 else { return nil }
+        while decisions.count <= agent { decisions.append(0) }
+        decisions[agent] += 1
+        stream.reseed(seeds, purpose: purpose, entity: UInt64(agent) << 32 | UInt64(decisions[agent]))
+        guard stream.uniformPositive() < model.afterCall else { return nil }
+        let isAway = stream.uniformPositive() < model.awayShare
+        return (isAway ? away : short).sample(stream)
+    }
 }

@@ -64,6 +64,9 @@ public actor LiveCenter: LiveHTTPRoutes {
     private var ledger: RoutingLedger?
     private var restoredWakeUps: [InboundCommand] = []
     private let store: OutboundStore?
+    /// This run's id in the batch's lease, and the task renewing it.
+    private nonisolated let leaseOwner = UUID().uuidString.lowercased()
+    private var heartbeat: Task<Void, Never>?
     private var task: OutboundTask?
     private let rule: CenterRule
     private let agentNames: [AgentID: String]
@@ -305,6 +308,7 @@ public actor LiveCenter: LiveHTTPRoutes {
         guard phase == .idle else { throw LiveRunnerError("the run was already started") }
         phase = .starting
         do {
+            try takeLease()
             try await begin()
         } catch {
             let failure = error as? LiveRunnerError ?? LiveRunnerError("\(error)")
@@ -312,6 +316,47 @@ public actor LiveCenter: LiveHTTPRoutes {
             throw failure
         }
     }
+
+    /// Takes the batch's lease (one live dialer per batch) and starts renewing it.
+    /// - Throws: `LiveRunnerError` naming the run that holds it.
+    private func takeLease() throws {
+        guard let campaign, let store else { return }
+        let outcome: LeaseOutcome
+        do {
+            outcome = try store.acquireLease(
+                batchID: campaign.batchID, owner: leaseOwner, pid: getpid(), host: ProcessInfo.processInfo.hostName,
+                at: Date().timeIntervalSince1970, staleAfter: campaign.leaseStaleAfter, isAlive: Self.isAlive)
+        } catch {
+            throw LiveRunnerError("\(error)")
+        }
+        switch outcome {
+        case .acquired:
+            break
+        case .tookOver(let previous):
+            log("took over batch \(campaign.batchID) from the run of pid \(previous.pid) on \(previous.host) (gone, or silent for \(Int(Date().timeIntervalSince1970 - previous.heartbeatAt)) s)")
+        case .held(let holder):
+            let silent = max(0, Int(Date().timeIntervalSince1970 - holder.heartbeatAt))
+            throw LiveRunnerError(
+                "batch \(campaign.batchID) of \(campaign.storePath) is being dialled by another simcc live (pid \(holder.pid) on \(holder.host), last heard from \(silent) s ago); stop that one first, or wait until its lease goes stale (\(Int(campaign.leaseStaleAfter)) s after its last renewal)")
+        }
+        let (batch, owner, every) = (campaign.batchID, leaseOwner, campaign.leaseHeartbeat)
+        heartbeat = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: every)
+                guard !Task.isCancelled else { return }
+                let held = (try? store.renewLease(batchID: batch, owner: owner, at: Date().timeIntervalSince1970)) ?? true
+                if !held { await self?.leaseLost() }
+            }
+        }
+    }
+
+    /// Another run took the batch over: this one stops dialling.
+    private func leaseLost() {
+        fail(LiveRunnerError("another simcc live took batch \(campaign?.batchID ?? "") over (its lease went stale here); stopping"))
+    }
+
+    /// Whether process `pid` of this host is there.
+    private static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno != ESRCH }
 
     private func begin() async throws {
         let stream = client.notifications
@@ -859,6 +904,8 @@ public actor LiveCenter: LiveHTTPRoutes {
         guard !shuttingDown else { return }
         shuttingDown = true
         if phase == .starting || phase == .idle { phase = .failed }
+        heartbeat?.cancel()
+        if let campaign, let store { try? store.releaseLease(batchID: campaign.batchID, owner: leaseOwner) }
         alarm?.cancel()
         alarmAt = -.infinity
         alarms = TimedQueue()

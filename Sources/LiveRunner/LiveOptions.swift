@@ -35,6 +35,10 @@ public struct LiveRunnerOptions: Sendable {
     /// The clock time of the blending rule's time 0, from which `dial_from` and `dial_until`
     /// count (a study's day starts at 0); nil: the run's start.
     public var dayStart: Seconds?
+    /// How often the run renews its lease of the batch (one live dialer per batch), and after how
+    /// long without a renewal another run may take the lease over (wall-clock seconds).
+    public var leaseHeartbeat: Duration = .seconds(15)
+    public var leaseStaleAfter: Double = 60
 
     /// Options for batch `batchID` of the store at `storePath`.
     public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {

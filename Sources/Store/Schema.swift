@@ -169,6 +169,23 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v4: one live dialer per batch (its lease)") { db in
+            try db.execute(
+                sql: """
+                    -- The live dialer that owns a batch: one process at a time dials it. simcc live
+                    -- takes the lease at its start, renews it while it runs and gives it back at its
+                    -- end; a lease whose heartbeat is older than its stale time, or whose process is
+                    -- gone from this host, may be taken over. Times are the wall clock's.
+                    CREATE TABLE dialer_leases (
+                        batch_id     TEXT PRIMARY KEY REFERENCES tasks(batch_id) ON DELETE CASCADE,
+                        owner        TEXT NOT NULL,     -- the run's random id
+                        pid          INTEGER NOT NULL,
+                        host         TEXT NOT NULL,
+                        acquired_at  REAL NOT NULL,     -- seconds since 1970
+                        heartbeat_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

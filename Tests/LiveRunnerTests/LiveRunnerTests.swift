@@ -201,6 +201,32 @@ struct LiveRunnerTests {
         #expect(Set(fake.originates).count == fake.originates.count)
     }
 
+    @Test("one live dialer per batch: a second run on the same store and batch is refused, naming the first; once it stops, the batch is free")
+    func oneDialerPerBatch() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("lease", contracts: 4)
+        fake.hold(true)
+        let (first, _, _) = try Self.quickDialer(fake, path: path, agents: agents)
+        try await first.start()
+        try await eventually("the first run's two originates") { fake.originateCount == 2 }
+        let (second, _, _) = try Self.quickDialer(fake, path: path, agents: agents)
+        do {
+            try await second.start()
+            Issue.record("a second dialer started on batch b1")
+        } catch {
+            #expect("\(error)".contains("batch b1 of \(path) is being dialled by another simcc live (pid \(getpid())"), "\(error)")
+        }
+        #expect(fake.originateCount == 2, "the second run dialled nobody")
+        #expect(try OutboundStore(path: path).lease(batchID: "b1")?.pid == getpid())
+        await first.stop()
+        #expect(try OutboundStore(path: path).lease(batchID: "b1") == nil, "given back at the stop")
+        let (third, _, _) = try Self.quickDialer(fake, path: path, agents: agents)
+        try await third.start()
+        await third.stop()
+    }
+
     @Test("a wrong ESL password is a clear error that does not show the password")
     func wrongPassword() async throws {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000"])

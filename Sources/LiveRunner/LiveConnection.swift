@@ -61,11 +61,21 @@ extension EventSocketClient {
     ///   and does not answer.
     public func agents(atStart choice: LiveAgentsAtStart) async throws(LiveRunnerError) -> CallCenterAgents? {
         guard case .askCallCenter = choice else { return nil }
+        let reply: ESLReply
         do {
-            return try await agents()
+            reply = try await api("callcenter_config", "agent list")
+        } catch .timedOut(_, let after) {
+            // Slow, not missing: a later start may well get the answer.
+            throw LiveRunnerError(
+                "mod_callcenter did not answer callcenter_config agent list within \(after) (FreeSWITCH busy?); nothing was dialled")
+        } catch {
+            throw LiveRunnerError("cannot ask mod_callcenter for its agents (callcenter_config agent list): \(error)")
+        }
+        do {
+            return try Self.callCenterAgents(reply)
         } catch {
             throw LiveRunnerError(
-                "\(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)",
+                "cannot ask mod_callcenter for its agents (callcenter_config agent list): \(error); without mod_callcenter, say what the agents are at start (--agents-start-as idle, paused or logged-out)",
                 configuration: true)
         }
     }
@@ -76,13 +86,17 @@ extension EventSocketClient {
     ///   permission) or its answer cannot be read.
     public func agents() async throws(LiveRunnerError) -> CallCenterAgents {
         do {
-            let reply = try await api("callcenter_config", "agent list")
-            let rows = try CallCenterAgentList.rows(agentList: reply.text)
-            let byName = try CallCenterAgentList.parse(agentList: reply.text, timeOfEpoch: { Seconds($0) })
-            return CallCenterAgents(byName: byName, channels: CallCenterAgentList.agentsByChannel(rows))
+            return try Self.callCenterAgents(try await api("callcenter_config", "agent list"))
         } catch {
             throw LiveRunnerError("cannot ask mod_callcenter for its agents (callcenter_config agent list): \(error)")
         }
+    }
+
+    /// mod_callcenter's agents in its reply to `callcenter_config agent list`.
+    static func callCenterAgents(_ reply: ESLReply) throws -> CallCenterAgents {
+        let rows = try CallCenterAgentList.rows(agentList: reply.text)
+        let byName = try CallCenterAgentList.parse(agentList: reply.text, timeOfEpoch: { Seconds($0) })
+        return CallCenterAgents(byName: byName, channels: CallCenterAgentList.agentsByChannel(rows))
     }
 
 }

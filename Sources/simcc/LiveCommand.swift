@@ -188,10 +188,14 @@ struct LiveCommand: AsyncParsableCommand {
     var agentsStartAs: String?
 
     func validate() throws {
-        let settings = try settings()
+        let settings: LiveSettings
+        do {
+            settings = try self.settings()
+        } catch {
+            throw Self.operatorMistake(error)
+        }
         if let problem = settings.problem() {
-            guard let file = settings.file else { throw ValidationError(problem) }
-            throw CLIError("\(file): \(problem)")
+            throw Self.operatorMistake(CLIError(settings.file.map { "\($0): \(problem)" } ?? problem))
         }
     }
 
@@ -249,12 +253,33 @@ struct LiveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let s = try settings()
-        let campaign = try s.batch.value == nil ? nil : LiveSetup.loadPolicy(s)
+        let set: (LiveSettings, (DialerPolicy, Double)?, LiveRoster?, LiveConfiguration, LiveSetup.RouterPolicy?)
+        do {
+            let s = try settings()
+            let campaign = try s.batch.value == nil ? nil : LiveSetup.loadPolicy(s)
+            let roster = try LiveSetup.loadRoster(s)
+            set = (s, campaign.map { ($0.policy, $0.maxHold) }, roster, try LiveSetup.liveConfiguration(s, roster: roster),
+                   try LiveSetup.loadRouterPolicy(s))
+        } catch {
+            throw Self.operatorMistake(error)
+        }
+        do {
+            try await run(set)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // The secrets and the day's start: only the operator can fix them.
+            throw Self.operatorMistake(error)
+        }
+    }
+
+    /// Runs with the settings and what they name, read and checked.
+    func run(
+        _ set: (LiveSettings, (DialerPolicy, Double)?, LiveRoster?, LiveConfiguration, LiveSetup.RouterPolicy?)
+    ) async throws {
+        let (s, loaded, rosterValue, live, routerPolicy) = set
+        let campaign = loaded.map { (policy: $0.0, maxHold: $0.1) }
         let dialerPolicy = campaign?.policy
-        let rosterValue = try LiveSetup.loadRoster(s)
-        let live = try LiveSetup.liveConfiguration(s, roster: rosterValue)
-        let routerPolicy = try LiveSetup.loadRouterPolicy(s)
         if check {
             Self.printCheck(s, policy: dialerPolicy, roster: rosterValue, live: live, routerPolicy: routerPolicy)
             return
@@ -353,10 +378,19 @@ struct LiveCommand: AsyncParsableCommand {
 
     /// The error to end with: exit status 78 (EX_CONFIG) for what only the operator can fix (a
     /// wrong password, an ACL refusal, a missing store or batch, no mod_callcenter to ask; a
-    /// service manager should not restart then: `RestartPreventExitStatus=78`), 1 otherwise.
+    /// service manager should not restart then: `RestartPreventExitStatus=78`), 75
+    /// (EX_TEMPFAIL) for what a retry can fix (FreeSWITCH not there, slow, the batch dialled by
+    /// another run).
     static func failure(_ error: any Error) -> any Error {
-        guard let live = error as? LiveRunnerError, live.isConfiguration else { return CLIError("\(error)") }
-        FileHandle.standardError.write(Data("Error: \(live.description)\n".utf8))
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+        guard let live = error as? LiveRunnerError, live.isConfiguration else { return ExitCode(75) }
+        return ExitCode(78)
+    }
+
+    /// A mistake in the settings, the files they name or the secrets: 78 (`EX_CONFIG`), which
+    /// the service manager does not restart on.
+    static func operatorMistake(_ error: any Error) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
         return ExitCode(78)
     }
 

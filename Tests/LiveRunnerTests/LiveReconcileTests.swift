@@ -103,6 +103,26 @@ struct LiveReconcileTests {
         }
     }
 
+    @Test("mod_callcenter too slow to list its agents at start: a failure a retry can fix (not a configuration mistake), nothing dialled")
+    func slowCallCenter() async throws {
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: Self.agents)
+        defer { Task { await fake.stop() } }
+        fake.ignore("api callcenter_config")
+        var options = LiveRunnerOptions(
+            storePath: try makeStore("slow-cc", contracts: 2), batchID: "b1", live: liveConfiguration(agents: Self.agents),
+            eventSocket: fake.configuration(commandTimeout: .milliseconds(200)))
+        options.agentsAtStart = .askCallCenter
+        let runner = try LiveCenter(dialer: ProgressiveDialer(), options: options, clock: testClock())
+        do {
+            try await runner.start()
+            Issue.record("started without mod_callcenter's answer")
+        } catch let error as LiveRunnerError {
+            #expect(!error.isConfiguration, "\(error)")
+            #expect(error.description.contains("mod_callcenter did not answer callcenter_config agent list"), "\(error)")
+        }
+        #expect(fake.originateCount == 0)
+    }
+
     @Test("after a gap: a call bridged meanwhile is connected, agents changed meanwhile are read again")
     func dialerGap() async throws {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: Self.agents)

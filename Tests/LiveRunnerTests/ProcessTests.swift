@@ -225,7 +225,7 @@ struct BlendedProcessTests {
 
 @Suite("simcc live exit statuses", .serialized)
 struct ExitStatusTests {
-    @Test("78 (EX_CONFIG) for what only the operator can fix: a wrong password, a missing batch; 1 when FreeSWITCH is not there")
+    @Test("78 (EX_CONFIG) for what only the operator can fix: a wrong password, a missing batch, a missing password, a mistake in the settings; 75 (EX_TEMPFAIL) when FreeSWITCH is not there")
     func exitStatuses() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-live-exit-\(getpid())").path
         try? FileManager.default.removeItem(atPath: folder)
@@ -248,10 +248,15 @@ struct ExitStatusTests {
         let (missing, missingOutput) = try await run("nope", port: fake.port, password: eslPassword, tag: "batch")
         #expect(missing == 78, "\(missingOutput)")
         #expect(missingOutput.contains("has no batch nope"), "\(missingOutput)")
+        let (noPassword, noPasswordOutput) = try await run("b1", port: fake.port, password: "", tag: "no-password")
+        #expect(noPassword == 78, "\(noPasswordOutput)")
+        let (badPort, badPortOutput) = try await run("b1", port: 70000, password: eslPassword, tag: "bad-port")
+        #expect(badPort == 78, "\(badPortOutput)")
+        #expect(badPortOutput.contains("--esl-port must be between 1 and 65535"), "\(badPortOutput)")
         let port = fake.port
         await fake.stop()
         let (absent, absentOutput) = try await run("b1", port: port, password: eslPassword, tag: "absent")
-        #expect(absent == 1, "\(absentOutput)")
+        #expect(absent == 75, "\(absentOutput)")
         #expect(absentOutput.contains("cannot connect to FreeSWITCH"), "\(absentOutput)")
     }
 }

@@ -86,7 +86,7 @@ public struct LiveSecret: Sendable, CustomStringConvertible, CustomDebugStringCo
             let line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let secret = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !secret.isEmpty else {
-                throw LiveSecretError(description: "\(file) holds no \(what): its first line is empty")
+                throw LiveSecretError(description: "\(file) has an empty first line, where \(what) should be")
             }
             return LiveSecret(secret)
         }

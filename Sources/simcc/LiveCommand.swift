@@ -29,10 +29,12 @@ struct LiveCommand: AsyncParsableCommand {
             or the environment variable SIMCC_ESL_PASSWORD; the HTTP token from --http-token-file or \
             SIMCC_HTTP_TOKEN. Neither is ever printed.
 
-            HTTP interface (loopback by default; every request needs `Authorization: Bearer <token>`): \
-            GET /status, GET /task, GET /agents, POST /pause, POST /resume, GET /metrics (Prometheus); \
-            with the router GET /router/status, GET /callbacks, GET /callbacks/ID, POST /callbacks/ID/done. --http-port 0 picks a \
-            free port (printed on standard error); --no-http runs without it.
+            HTTP interface, for the dialer, the router or both (loopback by default; every request \
+            needs `Authorization: Bearer <token>`): GET /agents, POST /agents/NAME/ready, GET /metrics \
+            (Prometheus); with the dialer GET /status, GET /task, POST /pause, POST /resume; with the \
+            router GET /router/status, GET /callbacks, GET /callbacks/ID, POST /callbacks/ID/done, \
+            POST /callbacks/ID/attempt. --http-port 0 picks a free port (printed on standard error); \
+            --no-http runs without it.
 
             Agents: --agent NAME[:EXTEN] once per agent, in the order of the policy's agent indexes \
             (NAME is the mod_callcenter agent, EXTEN the extension CHANNEL_BRIDGE shows; EXTEN \
@@ -519,6 +521,9 @@ extension LiveCommand {
         secret(s.eslPasswordFile, variable: "SIMCC_ESL_PASSWORD")
         // The HTTP interface runs with the dialer, the router or both: it needs its token either way.
         if s.http.value { secret(s.httpTokenFile, variable: "SIMCC_HTTP_TOKEN") }
+        if s.http.value && !["127.0.0.1", "::1", "localhost"].contains(s.httpHost.value) {
+            warnings.append("\(s.name(s.httpHost)) \(s.httpHost.value) is not loopback: the control interface (pause, resume, the agent desk) is reachable from the network, guarded by its token only")
+        }
         if s.batch.value != nil && !FileManager.default.fileExists(atPath: s.db.value) {
             warnings.append("\(s.name(s.db)) \(s.db.value) does not exist (import the task with `simcc import` first)")
         }

@@ -150,6 +150,10 @@ struct LiveConfigTests {
         #expect(r.err.contains("warning: no --http-token-file (http.token_file) and $SIMCC_HTTP_TOKEN is not set"), "\(r.err)")
         let off = try simcc(["live", "--config", config, "--check", "--no-http"])
         #expect(!off.err.contains("SIMCC_HTTP_TOKEN"), "\(off.err)")
+        #expect(!r.err.contains("not loopback"), "\(r.err)")
+        let open = try simcc(["live", "--config", config, "--check", "--http-host", "0.0.0.0"])
+        #expect(open.status == 0, "\(open.err)")
+        #expect(open.err.contains("warning: --http-host (http.host) 0.0.0.0 is not loopback"), "\(open.err)")
     }
 
     @Test("a secret in the file is refused, pointing at password_file / token_file, and never echoed")

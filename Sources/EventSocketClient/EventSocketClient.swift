@@ -539,7 +539,10 @@ public actor EventSocketClient {
             if notice.isLinger {
                 notify.yield(.lingerNotice(notice))
             } else {
+                // FreeSWITCH is letting this connection go: close it now rather than wait for the
+                // socket to close (or, if it never does, for the liveness timeout).
                 closingNotice = notice
+                link?.connection.close()
             }
         case .rudeRejection(let text):
             let error = EventSocketError.refusedByACL(text: text)

@@ -250,7 +250,7 @@ struct ClientTests {
         #expect(try await notes.next() == nil)
         #expect(try await session.commands.next() == nil)  // the socket was closed
         await #expect(throws: EventSocketError.closed) { try await client.api("status") }
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("a line break in an argument is refused before anything is written")
@@ -266,7 +266,7 @@ struct ClientTests {
         try await session.apiResponse("FreeSWITCH Version 1.10\n")
         _ = try await ok
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("-ERR invalid is a final error: no retry, the client stops")
@@ -293,7 +293,7 @@ struct ClientTests {
         #expect(try await notes.next() == nil)
         await #expect(throws: EventSocketError.closed) { try await client.connect() }
         #expect(server.sessions.pending.isEmpty)
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("-ERR invalid on a reconnect stops reconnecting for good")
@@ -313,7 +313,7 @@ struct ClientTests {
         #expect(try await notes.require() == .stopped(.authenticationRejected(replyText: "-ERR invalid")))
         #expect(try await notes.next() == nil)  // the stream ended: no more attempts
         #expect(server.sessions.pending.isEmpty)
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("text/rude-rejection is a final ACL error")
@@ -331,7 +331,7 @@ struct ClientTests {
         }
         #expect(try await notes.require() == .stopped(.refusedByACL(text: "Access Denied, go away.\n")))
         #expect(try await notes.next() == nil)
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("connection refused is connectFailed, and the client can try again")
@@ -384,7 +384,7 @@ struct ClientTests {
         #expect(result.backgroundJobResult?.text == "-ERR RECOVERY_ON_TIMER_EXPIRE")
         #expect(try await notes.nextEvent().jobUUID == ours)  // the layer above sees it too
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("bgapi refused by FreeSWITCH, and a BACKGROUND_JOB that never comes, are typed errors")
@@ -411,7 +411,7 @@ struct ClientTests {
             try await silent.value
         }
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("a command that times out keeps its place: its late reply is dropped, the next matched")
@@ -430,7 +430,7 @@ struct ClientTests {
         try await session.apiResponse("FreeSWITCH Version 1.10.12\n")
         #expect(try await next.text == "FreeSWITCH Version 1.10.12")
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("closed mid-frame: pending commands fail, backoff, re-login, same subscriptions, a gap")
@@ -483,7 +483,7 @@ struct ClientTests {
         try await third.apiResponse("+OK\n")
         #expect(try await status.isOK)
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("a disconnect notice then close: the reason carries the notice; linger notices pass up")
@@ -509,7 +509,29 @@ struct ClientTests {
         #expect(try await notes.require() == .disconnected(.closedByPeer(notice: notice)))
         #expect(try await notes.require() == .stopped(.connectionLost(.closedByPeer(notice: notice))))
         #expect(try await notes.next() == nil)
-        try await server.stop()
+        await server.stop()
+    }
+
+    @Test("a disconnect notice FreeSWITCH does not follow with a close: the client closes at once and reconnects (no wait for the liveness timeout)")
+    func disconnectNoticeWithoutClose() async throws {
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
+        let client = EventSocketClient(configuration: server.configuration(livenessTimeout: .seconds(60)))
+        let notes = collect(client)
+        let session = try await connect(client, to: server)
+        #expect(try await notes.require() == .connected)
+        let goodbye = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+        try await session.send("Content-Type: text/disconnect-notice\nContent-Length: 67\n\n\(goodbye)")
+        // The socket stays open on the fake's side; the client lets it go within a second.
+        let notice = ESLDisconnectNotice(disposition: nil, controlledSessionUUID: nil, text: goodbye)
+        #expect(try await notes.require(within: .seconds(2)) == .disconnected(.closedByPeer(notice: notice)))
+        let again = try await server.nextSession()
+        try await again.login()
+        try await again.acceptSubscription()
+        while true {
+            if case .reconnected = try await notes.nextNonEvent() { break }
+        }
+        await client.close()
+        await server.stop()
     }
 
     @Test("a peer sending garbage: a typed decoding error, no crash, the connection dropped")
@@ -533,7 +555,7 @@ struct ClientTests {
         #expect(try await notes.require() == .disconnected(.decodingFailed(decoding)))
         #expect(try await notes.require() == .stopped(.connectionLost(.decodingFailed(decoding))))
         #expect(try await session.commands.next() == nil)  // the client closed the socket
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("an event frame whose body is not an event is skipped and reported, the stream goes on")
@@ -557,7 +579,7 @@ struct ClientTests {
         try await session.apiResponse("+OK\n")
         #expect(try await status.isOK)
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("a refused subscription is a typed error and is not kept")
@@ -573,7 +595,7 @@ struct ClientTests {
         ) { try await denied.value }
         #expect(await client.subscriptions == [.all()])
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("a bgapi waiting for its BACKGROUND_JOB fails with connectionLost; close() fails the rest")
@@ -603,7 +625,7 @@ struct ClientTests {
         #expect(try await notes.require() == .stopped(nil))
         #expect(try await notes.next() == nil)
         #expect(try await second.commands.next() == nil)
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("reconnecting gives up after maximumAttempts failures in a row, with growing delays")
@@ -625,7 +647,7 @@ struct ClientTests {
         #expect(try await notes.require() == .stopped(.connectionLost(.closedByPeer(notice: nil))))
         #expect(try await notes.next() == nil)
         #expect(server.sessions.pending.isEmpty)
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("backoff on an injected clock: real delays, no waiting, the exact gap reported")
@@ -652,7 +674,7 @@ struct ClientTests {
         try await third.acceptSubscription()
         #expect(try await notes.require() == .reconnected(gap: .milliseconds(1500)))
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("a frame over the configured size cap drops the connection with bodyTooLarge")
@@ -675,7 +697,7 @@ struct ClientTests {
         #expect(decoding.kind == .bodyTooLarge(contentLength: 1001, limit: 1000))
         #expect(try await notes.require() == .disconnected(.decodingFailed(decoding)))
         #expect(try await notes.require() == .stopped(.connectionLost(.decodingFailed(decoding))))
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("the neventsocket capture replayed as the server's side: login, subscribe, failed originate")
@@ -704,7 +726,7 @@ struct ClientTests {
         #expect(
             result.backgroundJobResult == ESLReply(text: "-ERR RECOVERY_ON_TIMER_EXPIRE\n", jobUUID: ours))
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("cancelling a caller ends its wait; the command keeps its place in the FIFO")
@@ -735,6 +757,6 @@ struct ClientTests {
         try await session.apiResponse("FreeSWITCH Version 1.10.12\n")
         #expect(try await version.text == "FreeSWITCH Version 1.10.12")
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 }

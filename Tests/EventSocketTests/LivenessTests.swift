@@ -64,7 +64,7 @@ struct LivenessTests {
         }
         await client.close()
         #expect(try await notes.nextNonEvent() == .stopped(nil))
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("HEARTBEAT events more often than the timeout keep the connection over several periods")
@@ -100,7 +100,7 @@ struct LivenessTests {
         #expect(try await status.text == "UP")
         await client.close()
         #expect(try await notes.nextNonEvent() == .stopped(nil))
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("HEARTBEAT is subscribed in the connection's format unless ALL covers it or the watchdog is off")
@@ -152,7 +152,7 @@ struct LivenessTests {
         _ = try await status
         #expect(await offClient.heartbeatRefusal == nil)
         await offClient.close()
-        try await server.stop()
+        await server.stop()
     }
 
     @Test("a refused HEARTBEAT does not fail the login; probes keep a quiet connection, a dead one is dropped")
@@ -198,6 +198,6 @@ struct LivenessTests {
         }
         #expect(await client.heartbeatRefusal == nil)
         await client.close()
-        try await server.stop()
+        await server.stop()
     }
 }

@@ -128,6 +128,7 @@ public struct LiveSettings {
 
     public var eslHost = LiveSetting("127.0.0.1", flag: "--esl-host", key: "event_socket.host")
     public var eslPort = LiveSetting(8021, flag: "--esl-port", key: "event_socket.port")
+    public var eslReconnectMax = LiveSetting(30, flag: "--esl-reconnect-max", key: "event_socket.reconnect_max")
     public var eslPasswordFile = LiveSetting(String?.none, flag: "--esl-password-file", key: "event_socket.password_file")
     public var http = LiveSetting(true, flag: "--no-http", key: "http.enabled")
     public var httpHost = LiveSetting("127.0.0.1", flag: "--http-host", key: "http.host")
@@ -195,6 +196,9 @@ public struct LiveSettings {
             return "\(name(dayStart)) must be a time of day HH:MM (00:00 to 23:59), not '\(text.prefix(40))'"
         }
         if !(1...65535).contains(eslPort.value) { return "\(name(eslPort)) must be between 1 and 65535" }
+        if !(1...3600).contains(eslReconnectMax.value) {
+            return "\(name(eslReconnectMax)) must be between 1 and 3600 seconds"
+        }
         if !(0...65535).contains(httpPort.value) { return "\(name(httpPort)) must be between 0 and 65535" }
         if !(0...3600).contains(wrapUp.value) { return "\(name(wrapUp)) must be between 0 and 3600 seconds" }
         return nil
@@ -212,7 +216,7 @@ public struct LiveConfigReader {
     public let folder: String
 
     public static let topFields = ["event_socket", "http", "agents_start_as", "dialer", "router"]
-    public static let eventSocketFields = ["host", "port", "password_file"]
+    public static let eventSocketFields = ["host", "port", "password_file", "reconnect_max"]
     public static let httpFields = ["enabled", "host", "port", "token_file"]
     public static let dialerFields = [
         "db", "batch", "policy", "variant", "gateway", "dial_string", "caller_id_number", "originate_timeout",
@@ -268,6 +272,9 @@ public struct LiveConfigReader {
             let f = try fields(of: node, "event_socket", known: Self.eventSocketFields)
             try set(&settings.eslHost, f, "host", text)
             try set(&settings.eslPort, f, "port") { n, k throws(ScenarioError) in try integer(n, k, in: 1...65535) }
+            try set(&settings.eslReconnectMax, f, "reconnect_max") { n, k throws(ScenarioError) in
+                try integer(n, k, in: 1...3600)
+            }
             try set(&settings.eslPasswordFile, f, "password_file") { n, k throws(ScenarioError) in try path(n, k) }
         }
         if let node = top["http"] {

@@ -135,6 +135,9 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: "FreeSWITCH's event-socket port (default: 8021).")
     var eslPort: Int?
 
+    @Option(help: "The longest wait, in seconds, between two attempts to reconnect to the event socket (1...3600; default: 30).")
+    var eslReconnectMax: Int?
+
     @Option(help: ArgumentHelp("A file whose first line is the ESL password (else $SIMCC_ESL_PASSWORD).", valueName: "file"))
     var eslPasswordFile: String?
 
@@ -216,6 +219,7 @@ struct LiveCommand: AsyncParsableCommand {
         }
         s.eslHost.override(eslHost)
         s.eslPort.override(eslPort)
+        s.eslReconnectMax.override(eslReconnectMax)
         s.eslPasswordFile.override(eslPasswordFile.map(Optional.some))
         s.http.override(http)
         s.httpHost.override(httpHost)
@@ -294,7 +298,8 @@ struct LiveCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let socket = EventSocketConfiguration(host: s.eslHost.value, port: s.eslPort.value, password: ESLPassword(password.value))
+        var socket = EventSocketConfiguration(host: s.eslHost.value, port: s.eslPort.value, password: ESLPassword(password.value))
+        socket.reconnect.maximumDelay = .seconds(s.eslReconnectMax.value)
         var http: LiveHTTPOptions?
         if s.http.value {
             let token: LiveSecret
@@ -457,6 +462,7 @@ extension LiveCommand {
         lines.append("event_socket:")
         line("  ", "host", s.eslHost, quoted(s.eslHost.value))
         line("  ", "port", s.eslPort, String(s.eslPort.value))
+        line("  ", "reconnect_max", s.eslReconnectMax, String(s.eslReconnectMax.value))
         line("  ", "password_file", s.eslPasswordFile, s.eslPasswordFile.value.map(quoted))
         lines.append("http:")
         line("  ", "enabled", s.http, String(s.http.value))

@@ -58,6 +58,12 @@ struct LiveSetupTests {
         #expect(port?.field == "event_socket.port")
         let wrap = failure("dialer:\n  wrap_up: 90s\n")
         #expect(wrap?.line == 2 && wrap?.field == "dialer.wrap_up")
+        let backoff = failure("event_socket:\n  reconnect_max: 5000\n")
+        #expect(backoff?.line == 2 && backoff?.field == "event_socket.reconnect_max")
+        var settings = LiveSettings()
+        #expect(settings.eslReconnectMax.value == 30)
+        try? LiveConfigReader(file: "live.yaml").read("event_socket: {reconnect_max: 120}\n", into: &settings)
+        #expect(settings.eslReconnectMax.value == 120)
     }
 
     @Test("the campaign file's variant: its dialer and max_hold; a missing variant names the ones there are")

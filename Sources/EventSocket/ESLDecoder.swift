@@ -32,13 +32,26 @@ public struct ESLDecoder: Sendable {
         /// The largest `Content-Length` accepted, in bytes. FreeSWITCH refuses more than
         /// 16 MiB in what it reads; `api show channels` replies can be large.
         public var maxBodyBytes: Int
+        /// The largest body of an event (`text/event-plain`, `-json`, `-xml`), in bytes, at most
+        /// `maxBodyBytes`. FreeSWITCH's events are a few KB (a channel event with every
+        /// variable, tens of KB); 1 MiB by default, so a corrupt `Content-Length` fails the
+        /// connection at once instead of holding the stream until megabytes arrive.
+        public var maxEventBodyBytes: Int
 
-        /// Caps of `maxHeaderBlockBytes` bytes of headers and `maxBodyBytes` bytes of body.
-        public init(maxHeaderBlockBytes: Int = 256 * 1024, maxBodyBytes: Int = 16 * 1024 * 1024) {
+        /// Caps of `maxHeaderBlockBytes` bytes of headers, `maxBodyBytes` bytes of body and
+        /// `maxEventBodyBytes` bytes of an event's body.
+        public init(
+            maxHeaderBlockBytes: Int = 256 * 1024, maxBodyBytes: Int = 16 * 1024 * 1024,
+            maxEventBodyBytes: Int = 1024 * 1024
+        ) {
             self.maxHeaderBlockBytes = maxHeaderBlockBytes
             self.maxBodyBytes = maxBodyBytes
+            self.maxEventBodyBytes = maxEventBodyBytes
         }
     }
+
+    /// `text/event-`: the start of every event's Content-Type.
+    static let eventTypePrefix = Array("text/event-".utf8)
 
     /// The caps in force.
     public let limits: Limits
@@ -189,10 +202,14 @@ public struct ESLDecoder: Sendable {
                         .invalidContentLength(String(decoding: raw.prefix(40), as: UTF8.self)),
                         offset: baseOffset + readIndex)
                 }
-                guard length <= limits.maxBodyBytes else {
+                var cap = limits.maxBodyBytes
+                if let type = block.indexOf(in: buffer, base: readIndex, "Content-Type") {
+                    let value = buffer[(readIndex + Int(fields[type].valueStart))..<(readIndex + Int(fields[type].valueEnd))]
+                    if value.starts(with: Self.eventTypePrefix) { cap = min(cap, limits.maxEventBodyBytes) }
+                }
+                guard length <= cap else {
                     throw ESLDecodingError(
-                        .bodyTooLarge(contentLength: length, limit: limits.maxBodyBytes),
-                        offset: baseOffset + readIndex)
+                        .bodyTooLarge(contentLength: length, limit: cap), offset: baseOffset + readIndex)
                 }
                 bodyLength = length
             }

@@ -46,7 +46,7 @@ public struct ESLDecodingError: Error, Sendable, Equatable, CustomStringConverti
         case .headerBlockTooLarge(let limit):
             what = "header block longer than the \(limit)-byte limit (maxHeaderBlockBytes)"
         case .bodyTooLarge(let length, let limit):
-            what = "Content-Length \(length) above the \(limit)-byte limit (maxBodyBytes)"
+            what = "Content-Length \(length) above the \(limit)-byte limit (maxBodyBytes, or maxEventBodyBytes for an event)"
         case .malformedHeaderLine:
             what = "header line without \": \" between name and value"
         case .invalidContentLength(let text):

@@ -109,6 +109,22 @@ import Testing
                 .contains("maxBodyBytes"))
     }
 
+    @Test("an event's body has its own, smaller cap (1 MiB by default): a corrupt length fails at once; an api reply may be larger")
+    func eventBodyCap() throws {
+        var events = ESLDecoder()
+        events.append("Content-Type: text/event-plain\nContent-Length: 2000000\n\n".bytes)
+        #expect(throws: ESLDecodingError(.bodyTooLarge(contentLength: 2_000_000, limit: 1_048_576), offset: 0)) {
+            try events.next()
+        }
+        var replies = ESLDecoder()
+        replies.append("Content-Type: api/response\nContent-Length: 2000000\n\n".bytes + [UInt8](repeating: 0x41, count: 2_000_000))
+        #expect(try replies.next()?.body.count == 2_000_000)
+        // Overridable.
+        var small = ESLDecoder(limits: ESLDecoder.Limits(maxEventBodyBytes: 10))
+        small.append("Content-Type: text/event-json\nContent-Length: 11\n\n{\"a\":\"bcd\"}".bytes)
+        #expect(throws: ESLDecodingError(.bodyTooLarge(contentLength: 11, limit: 10), offset: 0)) { try small.next() }
+    }
+
     @Test func errorsAreFinal() throws {
         var decoder = ESLDecoder()
         decoder.append("Content-Type: auth/request\n\nbad\n\n".bytes)

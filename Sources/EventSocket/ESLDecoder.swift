@@ -202,14 +202,13 @@ public struct ESLDecoder: Sendable {
                         .invalidContentLength(String(decoding: raw.prefix(40), as: UTF8.self)),
                         offset: baseOffset + readIndex)
                 }
-                var cap = limits.maxBodyBytes
-                if let type = block.indexOf(in: buffer, base: readIndex, "Content-Type") {
-                    let value = buffer[(readIndex + Int(fields[type].valueStart))..<(readIndex + Int(fields[type].valueEnd))]
-                    if value.starts(with: Self.eventTypePrefix) { cap = min(cap, limits.maxEventBodyBytes) }
-                }
-                guard length <= cap else {
+                // An event's own cap is looked at only when it could matter (out of the way of
+                // the frames of every day).
+                guard length <= min(limits.maxEventBodyBytes, limits.maxBodyBytes) || length <= bodyCap(block, fields)
+                else {
                     throw ESLDecodingError(
-                        .bodyTooLarge(contentLength: length, limit: cap), offset: baseOffset + readIndex)
+                        .bodyTooLarge(contentLength: length, limit: bodyCap(block, fields)),
+                        offset: baseOffset + readIndex)
                 }
                 bodyLength = length
             }
@@ -229,6 +228,16 @@ public struct ESLDecoder: Sendable {
         readIndex = end
         scanIndex = end
         return frame
+    }
+
+    /// The body cap of the header block at `readIndex`: `maxEventBodyBytes` for an event,
+    /// `maxBodyBytes` otherwise.
+    @inline(never)
+    private func bodyCap(_ block: ESLHeaderBlock, _ fields: [ESLFieldRange]) -> Int {
+        guard let type = block.indexOf(in: buffer, base: readIndex, "Content-Type") else { return limits.maxBodyBytes }
+        let value = buffer[(readIndex + Int(fields[type].valueStart))..<(readIndex + Int(fields[type].valueEnd))]
+        return value.starts(with: Self.eventTypePrefix)
+            ? min(limits.maxBodyBytes, limits.maxEventBodyBytes) : limits.maxBodyBytes
     }
 
     /// Finds the empty line ending the header block that starts at `readIndex`.

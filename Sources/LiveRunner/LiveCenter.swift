@@ -324,7 +324,7 @@ public actor LiveCenter: LiveHTTPRoutes {
         let outcome: LeaseOutcome
         do {
             outcome = try store.acquireLease(
-                batchID: campaign.batchID, owner: leaseOwner, pid: getpid(), host: ProcessInfo.processInfo.hostName,
+                batchID: campaign.batchID, owner: leaseOwner, pid: getpid(), host: Self.hostName,
                 at: Date().timeIntervalSince1970, staleAfter: campaign.leaseStaleAfter, isAlive: Self.isAlive)
         } catch {
             throw LiveRunnerError("\(error)")
@@ -353,6 +353,13 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// Another run took the batch over: this one stops dialling.
     private func leaseLost() {
         fail(LiveRunnerError("another simcc live took batch \(campaign?.batchID ?? "") over (its lease went stale here); stopping"))
+    }
+
+    /// This machine's name (`gethostname`: no name lookup that could wait on DNS).
+    private static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether process `pid` of this host is there.

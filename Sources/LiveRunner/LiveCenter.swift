@@ -297,6 +297,12 @@ public actor LiveCenter: LiveHTTPRoutes {
         routed?.shown(agent) ?? alone!.shown(agent)
     }
 
+    /// What the center's agent book says `agent` does (its `Activity`'s name).
+    private func activity(_ agent: AgentID) -> String {
+        if let routed { return "\(routed.activity(agent))" }
+        return "\(alone!.activity(agent))"
+    }
+
     // MARK: - Life cycle
 
     /// Starts the run: connects to FreeSWITCH, reads the agents, starts the campaign (taking
@@ -989,9 +995,8 @@ public actor LiveCenter: LiveHTTPRoutes {
             case .wrapUp: name = "wrapUp"
             case .paused: name = "paused"
             }
-            let activity = routed.map { "\($0.activity(agent.id))" } ?? alone.map { "\($0.activity(agent.id))" } ?? ""
             return LiveAgentStatus(
-                id: agent.id.index, name: agent.name, exten: agent.exten, state: name, activity: activity,
+                id: agent.id.index, name: agent.name, exten: agent.exten, state: name, activity: activity(agent.id),
                 callback: callbacksToDial.first(where: { $0.agent == agent.id })?.task.index)
         }
     }

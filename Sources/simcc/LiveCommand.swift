@@ -259,32 +259,21 @@ struct LiveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let set: (LiveSettings, (DialerPolicy, Double)?, LiveRoster?, LiveConfiguration, LiveSetup.RouterPolicy?)
+        // What the settings name, read and checked: a mistake is the operator's to fix (78).
+        let s: LiveSettings
+        let campaign: (policy: DialerPolicy, maxHold: Double)?
+        let rosterValue: LiveRoster?
+        let live: LiveConfiguration
+        let routerPolicy: LiveSetup.RouterPolicy?
         do {
-            let s = try settings()
-            let campaign = try s.batch.value == nil ? nil : LiveSetup.loadPolicy(s)
-            let roster = try LiveSetup.loadRoster(s)
-            set = (s, campaign.map { ($0.policy, $0.maxHold) }, roster, try LiveSetup.liveConfiguration(s, roster: roster),
-                   try LiveSetup.loadRouterPolicy(s))
+            s = try settings()
+            campaign = try s.batch.value == nil ? nil : LiveSetup.loadPolicy(s)
+            rosterValue = try LiveSetup.loadRoster(s)
+            live = try LiveSetup.liveConfiguration(s, roster: rosterValue)
+            routerPolicy = try LiveSetup.loadRouterPolicy(s)
         } catch {
             throw Self.operatorMistake(error)
         }
-        do {
-            try await run(set)
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            // The secrets and the day's start: only the operator can fix them.
-            throw Self.operatorMistake(error)
-        }
-    }
-
-    /// Runs with the settings and what they name, read and checked.
-    func run(
-        _ set: (LiveSettings, (DialerPolicy, Double)?, LiveRoster?, LiveConfiguration, LiveSetup.RouterPolicy?)
-    ) async throws {
-        let (s, loaded, rosterValue, live, routerPolicy) = set
-        let campaign = loaded.map { (policy: $0.0, maxHold: $0.1) }
         let dialerPolicy = campaign?.policy
         if check {
             Self.printCheck(s, policy: dialerPolicy, roster: rosterValue, live: live, routerPolicy: routerPolicy)
@@ -296,7 +285,7 @@ struct LiveCommand: AsyncParsableCommand {
                 file: s.eslPasswordFile.value, variable: "SIMCC_ESL_PASSWORD",
                 what: "the ESL password (\(s.name(s.eslPasswordFile)))")
         } catch {
-            throw CLIError("\(error)")
+            throw Self.operatorMistake(error)
         }
         var socket = EventSocketConfiguration(host: s.eslHost.value, port: s.eslPort.value, password: ESLPassword(password.value))
         socket.reconnect.maximumDelay = .seconds(s.eslReconnectMax.value)
@@ -308,7 +297,7 @@ struct LiveCommand: AsyncParsableCommand {
                     file: s.httpTokenFile.value, variable: "SIMCC_HTTP_TOKEN",
                     what: "the HTTP token (\(s.name(s.httpTokenFile)))")
             } catch {
-                throw CLIError("\(error) (or run with --no-http)")
+                throw Self.operatorMistake(CLIError("\(error) (or run with --no-http)"))
             }
             http = LiveHTTPOptions(host: s.httpHost.value, port: s.httpPort.value, token: token)
         }
@@ -335,10 +324,8 @@ struct LiveCommand: AsyncParsableCommand {
                 // The campaign's max_hold: with &park(), simcc lets an answered customer go after it.
                 options.maxHold = campaign?.maxHold ?? options.maxHold
                 options.wrapUp = Double(s.wrapUp.value)
-                if let text = s.dayStart.value {
-                    guard let minutes = LiveDayStart.minutes(text) else {
-                        throw s.dayStart.problem("expected a time of day HH:MM (00:00 to 23:59), got '\(text.prefix(40))'")
-                    }
+                // Checked by `validate()` (`LiveSettings.problem()`).
+                if let minutes = s.dayStart.value.flatMap(LiveDayStart.minutes) {
                     options.dayStart = LiveDayStart.today(at: minutes)
                 }
                 if routing != nil, let rule = routerPolicy?.blend {

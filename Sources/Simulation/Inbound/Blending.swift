@@ -207,10 +207,7 @@ extension RoutingWorld {
     /// as the campaign world draws them), else is free.
     mutating func afterCampaignWrap(_ a: Int) {
         if agents[a].leaving { return logOut(a) }
-        guard let duration = draws.pauseAfterCall(agent: a) else { return becomeAvailable(a) }
-        setState(a, .paused)
-        tell(.agentPaused(AgentID(a)))
-        calendar.schedule(.pauseEnd(agent: Int32(a)), at: now + duration)
+        rest(a, for: draws.pauseAfterCall(agent: a))
     }
 
     mutating func endAttempt(_ slot: Int, cause: HangupCause) {

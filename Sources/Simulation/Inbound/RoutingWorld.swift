@@ -918,7 +918,13 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     /// router has them away, the dialer sees them paused), else is free.
     mutating func afterInboundCall(_ a: Int) {
         if agents[a].leaving { return logOut(a) }
-        guard let duration = inboundPauses.after(agent: a) else { return becomeAvailable(a) }
+        rest(a, for: inboundPauses.after(agent: a))
+    }
+
+    /// After a call: a break of `duration` (the router has the agent away, the dialer sees them
+    /// paused, until `pauseEnd`), or free when nil.
+    mutating func rest(_ a: Int, for duration: Double?) {
+        guard let duration else { return becomeAvailable(a) }
         setState(a, .paused)
         tell(.agentPaused(AgentID(a)))
         calendar.schedule(.pauseEnd(agent: Int32(a)), at: now + duration)

@@ -13,6 +13,41 @@ public enum DialerEvent: Hashable, Sendable {
     case callConnected(CallID, AgentID)
     /// The call ended, with FreeSWITCH's hang-up cause.
     case callEnded(CallID, cause: HangupCause)
+    /// The driver lost sight of the call (a gap in the events, a restart) and its channel is gone:
+    /// what became of it, read afterwards from the softswitch's own record of it (its CDR), with
+    /// that record's times; nil when no record says (its fate is unknown). The dialer decides
+    /// what that means for the contract (`ContractRules`): a fate unknown holds it for review.
+    case callReported(CallID, CallReport?)
+}
+
+/// What the softswitch's own record of a call (FreeSWITCH's CDR) says happened to it, times on
+/// the driver's clock: what `DialerEvent.callReported` carries for a call the driver lost sight of.
+public struct CallReport: Hashable, Sendable {
+    /// When the called party answered, if they did.
+    public var answeredAt: Seconds?
+    /// Whether a live person answered (false: an answering machine).
+    public var live: Bool
+    /// When the call was bridged to an agent, if it was.
+    public var connectedAt: Seconds?
+    /// The agent it was bridged to, if the record names one of the roster.
+    public var agent: AgentID?
+    /// When it ended.
+    public var endedAt: Seconds
+    /// FreeSWITCH's hang-up cause.
+    public var cause: HangupCause
+
+    /// A report, by name.
+    public init(
+        answeredAt: Seconds?, live: Bool = true, connectedAt: Seconds?, agent: AgentID?, endedAt: Seconds,
+        cause: HangupCause
+    ) {
+        self.answeredAt = answeredAt
+        self.live = live
+        self.connectedAt = connectedAt
+        self.agent = agent
+        self.endedAt = endedAt
+        self.cause = cause
+    }
 }
 
 /// What a dialer asks for.
@@ -67,7 +102,7 @@ public protocol Dialer: Policy where Event == DialerEvent, Command == DialerComm
     /// The task snapshot (S34 format) as things stand at `time`.
     func snapshot(at time: Seconds) -> TaskSnapshot
 
-    /// How many contracts are completed or failed: the task's progress.
+    /// How many contracts are closed (completed, failed or held for review): the task's progress.
     var closedContracts: Int { get }
 
     /// Contract `id` as the dialer holds it now (attempts, state, last outcome, retry time).
@@ -83,7 +118,7 @@ extension Dialer {
 
     /// Counted from a snapshot, in O(contracts); dialers that keep the count return it in O(1).
     public var closedContracts: Int {
-        snapshot(at: 0).contracts.reduce(0) { $0 + ($1.state == .completed || $1.state == .failed ? 1 : 0) }
+        snapshot(at: 0).contracts.reduce(0) { $0 + ($1.state.isClosed ? 1 : 0) }
     }
 }
 

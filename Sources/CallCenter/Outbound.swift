@@ -25,6 +25,14 @@ public enum ContractState: String, Hashable, Sendable, Codable, CaseIterable {
     case completed
     /// Given up: the number is invalid, or the attempts are used up.
     case failed
+    /// Held for review: an attempt's fate is unknown (its call vanished while the driver could
+    /// not see it, and no record of the softswitch says how it ended), so the customer may have
+    /// been served. Never dialled again automatically: calling a served customer twice is worse
+    /// than calling one late. An operator looks and decides.
+    case review
+
+    /// Whether the dialer is done with it (completed, failed or held for review).
+    public var isClosed: Bool { self == .completed || self == .failed || self == .review }
 }
 
 /// How one call attempt ended, as the dialer classifies it.
@@ -46,6 +54,10 @@ public enum CallOutcome: String, Hashable, Sendable, Codable, CaseIterable {
     case cancelled
     /// Any other failure of the network.
     case failed
+    /// Nobody knows: the call vanished while the driver could not see it (a gap in the events,
+    /// a restart) and no record of the softswitch says how it ended. Its contract is held for
+    /// review (`ContractState.review`).
+    case unknown
 }
 
 /// A FreeSWITCH hang-up cause (the name of `Hangup-Cause`, or of a failed originate's `-ERR`),
@@ -189,6 +201,9 @@ public struct OutboundTask: Hashable, Sendable, Codable {
     /// Resuming a task: the first call id the dialer may issue (above every id a previous run
     /// used, so that no call id, nor its UUID, is used twice).
     public var firstCallID: UInt64 = 1
+    /// Resuming a task: the attempts earlier runs recorded, by outcome; a dialer's counts (its
+    /// snapshot, S34) start from them, so they are the task's, equal to its records.
+    public var earlierOutcomes: [CallOutcome: Int] = [:]
 
     /// A task of contracts numbered in list order.
     public init(batchID: String, numbers: [(number: String, customer: String)]) {
@@ -308,8 +323,8 @@ public struct TaskSnapshot: Hashable, Sendable, Codable {
         self.outcomes = outcomes
     }
 
-    /// Whether every contract is completed or failed.
-    public var isComplete: Bool { contracts.allSatisfy { $0.state == .completed || $0.state == .failed } }
+    /// Whether every contract is closed (completed, failed or held for review).
+    public var isComplete: Bool { contracts.allSatisfy(\.state.isClosed) }
 }
 
 extension ContractID {

@@ -483,7 +483,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             customers.left(call)
             tellDialer(.callAnswered(call, live: true), into: &commands)
             book(call, agent.index, into: &commands)
-        case .callEnded(let call, _):
+        case .callEnded(let call, _), .callReported(let call, _):
             customers.left(call)
             if let a32 = agentOfCall.remove(call), case let a = Int(a32), agents[a].call == call {
                 agents[a].call = nil

@@ -6,8 +6,10 @@ import CallCenter
 /// is silent; these are the planner's knobs).
 ///
 /// A contract is **completed** when a live person is connected to an agent; it **fails** when
-/// its number is invalid or its attempts are used up. Every other outcome leaves it uncompleted,
-/// to be dialled again in a later round after the outcome's retry delay.
+/// its number is invalid or its attempts are used up; it is **held for review** when an
+/// attempt's fate is unknown (`CallOutcome.unknown`: the customer may have been served, so it is
+/// never dialled again automatically). Every other outcome leaves it uncompleted, to be dialled
+/// again in a later round after the outcome's retry delay.
 public struct ContractRules: Hashable, Sendable {
     /// Attempts per contract, at least 1.
     public var maxAttempts: Int
@@ -32,6 +34,7 @@ public struct ContractRules: Hashable, Sendable {
         switch outcome {
         case .connected: return .completed
         case .invalidNumber: return .failed
+        case .unknown: return .review
         default: return attempts >= maxAttempts ? .failed : .uncompleted
         }
     }
@@ -83,7 +86,7 @@ public struct DialerCore: Sendable {
     public private(set) var answeredWaiting = 0
     /// Attempts by outcome.
     public private(set) var outcomes: [CallOutcome: Int] = [:]
-    /// Contracts completed or failed.
+    /// Contracts closed: completed, failed or held for review.
     public private(set) var closedContracts = 0
 
     // Empirical figures, measured online from the calls so far.
@@ -150,6 +153,7 @@ public struct DialerCore: Sendable {
         }
         batchID = task.batchID
         contracts = task.contracts
+        outcomes = task.earlierOutcomes
         nextCall = max(1, task.firstCallID)
         // Calls a previous run launched and did not see end: in flight again, still ringing as
         // far as the dialer knows (the driver tells it what became of them).
@@ -169,7 +173,7 @@ public struct DialerCore: Sendable {
                 } else {
                     ready.append(contracts[i].id)
                 }
-            case .completed, .failed:
+            case .completed, .failed, .review:
                 closedContracts += 1
             case .dialing:
                 break
@@ -214,12 +218,56 @@ public struct DialerCore: Sendable {
         case .callEnded(let call, let cause):
             guard let c = inFlight.removeValue(forKey: call) else { return }
             end(call, c, cause: cause, at: time, into: &commands)
+        case .callReported(let call, let report?):
+            // The record's story, told as it happened: the answer, the bridge, the end, each at
+            // its own time. The record's times are the truth: they replace the moments the dialer
+            // learnt of late (an answer or a bridge it heard of only after a gap or a restart).
+            guard inFlight[call] != nil else { return }
+            if let answeredAt = report.answeredAt {
+                if inFlight[call]!.answeredAt == nil {
+                    apply(.callAnswered(call, live: report.live), at: answeredAt, into: &commands)
+                } else {
+                    inFlight[call]!.answeredAt = answeredAt
+                }
+                if let connectedAt = report.connectedAt {
+                    if inFlight[call]!.connectedAt != nil {
+                        inFlight[call]!.connectedAt = connectedAt
+                        if let agent = report.agent { inFlight[call]!.agent = agent }
+                    } else if let agent = report.agent ?? inFlight[call]!.agent {
+                        apply(.callConnected(call, agent), at: connectedAt, into: &commands)
+                    } else {
+                        // Bridged to somebody the roster does not name: connected all the same.
+                        inFlight[call]!.connectedAt = connectedAt
+                        if inFlight[call]!.live { answeredWaiting -= 1 }
+                    }
+                }
+            }
+            guard let c = inFlight.removeValue(forKey: call) else { return }
+            end(call, c, cause: report.cause, at: report.endedAt, retryFrom: time, into: &commands)
+        case .callReported(let call, nil):
+            // Nobody saw how it ended. Connected before the gap: the customer was served (the
+            // end's time is unknown). Otherwise they may have been: held for review.
+            guard let c = inFlight.removeValue(forKey: call) else { return }
+            end(call, c, cause: .crash, at: time, seen: c.connectedAt == nil ? .nothing : .notTheEnd, into: &commands)
         }
     }
 
-    mutating func end(_ call: CallID, _ c: InFlight, cause: HangupCause, at time: Seconds,
-                      into commands: inout [DialerCommand]) {
-        let outcome: CallOutcome
+    /// How much of a call's end somebody saw.
+    enum Seen {
+        /// The end, with its time and cause.
+        case theEnd
+        /// Not the end: its time is unknown (no talk-time sample).
+        case notTheEnd
+        /// Nothing: the call's fate is unknown (`CallOutcome.unknown`).
+        case nothing
+    }
+
+    /// Ends call `call` at `time` with `cause`: its record, its contract's new state. A retry is
+    /// due its delay after `retryFrom` (by default `time`; later when the end is reported after
+    /// the fact).
+    mutating func end(_ call: CallID, _ c: InFlight, cause: HangupCause, at time: Seconds, retryFrom: Seconds? = nil,
+                      seen: Seen = .theEnd, into commands: inout [DialerCommand]) {
+        var outcome: CallOutcome
         if c.answeredAt == nil {
             ringing -= 1
             outcome = cause.unansweredOutcome
@@ -227,18 +275,23 @@ public struct DialerCore: Sendable {
             outcome = .machine
         } else if let connectedAt = c.connectedAt {
             outcome = .connected
-            meanTalk += (time - connectedAt - meanTalk) / Double(talkSamples + 1)
-            talkSamples += 1
+            if seen == .theEnd {
+                meanTalk += (time - connectedAt - meanTalk) / Double(talkSamples + 1)
+                talkSamples += 1
+            }
         } else {
             answeredWaiting -= 1
             outcome = .abandoned
         }
-        if let answeredAt = c.answeredAt, c.live {
+        if seen == .nothing {
+            // Counted in no rate: what happened is not known.
+            outcome = .unknown
+        } else if let answeredAt = c.answeredAt, c.live {
             // The regulators' abandoned call: a live answer not connected within the grace.
             let wait = (c.connectedAt ?? time) - answeredAt
             abandonWindow.add(c.connectedAt == nil || wait > abandonGrace)
         }
-        if outcome != .cancelled { answerWindow.add(c.answeredAt != nil && c.live) }
+        if outcome != .cancelled && outcome != .unknown { answerWindow.add(c.answeredAt != nil && c.live) }
         outcomes[outcome, default: 0] += 1
         commands.append(.record(CallRecord(
             call: call, contract: c.contract, attempt: c.attempt, dialedAt: c.dialedAt,
@@ -251,9 +304,10 @@ public struct DialerCore: Sendable {
         switch contracts[i].state {
         case .uncompleted:
             let delay = rules.retryDelay[outcome] ?? 0
-            contracts[i].notBefore = time + delay
-            if delay > 0 { retries.insert(c.contract, at: time + delay) } else { ready.append(c.contract) }
-        case .completed, .failed:
+            let from = max(time, retryFrom ?? time)
+            contracts[i].notBefore = from + delay
+            if delay > 0 { retries.insert(c.contract, at: from + delay) } else { ready.append(c.contract) }
+        case .completed, .failed, .review:
             closedContracts += 1
         case .dialing:
             preconditionFailure("a contract cannot stay dialing after its call ended")
@@ -396,7 +450,7 @@ extension TickingDialer {
     /// The task snapshot (S34 format) at `time`.
     public func snapshot(at time: Seconds) -> TaskSnapshot { core.snapshot(at: time) }
 
-    /// Contracts completed or failed, in O(1).
+    /// Contracts closed (completed, failed or held for review), in O(1).
     public var closedContracts: Int { core.closedContracts }
 
     /// Contract `id` as the dialer holds it, in O(1).

@@ -123,7 +123,14 @@ public final class FakeFreeSWITCH: Sendable {
         /// Commands the client's user sent (`bgapi`, `sendmsg`), read so far; not the client's
         /// own (`auth`, `event`, `api`).
         public var userCommands = 0
-
+        /// The folder the fake writes its call records into, as `mod_json_cdr` does (nil: none),
+        /// and the clock it reads their times from.
+        public var recordsFolder: String?
+        var recordClock: (@Sendable () -> Double)?
+        /// Each outbound call's moments so far (for its record): answered, bridged and to whom.
+        var moments: [String: (answered: Double?, bridged: Double?, agent: String?)] = [:]
+        /// Records written, by channel UUID.
+        public var recordsWritten: [String] = []
         public init() {}
     }
 
@@ -219,6 +226,11 @@ public final class FakeFreeSWITCH: Sendable {
     /// FreeSWITCH restarts: every connection is dropped, every channel is gone without an event,
     /// and the next connections see a new `Core-UUID`. It comes back up at once.
     public func restart() {
+        // Its calls end with it (each with its record, when records are kept).
+        let outbound = state.withLock { state in
+            state.live.sorted().filter { state.inbound[$0] == nil && state.bridged[$0] == nil }
+        }
+        for uuid in outbound { writeRecord(uuid, cause: "SYSTEM_SHUTDOWN") }
         state.withLock { state in
             state.restarts += 1
             state.live.removeAll()
@@ -230,6 +242,85 @@ public final class FakeFreeSWITCH: Sendable {
             state.talking.removeAll()
         }
         dropConnections()
+    }
+
+    // MARK: Call records (mod_json_cdr)
+
+    /// From now on, writes a record of each outbound call that ends (`<uuid>.cdr.json`, as
+    /// `mod_json_cdr` with `log-dir` = `folder`), its times read from `clock`: the calls it ends
+    /// by itself, and those that end while nobody listens (`endHeld`, `dropHeldChannels`).
+    public func keepRecords(in folder: String, clock: @escaping @Sendable () -> Double) {
+        state.withLock {
+            $0.recordsFolder = folder
+            $0.recordClock = clock
+        }
+    }
+
+    /// The time on the records' clock now (0 without one).
+    func recordTime() -> Double { state.withLock { $0.recordClock?() ?? 0 } }
+
+    /// Notes a moment of outbound call `uuid` (for its record).
+    func note(_ uuid: String, answered: Bool = false, bridgedTo agent: String? = nil) {
+        let now = recordTime()
+        state.withLock { state in
+            var m = state.moments[uuid] ?? (nil, nil, nil)
+            if answered && m.answered == nil { m.answered = now }
+            if let agent, m.bridged == nil {
+                if m.answered == nil { m.answered = now }
+                m.bridged = now
+                m.agent = agent
+            }
+            state.moments[uuid] = m
+        }
+    }
+
+    /// Writes the record of outbound call `uuid`, which ended now with `cause` (when records are
+    /// kept).
+    func writeRecord(_ uuid: String, cause: String) {
+        let (folder, clock, moments) = state.withLock { ($0.recordsFolder, $0.recordClock, $0.moments.removeValue(forKey: uuid)) }
+        guard let folder, let clock, let hangup = HangupCause(rawValue: cause) else { return }
+        let record = CallDetailRecord(
+            uuid: uuid, answeredAt: moments?.answered, bridgedAt: moments?.bridged, endedAt: clock(), cause: hangup,
+            callCenterAgent: nil, destinations: moments?.agent.map { [$0] } ?? [])
+        let path = (folder as NSString).appendingPathComponent("\(uuid).cdr.json")
+        FileManager.default.createFile(atPath: path, contents: Data((record.json() + "\n").utf8))
+        state.withLock { $0.recordsWritten.append(uuid) }
+    }
+
+    /// Held outbound call `uuid` is answered and, given `agent`, bridged to that agent's phone
+    /// (by a queue or the dialplan), whether or not anybody listens: CHANNEL_ANSWER and
+    /// CHANNEL_BRIDGE to every connection up.
+    public func answerHeld(_ uuid: String, bridgeTo agent: String? = nil) {
+        guard let call = CallID(uuidString: uuid) else { return }
+        let leg = FreeSWITCHEventFactory.outboundLeg(
+            call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
+        state.withLock { $0.answered[uuid] = agent ?? "" }
+        note(uuid, answered: true, bridgedTo: agent)
+        var factory = makeFactory()
+        var frames = [factory.answer(leg, at: 0)]
+        if let agent {
+            let agentLeg = FreeSWITCHEventFactory.Leg(
+                uuid: FreeSWITCHEventFactory.foreignUUID(call.rawValue | 1 << 30), direction: "outbound",
+                channelName: "user/\(agent)", callerNumber: "0000000000", destinationNumber: agent)
+            frames.append(factory.bridge(leg, to: agentLeg, ccAgent: nil, at: 0))
+        }
+        broadcast(frames)
+    }
+
+    /// Held outbound call `uuid` ends with `cause` (the customer hangs up), whether or not anybody
+    /// listens: CHANNEL_HANGUP_COMPLETE to every connection up, and its record.
+    public func endHeld(_ uuid: String, cause: String = "NORMAL_CLEARING") {
+        guard let call = CallID(uuidString: uuid) else { return }
+        let answered = state.withLock { state -> Bool in
+            state.live.remove(uuid)
+            return state.answered.removeValue(forKey: uuid) != nil
+        }
+        let leg = FreeSWITCHEventFactory.outboundLeg(
+            call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
+        var factory = makeFactory()
+        let frame = factory.hangup(leg, cause: cause, complete: true, answered: answered, at: 0)
+        writeRecord(uuid, cause: cause)
+        broadcast([frame])
     }
 
     /// The `Core-UUID` FreeSWITCH has now (it changes at each restart).
@@ -333,6 +424,7 @@ public final class FakeFreeSWITCH: Sendable {
         var factory = makeFactory()
         for leg in ended {
             let frame = factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0)
+            writeRecord(leg.uuid, cause: "NORMAL_CLEARING")
             broadcast([frame])
         }
     }
@@ -379,10 +471,20 @@ public final class FakeFreeSWITCH: Sendable {
             state.parked[uuid] = leg
             state.answered[uuid] = ""
         }
+        note(uuid, answered: true)
     }
 
-    /// Forgets every held channel (as if they had ended while the client was away).
-    public func dropHeldChannels() { state.withLock { $0.live.removeAll() } }
+    /// Every held outbound channel ends while the client is away (no event; unanswered ones
+    /// `NO_ANSWER`, answered ones `NORMAL_CLEARING`), each with its record when records are kept.
+    public func dropHeldChannels() {
+        let ended = state.withLock { state -> [(String, Bool)] in
+            defer { state.live.removeAll() }
+            return state.live.sorted().filter { state.inbound[$0] == nil && state.bridged[$0] == nil }.map {
+                ($0, state.answered.removeValue(forKey: $0) != nil)
+            }
+        }
+        for (uuid, answered) in ended { writeRecord(uuid, cause: answered ? "NORMAL_CLEARING" : "NO_ANSWER") }
+    }
 
     /// Closes every client connection (the client reconnects).
     public func dropConnections() {
@@ -398,6 +500,7 @@ public final class FakeFreeSWITCH: Sendable {
     public func hangUp(_ uuid: String) {
         state.withLock { _ = $0.live.remove(uuid) }
         guard let call = CallID(uuidString: uuid) else { return }
+        writeRecord(uuid, cause: "NORMAL_CLEARING")
         var factory = makeFactory()
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
@@ -607,12 +710,15 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
             if jobAfterAnswer { send(bytes: jobFrame, context) }
             return
         case .park:
+            fake.note(uuid, answered: true)
             send(bytes: factory.answer(leg, at: 0), context)
             send(bytes: factory.park(leg, at: 0), context)
             if jobAfterAnswer { send(bytes: jobFrame, context) }
         case .abandon:
+            fake.note(uuid, answered: true)
             send(bytes: factory.answer(leg, at: 0), context)
             if jobAfterAnswer { send(bytes: jobFrame, context) }
+            fake.writeRecord(uuid, cause: "NORMAL_CLEARING")
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
         case .agent(let agent):
             let agentLeg = FreeSWITCHEventFactory.Leg(
@@ -622,6 +728,8 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
             if jobAfterAnswer { send(bytes: jobFrame, context) }
             send(bytes: factory.agentState(agent, "In a queue call", at: 0), context)
             send(bytes: factory.bridge(leg, to: agentLeg, ccAgent: agent, at: 0), context)
+            fake.note(uuid, bridgedTo: agent)
+            fake.writeRecord(uuid, cause: "NORMAL_CLEARING")
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
             fake.state.withLock { _ = $0.busy.remove(agent) }
             send(bytes: factory.agentState(agent, "Waiting", at: 0), context)
@@ -683,6 +791,8 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
         guard let leg else { return }
         switch outcome {
         case .bridged(let exten):
+            fake.note(uuid, bridgedTo: exten)
+            if !hold { fake.writeRecord(uuid, cause: "NORMAL_CLEARING") }
             let agentLeg = FreeSWITCHEventFactory.Leg(
                 uuid: FreeSWITCHEventFactory.foreignUUID(UInt64(fake.state.withLock { $0.placed.count }) + 1 << 20),
                 direction: "outbound", channelName: "user/\(exten)", callerNumber: leg.callerNumber,
@@ -691,8 +801,10 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
             if hold { return }
             send(bytes: factory.hangup(leg, cause: "NORMAL_CLEARING", complete: true, answered: true, at: 0), context)
         case .busy:
+            fake.writeRecord(uuid, cause: "USER_BUSY")
             send(bytes: factory.hangup(leg, cause: "USER_BUSY", complete: true, answered: true, at: 0), context)
         case .hungUp(let cause):
+            fake.writeRecord(uuid, cause: cause)
             send(bytes: factory.hangup(leg, cause: cause, complete: true, answered: true, at: 0), context)
         }
     }

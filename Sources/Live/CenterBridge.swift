@@ -119,6 +119,20 @@ public struct CenterBridge: Sendable {
         if let agent { agentOfCall[call] = agent }
     }
 
+    /// The campaign's calls whose channel vanished while nobody saw their end, with when that
+    /// was noticed: they wait for `report(_:_:at:into:)` (see `DialerBridge.vanished`).
+    public var vanished: [CallID: Seconds] { dialer.vanished }
+
+    /// Marks campaign call `call` vanished at `time` (see `DialerBridge.vanish`).
+    public mutating func vanish(_ call: CallID, at time: Seconds) { dialer.vanish(call, at: time) }
+
+    /// What FreeSWITCH's record says of vanished call `call` (nil: none; its fate is unknown),
+    /// as center events: `callReported`, and the agent the center had booked on it freed.
+    public mutating func report(_ call: CallID, _ record: CallDetailRecord?, at time: Seconds, into out: inout [CenterEvent]) {
+        dialerEvents = dialer.report(call, record)
+        translateDialer(at: time, into: &out)
+    }
+
     /// FreeSWITCH refused the originate of `call`: its end, as center events.
     public mutating func originateFailed(_ call: CallID, at time: Seconds, into out: inout [CenterEvent]) {
         dialerEvents = dialer.originateFailed(call)
@@ -185,14 +199,17 @@ public struct CenterBridge: Sendable {
                 // know: the agent is freed at the hang-up like one the center connected.
                 if parks, agentOfCall[call] == nil { agentOfCall[call] = agent }
                 out.append(.outbound(translated))
-            case .callEnded(let call, _):
+            case .callEnded(let call, _), .callReported(let call, _):
                 out.append(.outbound(translated))
                 // The agent of a call the center placed: free at the hang-up (after
                 // `campaignWrapUp`), or wrapping up (the center books that) until the agent desk
                 // says ready.
                 guard let agent = agentOfCall.removeValue(forKey: call), freeAtHangup else { break }
-                if campaignWrapUp > 0 {
-                    wrappingUntil[agent] = time + campaignWrapUp
+                // A call reported after the fact ended at its record's time (unknown: now).
+                var ended = time
+                if case .callReported(_, let report?) = translated { ended = min(time, report.endedAt) }
+                if campaignWrapUp > 0 && ended + campaignWrapUp > time {
+                    wrappingUntil[agent] = ended + campaignWrapUp
                 } else {
                     out.append(.agentFree(agent))
                 }

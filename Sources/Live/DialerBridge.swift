@@ -320,22 +320,52 @@ public struct DialerBridge: Sendable {
 
     // MARK: - Reconcile
 
-    /// After a gap in the event stream (a reconnect): ends every call in flight whose channel is
-    /// not among `liveChannels` (the `uuid`s of `api show channels as json`, see
-    /// `LiveChannels.parse`), in call order: `callEnded(.normalClearing)` for a call answered
-    /// (after `callAnswered(live: true)` if its verdict never came), `callEnded(fallback)`
-    /// (NORMAL_TEMPORARY_FAILURE, retried as a failed attempt) for one not answered. The runner
-    /// should list the channels only once the originates it sent before the gap have had time to
-    /// create their channels (or failed): a call dialled a moment before the list is taken may
-    /// not have a channel yet.
+    /// After a gap in the event stream (a reconnect): every call in flight whose channel is not
+    /// among `liveChannels` (the `uuid`s of `api show channels as json`, see
+    /// `LiveChannels.parse`) **vanished**: nobody saw how it ended, so it is not ended here (a
+    /// guess would record a served customer as failed, and dial them again). It stays in flight,
+    /// listed in `vanished` from `time`, until the runner reports what FreeSWITCH's record of it
+    /// says (`report(_:_:)`), or that there is none. An event of a vanished call (its channel
+    /// was not up yet when the list was taken) brings it back. Returns the answers the gap hid
+    /// (none here: see `reconcile(channels:agentChannels:at:)`).
     public mutating func reconcile(liveChannels: Set<String>, at time: Seconds) -> [DialerEvent] {
-        var out: [DialerEvent] = []
         for call in calls.keys.sorted() where !liveChannels.contains(call.uuidString) {
-            guard let c = calls[call] else { continue }
-            if c.answered && !c.answerReported { report(call, live: true, into: &out) }
-            end(call, cause: c.answered ? .normalClearing : .fallback, into: &out)
+            if vanished[call] == nil { vanished[call] = time }
         }
-        return out
+        return []
+    }
+
+    /// The calls whose channel vanished during a gap, with when the bridge noticed, waiting for
+    /// `report(_:_:)`.
+    public private(set) var vanished: [CallID: Seconds] = [:]
+
+    /// Marks `call`, in flight, as vanished at `time` (its channel is gone and nobody saw its
+    /// end: a call taken over after a restart whose channel FreeSWITCH no longer has, or one
+    /// whose deadline passed with no channel): it waits for `report(_:_:)` like one a gap hid.
+    public mutating func vanish(_ call: CallID, at time: Seconds) {
+        guard calls[call] != nil, vanished[call] == nil else { return }
+        vanished[call] = time
+    }
+
+    /// What FreeSWITCH's record says of vanished call `call` (nil: no record; its fate is
+    /// unknown): `callReported` with the record's times, cause and agent (`cc_agent` as a
+    /// roster name, else a destination of its call flow as a roster extension), what the bridge
+    /// saw before the gap standing. Nothing when the call is not in flight.
+    public mutating func report(_ call: CallID, _ record: CallDetailRecord?) -> [DialerEvent] {
+        guard let c = calls.removeValue(forKey: call) else { return [] }
+        vanished[call] = nil
+        jobs[c.jobUUID] = nil
+        guard let record else { return [.callReported(call, nil)] }
+        var agent = record.callCenterAgent.flatMap { agentByName[$0] }
+        if agent == nil { agent = record.destinations.compactMap { agentByExten[$0] }.first }
+        let connected = record.answeredAt == nil ? nil : record.bridgedAt
+        return [
+            .callReported(
+                call,
+                CallReport(
+                    answeredAt: record.answeredAt, live: true, connectedAt: connected,
+                    agent: connected == nil ? nil : agent, endedAt: record.endedAt, cause: record.cause))
+        ]
     }
 
     /// After a gap in the event stream, with what FreeSWITCH has now (`LiveChannelList` of
@@ -397,6 +427,7 @@ public struct DialerBridge: Sendable {
 
     private mutating func end(_ call: CallID, cause: HangupCause, into out: inout [DialerEvent]) {
         guard let c = calls.removeValue(forKey: call) else { return }
+        vanished[call] = nil
         jobs[c.jobUUID] = nil
         out.append(.callEnded(call, cause: cause))
     }

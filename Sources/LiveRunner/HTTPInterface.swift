@@ -14,6 +14,13 @@ public struct LiveHTTPRequest: Sendable {
     public var path: String
     /// The body (at most `LiveHTTPServer.Limits.body` bytes).
     public var body: [UInt8]
+
+    /// A request, by name.
+    public init(method: String, path: String, body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.body = body
+    }
 }
 
 /// A response: a status code and a body (JSON, or Prometheus' text format for `/metrics`).

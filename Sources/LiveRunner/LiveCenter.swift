@@ -41,6 +41,8 @@ public actor LiveCenter: LiveHTTPRoutes {
 
     private enum Timer: Hashable, Sendable {
         case center, router, dialer, wrapUps, campaignStart
+        /// Look again for the records of the calls that vanished (`settleVanished`).
+        case records
     }
 
 
@@ -81,6 +83,7 @@ public actor LiveCenter: LiveHTTPRoutes {
     private var alarmAt = Seconds.infinity
     /// The wrap-up ends a timer is armed for (once each).
     private var wrapUpsArmed = Set<Seconds>()
+    private var recordsArmed = false
     private var early: [EventSocketNotification] = []
     /// Notifications wait in `early` (the calls of a previous run are being taken over).
     private var buffering = false
@@ -516,8 +519,11 @@ public actor LiveCenter: LiveHTTPRoutes {
                 ofCall: call.call.uuidString, roster: live.agents, agentChannels: snapshot.agents?.channels ?? [:])
             switch status {
             case nil:
+                // Ended while no run was there to see it: FreeSWITCH's record of it says how
+                // (`settleVanished`), never a guess.
                 gone += 1
-                events.append(.outbound(.callEnded(call.call, cause: .crash)))
+                bridge.adopt(call.call, contract: call.contract)
+                bridge.vanish(call.call, at: time)
             case .ringing?:
                 bridge.adopt(call.call, contract: call.contract)
             case .answered?:
@@ -533,7 +539,44 @@ public actor LiveCenter: LiveHTTPRoutes {
             }
         }
         dispatch(events, at: time)
-        log("took over \(adopted.count - gone) of \(adopted.count) call(s) a previous run left in flight (\(adopted.count - gone - answered - connected) ringing, \(answered) answered, \(connected) with an agent); ended the \(gone) gone as CRASH")
+        log("took over \(adopted.count - gone) of \(adopted.count) call(s) a previous run left in flight (\(adopted.count - gone - answered - connected) ringing, \(answered) answered, \(connected) with an agent); \(gone) ended meanwhile: reading FreeSWITCH's records of them")
+        settleVanished(at: time)
+    }
+
+    /// The campaign's calls that vanished while nobody saw their end (a gap, a restart), each
+    /// settled from FreeSWITCH's record of it (`LiveRunnerOptions.cdrDirectory`): found, the
+    /// dialer hears what it says (`callReported`, the real times and cause); not there yet, it is
+    /// looked for again every `cdrRecheck` seconds; none after `cdrWait` (or no folder to read),
+    /// its fate is unknown and the dialer holds its contract for review. Never guessed.
+    private func settleVanished(at time: Seconds) {
+        let vanished = bridge.vanished
+        guard phase == .running, !vanished.isEmpty, let options = campaign else { return }
+        var events: [CenterEvent] = []
+        var waiting = 0, found = 0, unknown = 0
+        for (call, since) in vanished.sorted(by: { $0.key < $1.key }) {
+            let lookup = options.cdrDirectory?.record(uuid: call.uuidString) ?? .absent
+            switch lookup {
+            case .found(let record):
+                found += 1
+                bridge.report(call, record, at: time, into: &events)
+            case .absent, .unreadable:
+                if case .unreadable(let why) = lookup { log("the record of \(call.uuidString) cannot be read yet: \(why)") }
+                if options.cdrDirectory != nil && time - since < options.cdrWait {
+                    waiting += 1
+                } else {
+                    unknown += 1
+                    bridge.report(call, nil, at: time, into: &events)
+                }
+            }
+        }
+        dispatch(events, at: time)
+        if found + unknown > 0 {
+            log("settled \(found + unknown) call(s) that ended out of sight: \(found) from FreeSWITCH's records, \(unknown) with no record (their contracts held for review unless already served)")
+        }
+        if waiting > 0 && !recordsArmed {
+            recordsArmed = true
+            arm(.records, time + options.cdrRecheck)
+        }
     }
 
     /// Waits for the end of the run and returns how it ended.
@@ -778,6 +821,9 @@ public actor LiveCenter: LiveHTTPRoutes {
             } catch {
                 fail(error as? LiveRunnerError ?? LiveRunnerError("\(error)"))
             }
+        case .records:
+            recordsArmed = false
+            settleVanished(at: time)
         }
         armWrapUpEnd()
     }
@@ -861,6 +907,7 @@ public actor LiveCenter: LiveHTTPRoutes {
         }
         armWrapUpEnd()
         ledger?.writer.handOver()
+        settleVanished(at: time)
     }
 
     /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call; a transfer
@@ -968,19 +1015,21 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// The task's progress (`GET /task`), from its snapshot now (or the final one).
     public func taskProgress() -> LiveTaskProgress {
         let snapshot = finalSnapshot ?? dialer?.snapshot(at: clock.now()) ?? TaskSnapshot(batchID: "", takenAt: clock.now(), contracts: [], outcomes: [:])
-        var completed = 0, failed = 0, dialing = 0
+        var completed = 0, failed = 0, dialing = 0, review = 0
         for contract in snapshot.contracts {
             switch contract.state {
             case .completed: completed += 1
             case .failed: failed += 1
             case .dialing: dialing += 1
+            case .review: review += 1
             case .uncompleted: break
             }
         }
         return LiveTaskProgress(
             batch: campaign?.batchID ?? "", takenAt: snapshot.takenAt, contractsTotal: snapshot.contracts.count,
-            contractsClosed: completed + failed, contractsCompleted: completed, contractsFailed: failed,
-            contractsDialing: dialing, outcomes: snapshot.outcomes, complete: snapshot.isComplete)
+            contractsClosed: completed + failed + review, contractsCompleted: completed, contractsFailed: failed,
+            contractsHeldForReview: review, contractsDialing: dialing, outcomes: snapshot.outcomes,
+            complete: snapshot.isComplete)
     }
 
     /// Every roster agent: as the dialer is shown it, as the center's book has it, and the
@@ -1118,7 +1167,8 @@ public actor LiveCenter: LiveHTTPRoutes {
         var routes: [LiveHTTPRoute] = [.init("GET", "/agents"), .init("POST", "/agents/{id}/ready")]
         if campaign != nil {
             routes += [
-                .init("GET", "/status"), .init("GET", "/task"), .init("POST", "/pause"), .init("POST", "/resume"),
+                .init("GET", "/status"), .init("GET", "/task"), .init("GET", "/review"), .init("POST", "/pause"),
+                .init("POST", "/resume"),
             ]
         }
         if routing != nil {
@@ -1135,6 +1185,13 @@ public actor LiveCenter: LiveHTTPRoutes {
         switch (request.method, request.path) {
         case ("GET", "/status"): return .encoding(status())
         case ("GET", "/task"): return .encoding(taskProgress())
+        case ("GET", "/review"):
+            guard let campaign else { break }
+            do {
+                return .encoding(try OutboundStore(path: campaign.storePath).contractsHeldForReview(batchID: campaign.batchID))
+            } catch {
+                return .error(503, "cannot read the store: \(error)")
+            }
         case ("GET", "/agents"): return .encoding(agents())
         case ("POST", "/pause"): return pause() ? .encoding(status()) : .error(409, "the run is not running")
         case ("POST", "/resume"): return resume() ? .encoding(status()) : .error(409, "the run is not running")
@@ -1219,6 +1276,7 @@ public actor LiveCenter: LiveHTTPRoutes {
                 (batch + [("state", "open")], Double(open)), (batch + [("state", "dialing")], Double(progress.contractsDialing)),
                 (batch + [("state", "completed")], Double(progress.contractsCompleted)),
                 (batch + [("state", "failed")], Double(progress.contractsFailed)),
+                (batch + [("state", "review")], Double(progress.contractsHeldForReview)),
             ])
             metrics.add("simcc_dialer_attempts_total", "counter", "Attempts of the task by outcome (all runs).",
                         progress.outcomes.sorted { $0.key < $1.key }.map { (batch + [("outcome", $0.key)], Double($0.value)) })

@@ -39,6 +39,14 @@ public struct LiveRunnerOptions: Sendable {
     /// long without a renewal another run may take the lease over (wall-clock seconds).
     public var leaseHeartbeat: Duration = .seconds(15)
     public var leaseStaleAfter: Double = 60
+    /// The folder FreeSWITCH's `mod_json_cdr` writes its call records into (its `log-dir`):
+    /// where the run reads what became of a call it lost sight of (a gap, a restart). nil: no
+    /// records; such a call's fate is unknown and its contract is held for review.
+    public var cdrDirectory: CDRDirectory?
+    /// How long the record of a vanished call is waited for (FreeSWITCH writes it a moment after
+    /// the hang-up) before its fate is taken as unknown, seconds; and how often it is looked for.
+    public var cdrWait: Seconds = 60
+    public var cdrRecheck: Seconds = 5
 
     /// Options for batch `batchID` of the store at `storePath`.
     public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {
@@ -103,12 +111,14 @@ public struct LiveTaskProgress: Codable, Sendable, Equatable {
     public var takenAt: Double
     /// Contracts in the task.
     public var contractsTotal: Int
-    /// Contracts completed or failed.
+    /// Contracts completed, failed or held for review.
     public var contractsClosed: Int
     /// Contracts completed.
     public var contractsCompleted: Int
     /// Contracts failed (attempts exhausted).
     public var contractsFailed: Int
+    /// Contracts held for review: an attempt's fate is unknown (`GET /review` lists them).
+    public var contractsHeldForReview: Int
     /// Contracts being dialled now.
     public var contractsDialing: Int
     /// Attempts made so far, by outcome.

@@ -144,6 +144,8 @@ public struct LiveSettings {
     public var callerIdNumber = LiveSetting(String?.none, flag: "--caller-id-number", key: "dialer.caller_id_number")
     public var originateTimeout = LiveSetting(30, flag: "--originate-timeout", key: "dialer.originate_timeout")
     public var wrapUp = LiveSetting(0, flag: "--wrap-up", key: "dialer.wrap_up")
+    public var cdrDir = LiveSetting(String?.none, flag: "--cdr-dir", key: "dialer.cdr_dir")
+    public var cdrWait = LiveSetting(60, flag: "--cdr-wait", key: "dialer.cdr_wait")
     public var answeredDestination = LiveSetting("&park()", flag: "--answered-destination", key: "dialer.answered_destination")
     public var maxHoldMessage = LiveSetting(String?.none, flag: "--max-hold-message", key: "dialer.max_hold_message")
     public var dayStart = LiveSetting(String?.none, flag: "--day-start", key: "dialer.day_start")
@@ -201,6 +203,7 @@ public struct LiveSettings {
         }
         if !(0...65535).contains(httpPort.value) { return "\(name(httpPort)) must be between 0 and 65535" }
         if !(0...3600).contains(wrapUp.value) { return "\(name(wrapUp)) must be between 0 and 3600 seconds" }
+        if !(0...3600).contains(cdrWait.value) { return "\(name(cdrWait)) must be between 0 and 3600 seconds" }
         return nil
     }
 }
@@ -220,7 +223,7 @@ public struct LiveConfigReader {
     public static let httpFields = ["enabled", "host", "port", "token_file"]
     public static let dialerFields = [
         "db", "batch", "policy", "variant", "gateway", "dial_string", "caller_id_number", "originate_timeout",
-        "answered_destination", "max_hold_message", "day_start", "agents", "wrap_up",
+        "answered_destination", "max_hold_message", "day_start", "agents", "wrap_up", "cdr_dir", "cdr_wait",
     ]
     public static let agentFields = ["name", "exten"]
     public static let routerFields = [
@@ -304,6 +307,14 @@ public struct LiveConfigReader {
                 let value = try scalar(n, k, "a whole number of seconds")
                 guard let seconds = Int(value), seconds > 0 else {
                     throw error(n, k, "expected a whole number of seconds (at least 1), got '\(value)'")
+                }
+                return seconds
+            }
+            try set(&settings.cdrDir, f, "cdr_dir") { n, k throws(ScenarioError) in try path(n, k) }
+            try set(&settings.cdrWait, f, "cdr_wait") { n, k throws(ScenarioError) in
+                let value = try scalar(n, k, "a whole number of seconds")
+                guard let seconds = Int(value), (0...3600).contains(seconds) else {
+                    throw error(n, k, "expected a whole number of seconds from 0 to 3600, got '\(value)'")
                 }
                 return seconds
             }

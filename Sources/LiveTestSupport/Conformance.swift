@@ -1,3 +1,4 @@
+import Foundation
 import FreeSWITCHFake
 import CallCenter
 import EventSocket
@@ -71,10 +72,12 @@ public struct DialerScript: Sendable {
         /// the BACKGROUND_JOB `-ERR <cause>` when `channel`, the job alone otherwise (no channel
         /// was ever created, e.g. a gateway down).
         case failed(CallID, cause: HangupCause, channel: Bool)
-        /// The event stream had a gap (a reconnect) during which these calls ended unseen: the
-        /// live side reconciles against `show channels as json` listing the other calls; the
-        /// direct side ends them with the causes `DialerBridge.reconcile` documents.
-        case gap(ended: [CallID])
+        /// The event stream had a gap (a reconnect) during which these calls ended unseen, and
+        /// what FreeSWITCH's record (CDR) says of some of them (`records`; the others have none):
+        /// the live side reconciles against `show channels as json` listing the other calls, then
+        /// reports each vanished call with its record as `mod_json_cdr` writes it; the direct side
+        /// hears `callReported(call, records[call])`.
+        case gap(ended: [CallID], records: [CallID: CallReport] = [:])
     }
 
     /// The script's name, in reports.
@@ -262,9 +265,9 @@ public struct ConformanceChecker: Sendable {
             case .connected(let call, let agent): events = inFlight.contains(call) ? [.callConnected(call, agent)] : []
             case .hungUp(let call, let cause), .failed(let call, let cause, _):
                 events = inFlight.remove(call) != nil ? [.callEnded(call, cause: cause)] : []
-            case .gap(let ended):
+            case .gap(let ended, let records):
                 for call in ended.sorted() where inFlight.remove(call) != nil {
-                    events.append(.callEnded(call, cause: answeredCalls.contains(call) ? .normalClearing : .fallback))
+                    events.append(.callReported(call, records[call]))
                 }
             }
             if events.isEmpty, let call = timed.value.call, !trace.commands.contains(where: { $0.value.originates(call) }) {
@@ -421,7 +424,7 @@ public struct ConformanceChecker: Sendable {
                     factory.bridgeAgentStart(
                         queue: "outbound", agent: entry.name, agentUUID: agentLeg.uuid, memberSessionUUID: leg.uuid, at: t),
                 ]
-            case .gap(let ended):
+            case .gap(let ended, let records):
                 endedLive.formUnion(ended)
                 let rows = legs.keys.sorted().filter { !endedLive.contains($0) }.map {
                     "{\"uuid\":\"\($0.uuidString)\",\"direction\":\"outbound\",\"state\":\"CS_EXECUTE\"}"
@@ -430,6 +433,17 @@ public struct ConformanceChecker: Sendable {
                 do {
                     let live = try LiveChannels.parse(showChannelsJSON: rows.isEmpty ? "{\"row_count\":0}\n" : listing)
                     for event in bridge.reconcile(liveChannels: live, at: t) { handle(event, at: t) }
+                    for call in bridge.vanished.keys.sorted() {
+                        // FreeSWITCH's record, as mod_json_cdr writes it, read back.
+                        let record = try records[call].map { report in
+                            try CallDetailRecord.parse(Data(CallDetailRecord(
+                                uuid: call.uuidString, answeredAt: report.answeredAt, bridgedAt: report.connectedAt,
+                                endedAt: report.endedAt, cause: report.cause,
+                                callCenterAgent: report.agent.flatMap { configuration.agent($0)?.name }
+                            ).json().utf8))
+                        }
+                        for event in bridge.report(call, record) { handle(event, at: t) }
+                    }
                 } catch {
                     failuresHere.append("step \(index): the channel list did not parse: \(error)")
                 }

@@ -211,6 +211,15 @@ public final class OutboundStore: Sendable {
                     """,
                 arguments: [batchID, batchID])
             task.firstCallID = used.map { UInt64(bitPattern: $0) + 1 } ?? 1
+            // The attempts of earlier runs, from their records: a resumed task's counts are the
+            // task's, not the last run's.
+            for row in try Row.fetchAll(
+                db, sql: "SELECT outcome, COUNT(*) FROM call_records WHERE batch_id = ? GROUP BY outcome ORDER BY outcome",
+                arguments: [batchID])
+            {
+                let outcome = try Self.decode(CallOutcome.self, row[0], "outcome", of: "\(batchID) call records")
+                task.earlierOutcomes[outcome] = row[1]
+            }
             return task
         }
     }
@@ -347,6 +356,85 @@ public final class OutboundStore: Sendable {
                         agent: agent.map { AgentID($0) }))
             }
             return records
+        }
+    }
+
+    /// A contract held for review (`ContractState.review`), with the call whose fate is unknown.
+    public struct HeldContract: Hashable, Sendable, Codable {
+        /// The contract's index in the batch.
+        public var contract: Int
+        /// Its number and customer reference.
+        public var number: String
+        public var customer: String
+        /// Its attempts so far.
+        public var attempts: Int
+        /// The call of unknown fate (its UUID is what FreeSWITCH knows it by), when it was dialled
+        /// and when its fate was given up on.
+        public var callUUID: String?
+        public var dialedAt: Double?
+        public var heldAt: Double?
+    }
+
+    /// The contracts of `batchID` held for review, in contract order: their last attempt's fate
+    /// is unknown (its call ended while nobody could see it, and no record of FreeSWITCH said
+    /// how), so no dialer calls them again until an operator decides.
+    public func contractsHeldForReview(batchID: String) throws -> [HeldContract] {
+        try read("reading the contracts of batch \(batchID) held for review") { db in
+            try Self.requireBatch(batchID, db)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.idx, c.number, c.customer, c.attempts, r.call_uuid, r.dialed_at, r.ended_at
+                    FROM contracts c
+                    LEFT JOIN call_records r ON r.id = (
+                        SELECT MAX(id) FROM call_records
+                        WHERE batch_id = c.batch_id AND contract_idx = c.idx AND outcome = 'unknown')
+                    WHERE c.batch_id = ? AND c.state = 'review' ORDER BY c.idx
+                    """,
+                arguments: [batchID])
+            return rows.map { row in
+                HeldContract(
+                    contract: row[0], number: row[1], customer: row[2], attempts: row[3], callUUID: row[4],
+                    dialedAt: row[5], heldAt: row[6])
+            }
+        }
+    }
+
+    /// What an operator decided for a contract held for review.
+    public enum ReviewDecision: String, Sendable, CaseIterable {
+        /// The customer was served: the contract is completed.
+        case served
+        /// The customer was not reached: the contract may be dialled again (its attempts kept).
+        case redial
+        /// Give up on the contract: failed.
+        case giveUp = "give-up"
+    }
+
+    /// Applies `decision` to contract `contract` of `batchID`, which must be held for review.
+    /// Refused while a live dialer holds the batch's lease with a heartbeat newer than
+    /// `staleAfter` seconds before `now` (its task lives in its memory): stop it first.
+    /// - Throws: `StoreError` naming the batch and contract when it is not held for review.
+    public func decide(
+        _ decision: ReviewDecision, contract: Int, batchID: String, now: Double, staleAfter: Double = 60
+    ) throws {
+        try write("deciding contract \(contract) of batch \(batchID)") { db in
+            try Self.requireBatch(batchID, db)
+            if let lease = try Self.lease(batchID, db), now - lease.heartbeatAt < staleAfter {
+                throw StoreError(
+                    "batch \(batchID) is being dialled by simcc live (pid \(lease.pid) on \(lease.host)); stop it before deciding on its contracts")
+            }
+            let state: ContractState =
+                switch decision {
+                case .served: .completed
+                case .redial: .uncompleted
+                case .giveUp: .failed
+                }
+            try db.execute(
+                sql: "UPDATE contracts SET state = ?, not_before = 0 WHERE batch_id = ? AND idx = ? AND state = 'review'",
+                arguments: [state.rawValue, batchID, contract])
+            guard db.changesCount == 1 else {
+                throw StoreError("contract \(contract) of batch \(batchID) is not held for review")
+            }
         }
     }
 

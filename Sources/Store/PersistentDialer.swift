@@ -20,15 +20,16 @@ import CallCenter
 ///    written as ended) and the first unused call id; the dialer takes them over as calls in
 ///    flight. The driver then reconciles each with the softswitch (`reconcile`): a call the
 ///    softswitch still has goes on (its events arrive as usual); a call it no longer has ended
-///    while the dialer was down and is ended with cause `CRASH` (outcome `failed`, the attempt
-///    counted, retried or not by the task's rules like any failure). A crash between writing a
-///    call down and sending its originate makes that attempt count although nothing was dialled:
-///    the safe side of "never dial twice".
+///    while the dialer was down: recorded as the softswitch's own record of it says (its CDR),
+///    or, with no record, with its fate unknown (outcome `unknown`, cause `CRASH`): its contract
+///    is held for review, not dialled again (the customer may have been served). A crash between
+///    writing a call down and sending its originate makes that attempt count although nothing
+///    was dialled: the safe side of "never dial twice".
 /// 4. **At the end** (S34), the records are flushed and the snapshot is saved.
 ///
 /// What can be lost: records and contract updates still in the writer's memory at the crash. Their
 /// calls are still in `calls_in_flight`, so the restart reconciles them (rule 3): the call is not
-/// lost, only the details of its end (written as `CRASH`).
+/// lost, and its end is read from the softswitch's record.
 ///
 /// It is itself a `Dialer` (a decorator), so a `CenterPolicy` composes it like any dialer. A
 /// store that fails is not an event a dialer can answer: the decorator keeps the first failure
@@ -92,17 +93,23 @@ public struct PersistentDialer<D: Dialer>: Dialer {
     public enum ChannelStatus: Hashable, Sendable {
         /// Still ringing (no answer yet).
         case ringing
-        /// Answered, by a live person or a machine, and not connected to an agent.
-        case answered(live: Bool)
-        /// Answered by a live person and bridged to an agent.
-        case connected(AgentID)
+        /// Answered, by a live person or a machine, and not connected to an agent; `at`: when,
+        /// if the softswitch says (else the reconcile's time stands for it).
+        case answered(live: Bool, at: Seconds? = nil)
+        /// Answered by a live person and bridged to an agent; the times, if the softswitch says.
+        case connected(AgentID, answeredAt: Seconds? = nil, connectedAt: Seconds? = nil)
+        /// Ended while the dialer was down, as the softswitch's own record of it says (its CDR).
+        case ended(CallReport)
     }
 
     /// Reconciles the calls taken over at `start` with what the softswitch has now: `status`
-    /// gives a call's state by its id (the softswitch knows it by `CallID.uuidString`), or nil when
-    /// it no longer has it. Calls it no longer has ended while the dialer was down and are ended
-    /// with cause `CRASH`; the others are brought up to date (answered, connected) and go on,
-    /// their next events passed on as usual. Returns the calls still alive.
+    /// gives a call's state by its id (the softswitch knows it by `CallID.uuidString`): up
+    /// (ringing, answered, connected), ended as its record says (`ended`), or nil when it no
+    /// longer has the call and no record says how it ended. Calls that ended while the dialer was
+    /// down are reported to the dialer with their record (`callReported`: the real times and
+    /// cause) or without (their fate unknown: the contract is held for review, never dialled
+    /// again by guess); the others are brought up to date and go on, their next events passed on
+    /// as usual. Returns the calls still alive.
     public mutating func reconcile(
         at time: Seconds, status: (CallID) -> ChannelStatus?, into commands: inout [DialerCommand]
     ) throws -> [CallInFlight] {
@@ -112,16 +119,18 @@ public struct PersistentDialer<D: Dialer>: Dialer {
         for call in calls {
             switch status(call.call) {
             case nil:
-                try handleOrThrow(.callEnded(call.call, cause: .crash), at: time, into: &commands)
+                try handleOrThrow(.callReported(call.call, nil), at: time, into: &commands)
+            case .ended(let report):
+                try handleOrThrow(.callReported(call.call, report), at: time, into: &commands)
             case .ringing:
                 live.append(call)
-            case .answered(let isLive):
+            case .answered(let isLive, let at):
                 live.append(call)
-                try handleOrThrow(.callAnswered(call.call, live: isLive), at: time, into: &commands)
-            case .connected(let agent):
+                try handleOrThrow(.callAnswered(call.call, live: isLive), at: at ?? time, into: &commands)
+            case .connected(let agent, let answeredAt, let connectedAt):
                 live.append(call)
-                try handleOrThrow(.callAnswered(call.call, live: true), at: time, into: &commands)
-                try handleOrThrow(.callConnected(call.call, agent), at: time, into: &commands)
+                try handleOrThrow(.callAnswered(call.call, live: true), at: answeredAt ?? time, into: &commands)
+                try handleOrThrow(.callConnected(call.call, agent), at: connectedAt ?? time, into: &commands)
             }
         }
         return live

@@ -186,6 +186,33 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v5: contracts held for review") { db in
+            // SQLite cannot change a CHECK: the table is rebuilt (foreign keys are off during a
+            // migration, and checked before it commits), keeping every row and the references
+            // of call_records and calls_in_flight.
+            try db.execute(
+                sql: """
+                    CREATE TABLE contracts_v5 (
+                        batch_id     TEXT NOT NULL REFERENCES tasks(batch_id) ON DELETE CASCADE,
+                        idx          INTEGER NOT NULL CHECK (idx >= 0),
+                        number       TEXT NOT NULL,
+                        customer     TEXT NOT NULL,
+                        attempts     INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                        -- review: an attempt's fate is unknown (the customer may have been served);
+                        -- never dialled again automatically
+                        state        TEXT NOT NULL DEFAULT 'uncompleted'
+                                     CHECK (state IN ('uncompleted', 'dialing', 'completed', 'failed', 'review')),
+                        last_outcome TEXT,          -- CallOutcome.rawValue
+                        not_before   REAL NOT NULL DEFAULT 0,
+                        PRIMARY KEY (batch_id, idx),
+                        UNIQUE (batch_id, number)
+                    );
+                    INSERT INTO contracts_v5 (batch_id, idx, number, customer, attempts, state, last_outcome, not_before)
+                        SELECT batch_id, idx, number, customer, attempts, state, last_outcome, not_before FROM contracts;
+                    DROP TABLE contracts;
+                    ALTER TABLE contracts_v5 RENAME TO contracts;
+                    """)
+        }
         return migrator
     }
 }

@@ -168,6 +168,12 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: "Seconds an agent wraps up after a customer simcc placed with them (&park()), before the next (0...3600; default: 0; after a mod_callcenter queue call it is the queue's wrap_up_time).")
     var wrapUp: Int?
 
+    @Option(help: "The folder FreeSWITCH's mod_json_cdr writes its call records into (its log-dir): where simcc reads what became of a call it lost sight of (a reconnect, a restart). Without it such a call's contract is held for review.")
+    var cdrDir: String?
+
+    @Option(help: "Seconds to wait for the record of a call that ended out of sight before its fate is taken as unknown (0...3600; default: 60).")
+    var cdrWait: Int?
+
     @Option(
         help: ArgumentHelp(
             "Where an answered call goes: an application `&name(argument)` or `EXTEN DIALPLAN CONTEXT` (default: &park()).",
@@ -235,6 +241,8 @@ struct LiveCommand: AsyncParsableCommand {
         s.callerIdNumber.override(callerIdNumber.map(Optional.some))
         s.originateTimeout.override(originateTimeout)
         s.wrapUp.override(wrapUp)
+        s.cdrDir.override(cdrDir)
+        s.cdrWait.override(cdrWait)
         s.answeredDestination.override(answeredDestination)
         s.maxHoldMessage.override(maxHoldMessage.map(Optional.some))
         s.dayStart.override(dayStart.map(Optional.some))
@@ -324,6 +332,8 @@ struct LiveCommand: AsyncParsableCommand {
                 // The campaign's max_hold: with &park(), simcc lets an answered customer go after it.
                 options.maxHold = campaign?.maxHold ?? options.maxHold
                 options.wrapUp = Double(s.wrapUp.value)
+                options.cdrDirectory = s.cdrDir.value.map(CDRDirectory.init(path:))
+                options.cdrWait = Double(s.cdrWait.value)
                 // Checked by `validate()` (`LiveSettings.problem()`).
                 if let minutes = s.dayStart.value.flatMap(LiveDayStart.minutes) {
                     options.dayStart = LiveDayStart.today(at: minutes)
@@ -419,7 +429,7 @@ struct LiveCommand: AsyncParsableCommand {
         }
         await server?.stop()
         if let snapshot = summary.snapshot, let campaign = center.campaign {
-            let closed = snapshot.contracts.filter { $0.state == .completed || $0.state == .failed }.count
+            let closed = snapshot.contracts.filter(\.state.isClosed).count
             let outcomes = snapshot.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             print("batch \(campaign.batchID) \(summary.state): \(closed)/\(snapshot.contracts.count) contracts closed, \(summary.originates) originates; outcomes: \(outcomes.isEmpty ? "none" : outcomes.joined(separator: " "))")
         }
@@ -468,6 +478,8 @@ extension LiveCommand {
             line("  ", "caller_id_number", s.callerIdNumber, s.callerIdNumber.value.map(quoted))
             line("  ", "originate_timeout", s.originateTimeout, String(s.originateTimeout.value))
             line("  ", "wrap_up", s.wrapUp, String(s.wrapUp.value))
+            line("  ", "cdr_dir", s.cdrDir, s.cdrDir.value.map(quoted))
+            line("  ", "cdr_wait", s.cdrWait, String(s.cdrWait.value))
             line("  ", "answered_destination", s.answeredDestination, quoted(s.answeredDestination.value))
             line("  ", "max_hold_message", s.maxHoldMessage, s.maxHoldMessage.value.map(quoted))
             line("  ", "day_start", s.dayStart, s.dayStart.value.map(quoted))
@@ -519,6 +531,18 @@ extension LiveCommand {
         }
         if s.batch.value != nil && !FileManager.default.fileExists(atPath: s.db.value) {
             warnings.append("\(s.name(s.db)) \(s.db.value) does not exist (import the task with `simcc import` first)")
+        }
+        if s.batch.value != nil {
+            var isDirectory: ObjCBool = false
+            if let folder = s.cdrDir.value {
+                if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue
+                    || !FileManager.default.isReadableFile(atPath: folder)
+                {
+                    warnings.append("\(s.name(s.cdrDir)) \(folder) is not a folder this user can read (mod_json_cdr's log-dir)")
+                }
+            } else {
+                warnings.append("no \(s.name(s.cdrDir)): a call that ends while simcc cannot see FreeSWITCH's events (a reconnect, a restart) has no record to read, and its contract is held for review (docs/live.md)")
+            }
         }
         for warning in warnings { log("warning: \(warning)") }
     }

@@ -6,6 +6,6 @@ struct SimCC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simcc",
         abstract: "A call-center simulator and policy library.",
-        subcommands: [RunCommand.self, ValidateCommand.self, CompareCommand.self, ImportCommand.self, ErlangCommand.self, BenchCommand.self, LiveCommand.self, SchemaCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, CompareCommand.self, ImportCommand.self, ReviewCommand.self, ErlangCommand.self, BenchCommand.self, LiveCommand.self, SchemaCommand.self]
     )
 }

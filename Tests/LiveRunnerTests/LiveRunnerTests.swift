@@ -40,13 +40,15 @@ struct LiveRunnerTests {
     /// A progressive dialer with `quickRetries` for `agents` over the task b1 of the store at
     /// `path`, on the fake, its timers pumped on `clock` (a new test clock by default).
     static func quickDialer(
-        _ fake: FakeFreeSWITCH, path: String, agents: [String], clock: ManualLiveClock = testClock()
+        _ fake: FakeFreeSWITCH, path: String, agents: [String], clock: ManualLiveClock = testClock(),
+        records: String? = nil, log: (@Sendable (String) -> Void)? = nil
     ) throws -> (LiveCenter, ManualLiveClock, LivePump) {
-        let options = LiveRunnerOptions(
+        var options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
+        options.cdrDirectory = records.map(CDRDirectory.init(path:))
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
-        let center = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock)
+        let center = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock, log: log ?? { _ in })
         return (center, clock, pump(center, fake, clock))
     }
 
@@ -146,7 +148,7 @@ struct LiveRunnerTests {
         #expect(summary.state == "completed")
     }
 
-    @Test("a lost connection: the calls whose channels vanished during the gap end, the task completes")
+    @Test("a lost connection with no call records: the calls whose channels vanished during the gap are held for review, never dialled again; the task completes")
     func reconnectReconciles() async throws {
         let agents = ["1000", "1001"]
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
@@ -167,10 +169,17 @@ struct LiveRunnerTests {
         #expect(fake.commands.filter { $0 == "api show channels as json" }.count >= 1)
         let records = try OutboundStore(path: path).callRecords(batchID: "b1")
         #expect(Set(records.map(\.call.uuidString)) == Set(fake.originates))
-        #expect(records.filter { $0.outcome == .failed }.count == 2)
+        let vanished = records.filter { $0.outcome == .unknown }
+        #expect(vanished.count == 2 && vanished.allSatisfy { $0.cause == .crash })
+        let task = try OutboundStore(path: path).loadTask(batchID: "b1")
+        for record in vanished {
+            #expect(task.contracts[record.contract.index].state == .review)
+            #expect(records.filter { $0.contract == record.contract }.count == 1, "\(record.contract) dialled again")
+        }
+        #expect(task.contracts.filter { $0.state == .review }.count == 2)
     }
 
-    @Test("a restart takes over the calls a killed run left in flight: gone ones end as CRASH")
+    @Test("a restart takes over the calls a killed run left in flight: a gone one with no record is held for review")
     func restartAdoptsCalls() async throws {
         let agents = ["1000", "1001"]
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
@@ -195,7 +204,7 @@ struct LiveRunnerTests {
         let summary = try await second.waitUntilFinished()
         #expect(summary.state == "completed")
         let records = try OutboundStore(path: path).callRecords(batchID: "b1")
-        #expect(records.contains { $0.call.uuidString == held[1] && $0.cause == .crash })
+        #expect(records.contains { $0.call.uuidString == held[1] && $0.cause == .crash && $0.outcome == .unknown })
         #expect(records.contains { $0.call.uuidString == held[0] && $0.cause != .crash })
         #expect(Set(records.map(\.call.uuidString)) == Set(fake.originates))
         #expect(Set(fake.originates).count == fake.originates.count)

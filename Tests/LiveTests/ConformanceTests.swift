@@ -109,25 +109,23 @@ private let abandons = DialerScript(
         at(16, .failed(c(3), cause: .recoveryOnTimerExpire, channel: false)),
     ], end: 30)
 
-/// A reconnect gap during which a connected call and a ringing one ended unseen: reconciled
-/// from the channel list, the ringing one is retried.
+/// Two reconnect gaps. In the first, a call connected before it ended unseen with no record
+/// (served: the end's time unknown), and a ringing one was answered, bridged to a1 and ended,
+/// as FreeSWITCH's record says (served, at the record's times: never dialled again). In the
+/// second, a ringing call ended with no record: its fate is unknown and its contract held for
+/// review, not dialled again.
 private let gap = DialerScript(
-    name: "progressive: a gap, reconciled from show channels",
+    name: "progressive: two gaps, settled from show channels and FreeSWITCH's records",
     task: task(3), agents: [.idle, .idle],
     steps: [
         at(1, .answered(c(1), live: true)),
         at(1.1, .agent(W.a0, .talking)),
         at(1.2, .connected(c(1), W.a0)),
-        at(10, .gap(ended: [c(1), c(2)])),
+        at(10, .gap(ended: [c(1), c(2)], records: [
+            c(2): CallReport(answeredAt: 4, connectedAt: 5, agent: W.a1, endedAt: 8, cause: .normalClearing)
+        ])),
         at(12, .agent(W.a0, .idle)),
-        at(16, .answered(c(3), live: true)),
-        at(16.1, .agent(W.a1, .talking)),
-        at(16.2, .connected(c(3), W.a1)),
-        at(17, .answered(c(4), live: true)),
-        at(17.1, .agent(W.a0, .talking)),
-        at(17.2, .connected(c(4), W.a0)),
-        at(30, .hungUp(c(3), cause: .normalClearing)),
-        at(30, .hungUp(c(4), cause: .normalClearing)),
+        at(20, .gap(ended: [c(3)])),
     ], end: 40)
 
 @Suite("Conformance: the same scripts directly and through FreeSWITCH's bytes")
@@ -190,11 +188,21 @@ struct DialerConformanceTests {
         })
     }
 
-    @Test("a reconnect gap: calls gone from the channel list end (connected; a retried failure)")
+    @Test("reconnect gaps: a call that ended out of sight is settled by FreeSWITCH's record, or held for review without one; none is dialled again")
     func reconnectGap() {
         let report = expectConforms(gap, progressive)
-        #expect(outcomes(report.direct) == [.connected, .failed, .connected, .connected])
-        #expect(report.direct.commands.contains { if case .taskCompleted = $0.value { true } else { false } })
+        #expect(outcomes(report.direct) == [.connected, .connected, .unknown])
+        let records = report.direct.commands.compactMap { if case .record(let r) = $0.value { r } else { nil } }
+        // c2 at the record's times; c1 served, its end's time unknown (the gap's).
+        #expect(records.first { $0.call == c(2) }.map { ($0.answeredAt, $0.connectedAt, $0.endedAt, $0.agent) } ?? (nil, nil, 0, nil)
+            == (4, 5, 8, W.a1))
+        #expect(records.first { $0.call == c(1) }.map { ($0.endedAt, $0.cause) } ?? (0, .normalClearing) == (10, .crash))
+        #expect(report.live.eslCommands.filter { $0.hasPrefix("bgapi originate ") }.count == 3, "nobody dialled twice")
+        #expect(report.direct.commands.contains {
+            if case .taskCompleted(let snapshot) = $0.value {
+                snapshot.contracts.map(\.state) == [.completed, .completed, .review]
+            } else { false }
+        })
     }
 
     @Test("a script naming a call never dialled is reported, not silently passed")

@@ -1,3 +1,4 @@
+import Foundation
 import FreeSWITCHFake
 import CallCenter
 import EventSocket
@@ -329,14 +330,15 @@ struct DialerEventTests {
         #expect(CallCenterAgent(.wrapUp) == nil)
     }
 
-    @Test("reconcile after a gap: calls whose channel vanished end, in call order; live channels stay")
+    @Test("reconcile after a gap: calls whose channel vanished are not ended by guess; FreeSWITCH's record (or none) settles them; live channels stay")
     func reconcile() throws {
         var bridge = W.dialer(W.amdConfiguration)
         var f = FreeSWITCHEventFactory()
-        let c3 = CallID(3)
+        let c3 = CallID(3), c4 = CallID(4)
         bridge.originate(c1)
         bridge.originate(c2, number: "5552222")
         bridge.originate(c3, number: "5553333")
+        bridge.originate(c4, number: "5554444")
         _ = bridge.feed(f.answer(W.leg(c1), at: 1))
         let listing = """
             {"row_count":1,"rows":[{"uuid":"\(c2.uuidString)","direction":"outbound","created":"2026-01-01 00:00:01",\
@@ -345,16 +347,77 @@ struct DialerEventTests {
             """
         let live = try LiveChannels.parse(showChannelsJSON: listing)
         #expect(live == [c2.uuidString])
-        #expect(
-            bridge.reconcile(liveChannels: live, at: 50) == [
-                .callAnswered(c1, live: true), .callEnded(c1, cause: .normalClearing),
-                .callEnded(c3, cause: .fallback),
-            ])
+        // Nothing is ended by guess: c1 (answered before the gap), c3 and c4 vanished.
+        #expect(bridge.reconcile(liveChannels: live, at: 50) == [])
+        #expect(bridge.vanished == [c1: 50, c3: 50, c4: 50])
+        #expect(bridge.callsInFlight == 4)
+        #expect(bridge.reconcile(liveChannels: live, at: 60) == [] && bridge.vanished[c1] == 50, "noticed once")
+        // c1's record: bridged to 1001 at 9 (cc_agent), ended at 40; the answer the bridge saw stands
+        // unless the record says when.
+        let record = CallDetailRecord(
+            uuid: c1.uuidString, answeredAt: 1, bridgedAt: 9, endedAt: 40, cause: .normalClearing,
+            callCenterAgent: "1001@default")
+        #expect(bridge.report(c1, record) == [
+            .callReported(c1, CallReport(answeredAt: 1, connectedAt: 9, agent: W.a1, endedAt: 40, cause: .normalClearing))
+        ])
+        // c3: no record; its fate is unknown.
+        #expect(bridge.report(c3, nil) == [.callReported(c3, nil)])
+        #expect(bridge.report(c3, nil) == [], "once")
+        // c4's channel was not up yet when the list was taken: its own events bring it back.
+        #expect(bridge.feed(f.hangup(W.leg(c4, number: "5554444"), cause: "USER_BUSY", complete: true, answered: false, at: 61))
+            == [.callEnded(c4, cause: .userBusy)])
+        #expect(bridge.vanished.isEmpty)
         #expect(bridge.callsInFlight == 1)
         #expect(bridge.feed(f.hangup(W.leg(c1), cause: "NORMAL_CLEARING", complete: true, answered: true, at: 51)) == [])
         #expect(
             bridge.feed(f.hangup(W.leg(c2, number: "5552222"), cause: "NO_ANSWER", complete: true, answered: false, at: 52))
                 == [.callEnded(c2, cause: .noAnswer)])
+    }
+
+    @Test("a CDR as mod_json_cdr writes it: times in microseconds, URL-encoded values, the agent from cc_agent or the call flow")
+    func callDetailRecord() throws {
+        let text = #"""
+            {"core-uuid":"8694f653","switchname":"fs1","channel_data":{"state":"CS_REPORTING","direction":"outbound"},
+             "variables":{"uuid":"00000000-0000-4000-8000-000000000001","hangup_cause":"NORMAL_CLEARING",
+              "start_uepoch":"1767225600000000","answer_uepoch":"1767225605250000","bridge_uepoch":"1767225606000000",
+              "end_uepoch":"1767225700500000","cc_agent":"1001%40default","billsec":"95"},
+             "callflow":[{"caller_profile":{"destination_number":"1001"},"times":{}},
+                         {"caller_profile":{"destination_number":"5551234"},"times":{}}]}
+            """#
+        let record = try CallDetailRecord.parse(Data(text.utf8))
+        #expect(record.uuid == "00000000-0000-4000-8000-000000000001")
+        #expect(record.answeredAt == 1_767_225_605.25 && record.bridgedAt == 1_767_225_606 && record.endedAt == 1_767_225_700.5)
+        #expect(record.cause == .normalClearing && record.callCenterAgent == "1001@default")
+        #expect(record.destinations == ["1001", "5551234"])
+        // Unanswered: the moments that never came are 0.
+        let unanswered = try CallDetailRecord.parse(Data(#"""
+            {"variables":{"uuid":"u2","hangup_cause":"NO_ANSWER","answer_uepoch":"0","bridge_uepoch":"0","end_uepoch":"1767225630000000"}}
+            """#.utf8))
+        #expect(unanswered.answeredAt == nil && unanswered.bridgedAt == nil && unanswered.cause == .noAnswer)
+        // What a fake writes reads back the same.
+        #expect(try CallDetailRecord.parse(Data(record.json().utf8)) == record)
+        // Half a file (still being written), no end, a cause that is not one: refused with the reason.
+        #expect(throws: CallDetailRecord.ParseError.self) { try CallDetailRecord.parse(Data(text.prefix(80).utf8)) }
+        #expect(throws: CallDetailRecord.ParseError("no variable end_uepoch")) {
+            try CallDetailRecord.parse(Data(#"{"variables":{"uuid":"u","hangup_cause":"NO_ANSWER"}}"#.utf8))
+        }
+        #expect(throws: CallDetailRecord.ParseError.self) {
+            try CallDetailRecord.parse(Data(#"{"variables":{"uuid":"u","hangup_cause":"no such","end_uepoch":"5"}}"#.utf8))
+        }
+        // The folder: <uuid>.cdr.json or a_<uuid>.cdr.json, also in a dated subfolder (rotate).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simcc-cdr-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder + "/2026-01-01-00-00-00", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let directory = CDRDirectory(path: folder)
+        #expect(directory.record(uuid: record.uuid) == .absent)
+        try record.json().write(toFile: folder + "/2026-01-01-00-00-00/a_\(record.uuid).cdr.json", atomically: true, encoding: .utf8)
+        #expect(directory.record(uuid: record.uuid) == .found(record))
+        try "{\"variables\":{".write(toFile: folder + "/u3.cdr.json", atomically: true, encoding: .utf8)
+        guard case .unreadable = directory.record(uuid: "u3") else {
+            Issue.record("a half-written record reads as unreadable")
+            return
+        }
     }
 }
 

@@ -22,6 +22,9 @@ struct CrashSafetyTests {
             var ended: Double? = nil
             var answered = false
             var agent: AgentID? = nil
+            var answeredAt: Double? = nil
+            var connectedAt: Double? = nil
+            var cause = HangupCause.normalClearing
         }
         enum Event { case resolve(CallID), hangUp(CallID), wrapEnd(Int), wake }
 
@@ -33,10 +36,13 @@ struct CrashSafetyTests {
         var agents: [AgentState]
         /// Every call the softswitch placed, by contract: to check nothing was dialled twice at once.
         var placed: [ContractID: [CallID]] = [:]
+        /// Whether the softswitch keeps a record of each call (its CDR) for a restarted dialer.
+        var keepsRecords: Bool
 
-        init(seed: UInt64, agents: Int) {
+        init(seed: UInt64, agents: Int, keepsRecords: Bool = true) {
             rng = seed
             self.agents = Array(repeating: .idle, count: agents)
+            self.keepsRecords = keepsRecords
         }
 
         mutating func random() -> Double {
@@ -73,12 +79,19 @@ struct CrashSafetyTests {
         mutating func kill(_ call: CallID) {
             guard channels[call]?.ended == nil, channels[call]?.answered == false else { return }
             channels[call]?.ended = now
+            channels[call]?.cause = .originatorCancel
         }
 
         func status(_ call: CallID) -> PersistentDialer<ProgressiveDialer>.ChannelStatus? {
-            guard let c = channels[call], c.ended == nil else { return nil }
-            if let agent = c.agent { return .connected(agent) }
-            if c.answered { return .answered(live: c.fate == .live) }
+            guard let c = channels[call] else { return nil }
+            if let ended = c.ended {
+                guard keepsRecords else { return nil }
+                return .ended(CallReport(
+                    answeredAt: c.answeredAt, live: c.fate == .live, connectedAt: c.connectedAt, agent: c.agent,
+                    endedAt: ended, cause: c.cause))
+            }
+            if let agent = c.agent { return .connected(agent, answeredAt: c.answeredAt, connectedAt: c.connectedAt) }
+            if c.answered { return .answered(live: c.fate == .live, at: c.answeredAt) }
             return .ringing
         }
     }
@@ -110,7 +123,7 @@ struct CrashSafetyTests {
 
     /// Runs a 60-contract task on 4 agents, crashing the driver after `crashAfter` softswitch
     /// events and restarting it `downtime` seconds later; returns what the checks need.
-    static func run(seed: UInt64, crashAfter: Int, downtime: Double) throws -> (
+    static func run(seed: UInt64, crashAfter: Int, downtime: Double, keepsRecords: Bool = true) throws -> (
         store: OutboundStore, world: FakeSwitch, adopted: Int, aliveAtRestart: Int
     ) {
         let path = FileManager.default.temporaryDirectory
@@ -123,7 +136,7 @@ struct CrashSafetyTests {
                 file: "(test)",
                 entries: numbers.enumerated().map { .init(line: $0.offset + 2, number: $0.element.0, customer: $0.element.1) }),
             batchID: "task")
-        var world = FakeSwitch(seed: seed, agents: 4)
+        var world = FakeSwitch(seed: seed, agents: 4, keepsRecords: keepsRecords)
 
         func makeDriver(_ store: OutboundStore) throws -> Driver {
             Driver(
@@ -178,20 +191,25 @@ struct CrashSafetyTests {
                 switch c.fate {
                 case .busy:
                     c.ended = world.now
+                    c.cause = .userBusy
                     sent.append(.callEnded(call, cause: .userBusy))
                 case .noAnswer:
                     c.ended = world.now
+                    c.cause = .noAnswer
                     sent.append(.callEnded(call, cause: .noAnswer))
                 case .machine:
                     c.answered = true
+                    c.answeredAt = world.now
                     sent.append(.callAnswered(call, live: false))
                     world.schedule(.hangUp(call), after: 4)
                 case .live:
                     c.answered = true
+                    c.answeredAt = world.now
                     sent.append(.callAnswered(call, live: true))
                     if let a = world.agents.firstIndex(of: .idle) {
                         world.agents[a] = .talking
                         c.agent = AgentID(a)
+                        c.connectedAt = world.now
                         sent.append(.agent(AgentID(a), .talking))
                         sent.append(.callConnected(call, AgentID(a)))
                         world.schedule(.hangUp(call), after: 60 + 60 * world.random())
@@ -272,10 +290,58 @@ struct CrashSafetyTests {
             for c in task.contracts {
                 #expect(c.attempts == records.filter { $0.contract == c.id }.count)
             }
+            // Each record tells what the softswitch did, with its times and cause, whether the
+            // dialer saw the end or read it from the record after the restart.
+            for r in records {
+                guard let c = world.channels[r.call] else { continue }
+                #expect(r.endedAt == c.ended, "\(r.call): ended at \(r.endedAt), the switch says \(c.ended ?? -1)")
+                #expect(r.cause == c.cause, "\(r.call): \(r.cause), the switch says \(c.cause)")
+                #expect(r.answeredAt == c.answeredAt && r.connectedAt == c.connectedAt, "\(r.call) (crash after \(crashAfter)): record \(String(describing: r.answeredAt)) \(String(describing: r.connectedAt)) \(r.outcome), switch \(String(describing: c.answeredAt)) \(String(describing: c.connectedAt)) \(c.fate)")
+                #expect((r.outcome == .connected) == (c.connectedAt != nil), "\(r.call): \(r.outcome)")
+            }
+            Self.expectNoServedCustomerDialledAgain(world, "crash after \(crashAfter)")
         }
         // The crash points did catch calls in flight, some still alive at the restart.
         #expect(adoptedRuns >= 10)
         #expect(aliveRuns >= 5)
+    }
+
+    /// No contract is dialled after one of its calls reached an agent.
+    static func expectNoServedCustomerDialledAgain(_ world: FakeSwitch, _ context: String) {
+        for (contract, calls) in world.placed {
+            if let served = calls.firstIndex(where: { world.channels[$0]?.connectedAt != nil }) {
+                #expect(served == calls.count - 1, "\(contract) was served by \(calls[served]) and dialled again (\(context))")
+            }
+        }
+    }
+
+    @Test("Killed at 20 moments with the softswitch keeping no records: a call that ended out of sight holds its contract for review (never redialled), one seen connected is served")
+    func crashWithoutRecords() throws {
+        var reviewed = 0
+        for (k, crashAfter) in stride(from: 13, through: 400, by: 20).enumerated() {
+            let (store, world, _, _) = try Self.run(
+                seed: UInt64(101 + k), crashAfter: crashAfter, downtime: k % 2 == 0 ? 30 : 120, keepsRecords: false)
+            let records = try store.callRecords(batchID: "task")
+            let task = try store.loadTask(batchID: "task")
+            #expect(task.contracts.allSatisfy { $0.state.isClosed }, "crash after \(crashAfter)")
+            #expect(task.callsInFlight.isEmpty)
+            #expect(Set(records.map(\.call)) == Set(world.channels.keys) && records.count == world.channels.count)
+            Self.expectNoServedCustomerDialledAgain(world, "crash after \(crashAfter), no records")
+            for r in records where r.outcome == .unknown {
+                // Nobody saw its end: held for review, its last attempt, and never connected as far
+                // as the dialer knew.
+                #expect(r.cause == .crash && r.connectedAt == nil)
+                #expect(task.contracts[r.contract.index].state == .review)
+                #expect(world.placed[r.contract]?.last == r.call, "\(r.contract) dialled after its fate became unknown")
+            }
+            for c in task.contracts where c.state == .review {
+                #expect(c.lastOutcome == .unknown)
+            }
+            reviewed += task.contracts.filter { $0.state == .review }.count
+            #expect(try store.latestSnapshot(batchID: "task")?.isComplete == true)
+        }
+        // The crash points did leave calls whose end nobody saw.
+        #expect(reviewed >= 5)
     }
 
     @Test("The store's side: calls written down before launch come back in flight; their record takes them off")

@@ -1,0 +1,219 @@
+import CallCenter
+import DialingPolicies
+import Foundation
+import FreeSWITCHFake
+import Live
+import LiveRunner
+import LiveTestSupport
+import Store
+import Testing
+
+/// The production fault suite (issue 11): `simcc live` against the fake FreeSWITCH misbehaving
+/// as FreeSWITCH and networks do. Each case is a fault an operator met; each checks what harms
+/// customers: no served customer dialled again, no contract lost, one record per attempt with
+/// its true cause and times, counts equal to the records.
+@Suite("Faults: served customers, lost sight of calls, FreeSWITCH down")
+struct FaultTests {
+    /// A fresh folder for the fake's call records (mod_json_cdr's `log-dir`).
+    static func recordsFolder(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("simcc-cdr-\(name)-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Every record's contract: not dialled after one of its calls reached an agent.
+    static func expectNoServedCustomerDialledAgain(_ records: [CallRecord], _ context: String = "") {
+        for contract in Set(records.map(\.contract)) {
+            let calls = records.filter { $0.contract == contract }.sorted { $0.dialedAt < $1.dialedAt }
+            if let served = calls.firstIndex(where: { $0.outcome == .connected }) {
+                #expect(served == calls.count - 1, "\(contract) was served and dialled again \(context)")
+            }
+        }
+    }
+
+    /// What `GET /metrics` serves of `routes` (through the protocol, as the HTTP server asks).
+    static func metrics(of routes: some LiveHTTPRoutes) async -> LiveMetrics { await routes.metrics() }
+
+    /// The task's counts (`/task`) equal its records: each contract's attempts, the outcomes.
+    static func expectCountsMatchRecords(_ runner: LiveCenter, path: String) async throws {
+        let store = try OutboundStore(path: path)
+        let records = try store.callRecords(batchID: "b1")
+        let task = try store.loadTask(batchID: "b1")
+        for contract in task.contracts {
+            #expect(contract.attempts == records.filter { $0.contract == contract.id }.count, "\(contract.id)")
+        }
+        let progress = await runner.taskProgress()
+        var byOutcome: [String: Int] = [:]
+        for record in records { byOutcome[record.outcome.rawValue, default: 0] += 1 }
+        #expect(progress.outcomes == byOutcome, "/task outcomes against the records")
+    }
+
+    @Test("FreeSWITCH down for 3 s while a customer talks to an agent and hangs up: recorded from its CDR (connected, the real times), never dialled again")
+    func servedWhileFreeSWITCHWasDown() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("outage", contracts: 4)
+        let folder = try Self.recordsFolder("outage")
+        let log = LogLines()
+        let (runner, clock, timers) = try LiveRunnerTests.quickDialer(
+            fake, path: path, agents: agents, records: folder, log: log.sink)
+        fake.keepRecords(in: folder, clock: { clock.now() })
+        fake.hold(true)
+        try await runner.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        try await eventually("both in flight") { await runner.status().callsInFlight == 2 }
+        let (served, unanswered) = (fake.originates[0], fake.originates[1])
+        // FreeSWITCH goes away; meanwhile the first customer answers, talks to agent 1000 for 2 s
+        // and hangs up, and the second call goes unanswered.
+        fake.setDown(true)
+        fake.dropConnections()
+        let answeredAt = clock.now() + 0.5
+        clock.set(to: answeredAt)
+        fake.answerHeld(served, bridgeTo: "1000")
+        clock.set(to: answeredAt + 2)
+        fake.endHeld(served)
+        fake.endHeld(unanswered, cause: "NO_ANSWER")
+        clock.set(to: answeredAt + 3)
+        fake.hold(false)
+        fake.setDown(false)
+        try await timers.run(until: { await runner.isOver }, "the task complete")
+        #expect(try await runner.waitUntilFinished().state == "completed")
+
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        let first = try #require(records.first { $0.call.uuidString == served })
+        #expect(first.outcome == .connected && first.cause == .normalClearing)
+        #expect(first.answeredAt == answeredAt && first.connectedAt == answeredAt && first.endedAt == answeredAt + 2)
+        #expect(first.agent == AgentID(0))
+        let second = try #require(records.first { $0.call.uuidString == unanswered })
+        #expect(second.outcome == .noAnswer && second.endedAt == answeredAt + 2)
+        #expect(records.filter { $0.contract == first.contract }.count == 1, "the served customer was dialled again")
+        Self.expectNoServedCustomerDialledAgain(records)
+        #expect(Set(records.map(\.call.uuidString)) == Set(fake.originates) && records.count == fake.originateCount)
+        try await Self.expectCountsMatchRecords(runner, path: path)
+        #expect(log.all.contains { $0.contains("2 from FreeSWITCH's records") }, "\(log.all)")
+    }
+
+    @Test("a record FreeSWITCH writes a moment late is waited for; one that never comes leaves the contract held for review")
+    func lateAndMissingRecords() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("late-cdr", contracts: 4)
+        let folder = try Self.recordsFolder("late-cdr")
+        let (runner, clock, timers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, records: folder)
+        fake.hold(true)
+        try await runner.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        try await eventually("both in flight") { await runner.status().callsInFlight == 2 }
+        let (late, missing) = (fake.originates[0], fake.originates[1])
+        // Both end unseen, with no record yet.
+        fake.setDown(true)
+        fake.dropConnections()
+        fake.answerHeld(late, bridgeTo: "1001")
+        fake.endHeld(late)
+        fake.endHeld(missing)
+        fake.hold(false)
+        fake.setDown(false)
+        try await eventually("reconciled, waiting for the records") { fake.commands.filter { $0 == "api show channels as json" }.count >= 1 }
+        try await timers.advance(by: 10)
+        #expect(await runner.status().callsInFlight >= 2, "still waiting for their records")
+        // The first record arrives 10 s late (a partial write first: read again later).
+        let record = CallDetailRecord(
+            uuid: late, answeredAt: clock.now() - 12, bridgedAt: clock.now() - 11, endedAt: clock.now() - 10,
+            cause: .normalClearing, destinations: ["1001"])
+        try String(record.json().prefix(30)).write(toFile: folder + "/\(late).cdr.json", atomically: true, encoding: .utf8)
+        try await timers.advance(by: 5)
+        try record.json().write(toFile: folder + "/\(late).cdr.json", atomically: true, encoding: .utf8)
+        try await timers.run(until: { await runner.isOver }, "the task complete")
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        let served = try #require(records.first { $0.call.uuidString == late })
+        #expect(served.outcome == .connected && served.endedAt == record.endedAt && served.agent == AgentID(1))
+        let unknown = try #require(records.first { $0.call.uuidString == missing })
+        #expect(unknown.outcome == .unknown && unknown.cause == .crash)
+        let task = try OutboundStore(path: path).loadTask(batchID: "b1")
+        #expect(task.contracts[unknown.contract.index].state == .review)
+        #expect(records.filter { $0.contract == unknown.contract }.count == 1, "a customer of unknown fate was dialled again")
+        #expect(task.contracts.allSatisfy { $0.state.isClosed })
+        // The operator sees it over HTTP, with the call to look up.
+        let response = await runner.respond(to: LiveHTTPRequest(method: "GET", path: "/review"))
+        let held = try JSONDecoder().decode([OutboundStore.HeldContract].self, from: Data(response.body))
+        #expect(response.status == 200 && held.map(\.contract) == [unknown.contract.index])
+        #expect(held.first?.callUUID == missing)
+        #expect(await runner.taskProgress().contractsHeldForReview == 1)
+        Self.expectNoServedCustomerDialledAgain(records)
+        try await Self.expectCountsMatchRecords(runner, path: path)
+    }
+
+    @Test("simcc stopped while a customer talks, restarted after the hang-up: the call taken over is recorded from its CDR, not dialled again")
+    func servedWhileSimccWasDown() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("restart-cdr", contracts: 4)
+        let folder = try Self.recordsFolder("restart-cdr")
+        fake.hold(true)
+        let (first, clock, _) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, records: folder)
+        fake.keepRecords(in: folder, clock: { clock.now() })
+        try await first.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        await first.stop()
+        let (served, ringing) = (fake.originates[0], fake.originates[1])
+        let answeredAt = clock.now() + 1
+        clock.set(to: answeredAt)
+        fake.answerHeld(served, bridgeTo: "1001")
+        clock.set(to: answeredAt + 30)
+        fake.endHeld(served)
+        clock.set(to: answeredAt + 40)
+        fake.hold(false)
+        let (second, _, timers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, clock: clock, records: folder)
+        try await second.start()
+        // The call still ringing at the restart ends now, as FreeSWITCH tells.
+        fake.endHeld(ringing, cause: "NO_ANSWER")
+        try await timers.run(until: { await second.isOver }, "the task complete")
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        let record = try #require(records.first { $0.call.uuidString == served })
+        #expect(record.outcome == .connected && record.answeredAt == answeredAt && record.endedAt == answeredAt + 30)
+        #expect(record.agent == AgentID(1))
+        #expect(records.filter { $0.contract == record.contract }.count == 1)
+        Self.expectNoServedCustomerDialledAgain(records)
+        #expect(Set(records.map(\.call.uuidString)) == Set(fake.originates) && records.count == fake.originateCount)
+        try await Self.expectCountsMatchRecords(second, path: path)
+    }
+
+    @Test("counts across runs: a task stopped and resumed reports every run's attempts in /task, /metrics and the S34 snapshot, equal to its records")
+    func countsAcrossRuns() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("counts", contracts: 6)
+        // The first run's first three calls end at once; the next ones are held when it stops.
+        fake.state.withLock { $0.holdFrom = 3 }
+        let (first, clock, firstTimers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents)
+        try await first.start()
+        try await firstTimers.run(until: { fake.originateCount >= 4 }, "the first run's calls")
+        try await eventually("three records written") {
+            (try? OutboundStore(path: path).callRecords(batchID: "b1").count) ?? 0 >= 3
+        }
+        await first.stop()
+        let before = try OutboundStore(path: path).callRecords(batchID: "b1").count
+        #expect(before >= 3)
+        fake.hold(false)
+        for call in fake.originates.dropFirst(3) { fake.hangUp(call) }
+        let (second, _, timers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, clock: clock)
+        try await second.start()
+        try await timers.run(until: { await second.isOver }, "the task complete")
+        let store = try OutboundStore(path: path)
+        let records = try store.callRecords(batchID: "b1")
+        var byOutcome: [String: Int] = [:]
+        for record in records { byOutcome[record.outcome.rawValue, default: 0] += 1 }
+        #expect(try store.latestSnapshot(batchID: "b1")?.outcomes == byOutcome, "the S34 snapshot")
+        try await Self.expectCountsMatchRecords(second, path: path)
+        let text = await Self.metrics(of: second).text
+        for (outcome, n) in byOutcome {
+            #expect(text.contains("simcc_dialer_attempts_total{batch=\"b1\",outcome=\"\(outcome)\"} \(n)"), "\(outcome) \(n)")
+        }
+    }
+}

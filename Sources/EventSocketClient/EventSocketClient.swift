@@ -38,6 +38,42 @@ public actor EventSocketClient {
         let id: UInt64
         /// nil once the caller has given up (timeout): the reply is then read and dropped.
         var waiter: CheckedContinuation<ESLMessage, any Error>?
+        /// What its reply looks like, as far as it can be told apart from another's.
+        var expects = ReplyKind.commandReply(jobUUID: nil)
+        /// Its caller gave up waiting (a timeout); its reply may still come, or never.
+        var givenUp = false
+    }
+
+    /// The reply a command gets: `api/response` for `api`, `command/reply` for every other
+    /// (a `bgapi`'s names its Job-UUID).
+    enum ReplyKind: Equatable {
+        case apiResponse
+        case commandReply(jobUUID: String?)
+
+        init(_ command: ESLCommand) {
+            switch command {
+            case .api: self = .apiResponse
+            case .bgapi(_, _, let job): self = .commandReply(jobUUID: job)
+            default: self = .commandReply(jobUUID: nil)
+            }
+        }
+
+        /// Whether `message` is certainly not this reply (`false`: it may be).
+        func excludes(_ message: ESLMessage) -> Bool {
+            switch (self, message) {
+            case (.apiResponse, .apiResponse): return false
+            case (.commandReply(let job), .commandReply(let reply)):
+                guard let job, let other = reply.jobUUID else { return false }
+                return job != other
+            default: return true
+            }
+        }
+
+        /// Whether `message` is certainly this reply (a bgapi's, by its Job-UUID).
+        func identifies(_ message: ESLMessage) -> Bool {
+            if case .commandReply(let job?) = self, case .commandReply(let reply) = message { return reply.jobUUID == job }
+            return false
+        }
     }
 
     private enum Job {
@@ -57,6 +93,9 @@ public actor EventSocketClient {
     private var generation: UInt64 = 0
     private var nextID: UInt64 = 0
     private var replies: [PendingReply] = []
+    /// Set when a reply was taken for the late one of a command given up on: the id of the
+    /// command after it, whose own timeout then proves the replies out of step.
+    private var suspectFrom: UInt64?
     private var jobs: [String: Job] = [:]
     private var authRequested = false
     private var authWaiter: CheckedContinuation<Void, any Error>?
@@ -169,7 +208,8 @@ public actor EventSocketClient {
         jobs[jobUUID] = .registered
         let message: ESLMessage
         do {
-            message = try await exchange(encoded: encoded, what: what, timeout: configuration.commandTimeout)
+            message = try await exchange(
+                encoded: encoded, expects: .commandReply(jobUUID: jobUUID), what: what, timeout: configuration.commandTimeout)
         } catch {
             jobs[jobUUID] = nil
             throw error
@@ -385,6 +425,7 @@ public actor EventSocketClient {
     private func failWaits(with error: EventSocketError) {
         let pending = replies
         replies.removeAll()
+        suspectFrom = nil
         for entry in pending { entry.waiter?.resume(throwing: error) }
         if let authWaiter {
             self.authWaiter = nil
@@ -521,7 +562,21 @@ public actor EventSocketClient {
         case .commandReply, .apiResponse:
             // A reply nobody waits for (none pending) is dropped: FreeSWITCH never sends one.
             guard !replies.isEmpty else { return }
-            replies.removeFirst().waiter?.resume(returning: message)
+            // Commands given up on (a timeout) whose reply this certainly is not lost theirs:
+            // their places go, so that this reply reaches its own command.
+            while replies.count > 1, replies[0].givenUp, replies[0].expects.excludes(message) {
+                replies.removeFirst()
+            }
+            let head = replies.removeFirst()
+            if head.givenUp, let next = replies.first, !head.expects.identifies(message) {
+                // Taken as the late reply of a command given up on (FreeSWITCH replies in
+                // order), though it may be the next one's, that command's own lost: if the next
+                // then times out too, the replies are out of step (`expireReply`).
+                suspectFrom = next.id
+            } else if let suspect = suspectFrom, head.id >= suspect, head.waiter != nil {
+                suspectFrom = nil
+            }
+            head.waiter?.resume(returning: message)
         case .event(let event):
             if event.eventName == "BACKGROUND_JOB", let jobUUID = event.jobUUID, let job = jobs[jobUUID] {
                 switch job {
@@ -584,20 +639,21 @@ public actor EventSocketClient {
     private func exchange(_ command: ESLCommand, what: String, timeout: Duration, login: Bool = false)
         async throws(EventSocketError) -> ESLMessage
     {
+        let expects = ReplyKind(command)
         let encoded: [UInt8]
         do {
             encoded = try command.encoded()
         } catch {
             throw .invalidCommand(error)
         }
-        return try await exchange(encoded: encoded, what: what, timeout: timeout, login: login)
+        return try await exchange(encoded: encoded, expects: expects, what: what, timeout: timeout, login: login)
     }
 
     /// Writes `encoded` and waits at most `timeout` for the next reply in line. Only the login
     /// (`login` true) may use a connection that is not logged in yet.
-    private func exchange(encoded: [UInt8], what: String, timeout: Duration, login: Bool = false)
-        async throws(EventSocketError) -> ESLMessage
-    {
+    private func exchange(
+        encoded: [UInt8], expects: ReplyKind, what: String, timeout: Duration, login: Bool = false
+    ) async throws(EventSocketError) -> ESLMessage {
         if let rejection { throw rejection }
         guard login || phase == .connected, let connection = link?.connection else {
             throw phase == .stopped ? .closed : .notConnected
@@ -615,7 +671,7 @@ public actor EventSocketClient {
                     (waiter: CheckedContinuation<ESLMessage, any Error>) in
                     // Registered and written with no suspension between: the FIFO order is
                     // the order on the wire.
-                    replies.append(PendingReply(id: id, waiter: waiter))
+                    replies.append(PendingReply(id: id, waiter: waiter, expects: expects))
                     connection.write(encoded)
                 }
             } onCancel: {
@@ -627,8 +683,18 @@ public actor EventSocketClient {
         }
     }
 
+    /// The reply to command `id` did not come in time: its waiter gives up, and its place in the
+    /// FIFO stays for a reply that comes late (FreeSWITCH replies in order). When the reply of
+    /// the command before was in doubt (`suspectFrom`), this timeout shows the replies out of
+    /// step: the connection is closed and made afresh.
     private func expireReply(id: UInt64, what: String, after timeout: Duration) {
         giveUpReply(id: id, with: .timedOut(what: what, after: timeout))
+        guard let generation = link?.generation else { return }
+        if let suspect = suspectFrom, id >= suspect {
+            // Its reply was likely taken for the late one of the command before: out of step.
+            suspectFrom = nil
+            connectionEnded(generation: generation, reason: .noReply(what: what, after: timeout))
+        }
     }
 
     /// Gives up waiting for reply `id`, leaving its place in the FIFO so its reply, if it comes,
@@ -639,6 +705,7 @@ public actor EventSocketClient {
             return
         }
         replies[index].waiter = nil
+        replies[index].givenUp = true
         waiter.resume(throwing: error)
     }
 

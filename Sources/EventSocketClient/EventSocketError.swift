@@ -12,6 +12,11 @@ public enum EventSocketDisconnectReason: Sendable, Equatable, CustomStringConver
     /// Nothing came from FreeSWITCH for `after` (`EventSocketConfiguration.livenessTimeout`):
     /// the client closed the connection, taking it for dead.
     case livenessTimeout(after: Duration)
+    /// A command's reply did not come in time just after a reply was taken for the late one of
+    /// a command given up on: the replies, matched to the commands in order, are out of step
+    /// (FreeSWITCH lost a command), so the client closed the connection to start afresh (after
+    /// the reconnect, the runner reconciles what may have been lost).
+    case noReply(what: String, after: Duration)
 
     /// A sentence for a log.
     public var description: String {
@@ -26,6 +31,8 @@ public enum EventSocketDisconnectReason: Sendable, Equatable, CustomStringConver
             return "socket error: \(text)"
         case .livenessTimeout(let after):
             return "no traffic from FreeSWITCH for \(Self.text(of: after))"
+        case .noReply(let what, let after):
+            return "no reply to \(what) for \(Self.text(of: after)): the replies were out of step"
         }
     }
 

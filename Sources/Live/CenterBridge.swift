@@ -123,6 +123,10 @@ public struct CenterBridge: Sendable {
     /// was noticed: they wait for `report(_:_:at:into:)` (see `DialerBridge.vanished`).
     public var vanished: [CallID: Seconds] { dialer.vanished }
 
+    /// The campaign's calls FreeSWITCH has shown no sign of `grace` seconds past their
+    /// originate's timeout (see `DialerBridge.overdue`).
+    public func overdue(at time: Seconds, grace: Seconds) -> [CallID] { dialer.overdue(at: time, grace: grace) }
+
     /// Marks campaign call `call` vanished at `time` (see `DialerBridge.vanish`).
     public mutating func vanish(_ call: CallID, at time: Seconds) { dialer.vanish(call, at: time) }
 

@@ -73,6 +73,11 @@ public struct DialerBridge: Sendable {
         var answerReported = false
         /// `callConnected` reported.
         var connected = false
+        /// When its originate was handed over to be sent.
+        var dialedAt: Seconds = 0
+        /// Whether FreeSWITCH showed any sign of it: an event of its channel or its job, or its
+        /// channel in a list.
+        var seen = false
     }
 
     /// The configuration, validated.
@@ -152,6 +157,7 @@ public struct DialerBridge: Sendable {
     public mutating func adopt(_ call: CallID, contract: ContractID, answered: Bool = false, connected: Bool = false) {
         let job = SimccUUID.make(.originateJob, call.rawValue)
         var c = Call(contract: contract, jobUUID: job)
+        c.seen = true
         c.answered = answered || connected
         c.answerReported = answered || connected
         c.connected = connected
@@ -188,7 +194,9 @@ public struct DialerBridge: Sendable {
                 return [.dialerFeedback(.callEnded(call, cause: .invalidNumberFormat))]
             }
             let job = SimccUUID.make(.originateJob, call.rawValue)
-            calls[call] = Call(contract: contract, jobUUID: job)
+            var c = Call(contract: contract, jobUUID: job)
+            c.dialedAt = time
+            calls[call] = c
             jobs[job] = call
             return [.esl(.bgapi(command: "originate", arguments: originateArguments(call, contract, number), jobUUID: job))]
         case .hangUp(let call):
@@ -257,6 +265,7 @@ public struct DialerBridge: Sendable {
     public mutating func events(for event: ESLEvent, at time: Seconds, into out: inout [DialerEvent]) {
         guard let name = event.eventName else { return }
         let own = event.uniqueID.flatMap { CallID(uuidString: $0) }.flatMap { calls[$0] != nil ? $0 : nil }
+        if let own { calls[own]?.seen = true }
         // A machine verdict may ride on any event of an answered leg (EXECUTE_COMPLETE of amd, PARK, ...).
         if let own, name != "CHANNEL_HANGUP", name != "CHANNEL_HANGUP_COMPLETE" {
             reportVerdictIfKnown(own, event, into: &out)
@@ -285,9 +294,9 @@ public struct DialerBridge: Sendable {
             end(own, cause: HangupCause(freeSWITCH: event.hangupCause ?? event.nonEmptyVariable("hangup_cause")),
                 into: &out)
         case "BACKGROUND_JOB":
-            guard let job = event.jobUUID, let call = jobs.removeValue(forKey: job), calls[call] != nil,
-                let result = event.backgroundJobResult, result.isFailure
-            else { return }
+            guard let job = event.jobUUID, let call = jobs.removeValue(forKey: job), calls[call] != nil else { return }
+            calls[call]?.seen = true
+            guard let result = event.backgroundJobResult, result.isFailure else { return }
             end(call, cause: HangupCause(jobResult: result.text), into: &out)
         case "CUSTOM":
             guard let info = event.callCenterInfo else { return }
@@ -329,10 +338,23 @@ public struct DialerBridge: Sendable {
     /// was not up yet when the list was taken) brings it back. Returns the answers the gap hid
     /// (none here: see `reconcile(channels:agentChannels:at:)`).
     public mutating func reconcile(liveChannels: Set<String>, at time: Seconds) -> [DialerEvent] {
-        for call in calls.keys.sorted() where !liveChannels.contains(call.uuidString) {
-            if vanished[call] == nil { vanished[call] = time }
+        for call in calls.keys.sorted() {
+            if liveChannels.contains(call.uuidString) {
+                calls[call]?.seen = true
+            } else if vanished[call] == nil {
+                vanished[call] = time
+            }
         }
         return []
+    }
+
+    /// The calls FreeSWITCH has shown no sign of (no event of their channel or job, not in a
+    /// channel list) `grace` seconds past their originate's timeout: an originate whose reply
+    /// or events never came. The runner then lists FreeSWITCH's channels and reconciles, so that
+    /// no call stays in flight for good.
+    public func overdue(at time: Seconds, grace: Seconds) -> [CallID] {
+        let limit = Seconds(configuration.originateTimeout) + grace
+        return calls.filter { !$0.value.seen && time - $0.value.dialedAt > limit }.map(\.key).sorted()
     }
 
     /// The calls whose channel vanished during a gap, with when the bridge noticed, waiting for

@@ -43,6 +43,12 @@ public actor LiveCenter: LiveHTTPRoutes {
         case center, router, dialer, wrapUps, campaignStart
         /// Look again for the records of the calls that vanished (`settleVanished`).
         case records
+        /// List FreeSWITCH's channels again after a failed reconcile.
+        case reconcile
+        /// Look for calls in flight FreeSWITCH has shown no sign of.
+        case audit
+        /// The run has been unhealthy (disconnected, or unable to reconcile) too long.
+        case watchdog
     }
 
 
@@ -84,6 +90,14 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// The wrap-up ends a timer is armed for (once each).
     private var wrapUpsArmed = Set<Seconds>()
     private var recordsArmed = false
+    private var auditArmed = false
+    /// A reconcile is owed (after a gap, or for silent calls) and the last attempt failed.
+    private var reconcileOwed = false
+    private var reconcileFailures = 0
+    private var reconcileArmed = false
+    /// What is wrong now, and since when the run has been unhealthy (nil: healthy).
+    private var problem: String?
+    private var unhealthySince: Seconds?
     private var early: [EventSocketNotification] = []
     /// Notifications wait in `early` (the calls of a previous run are being taken over).
     private var buffering = false
@@ -382,9 +396,9 @@ public actor LiveCenter: LiveHTTPRoutes {
             for await command in outgoing {
                 do {
                     let reply = try await client.send(command)
-                    if !reply.isOK { self.refused(command, reply.text, sent: true) }
+                    if !reply.isOK { self.refused(command, reply.text) }
                 } catch {
-                    self.refused(command, "\(error)", sent: false)
+                    self.notSent(command, error)
                 }
             }
         }
@@ -728,7 +742,10 @@ public actor LiveCenter: LiveHTTPRoutes {
     private func perform(_ action: CenterBridge.Action, at time: Seconds, routing: Bool) {
         switch action {
         case .live(.esl(let command)):
-            if case .bgapi(command: "originate", _, _) = command { originates += 1 }
+            if case .bgapi(command: "originate", _, _) = command {
+                originates += 1
+                armAudit(at: time)
+            }
             // The router's transfers only (the campaign's placements are uuid_transfers too).
             if routing, case .bgapi(command: "uuid_transfer", _, _) = command, ledger != nil { ledger!.transfers += 1 }
             commandsQueued += 1
@@ -824,6 +841,20 @@ public actor LiveCenter: LiveHTTPRoutes {
         case .records:
             recordsArmed = false
             settleVanished(at: time)
+        case .reconcile:
+            reconcileArmed = false
+            if reconcileOwed && connected { await reconcileNow() }
+        case .audit:
+            auditArmed = false
+            audit(at: time)
+            if reconcileOwed && connected { await reconcileNow() }
+            armAudit(at: time)
+        case .watchdog:
+            if let since = unhealthySince, time - since >= watchdogAfter {
+                fail(LiveRunnerError(
+                    "unhealthy for \(Int(time - since)) s (\(problem ?? "?")); exiting so that the service manager starts simcc again",
+                    exitStatus: 69))
+            }
         }
         armWrapUpEnd()
     }
@@ -860,16 +891,14 @@ public actor LiveCenter: LiveHTTPRoutes {
             connected = false
             disconnections += 1
             log("lost the connection to FreeSWITCH (\(reason)); reconnecting")
+            unhealthy("the connection to FreeSWITCH was lost (\(reason)); reconnecting")
         case .reconnecting:
             connected = false
         case .reconnected(let gap):
             connected = true
             log("reconnected to FreeSWITCH after \(gap); reconciling calls")
-            do {
-                reconcile(with: try await client.snapshot())
-            } catch {
-                log("\(error)")
-            }
+            reconcileOwed = true
+            await reconcileNow()
         case .stopped(let error):
             connected = false
             fail(LiveRunnerError(
@@ -878,6 +907,68 @@ public actor LiveCenter: LiveHTTPRoutes {
         case .lingerNotice, .undecodableFrame:
             break
         }
+    }
+
+    /// Seconds the run may stay unhealthy (disconnected, or unable to read FreeSWITCH's
+    /// channels) before the watchdog ends it with status 69.
+    private nonisolated var watchdogAfter: Seconds { campaign?.watchdog ?? routing?.watchdog ?? 600 }
+
+    /// The run is unhealthy from now (if it was not already): `problem` says why, and the
+    /// watchdog is armed.
+    private func unhealthy(_ why: String) {
+        problem = why
+        guard unhealthySince == nil else { return }
+        let now = clock.now()
+        unhealthySince = now
+        arm(.watchdog, now + watchdogAfter)
+    }
+
+    /// The run is healthy again.
+    private func healthy() {
+        problem = nil
+        unhealthySince = nil
+    }
+
+    /// Lists FreeSWITCH's channels and reconciles the calls with them (after a gap, or for
+    /// calls FreeSWITCH showed no sign of). A failure is not the end of it: the reconcile is
+    /// tried again, 5 s later, then 10, 20, up to 60 s apart, while `/status` says `degraded`.
+    private func reconcileNow() async {
+        guard phase == .running, connected else { return }
+        do {
+            let snapshot = try await client.snapshot()
+            reconcileOwed = false
+            reconcileFailures = 0
+            reconcile(with: snapshot)
+            if connected { healthy() }
+        } catch {
+            reconcileOwed = true
+            reconcileFailures += 1
+            let delay = min(60, 5 * Double(1 << min(reconcileFailures - 1, 4)))
+            log("\(error); trying again in \(Int(delay)) s")
+            unhealthy("\(error)")
+            if !reconcileArmed {
+                reconcileArmed = true
+                arm(.reconcile, clock.now() + delay)
+            }
+        }
+    }
+
+    /// Calls FreeSWITCH has shown no sign of well past their originate's timeout (a reply or
+    /// events that never came) make a reconcile owed: their channels are listed, and a call
+    /// without one is settled from FreeSWITCH's records like one a gap hid.
+    private func audit(at time: Seconds) {
+        guard let options = campaign else { return }
+        let silent = bridge.overdue(at: time, grace: options.silentGrace)
+        guard !silent.isEmpty, !reconcileOwed else { return }
+        log("no sign from FreeSWITCH of \(silent.count) call(s) \(Int(options.silentGrace)) s past their originate's timeout (\(silent.first!.uuidString)...); listing its channels")
+        reconcileOwed = true
+    }
+
+    /// Arms the audit while campaign calls are in flight.
+    private func armAudit(at time: Seconds) {
+        guard let period = campaign?.auditPeriod, !auditArmed, bridge.callsInFlight.campaign > 0 else { return }
+        auditArmed = true
+        arm(.audit, time + period)
     }
 
     /// After a gap: the calls brought up to date with `snapshot` (ended, answered or connected
@@ -910,20 +1001,36 @@ public actor LiveCenter: LiveHTTPRoutes {
         settleVanished(at: time)
     }
 
-    /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call; a transfer
-    /// or a prompt refused leaves the call parked (its hang-up ends it). A command that could not
-    /// be sent (the connection was lost) is left to the reconcile that follows the reconnect.
-    private func refused(_ command: ESLCommand, _ text: String, sent: Bool) {
-        guard sent else {
-            log("a command could not be sent: \(text)")
+    /// A command whose reply never came: `error` says whether it went out. An originate that
+    /// certainly did not (no connection) ends its call, dialled by nobody (a failed attempt,
+    /// retried); one that may have gone out (no reply in time, the connection lost meanwhile)
+    /// stays in flight until FreeSWITCH shows it (its events, or its channel in the list the
+    /// audit or the reconnect reads) or its record settles it.
+    private func notSent(_ command: ESLCommand, _ error: any Error) {
+        guard (error as? EventSocketError) == .notConnected else {
+            log("no reply to a command (it may have reached FreeSWITCH): \(error)")
             return
         }
-        guard case .bgapi(command: "originate", _, let job) = command else {
+        log("a command was not sent (no connection): \(error)")
+        originateEnded(command)
+    }
+
+    /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call; a transfer
+    /// or a prompt refused leaves the call parked (its hang-up ends it).
+    private func refused(_ command: ESLCommand, _ text: String) {
+        guard case .bgapi(command: "originate", _, _) = command else {
             log("FreeSWITCH refused a command: \(text.prefix(200))")
             return
         }
         log("FreeSWITCH refused an originate: \(text.prefix(200))")
-        guard phase == .running, let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)) else { return }
+        originateEnded(command)
+    }
+
+    /// The call of originate `command`, which FreeSWITCH never ran, ends (a failed attempt).
+    private func originateEnded(_ command: ESLCommand) {
+        guard case .bgapi(command: "originate", _, let job) = command, phase == .running,
+            let call = CallID(uuidString: "51cc0000" + job.dropFirst(8))
+        else { return }
         var events: [CenterEvent] = []
         let time = clock.now()
         bridge.originateFailed(call, at: time, into: &events)
@@ -1000,13 +1107,15 @@ public actor LiveCenter: LiveHTTPRoutes {
         case .failed: state = "failed"
         case .running:
             state = !connected ? "reconnecting"
+                : reconcileFailures > 0 ? "degraded"
                 : campaignPhase == .completed ? "completed"
                 : (routed?.campaignPaused ?? alone?.campaignPaused ?? false) ? "paused" : "running"
         }
         return LiveStatus(
-            state: state, uptime: clock.now() - startedAt, callsInFlight: bridge.callsInFlight.campaign,
-            softswitchConnected: connected, batch: campaign?.batchID ?? "", dialer: dialer?.name ?? "",
-            originates: originates)
+            state: state, problem: state == "reconnecting" || state == "degraded" ? problem : nil,
+            callsAwaitingRecords: bridge.vanished.count, uptime: clock.now() - startedAt,
+            callsInFlight: bridge.callsInFlight.campaign, softswitchConnected: connected, batch: campaign?.batchID ?? "",
+            dialer: dialer?.name ?? "", originates: originates)
     }
 
     /// Dialer wake-ups held back while the task was paused.
@@ -1052,7 +1161,8 @@ public actor LiveCenter: LiveHTTPRoutes {
 
     /// The router's status (`GET /router/status`).
     public struct RouterStatus: Codable, Sendable, Equatable {
-        /// `starting`, `running`, `reconnecting`, `stopped` or `failed`.
+        /// `starting`, `running`, `reconnecting`, `degraded` (connected, but FreeSWITCH's
+        /// channels cannot be read), `stopped` or `failed`.
         public var state: String
         /// Whether the event socket is logged in now.
         public var softswitchConnected: Bool
@@ -1073,7 +1183,8 @@ public actor LiveCenter: LiveHTTPRoutes {
         let state: String
         switch phase {
         case .idle, .starting: state = "starting"
-        case .running, .completed: state = connected ? "running" : "reconnecting"
+        case .running, .completed:
+            state = !connected ? "reconnecting" : reconcileFailures > 0 ? "degraded" : "running"
         case .stopped: state = "stopped"
         case .failed: state = "failed"
         }
@@ -1264,6 +1375,10 @@ public actor LiveCenter: LiveHTTPRoutes {
         metrics.add("simcc_esl_connected", "gauge", "1 while logged in to FreeSWITCH's event socket.", connected ? 1 : 0)
         metrics.add("simcc_esl_events_total", "counter", "Events received from FreeSWITCH.", Double(eventsReceived))
         metrics.add("simcc_esl_disconnections_total", "counter", "Connections to FreeSWITCH lost.", Double(disconnections))
+        metrics.add(
+            "simcc_unhealthy", "gauge",
+            "1 while the run is reconnecting or degraded (FreeSWITCH's channels cannot be read); the watchdog ends it after its limit.",
+            unhealthySince == nil ? 0 : 1)
         if let campaign {
             let progress = taskProgress()
             let batch = [("batch", campaign.batchID)]
@@ -1271,6 +1386,10 @@ public actor LiveCenter: LiveHTTPRoutes {
             metrics.add("simcc_dialer_originates_total", "counter", "Originates sent since the run began.", labels: batch, Double(originates))
             metrics.add("simcc_dialer_calls_in_flight", "gauge", "Calls originated and not yet ended.", labels: batch, Double(bridge.callsInFlight.campaign))
             metrics.add("simcc_dialer_paused", "gauge", "1 while the task is paused.", labels: batch, paused ? 1 : 0)
+            metrics.add(
+                "simcc_dialer_calls_awaiting_records", "gauge",
+                "Calls that ended out of sight, waiting for FreeSWITCH's record of them.", labels: batch,
+                Double(bridge.vanished.count))
             let open = progress.contractsTotal - progress.contractsClosed - progress.contractsDialing
             metrics.add("simcc_dialer_contracts", "gauge", "Contracts of the task by state.", [
                 (batch + [("state", "open")], Double(open)), (batch + [("state", "dialing")], Double(progress.contractsDialing)),

@@ -47,6 +47,16 @@ public struct LiveRunnerOptions: Sendable {
     /// the hang-up) before its fate is taken as unknown, seconds; and how often it is looked for.
     public var cdrWait: Seconds = 60
     public var cdrRecheck: Seconds = 5
+    /// How often the calls in flight are checked for one FreeSWITCH has shown no sign of (an
+    /// originate whose reply or events never came; nil: never), and how long past its
+    /// originate's timeout such a call may stay silent before FreeSWITCH's channels are listed
+    /// to settle it.
+    public var auditPeriod: Seconds? = 15
+    public var silentGrace: Seconds = 15
+    /// Seconds the run may stay unhealthy (the connection lost, or FreeSWITCH's channels not
+    /// readable) before it ends with status 69 (`EX_UNAVAILABLE`), so that the service manager
+    /// starts it again.
+    public var watchdog: Seconds = 600
 
     /// Options for batch `batchID` of the store at `storePath`.
     public init(storePath: String, batchID: String, live: LiveConfiguration, eventSocket: EventSocketConfiguration) {
@@ -72,14 +82,17 @@ public struct LiveRunnerError: Error, Sendable, CustomStringConvertible {
     public var description: String
     /// Whether only the operator can fix it (a wrong password, an ACL refusal, a missing store
     /// or batch, a bad configuration, no mod_callcenter to ask): starting again as is would
-    /// fail again. `simcc live` exits with status 78 (EX_CONFIG) then, 1 otherwise, so that a
-    /// service manager restarts it only when that may help.
+    /// fail again. `simcc live` exits with status 78 (EX_CONFIG) then, 75 (EX_TEMPFAIL)
+    /// otherwise, so that a service manager restarts it only when that may help.
     public var isConfiguration: Bool
+    /// The exit status this error calls for, when it is neither of those (the watchdog's 69).
+    public var exitStatus: Int32?
 
     /// An error saying `description`.
-    public init(_ description: String, configuration: Bool = false) {
+    public init(_ description: String, configuration: Bool = false, exitStatus: Int32? = nil) {
         self.description = description
         isConfiguration = configuration
+        self.exitStatus = exitStatus
     }
 }
 
@@ -87,8 +100,13 @@ public struct LiveRunnerError: Error, Sendable, CustomStringConvertible {
 
 /// `GET /status`.
 public struct LiveStatus: Codable, Sendable, Equatable {
-    /// `starting`, `running`, `paused`, `reconnecting`, `completed`, `stopped` or `failed`.
+    /// `starting`, `running`, `paused`, `reconnecting`, `degraded` (connected, but what
+    /// FreeSWITCH has cannot be read: `problem` says why), `completed`, `stopped` or `failed`.
     public var state: String
+    /// What is wrong while `reconnecting` or `degraded` (nil otherwise).
+    public var problem: String?
+    /// Calls that ended out of sight and wait for FreeSWITCH's record of them.
+    public var callsAwaitingRecords: Int
     /// Seconds since the run began.
     public var uptime: Double
     /// Calls originated and not yet ended.
@@ -182,6 +200,9 @@ public struct LiveRouterOptions: Sendable {
     public var agentsDialCallbacks = false
     /// Seconds after a failed attempt before the task may be dialled again (`callbacks.retry`).
     public var callbackRetry: Seconds = 600
+    /// Seconds the run may stay unhealthy before the watchdog ends it (see
+    /// `LiveRunnerOptions.watchdog`; a run that dials takes the campaign's).
+    public var watchdog: Seconds = 600
 
     /// Options for a router over the store at `storePath` with `roster`.
     public init(

@@ -129,6 +129,7 @@ public struct LiveSettings {
     public var eslHost = LiveSetting("127.0.0.1", flag: "--esl-host", key: "event_socket.host")
     public var eslPort = LiveSetting(8021, flag: "--esl-port", key: "event_socket.port")
     public var eslReconnectMax = LiveSetting(30, flag: "--esl-reconnect-max", key: "event_socket.reconnect_max")
+    public var watchdog = LiveSetting(600, flag: "--watchdog", key: "event_socket.watchdog")
     public var eslPasswordFile = LiveSetting(String?.none, flag: "--esl-password-file", key: "event_socket.password_file")
     public var http = LiveSetting(true, flag: "--no-http", key: "http.enabled")
     public var httpHost = LiveSetting("127.0.0.1", flag: "--http-host", key: "http.host")
@@ -201,6 +202,7 @@ public struct LiveSettings {
         if !(1...3600).contains(eslReconnectMax.value) {
             return "\(name(eslReconnectMax)) must be between 1 and 3600 seconds"
         }
+        if !(30...86400).contains(watchdog.value) { return "\(name(watchdog)) must be between 30 and 86400 seconds" }
         if !(0...65535).contains(httpPort.value) { return "\(name(httpPort)) must be between 0 and 65535" }
         if !(0...3600).contains(wrapUp.value) { return "\(name(wrapUp)) must be between 0 and 3600 seconds" }
         if !(0...3600).contains(cdrWait.value) { return "\(name(cdrWait)) must be between 0 and 3600 seconds" }
@@ -219,7 +221,7 @@ public struct LiveConfigReader {
     public let folder: String
 
     public static let topFields = ["event_socket", "http", "agents_start_as", "dialer", "router"]
-    public static let eventSocketFields = ["host", "port", "password_file", "reconnect_max"]
+    public static let eventSocketFields = ["host", "port", "password_file", "reconnect_max", "watchdog"]
     public static let httpFields = ["enabled", "host", "port", "token_file"]
     public static let dialerFields = [
         "db", "batch", "policy", "variant", "gateway", "dial_string", "caller_id_number", "originate_timeout",
@@ -279,6 +281,7 @@ public struct LiveConfigReader {
                 try integer(n, k, in: 1...3600)
             }
             try set(&settings.eslPasswordFile, f, "password_file") { n, k throws(ScenarioError) in try path(n, k) }
+            try set(&settings.watchdog, f, "watchdog") { n, k throws(ScenarioError) in try integer(n, k, in: 30...86400) }
         }
         if let node = top["http"] {
             let f = try fields(of: node, "http", known: Self.httpFields)

@@ -138,6 +138,9 @@ struct LiveCommand: AsyncParsableCommand {
     @Option(help: "The longest wait, in seconds, between two attempts to reconnect to the event socket (1...3600; default: 30).")
     var eslReconnectMax: Int?
 
+    @Option(help: "Seconds the run may stay unhealthy (FreeSWITCH unreachable, or its channels unreadable) before it exits with status 69 so that the service manager starts it again (30...86400; default: 600).")
+    var watchdog: Int?
+
     @Option(help: ArgumentHelp("A file whose first line is the ESL password (else $SIMCC_ESL_PASSWORD).", valueName: "file"))
     var eslPasswordFile: String?
 
@@ -226,6 +229,7 @@ struct LiveCommand: AsyncParsableCommand {
         s.eslHost.override(eslHost)
         s.eslPort.override(eslPort)
         s.eslReconnectMax.override(eslReconnectMax)
+        s.watchdog.override(watchdog)
         s.eslPasswordFile.override(eslPasswordFile.map(Optional.some))
         s.http.override(http)
         s.httpHost.override(httpHost)
@@ -312,6 +316,7 @@ struct LiveCommand: AsyncParsableCommand {
         var routing: LiveRouterOptions?
         if let inboundDb = s.inboundDb.value, let rosterValue {
             var routerOptions = LiveRouterOptions(storePath: inboundDb, roster: rosterValue, live: live, eventSocket: socket)
+            routerOptions.watchdog = Double(s.watchdog.value)
             routerOptions.seed = s.routerSeed.value
             routerOptions.agentsDialCallbacks = s.agentsDialCallbacks.value
             if let retry = routerPolicy?.callbackRetry { routerOptions.callbackRetry = retry }
@@ -334,6 +339,7 @@ struct LiveCommand: AsyncParsableCommand {
                 options.wrapUp = Double(s.wrapUp.value)
                 options.cdrDirectory = s.cdrDir.value.map(CDRDirectory.init(path:))
                 options.cdrWait = Double(s.cdrWait.value)
+                options.watchdog = Double(s.watchdog.value)
                 // Checked by `validate()` (`LiveSettings.problem()`).
                 if let minutes = s.dayStart.value.flatMap(LiveDayStart.minutes) {
                     options.dayStart = LiveDayStart.today(at: minutes)
@@ -387,8 +393,9 @@ struct LiveCommand: AsyncParsableCommand {
     /// another run).
     static func failure(_ error: any Error) -> any Error {
         FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-        guard let live = error as? LiveRunnerError, live.isConfiguration else { return ExitCode(75) }
-        return ExitCode(78)
+        guard let live = error as? LiveRunnerError else { return ExitCode(75) }
+        if let status = live.exitStatus { return ExitCode(status) }
+        return ExitCode(live.isConfiguration ? 78 : 75)
     }
 
     /// A mistake in the settings, the files they name or the secrets: 78 (`EX_CONFIG`), which
@@ -460,6 +467,7 @@ extension LiveCommand {
         line("  ", "host", s.eslHost, quoted(s.eslHost.value))
         line("  ", "port", s.eslPort, String(s.eslPort.value))
         line("  ", "reconnect_max", s.eslReconnectMax, String(s.eslReconnectMax.value))
+        line("  ", "watchdog", s.watchdog, String(s.watchdog.value))
         line("  ", "password_file", s.eslPasswordFile, s.eslPasswordFile.value.map(quoted))
         lines.append("http:")
         line("  ", "enabled", s.http, String(s.http.value))

@@ -433,6 +433,43 @@ struct ClientTests {
         await server.stop()
     }
 
+    @Test("a bgapi FreeSWITCH never answers: the next api's reply, which cannot be the bgapi's, still reaches the api")
+    func lostBgapiReply() async throws {
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
+        let client = EventSocketClient(
+            configuration: server.configuration(commandTimeout: .milliseconds(400)), jobUUID: jobUUIDs(["job-l"]))
+        let session = try await connect(client, to: server)
+        let lost = Task { try await client.bgapi("originate", "user/1000 &park()") }
+        #expect(try await session.nextCommand() == "bgapi originate user/1000 &park()\nJob-UUID: job-l")
+        await #expect(throws: EventSocketError.self) { try await lost.value }
+        async let status = client.api("status", timeout: .seconds(5))
+        #expect(try await session.nextCommand() == "api status")
+        try await session.apiResponse("UP 0 years\n")
+        #expect(try await status.text == "UP 0 years")
+        await client.close()
+        await server.stop()
+    }
+
+    @Test("an api FreeSWITCH never answers, then another: the second's reply is taken for the first's late one, so the second times out and the connection is made afresh")
+    func lostApiReply() async throws {
+        let server = try await FakeFreeSWITCH.start(mode: .manual)
+        let client = EventSocketClient(configuration: server.configuration())
+        let notes = collect(client)
+        let session = try await connect(client, to: server)
+        #expect(try await notes.require() == .connected)
+        let lost = Task { try await client.api("show", "channels", timeout: .milliseconds(50)) }
+        #expect(try await session.nextCommand() == "api show channels")
+        await #expect(throws: EventSocketError.timedOut(what: "api show", after: .milliseconds(50))) { try await lost.value }
+        let next = Task { try await client.api("status", timeout: .milliseconds(300)) }
+        #expect(try await session.nextCommand() == "api status")
+        try await session.apiResponse("UP 0 years\n")
+        await #expect(throws: EventSocketError.timedOut(what: "api status", after: .milliseconds(300))) { try await next.value }
+        #expect(try await notes.require() == .disconnected(.noReply(what: "api status", after: .milliseconds(300))))
+        _ = try await server.nextSession()
+        await client.close()
+        await server.stop()
+    }
+
     @Test("closed mid-frame: pending commands fail, backoff, re-login, same subscriptions, a gap")
     func reconnect() async throws {
         let server = try await FakeFreeSWITCH.start(mode: .manual)

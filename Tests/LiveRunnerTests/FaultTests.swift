@@ -216,4 +216,94 @@ struct FaultTests {
             #expect(text.contains("simcc_dialer_attempts_total{batch=\"b1\",outcome=\"\(outcome)\"} \(n)"), "\(outcome) \(n)")
         }
     }
+
+    @Test("a dropped connection, then a refused show channels: /status says degraded and why, the reconcile is tried again, the calls are settled and the task completes")
+    func refusedChannelList() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("refused-list", contracts: 4)
+        let folder = try Self.recordsFolder("refused-list")
+        let (runner, clock, timers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, records: folder)
+        fake.keepRecords(in: folder, clock: { clock.now() })
+        fake.hold(true)
+        try await runner.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        try await eventually("both in flight") { await runner.status().callsInFlight == 2 }
+        fake.refuse("api show channels")
+        fake.hold(false)
+        fake.dropHeldChannels()
+        fake.dropConnections()
+        try await eventually("degraded after the reconnect") { await runner.status().state == "degraded" }
+        let status = await runner.status()
+        #expect(status.problem?.contains("cannot list FreeSWITCH's channels") == true, "\(status)")
+        #expect(await Self.metrics(of: runner).text.contains("simcc_unhealthy 1"))
+        // FreeSWITCH answers again: the next try settles the calls, and the run is healthy.
+        fake.state.withLock { $0.refusing.removeAll() }
+        try await timers.run(until: { await runner.isOver }, "the task complete")
+        #expect(try await runner.waitUntilFinished().state == "completed")
+        #expect(fake.commands.filter { $0 == "api show channels as json" }.count >= 2, "tried again")
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        #expect(Set(records.map(\.call.uuidString)) == Set(fake.originates) && records.count == fake.originateCount)
+        #expect(records.allSatisfy { $0.outcome != .unknown }, "every record was read")
+        try await Self.expectCountsMatchRecords(runner, path: path)
+    }
+
+    @Test("an originate FreeSWITCH never answers (no reply, no job, no channel): the audit lists the channels, the call is settled (held for review), the task completes")
+    func originateNeverAnswered() async throws {
+        let agents = ["1000"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("silent", contracts: 3)
+        let log = LogLines()
+        var options = LiveRunnerOptions(
+            storePath: path, batchID: "b1", live: liveConfiguration(agents: agents),
+            eventSocket: fake.configuration(commandTimeout: .milliseconds(200)))
+        options.cdrWait = 30
+        var progressive = ProgressiveDialer.Configuration()
+        progressive.rules = quickRetries
+        let clock = testClock()
+        let runner = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock, log: log.sink)
+        let timers = pump(runner, fake, clock)
+        fake.ignore("bgapi originate")
+        try await runner.start()
+        try await eventually("the first originate read") { fake.originateCount == 0 && fake.commands.contains { $0.hasPrefix("bgapi originate") } }
+        // FreeSWITCH behaves again for the next calls.
+        try await eventually("the reply timed out") { log.all.contains { $0.contains("no reply to a command") } }
+        fake.state.withLock { $0.ignoring.removeAll() }
+        try await timers.run(until: { await runner.isOver }, "the task complete")
+        #expect(try await runner.waitUntilFinished().state == "completed")
+        #expect(log.all.contains { $0.contains("no sign from FreeSWITCH of 1 call(s)") }, "\(log.all)")
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        let silent = try #require(records.first)
+        #expect(silent.call == CallID(1) && silent.outcome == .unknown)
+        let task = try OutboundStore(path: path).loadTask(batchID: "b1")
+        #expect(task.contracts[silent.contract.index].state == .review)
+        #expect(task.contracts.allSatisfy { $0.state.isClosed } && task.callsInFlight.isEmpty)
+    }
+
+    @Test("FreeSWITCH unreachable past the watchdog's limit: the run ends with status 69 and says why")
+    func watchdog() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("watchdog", contracts: 4)
+        let (runner, _, timers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, configure: { $0.watchdog = 120 })
+        fake.hold(true)
+        try await runner.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        fake.setDown(true)
+        fake.dropConnections()
+        try await eventually("reconnecting") { await runner.status().state == "reconnecting" }
+        #expect(await runner.status().problem?.contains("the connection to FreeSWITCH was lost") == true)
+        try await timers.run(until: { await runner.isOver }, "the watchdog", within: 200)
+        do {
+            _ = try await runner.waitUntilFinished()
+            Issue.record("the run went on unhealthy")
+        } catch let error as LiveRunnerError {
+            #expect(error.exitStatus == 69)
+            #expect(error.description.contains("unhealthy for 120 s"), "\(error)")
+        }
+        #expect(try OutboundStore(path: path).loadTask(batchID: "b1").callsInFlight.count == 2, "left for the next run")
+    }
 }

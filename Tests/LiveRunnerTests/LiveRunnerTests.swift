@@ -41,11 +41,13 @@ struct LiveRunnerTests {
     /// `path`, on the fake, its timers pumped on `clock` (a new test clock by default).
     static func quickDialer(
         _ fake: FakeFreeSWITCH, path: String, agents: [String], clock: ManualLiveClock = testClock(),
-        records: String? = nil, log: (@Sendable (String) -> Void)? = nil
+        records: String? = nil, log: (@Sendable (String) -> Void)? = nil,
+        configure: (inout LiveRunnerOptions) -> Void = { _ in }
     ) throws -> (LiveCenter, ManualLiveClock, LivePump) {
         var options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents), eventSocket: fake.configuration())
         options.cdrDirectory = records.map(CDRDirectory.init(path:))
+        configure(&options)
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
         let center = try LiveCenter(dialer: ProgressiveDialer(progressive), options: options, clock: clock, log: log ?? { _ in })

@@ -283,18 +283,22 @@ public final class FakeFreeSWITCH: Sendable {
             uuid: uuid, answeredAt: moments?.answered, bridgedAt: moments?.bridged, endedAt: clock(), cause: hangup,
             callCenterAgent: nil, destinations: moments?.agent.map { [$0] } ?? [])
         let path = (folder as NSString).appendingPathComponent("\(uuid).cdr.json")
-        FileManager.default.createFile(atPath: path, contents: Data((record.json() + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data((record.json() + "\n").utf8))
         state.withLock { $0.recordsWritten.append(uuid) }
     }
 
     /// Held outbound call `uuid` is answered and, given `agent`, bridged to that agent's phone
     /// (by a queue or the dialplan), whether or not anybody listens: CHANNEL_ANSWER and
-    /// CHANNEL_BRIDGE to every connection up.
+    /// CHANNEL_BRIDGE to every connection up. With no agent the customer waits parked
+    /// (`&park()`): a `uuid_transfer` places them.
     public func answerHeld(_ uuid: String, bridgeTo agent: String? = nil) {
         guard let call = CallID(uuidString: uuid) else { return }
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
-        state.withLock { $0.answered[uuid] = agent ?? "" }
+        state.withLock { state in
+            state.answered[uuid] = agent ?? ""
+            if agent == nil { state.parked[uuid] = leg }
+        }
         note(uuid, answered: true, bridgedTo: agent)
         var factory = makeFactory()
         var frames = [factory.answer(leg, at: 0)]
@@ -313,6 +317,8 @@ public final class FakeFreeSWITCH: Sendable {
         guard let call = CallID(uuidString: uuid) else { return }
         let answered = state.withLock { state -> Bool in
             state.live.remove(uuid)
+            state.parked[uuid] = nil
+            if let talking = state.talking.removeValue(forKey: uuid) { state.busy.remove(talking.agent) }
             return state.answered.removeValue(forKey: uuid) != nil
         }
         let leg = FreeSWITCHEventFactory.outboundLeg(

@@ -2,6 +2,7 @@ import EventSocket
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// An inbound-mode FreeSWITCH event-socket client: it connects to FreeSWITCH, logs in, applies
 /// the subscriptions, runs `api`/`bgapi` commands, streams events, and reconnects with backoff.
@@ -37,11 +38,13 @@ public actor EventSocketClient {
     private struct PendingReply {
         let id: UInt64
         /// nil once the caller has given up (timeout): the reply is then read and dropped.
-        var waiter: CheckedContinuation<ESLMessage, any Error>?
+        var waiter: ReplyWaiter?
         /// What its reply looks like, as far as it can be told apart from another's.
         var expects = ReplyKind.commandReply(jobUUID: nil)
         /// Its caller gave up waiting (a timeout); its reply may still come, or never.
         var givenUp = false
+        /// The command, for messages (`api show`, `bgapi originate`).
+        var what = ""
     }
 
     /// The reply a command gets: `api/response` for `api`, `command/reply` for every other
@@ -58,14 +61,18 @@ public actor EventSocketClient {
             }
         }
 
-        /// Whether `message` is certainly not this reply (`false`: it may be).
+        /// Whether `message` is certainly not this reply (`false`: it may be). An `api` may be
+        /// refused with a `command/reply` (`-ERR`), so only one naming a Job-UUID (a bgapi's)
+        /// is certainly not an api's.
         func excludes(_ message: ESLMessage) -> Bool {
             switch (self, message) {
             case (.apiResponse, .apiResponse): return false
+            case (.apiResponse, .commandReply(let reply)): return reply.jobUUID != nil
             case (.commandReply(let job), .commandReply(let reply)):
                 guard let job, let other = reply.jobUUID else { return false }
                 return job != other
-            default: return true
+            case (.commandReply, _): return true
+            default: return false
             }
         }
 
@@ -426,7 +433,7 @@ public actor EventSocketClient {
         let pending = replies
         replies.removeAll()
         suspectFrom = nil
-        for entry in pending { entry.waiter?.resume(throwing: error) }
+        for entry in pending { entry.waiter?.fail(error) }
         if let authWaiter {
             self.authWaiter = nil
             authWaiter.resume(throwing: error)
@@ -562,10 +569,11 @@ public actor EventSocketClient {
         case .commandReply, .apiResponse:
             // A reply nobody waits for (none pending) is dropped: FreeSWITCH never sends one.
             guard !replies.isEmpty else { return }
-            // Commands given up on (a timeout) whose reply this certainly is not lost theirs:
-            // their places go, so that this reply reaches its own command.
-            while replies.count > 1, replies[0].givenUp, replies[0].expects.excludes(message) {
-                replies.removeFirst()
+            // Commands whose reply this certainly is not lost theirs (FreeSWITCH replies in
+            // order): their places go, so that this reply reaches its own command.
+            while replies.count > 1, replies[0].expects.excludes(message) {
+                let lost = replies.removeFirst()
+                lost.waiter?.fail(.replyLost(what: lost.what))
             }
             let head = replies.removeFirst()
             if head.givenUp, let next = replies.first, !head.expects.identifies(message) {
@@ -576,7 +584,7 @@ public actor EventSocketClient {
             } else if let suspect = suspectFrom, head.id >= suspect, head.waiter != nil {
                 suspectFrom = nil
             }
-            head.waiter?.resume(returning: message)
+            head.waiter?.deliver(message)
         case .event(let event):
             if event.eventName == "BACKGROUND_JOB", let jobUUID = event.jobUUID, let job = jobs[jobUUID] {
                 switch job {
@@ -649,6 +657,38 @@ public actor EventSocketClient {
         return try await exchange(encoded: encoded, expects: expects, what: what, timeout: timeout, login: login)
     }
 
+    /// Writes `command` now and returns at once, its reply to be awaited apart
+    /// (`SubmittedCommand.reply()`, at most `timeout`, by default `configuration.commandTimeout`):
+    /// commands submitted one after another go out in that order, each before `submit` returns,
+    /// so a command whose reply is late or lost does not hold back the next ones.
+    /// - Throws: `EventSocketError` when it cannot be written (`notConnected`, `closed`,
+    ///   `invalidCommand`): then it certainly did not go out.
+    public func submit(_ command: ESLCommand, timeout: Duration? = nil) throws(EventSocketError) -> SubmittedCommand {
+        let encoded: [UInt8]
+        do {
+            encoded = try command.encoded()
+        } catch {
+            throw .invalidCommand(error)
+        }
+        if let rejection { throw rejection }
+        guard phase == .connected, let connection = link?.connection else {
+            throw phase == .stopped ? .closed : .notConnected
+        }
+        let what = Self.verb(of: command)
+        let box = SubmittedCommand.Box()
+        nextID += 1
+        let id = nextID
+        let timeout = timeout ?? configuration.commandTimeout
+        replies.append(PendingReply(id: id, waiter: .box(box), expects: ReplyKind(command), what: what))
+        connection.write(encoded)
+        let timer = Task { [clock] in
+            do { try await clock.sleep(for: timeout) } catch { return }
+            self.expireReply(id: id, what: what, after: timeout)
+        }
+        box.onSettled { timer.cancel() }
+        return SubmittedCommand(box: box, what: what)
+    }
+
     /// Writes `encoded` and waits at most `timeout` for the next reply in line. Only the login
     /// (`login` true) may use a connection that is not logged in yet.
     private func exchange(
@@ -671,7 +711,7 @@ public actor EventSocketClient {
                     (waiter: CheckedContinuation<ESLMessage, any Error>) in
                     // Registered and written with no suspension between: the FIFO order is
                     // the order on the wire.
-                    replies.append(PendingReply(id: id, waiter: waiter, expects: expects))
+                    replies.append(PendingReply(id: id, waiter: .continuation(waiter), expects: expects, what: what))
                     connection.write(encoded)
                 }
             } onCancel: {
@@ -688,6 +728,7 @@ public actor EventSocketClient {
     /// the command before was in doubt (`suspectFrom`), this timeout shows the replies out of
     /// step: the connection is closed and made afresh.
     private func expireReply(id: UInt64, what: String, after timeout: Duration) {
+        guard replies.contains(where: { $0.id == id && $0.waiter != nil }) else { return }
         giveUpReply(id: id, with: .timedOut(what: what, after: timeout))
         guard let generation = link?.generation else { return }
         if let suspect = suspectFrom, id >= suspect {
@@ -706,7 +747,7 @@ public actor EventSocketClient {
         }
         replies[index].waiter = nil
         replies[index].givenUp = true
-        waiter.resume(throwing: error)
+        waiter.fail(error)
     }
 
     /// Waits at most `timeout` for the BACKGROUND_JOB of `jobUUID`.
@@ -788,3 +829,92 @@ public actor EventSocketClient {
         return { start.duration(to: clock.now) }
     }
 }
+
+// MARK: - Commands whose replies are awaited apart
+
+/// Who waits for a reply: a caller suspended in `exchange`, or a `SubmittedCommand`.
+enum ReplyWaiter {
+    case continuation(CheckedContinuation<ESLMessage, any Error>)
+    case box(SubmittedCommand.Box)
+
+    func deliver(_ message: ESLMessage) {
+        switch self {
+        case .continuation(let waiter): waiter.resume(returning: message)
+        case .box(let box): box.settle(.success(message))
+        }
+    }
+
+    func fail(_ error: EventSocketError) {
+        switch self {
+        case .continuation(let waiter): waiter.resume(throwing: error)
+        case .box(let box): box.settle(.failure(error))
+        }
+    }
+}
+
+/// A command `EventSocketClient.submit` wrote; its reply comes later.
+public struct SubmittedCommand: Sendable {
+    /// Where the reply lands: settled once, by the reply, a timeout or the connection's end.
+    final class Box: Sendable {
+        private enum State {
+            case pending(waiters: [CheckedContinuation<ESLMessage, any Error>], onSettled: [@Sendable () -> Void])
+            case settled(Result<ESLMessage, EventSocketError>)
+        }
+        private let state = Mutex(State.pending(waiters: [], onSettled: []))
+
+        func settle(_ result: Result<ESLMessage, EventSocketError>) {
+            let (waiters, actions) = state.withLock { state -> ([CheckedContinuation<ESLMessage, any Error>], [@Sendable () -> Void]) in
+                guard case .pending(let waiters, let actions) = state else { return ([], []) }
+                state = .settled(result)
+                return (waiters, actions)
+            }
+            for action in actions { action() }
+            for waiter in waiters { waiter.resume(with: result.mapError { $0 as any Error }) }
+        }
+
+        func onSettled(_ action: @escaping @Sendable () -> Void) {
+            let now = state.withLock { state -> Bool in
+                guard case .pending(let waiters, var actions) = state else { return true }
+                actions.append(action)
+                state = .pending(waiters: waiters, onSettled: actions)
+                return false
+            }
+            if now { action() }
+        }
+
+        func value() async throws(EventSocketError) -> ESLMessage {
+            do {
+                return try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<ESLMessage, any Error>) in
+                    let result = state.withLock { state -> Result<ESLMessage, EventSocketError>? in
+                        switch state {
+                        case .settled(let result): return result
+                        case .pending(var waiters, let actions):
+                            waiters.append(waiter)
+                            state = .pending(waiters: waiters, onSettled: actions)
+                            return nil
+                        }
+                    }
+                    if let result { waiter.resume(with: result.mapError { $0 as any Error }) }
+                }
+            } catch let error as EventSocketError {
+                throw error
+            } catch {
+                throw .cancelled
+            }
+        }
+    }
+
+    let box: Box
+    let what: String
+
+    /// The command's reply (`command/reply` text, or an `api` command's output).
+    /// - Throws: `EventSocketError`: `timedOut` (it may have reached FreeSWITCH),
+    ///   `connectionLost`.
+    public func reply() async throws(EventSocketError) -> ESLReply {
+        switch try await box.value() {
+        case .commandReply(let reply), .apiResponse(let reply): return reply
+        default: throw .unexpectedReply(what: what, contentType: "message")
+        }
+    }
+}
+

@@ -55,6 +55,9 @@ public enum EventSocketError: Error, Sendable, Equatable, CustomStringConvertibl
     /// No reply (or no `auth/request`, or no BACKGROUND_JOB) came in time. `what` names the
     /// command by its verb (and api command), never its arguments.
     case timedOut(what: String, after: Duration)
+    /// FreeSWITCH answered a later command first, so this one's reply never came (it replies
+    /// in order); whether the command took effect is unknown.
+    case replyLost(what: String)
     /// The connection ended while the command was pending; whether a command already sent took
     /// effect is unknown.
     case connectionLost(EventSocketDisconnectReason)
@@ -96,6 +99,8 @@ public enum EventSocketError: Error, Sendable, Equatable, CustomStringConvertibl
                 "ESL: FreeSWITCH refused this address (\(first)); check apply-inbound-acl in event_socket.conf.xml"
         case .timedOut(let what, let after):
             return "ESL: no answer to \(what) within \(after)"
+        case .replyLost(let what):
+            return "ESL: the reply to \(what) never came (FreeSWITCH answered the next command first); it may have run"
         case .connectionLost(let reason):
             return "ESL: connection lost (\(reason))"
         case .commandRejected(let what, let reply):

@@ -106,6 +106,7 @@ public actor LiveCenter: LiveHTTPRoutes {
     private var shuttingDown = false
     private var listener: Task<Void, Never>?
     private var sender: Task<Void, Never>?
+    private var replyReader: Task<Void, Never>?
     private nonisolated let outbox: AsyncStream<ESLCommand>.Continuation
     private let outgoing: AsyncStream<ESLCommand>
     private var pending: [CenterEvent] = []
@@ -392,10 +393,24 @@ public actor LiveCenter: LiveHTTPRoutes {
         let stream = client.notifications
         listener = Task { for await notification in stream { await self.receive(notification) } }
         let outgoing = self.outgoing
+        // Commands go out in order, each without waiting for the reply of the one before (a
+        // late or lost reply holds back no other command); the replies are read in the same
+        // order by a second task.
+        let (submitted, submittedIn) = AsyncStream<(ESLCommand, SubmittedCommand)>.makeStream()
         sender = Task { [client] in
             for await command in outgoing {
                 do {
-                    let reply = try await client.send(command)
+                    submittedIn.yield((command, try await client.submit(command)))
+                } catch {
+                    self.notSent(command, error)
+                }
+            }
+            submittedIn.finish()
+        }
+        replyReader = Task {
+            for await (command, pending) in submitted {
+                do {
+                    let reply = try await pending.reply()
                     if !reply.isOK { self.refused(command, reply.text) }
                 } catch {
                     self.notSent(command, error)
@@ -1007,6 +1022,7 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// stays in flight until FreeSWITCH shows it (its events, or its channel in the list the
     /// audit or the reconnect reads) or its record settles it.
     private func notSent(_ command: ESLCommand, _ error: any Error) {
+        guard phase == .running || phase == .starting else { return }
         guard (error as? EventSocketError) == .notConnected else {
             log("no reply to a command (it may have reached FreeSWITCH): \(error)")
             return
@@ -1091,6 +1107,7 @@ public actor LiveCenter: LiveHTTPRoutes {
         outbox.finish()
         await sender?.value
         await client.close()
+        await replyReader?.value
         await listener?.value
         ending.finish(result)
     }

@@ -27,6 +27,10 @@ public enum CenterEvent: Hashable, Sendable {
     /// The center's own timer (callback retries, hold deadlines), asked for by
     /// `CenterCommand.wakeUp(at:)`.
     case wakeUp
+    /// The softswitch did not connect the answered customer of campaign call `call` to the
+    /// agent the center chose (`DialerCommand.connect` refused, or lost with the connection):
+    /// the agent is free again and the customer waits in line anew.
+    case placementFailed(CallID)
 }
 
 /// What a center asks of the softswitch (or the simulator).

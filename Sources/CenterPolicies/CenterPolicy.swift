@@ -141,6 +141,8 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     @usableFromInline var told: [AgentState]
     /// The agent of each campaign call the center connected, until it ends.
     @usableFromInline var agentOfCall = CallMap()
+    /// Customers whose placement failed, and how many times (`placementFailed`; rare).
+    @usableFromInline var failedPlacements: [CallID: Int] = [:]
     @usableFromInline var now: Seconds = 0
     /// Agents to offer callback work once the current event is handled.
     @usableFromInline var pokes: [Int] = []
@@ -272,6 +274,8 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             outboundEvent(outbound, into: &commands)
         case .callbackEnded(let task, let agent, let reached):
             callbackEnded(Int(task.rawValue), agent: agent.index, reached: reached, into: &commands)
+        case .placementFailed(let call):
+            placementFailed(call, into: &commands)
         case .wakeUp:
             if time >= wakePending { wakePending = .infinity }
             while let t = retries.popDue(at: time) {
@@ -485,6 +489,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             book(call, agent.index, into: &commands)
         case .callEnded(let call, _), .callReported(let call, _):
             customers.left(call)
+            if !failedPlacements.isEmpty { failedPlacements[call] = nil }
             if let a32 = agentOfCall.remove(call), case let a = Int(a32), agents[a].call == call {
                 agents[a].call = nil
                 set(a, .campaignWrapUp)
@@ -505,6 +510,30 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         withdraw(a, into: &commands)
         tellDialer(.callConnected(call, AgentID(a)), into: &commands)
     }
+
+    /// The customer of `call`, connected by the center to an agent, did not reach them: the
+    /// agent is free (offered to the router first, as after any call), and the customer waits
+    /// in line again from now (a new `maxHold` deadline), to be placed with the pool agent idle
+    /// the longest. After `maxPlacements` failed placements the customer is let go
+    /// (`holdExpired`): a softswitch that cannot place them must not keep the line busy.
+    @inlinable mutating func placementFailed(_ call: CallID, into commands: inout [CenterCommand]) {
+        guard rule.placesCustomers, let a32 = agentOfCall.remove(call) else { return }
+        let a = Int(a32)
+        if agents[a].call == call { agents[a].call = nil }
+        let failures = (failedPlacements[call] ?? 0) + 1
+        if failures >= Self.maxPlacements {
+            failedPlacements[call] = nil
+            commands.append(.dialer(.holdExpired(call)))
+        } else {
+            failedPlacements[call] = failures
+            customers.answered(call, at: now)
+            if let maxHold = rule.maxHold { requestWake(at: now + maxHold, into: &commands) }
+        }
+        if agents[a].activity == .campaign { becomeFree(a, into: &commands) }
+    }
+
+    /// How many times the center tries to place one customer (`placementFailed`).
+    public static var maxPlacements: Int { 3 }
 
     /// Pauses the campaign's task: the dialer hears no wake-up (so launches nothing) until
     /// `resumeCampaign`; answered customers are still placed and let go at `maxHold`.

@@ -131,6 +131,13 @@ public final class FakeFreeSWITCH: Sendable {
         var moments: [String: (answered: Double?, bridged: Double?, agent: String?)] = [:]
         /// Records written, by channel UUID.
         public var recordsWritten: [String] = []
+        /// Commands carried out whose reply is lost (never sent), by prefix, with how many more
+        /// to lose.
+        public var losingReplies: [(prefix: String, count: Int)] = []
+        /// Replies lost so far.
+        public var repliesLost = 0
+        /// Every `n`th originate (counting from 1) is not answered: `-ERR NO_ANSWER`.
+        public var unansweredEvery: Int?
         public init() {}
     }
 
@@ -216,6 +223,12 @@ public final class FakeFreeSWITCH: Sendable {
 
     /// Never answers the commands that start with `prefix` from now on (see `State.ignoring`).
     public func ignore(_ prefix: String) { state.withLock { $0.ignoring.append(prefix) } }
+
+    /// Carries out the next `count` commands that start with `prefix` but loses their replies
+    /// (the command ran; its reply never comes).
+    public func loseReplies(_ prefix: String, count: Int) {
+        state.withLock { $0.losingReplies.append((prefix, count)) }
+    }
 
     /// Answers every command `delay` late from now on.
     public func delayReplies(by delay: Duration) { state.withLock { $0.replyDelay = delay } }
@@ -553,6 +566,8 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
 
     let fake: FakeFreeSWITCH
     var factory: FreeSWITCHEventFactory
+    /// The reply of the command being handled is to be lost.
+    var losing = false
 
     init(_ fake: FakeFreeSWITCH) {
         self.fake = fake
@@ -582,6 +597,14 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let first = lines.first ?? ""
         enum Fault { case none, refuse, ignore }
+        losing = fake.state.withLock { state -> Bool in
+            guard let i = state.losingReplies.firstIndex(where: { first.hasPrefix($0.prefix) && $0.count > 0 }) else {
+                return false
+            }
+            state.losingReplies[i].count -= 1
+            state.repliesLost += 1
+            return true
+        }
         let (scripted, fault) = fake.state.withLock { state -> (Bool, Fault) in
             state.commands.append(first)
             if first.hasPrefix("bgapi ") || first.hasPrefix("sendmsg") { state.userCommands += 1 }
@@ -679,7 +702,7 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(contract), number: "100", configuration: LiveConfiguration())
         let parks = arguments.split(separator: " ").last == "&park()"
-        enum Plan { case hold, park, agent(String), abandon }
+        enum Plan { case hold, park, agent(String), abandon, unanswered }
         let plan = fake.state.withLock { state -> Plan in
             if let from = state.holdFrom, state.originates.count >= from {
                 state.hold = true
@@ -691,6 +714,7 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
                 state.overlaps.append("contract \(contract) dialled as \(uuid) while a call of it is up")
             }
             state.contractOf[uuid] = Int(contract)
+            if let n = state.unansweredEvery, state.originates.count % n == 0 { return .unanswered }
             if state.hold {
                 state.live.insert(uuid)
                 return .hold
@@ -712,6 +736,10 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
                                              result: "+OK \(uuid)", at: 0)
         if !jobAfterAnswer { send(bytes: jobFrame, context) }
         switch plan {
+        case .unanswered:
+            fake.writeRecord(uuid, cause: "NO_ANSWER")
+            send(bytes: factory.hangup(leg, cause: "NO_ANSWER", complete: true, answered: false, at: 0), context)
+            return
         case .hold:
             if jobAfterAnswer { send(bytes: jobFrame, context) }
             return
@@ -854,6 +882,10 @@ final class FakeFreeSWITCHHandler: ChannelInboundHandler {
     }
 
     private func reply(_ text: String, _ context: ChannelHandlerContext) {
+        if losing {
+            losing = false
+            return
+        }
         send("Content-Type: command/reply\nReply-Text: \(text)\n\n", context)
     }
 

@@ -123,6 +123,31 @@ public struct CenterBridge: Sendable {
     /// was noticed: they wait for `report(_:_:at:into:)` (see `DialerBridge.vanished`).
     public var vanished: [CallID: Seconds] { dialer.vanished }
 
+    /// The campaign call a `bgapi uuid_transfer` with Job-UUID `job` was to place with the agent
+    /// the center chose, if it is one and the center still has it booked.
+    public func placement(ofJob job: String) -> CallID? {
+        guard job.hasPrefix("51cc0003"), let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)),
+            agentOfCall[call] != nil
+        else { return nil }
+        return call
+    }
+
+    /// The campaign calls the center placed with an agent that FreeSWITCH has not shown bridged:
+    /// when the connection drops, their transfers may have been lost with it.
+    public var unconfirmedPlacements: [CallID] {
+        agentOfCall.keys.filter { !dialer.isConnected($0) }.sorted()
+    }
+
+    /// The placement of `call` failed (its transfer was refused, or FreeSWITCH still has the
+    /// customer parked after it was lost): the center event, if the center had booked the call.
+    public mutating func placementFailed(_ call: CallID, into out: inout [CenterEvent]) {
+        guard agentOfCall.removeValue(forKey: call) != nil else { return }
+        out.append(.placementFailed(call))
+    }
+
+    /// The campaign's originates handed over so far (see `DialerBridge.originatesSoFar`).
+    public var originatesSoFar: Int { dialer.originatesSoFar }
+
     /// The campaign's calls FreeSWITCH has shown no sign of `grace` seconds past their
     /// originate's timeout (see `DialerBridge.overdue`).
     public func overdue(at time: Seconds, grace: Seconds) -> [CallID] { dialer.overdue(at: time, grace: grace) }
@@ -151,9 +176,10 @@ public struct CenterBridge: Sendable {
     /// After a gap, with what FreeSWITCH has now: the campaign's calls and the callers brought up
     /// to date (ended, answered or connected meanwhile), as center events.
     public mutating func reconcile(
-        channels: LiveChannelList, agentChannels: [String: String] = [:], at time: Seconds, into out: inout [CenterEvent]
+        channels: LiveChannelList, agentChannels: [String: String] = [:], at time: Seconds, listedAfter: Int? = nil,
+        into out: inout [CenterEvent]
     ) {
-        dialerEvents = dialer.reconcile(channels: channels, agentChannels: agentChannels, at: time)
+        dialerEvents = dialer.reconcile(channels: channels, agentChannels: agentChannels, at: time, listedAfter: listedAfter)
         translateDialer(at: time, into: &out)
         translate(router.reconcile(liveChannels: channels.uuids, at: time), hangup: true, into: &out)
     }
@@ -181,6 +207,13 @@ public struct CenterBridge: Sendable {
 
     /// Appends the center events FreeSWITCH's `event` means at `time` (see the type's table).
     public mutating func events(for event: ESLEvent, at time: Seconds, into out: inout [CenterEvent]) {
+        if event.eventName == "BACKGROUND_JOB", let job = event.jobUUID, let call = placement(ofJob: job),
+            let result = event.backgroundJobResult, result.isFailure
+        {
+            // The transfer that was to place the customer with their agent failed.
+            placementFailed(call, into: &out)
+            return
+        }
         dialerEvents.removeAll(keepingCapacity: true)
         dialer.events(for: event, at: time, into: &dialerEvents)
         translateDialer(at: time, into: &out)

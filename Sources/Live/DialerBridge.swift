@@ -73,8 +73,9 @@ public struct DialerBridge: Sendable {
         var answerReported = false
         /// `callConnected` reported.
         var connected = false
-        /// When its originate was handed over to be sent.
+        /// When its originate was handed over to be sent, and how many originates went before.
         var dialedAt: Seconds = 0
+        var order = 0
         /// Whether FreeSWITCH showed any sign of it: an event of its channel or its job, or its
         /// channel in a list.
         var seen = false
@@ -158,6 +159,7 @@ public struct DialerBridge: Sendable {
         let job = SimccUUID.make(.originateJob, call.rawValue)
         var c = Call(contract: contract, jobUUID: job)
         c.seen = true
+        c.order = -1  // before every originate of this run
         c.answered = answered || connected
         c.answerReported = answered || connected
         c.connected = connected
@@ -196,6 +198,8 @@ public struct DialerBridge: Sendable {
             let job = SimccUUID.make(.originateJob, call.rawValue)
             var c = Call(contract: contract, jobUUID: job)
             c.dialedAt = time
+            c.order = originatesSoFar
+            originatesSoFar += 1
             calls[call] = c
             jobs[job] = call
             return [.esl(.bgapi(command: "originate", arguments: originateArguments(call, contract, number), jobUUID: job))]
@@ -337,16 +341,24 @@ public struct DialerBridge: Sendable {
     /// says (`report(_:_:)`), or that there is none. An event of a vanished call (its channel
     /// was not up yet when the list was taken) brings it back. Returns the answers the gap hid
     /// (none here: see `reconcile(channels:agentChannels:at:)`).
-    public mutating func reconcile(liveChannels: Set<String>, at time: Seconds) -> [DialerEvent] {
+    public mutating func reconcile(liveChannels: Set<String>, at time: Seconds, listedAfter: Int? = nil) -> [DialerEvent] {
         for call in calls.keys.sorted() {
             if liveChannels.contains(call.uuidString) {
                 calls[call]?.seen = true
-            } else if vanished[call] == nil {
+            } else if vanished[call] == nil, calls[call]!.order < (listedAfter ?? .max) {
+                // (A call dialled after the list was asked for may not be on it.)
                 vanished[call] = time
             }
         }
         return []
     }
+
+    /// Whether `call`, in flight, was seen bridged to an agent.
+    public func isConnected(_ call: CallID) -> Bool { calls[call]?.connected ?? false }
+
+    /// Originates handed over so far: what `reconcile`'s `listedAfter` counts (read it when the
+    /// channel list is asked for; the calls dialled since are not judged by that list).
+    public private(set) var originatesSoFar = 0
 
     /// The calls FreeSWITCH has shown no sign of (no event of their channel or job, not in a
     /// channel list) `grace` seconds past their originate's timeout: an originate whose reply
@@ -397,9 +409,9 @@ public struct DialerBridge: Sendable {
     /// (the machine verdict, if any, was on the missed events); bridged to a roster agent
     /// meanwhile: `callConnected` (after `callAnswered` if needed).
     public mutating func reconcile(
-        channels: LiveChannelList, agentChannels: [String: String] = [:], at time: Seconds
+        channels: LiveChannelList, agentChannels: [String: String] = [:], at time: Seconds, listedAfter: Int? = nil
     ) -> [DialerEvent] {
-        var out = reconcile(liveChannels: channels.uuids, at: time)
+        var out = reconcile(liveChannels: channels.uuids, at: time, listedAfter: listedAfter)
         for call in calls.keys.sorted() {
             switch channels.status(ofCall: call.uuidString, roster: configuration.agents, agentChannels: agentChannels) {
             case .answered?:

@@ -95,6 +95,18 @@ public actor LiveCenter: LiveHTTPRoutes {
     private var reconcileOwed = false
     private var reconcileFailures = 0
     private var reconcileArmed = false
+    private var reconciling = false
+    /// Whether the run is reading FreeSWITCH's channels now (a reconcile): a test's clock waits.
+    public var isReadingFreeSWITCH: Bool { reconciling }
+    /// Whether the event socket is logged in now.
+    public var isConnectedToFreeSWITCH: Bool { connected }
+    private var reconcileRequests = 0
+    private var reconcilesDone = 0
+    /// Campaign calls whose transfer to their agent got no reply (lost with the connection, or
+    /// late): the next channel list says whether FreeSWITCH placed them.
+    private var placementsInDoubt = Set<CallID>()
+    /// Hang-ups of calls that may not have reached FreeSWITCH: sent again after the reconcile.
+    private var resendOnReconnect: [(call: CallID, command: ESLCommand)] = []
     /// What is wrong now, and since when the run has been unhealthy (nil: healthy).
     private var problem: String?
     private var unhealthySince: Seconds?
@@ -634,8 +646,32 @@ public actor LiveCenter: LiveHTTPRoutes {
     @discardableResult
     public func pause() -> Bool {
         guard phase == .running, campaignPhase == .running || campaignPhase == .idle else { return false }
-        if routed != nil { routed!.pauseCampaign() } else { alone!.pauseCampaign() }
+        pausedByOperator = true
+        holdDialer()
         return true
+    }
+
+    /// The task was paused by `pause()` (`POST /pause`).
+    private var pausedByOperator = false
+
+    /// Holds back the dialer's wake-ups (a pause, or the connection lost).
+    private func holdDialer() {
+        if routed != nil { routed!.pauseCampaign() } else { alone?.pauseCampaign() }
+    }
+
+    /// Hands the dialer its held-back wake-up, unless the operator paused the task or there is
+    /// no connection to carry its calls.
+    private func releaseDialer() {
+        guard phase == .running, !pausedByOperator, connected, campaignPhase == .running || campaignPhase == .idle
+        else { return }
+        let time = clock.now()
+        if routed != nil {
+            routed!.resumeCampaign(at: time, into: &commands)
+        } else {
+            alone?.resumeCampaign(at: time, into: &commands)
+        }
+        carryOut(at: time)
+        drain(at: time)
     }
 
     /// Resumes a paused task (the wake-up it missed is handed to the dialer at once).
@@ -643,14 +679,8 @@ public actor LiveCenter: LiveHTTPRoutes {
     @discardableResult
     public func resume() -> Bool {
         guard phase == .running, campaignPhase == .running || campaignPhase == .idle else { return false }
-        let time = clock.now()
-        if routed != nil {
-            routed!.resumeCampaign(at: time, into: &commands)
-        } else {
-            alone!.resumeCampaign(at: time, into: &commands)
-        }
-        carryOut(at: time)
-        drain(at: time)
+        pausedByOperator = false
+        releaseDialer()
         return true
     }
 
@@ -905,8 +935,12 @@ public actor LiveCenter: LiveHTTPRoutes {
         case .disconnected(let reason):
             connected = false
             disconnections += 1
-            log("lost the connection to FreeSWITCH (\(reason)); reconnecting")
+            log("lost the connection to FreeSWITCH (\(reason)); reconnecting, the dialer held back")
             unhealthy("the connection to FreeSWITCH was lost (\(reason)); reconnecting")
+            // No originate could go out: the dialer waits for the connection (and the reconcile).
+            holdDialer()
+            // Transfers that placed customers and were not seen bridged may be lost with it.
+            placementsInDoubt.formUnion(bridge.unconfirmedPlacements)
         case .reconnecting:
             connected = false
         case .reconnected(let gap):
@@ -948,22 +982,38 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// calls FreeSWITCH showed no sign of). A failure is not the end of it: the reconcile is
     /// tried again, 5 s later, then 10, 20, up to 60 s apart, while `/status` says `degraded`.
     private func reconcileNow() async {
-        guard phase == .running, connected else { return }
-        do {
-            let snapshot = try await client.snapshot()
-            reconcileOwed = false
-            reconcileFailures = 0
-            reconcile(with: snapshot)
-            if connected { healthy() }
-        } catch {
-            reconcileOwed = true
-            reconcileFailures += 1
-            let delay = min(60, 5 * Double(1 << min(reconcileFailures - 1, 4)))
-            log("\(error); trying again in \(Int(delay)) s")
-            unhealthy("\(error)")
-            if !reconcileArmed {
-                reconcileArmed = true
-                arm(.reconcile, clock.now() + delay)
+        // One at a time (the actor is re-entered while the list is read): a request made
+        // meanwhile is carried out by the one running, once it is done.
+        reconcileRequests += 1
+        guard !reconciling else { return }
+        reconciling = true
+        defer { reconciling = false }
+        while phase == .running, connected, reconcilesDone < reconcileRequests {
+            let request = reconcileRequests
+            let asked = bridge.originatesSoFar
+            do {
+                let snapshot = try await client.snapshot()
+                reconcilesDone = request
+                reconcileOwed = false
+                reconcileFailures = 0
+                reconcile(with: snapshot, listedAfter: asked)
+                if connected && reconcilesDone == reconcileRequests {
+                    healthy()
+                    releaseDialer()
+                }
+            } catch {
+                // Asked again meanwhile (a new connection): at once; else later.
+                if reconcileRequests > request && connected { continue }
+                reconcileOwed = true
+                reconcileFailures += 1
+                let delay = min(60, 5 * Double(1 << min(reconcileFailures - 1, 4)))
+                log("\(error); trying again in \(Int(delay)) s")
+                unhealthy("\(error)")
+                if !reconcileArmed {
+                    reconcileArmed = true
+                    arm(.reconcile, clock.now() + delay)
+                }
+                return
             }
         }
     }
@@ -989,12 +1039,33 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// After a gap: the calls brought up to date with `snapshot` (ended, answered or connected
     /// meanwhile), the callers whose channel vanished recorded, the agents whose mod_callcenter
     /// state changed reported, and the calls parked meanwhile routed.
-    private func reconcile(with snapshot: LiveSnapshot) {
+    private func reconcile(with snapshot: LiveSnapshot, listedAfter: Int) {
         guard phase == .running else { return }
         let time = clock.now()
         var events: [CenterEvent] = []
-        bridge.reconcile(channels: snapshot.channels, agentChannels: snapshot.agents?.channels ?? [:], at: time, into: &events)
+        bridge.reconcile(
+            channels: snapshot.channels, agentChannels: snapshot.agents?.channels ?? [:], at: time,
+            listedAfter: listedAfter, into: &events)
         dispatch(events, at: time)
+        // Hang-ups that may have been lost: again, for the calls FreeSWITCH still has.
+        let resend = resendOnReconnect
+        resendOnReconnect = []
+        for (call, command) in resend where snapshot.channels[call.uuidString] != nil {
+            log("sending again a hang-up of \(call.uuidString) that may not have reached FreeSWITCH")
+            commandsQueued += 1
+            outbox.yield(command)
+        }
+        // Placements whose transfer got no reply: still parked and not bridged, it never ran.
+        for call in placementsInDoubt.sorted() {
+            placementsInDoubt.remove(call)
+            guard let channel = snapshot.channels[call.uuidString] else { continue }
+            if case .answered? = snapshot.channels.status(
+                ofCall: call.uuidString, roster: live.agents, agentChannels: snapshot.agents?.channels ?? [:]),
+                channel.application == "park" || channel.state == "CS_PARK"
+            {
+                placementFailed(call, "FreeSWITCH still has them parked")
+            }
+        }
         if ledger != nil {
             for uuid in ledger!.channels where snapshot.channels[uuid] == nil { ledger!.ended(uuid: uuid, at: time) }
         }
@@ -1023,17 +1094,47 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// audit or the reconnect reads) or its record settles it.
     private func notSent(_ command: ESLCommand, _ error: any Error) {
         guard phase == .running || phase == .starting else { return }
-        guard (error as? EventSocketError) == .notConnected else {
-            log("no reply to a command (it may have reached FreeSWITCH): \(error)")
-            return
+        let sent = (error as? EventSocketError) != .notConnected
+        log(sent ? "no reply to a command (it may have reached FreeSWITCH): \(error)" : "a command was not sent (no connection): \(error)")
+        guard case .bgapi(let verb, let arguments, let job) = command else { return }
+        switch verb {
+        case "originate":
+            if !sent { originateEnded(command) }
+        case "uuid_transfer" where bridge.placement(ofJob: job) != nil:
+            // Did it place the customer? The channel list after the reconnect (or the audit's)
+            // will say: still parked, they are placed again.
+            placementsInDoubt.insert(bridge.placement(ofJob: job)!)
+            reconcileOwed = true
+        case "uuid_kill", "uuid_transfer":
+            // A hang-up, or the message and hang-up of a customer held too long: sent again
+            // once FreeSWITCH is back, if the call is still up then (both are harmless twice).
+            if let uuid = arguments.split(separator: " ").first, let call = CallID(uuidString: String(uuid)) {
+                resendOnReconnect.append((call, command))
+            }
+        default:
+            break
         }
-        log("a command was not sent (no connection): \(error)")
-        originateEnded(command)
+    }
+
+    /// The placement of campaign call `call` with its agent failed: the agent is free again and
+    /// the customer waits to be placed anew.
+    private func placementFailed(_ call: CallID, _ why: String) {
+        guard phase == .running else { return }
+        placementsInDoubt.remove(call)
+        var events: [CenterEvent] = []
+        bridge.placementFailed(call, into: &events)
+        guard !events.isEmpty else { return }
+        log("the customer of \(call.uuidString) was not placed (\(why)); placing them again")
+        dispatch(events, at: clock.now())
     }
 
     /// FreeSWITCH answered a command with `-ERR`: an originate refused ends its call; a transfer
     /// or a prompt refused leaves the call parked (its hang-up ends it).
     private func refused(_ command: ESLCommand, _ text: String) {
+        if case .bgapi(command: "uuid_transfer", _, let job) = command, let call = bridge.placement(ofJob: job) {
+            placementFailed(call, "FreeSWITCH refused its transfer: \(text.prefix(200))")
+            return
+        }
         guard case .bgapi(command: "originate", _, _) = command else {
             log("FreeSWITCH refused a command: \(text.prefix(200))")
             return
@@ -1126,7 +1227,7 @@ public actor LiveCenter: LiveHTTPRoutes {
             state = !connected ? "reconnecting"
                 : reconcileFailures > 0 ? "degraded"
                 : campaignPhase == .completed ? "completed"
-                : (routed?.campaignPaused ?? alone?.campaignPaused ?? false) ? "paused" : "running"
+                : pausedByOperator ? "paused" : "running"
         }
         return LiveStatus(
             state: state, problem: state == "reconnecting" || state == "degraded" ? problem : nil,
@@ -1399,7 +1500,7 @@ public actor LiveCenter: LiveHTTPRoutes {
         if let campaign {
             let progress = taskProgress()
             let batch = [("batch", campaign.batchID)]
-            let paused = routed?.campaignPaused ?? alone?.campaignPaused ?? false
+            let paused = pausedByOperator
             metrics.add("simcc_dialer_originates_total", "counter", "Originates sent since the run began.", labels: batch, Double(originates))
             metrics.add("simcc_dialer_calls_in_flight", "gauge", "Calls originated and not yet ended.", labels: batch, Double(bridge.callsInFlight.campaign))
             metrics.add("simcc_dialer_paused", "gauge", "1 while the task is paused.", labels: batch, paused ? 1 : 0)

@@ -24,6 +24,8 @@ public final class LivePump: Sendable {
     private final class Shared: Sendable {
         let released = Atomic<Int>(0)
         let limit: Mutex<Seconds>
+        /// When the pump first saw the center without a connection (real time).
+        let disconnectedSince = Mutex<ContinuousClock.Instant?>(nil)
         init(limit: Seconds) { self.limit = Mutex(limit) }
     }
     private let shared: Shared
@@ -52,7 +54,7 @@ public final class LivePump: Sendable {
                     try? await Task.sleep(for: .milliseconds(1))
                     continue
                 }
-                let (settled, counts) = await Self.probe(center, fake, baseline)
+                let (settled, counts) = await Self.probe(center, fake, baseline, disconnectedSince: shared)
                 if !settled {
                     // Frames lost with a dropped connection never arrive: once nothing has
                     // moved for a while, time goes on.
@@ -142,17 +144,31 @@ public final class LivePump: Sendable {
     /// Whether the center and the fake are settled: every event frame the fake wrote (since the
     /// pump started) read by the center, every command the center queued read by the fake.
     public var settled: Bool {
-        get async { await Self.probe(center, fake, baseline).settled }
+        get async { await Self.probe(center, fake, baseline, disconnectedSince: shared).settled }
     }
 
-    static func probe(_ center: LiveCenter, _ fake: FakeFreeSWITCH, _ baseline: (sent: Int, read: Int)) async
-        -> (settled: Bool, counts: [Int])
-    {
+    private static func probe(
+        _ center: LiveCenter, _ fake: FakeFreeSWITCH, _ baseline: (sent: Int, read: Int),
+        disconnectedSince shared: Shared
+    ) async -> (settled: Bool, counts: [Int]) {
         let (sent, read) = fake.state.withLock { ($0.eventsSent - baseline.sent, $0.userCommands - baseline.read) }
         let received = await center.eventsReceived
         let queued = await center.commandsQueued
+        // Reading FreeSWITCH's state (a reconcile) takes no time on the run's clock, nor does
+        // a reconnect, for a while (a loaded machine is slow to reconnect; a FreeSWITCH that
+        // stays down lets time go on after that).
+        var reading = await center.isReadingFreeSWITCH
+        if await center.isConnectedToFreeSWITCH {
+            shared.disconnectedSince.withLock { $0 = nil }
+        } else {
+            let since = shared.disconnectedSince.withLock { since -> ContinuousClock.Instant in
+                if since == nil { since = ContinuousClock.now }
+                return since!
+            }
+            if ContinuousClock.now - since < .seconds(5) { reading = true }
+        }
         let (sentAgain, readAgain) = fake.state.withLock { ($0.eventsSent - baseline.sent, $0.userCommands - baseline.read) }
-        let settled = sent == sentAgain && read == readAgain && received == sent && queued == read
-        return (settled, [sentAgain, readAgain, received, queued])
+        let settled = sent == sentAgain && read == readAgain && received == sent && queued == read && !reading
+        return (settled, [sentAgain, readAgain, received, queued, reading ? 1 : 0])
     }
 }

@@ -306,4 +306,38 @@ struct FaultTests {
         }
         #expect(try OutboundStore(path: path).loadTask(batchID: "b1").callsInFlight.count == 2, "left for the next run")
     }
+
+    @Test("a transfer that would place an answered customer is refused, or lost with the connection: the agent is freed, the customer placed again, not left parked")
+    func placementFails() async throws {
+        let agents = ["1000", "1001"]
+        for lost in [false, true] {
+            let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+            let path = try makeStore("placement-\(lost)", contracts: 3)
+            let log = LogLines()
+            let (runner, _, timers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, log: log.sink)
+            if lost {
+                // The transfer runs at FreeSWITCH only after the connection is gone: it never
+                // arrives; FreeSWITCH still has the customer parked.
+                fake.ignore("bgapi uuid_transfer")
+            } else {
+                fake.refuse("bgapi uuid_transfer")
+            }
+            try await runner.start()
+            try await eventually("a transfer tried") { fake.commands.contains { $0.hasPrefix("bgapi uuid_transfer") } }
+            if lost {
+                fake.state.withLock { $0.ignoring.removeAll() }
+                fake.dropConnections()
+            } else {
+                try await eventually("the refusal heard") { await runner.status().callsInFlight > 0 && fake.commands.filter { $0.hasPrefix("bgapi uuid_transfer") }.count >= 2 }
+                fake.state.withLock { $0.refusing.removeAll() }
+            }
+            try await timers.run(until: { await runner.isOver }, "the task complete (lost: \(lost))")
+            let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+            #expect(records.count == fake.originateCount)
+            #expect(records.filter { $0.outcome == .connected }.count == 3, "lost: \(lost): \(records.map(\.outcome))")
+            #expect(fake.parkedCount == 0, "a customer left parked")
+            if lost { #expect(log.all.contains { $0.contains("was not placed") }, "\(log.all)") }
+            await fake.stop()
+        }
+    }
 }

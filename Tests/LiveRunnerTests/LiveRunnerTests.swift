@@ -156,7 +156,9 @@ struct LiveRunnerTests {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let path = try makeStore("reconnect", contracts: 6)
-        let (runner, _, timers) = try Self.quickDialer(fake, path: path, agents: agents)
+        let log = LogLines()
+        let (runner, _, timers) = try Self.quickDialer(fake, path: path, agents: agents, log: log.sink)
+        defer { if ProcessInfo.processInfo.environment["SIMCC_DEBUG"] != nil { print(log.all.joined(separator: "\n")) } }
         fake.hold(true)
         try await runner.start()
         try await eventually("two held calls") { fake.originateCount == 2 }

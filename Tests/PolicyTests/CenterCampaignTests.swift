@@ -81,6 +81,30 @@ struct ListeningDialer: Dialer {
         #expect(center.shown(AgentID(1)) == .idle)
     }
 
+    @Test("a placement that failed frees the agent and puts the customer back in line, placed with the agent idle the longest; after three failures the customer is let go")
+    func placementFailed() {
+        var (center, _) = Self.started(Self.both, rule: CenterRule(maxHold: 15))
+        func placed(_ out: [CenterCommand]) -> [AgentID] {
+            out.compactMap { if case .dialer(.connect(Self.c1, let a)) = $0 { a } else { nil } }
+        }
+        let first = placed(Self.handle(&center, .outbound(.callAnswered(Self.c1, live: true)), at: 1))
+        #expect(first.count == 1)
+        // The transfer failed: that agent is free again, and the customer is placed with the
+        // other, idle longer.
+        let second = placed(Self.handle(&center, .placementFailed(Self.c1), at: 2))
+        #expect(second.count == 1 && second != first)
+        #expect(center.shown(first[0]) == .idle)
+        // A report of a call the center did not place changes nothing.
+        #expect(Self.handle(&center, .placementFailed(Self.c2), at: 2.5).isEmpty)
+        let third = placed(Self.handle(&center, .placementFailed(Self.c1), at: 3))
+        #expect(third == first)
+        // The third failure: let go with the system's message; both agents free.
+        let out = Self.handle(&center, .placementFailed(Self.c1), at: 4)
+        #expect(placed(out).isEmpty && out.contains(.dialer(.holdExpired(Self.c1))), "\(out)")
+        #expect(center.customersWaiting == 0)
+        #expect(center.shown(AgentID(0)) == .idle && center.shown(AgentID(1)) == .idle)
+    }
+
     @Test("paused: the dialer hears no wake-up (counted), answered customers are still placed and let go; resume hands it the wake-up")
     func pauseAndResume() {
         var (center, first) = Self.started([.agentLoggedIn(AgentID(0))], rule: CenterRule(maxHold: 10), wakeUps: [5])

@@ -42,10 +42,12 @@ struct FakeMisbehaviourTests {
     func ignored() async throws {
         let fake = try await FakeFreeSWITCH.start()
         defer { Task { await fake.stop() } }
-        let (client, _) = try await Self.connected(fake, commandTimeout: .milliseconds(200))
+        let (client, _) = try await Self.connected(fake)
         defer { Task { await client.close() } }
         fake.ignore("api status")
-        await #expect(throws: EventSocketError.self) { _ = try await client.api("status") }
+        await #expect(throws: EventSocketError.timedOut(what: "api status", after: .milliseconds(200))) {
+            _ = try await client.api("status", timeout: .milliseconds(200))
+        }
         #expect(fake.commands.contains("api status"), "the command reached FreeSWITCH")
         #expect(await client.isConnected)
     }

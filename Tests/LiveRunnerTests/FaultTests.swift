@@ -258,7 +258,7 @@ struct FaultTests {
         let log = LogLines()
         var options = LiveRunnerOptions(
             storePath: path, batchID: "b1", live: liveConfiguration(agents: agents),
-            eventSocket: fake.configuration(commandTimeout: .milliseconds(200)))
+            eventSocket: fake.configuration(commandTimeout: .seconds(1)))
         options.cdrWait = 30
         var progressive = ProgressiveDialer.Configuration()
         progressive.rules = quickRetries
@@ -331,7 +331,12 @@ struct FaultTests {
                 try await eventually("the refusal heard") { await runner.status().callsInFlight > 0 && fake.commands.filter { $0.hasPrefix("bgapi uuid_transfer") }.count >= 2 }
                 fake.state.withLock { $0.refusing.removeAll() }
             }
-            try await timers.run(until: { await runner.isOver }, "the task complete (lost: \(lost))")
+            do {
+                try await timers.run(until: { await runner.isOver }, "the task complete (lost: \(lost))")
+            } catch {
+                Issue.record("\(log.all.joined(separator: "\n")) \(await runner.status()) parked: \(fake.parkedCount) settled: \(await timers.settled) next: \(String(describing: timers.clock.nextDeadline)) timer: \(String(describing: await runner.nextTimer)) limit: \(timers.limit) now: \(timers.clock.now()) queued: \(await runner.commandsQueued) read: \(fake.state.withLock { $0.userCommands }) sent: \(fake.state.withLock { $0.eventsSent }) received: \(await runner.eventsReceived)")
+                throw error
+            }
             let records = try OutboundStore(path: path).callRecords(batchID: "b1")
             #expect(records.count == fake.originateCount)
             #expect(records.filter { $0.outcome == .connected }.count == 3, "lost: \(lost): \(records.map(\.outcome))")

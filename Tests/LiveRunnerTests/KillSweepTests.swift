@@ -41,15 +41,8 @@ struct KillSweepTests {
         defer { Task { await fake.stop() } }
         fake.keepRecords(in: records, clock: { Date().timeIntervalSince1970 })
         let db = try makeStore("sweep-\(tag)", contracts: 6)
-        let policy = try ProcessTests.campaign(in: folder)
-        let tokenFile = folder + "/token"
-        try "\(httpToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        let arguments = [
-            "live", "--db", db, "--batch", "b1", "--policy", policy, "--esl-port", String(fake.port),
-            "--http-port", "0", "--http-token-file", tokenFile, "--agent", "1000", "--agent", "1001",
-            "--cdr-dir", records, "--cdr-wait", "5",
-        ]
-        let environment = ["SIMCC_ESL_PASSWORD": eslPassword, "PATH": "/usr/bin:/bin"]
+        let (arguments, environment) = try LiveProcess.campaignArguments(
+            db: db, fake: fake, agents: agents, in: folder, extra: ["--cdr-dir", records, "--cdr-wait", "5"])
 
         fake.hold(true)
         fake.holdPlaced(true)

@@ -38,6 +38,23 @@ struct LiveProcess {
         ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 
+    /// The arguments of `simcc live` dialing batch b1 of `db` with the fast campaign policy
+    /// (`ProcessTests.campaign`) through `fake`, for `agents`, its HTTP interface on a free port
+    /// (the token in `folder`), plus `extra`; and its environment (the ESL password).
+    static func campaignArguments(
+        db: String, fake: FakeFreeSWITCH, agents: [String], in folder: String, extra: [String] = []
+    ) throws -> (arguments: [String], environment: [String: String]) {
+        let policy = try ProcessTests.campaign(in: folder)
+        let tokenFile = folder + "/token"
+        try "\(httpToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        var arguments = [
+            "live", "--db", db, "--batch", "b1", "--policy", policy, "--esl-port", String(fake.port),
+            "--http-port", "0", "--http-token-file", tokenFile,
+        ]
+        for agent in agents { arguments += ["--agent", agent] }
+        return (arguments + extra, ["SIMCC_ESL_PASSWORD": eslPassword, "PATH": "/usr/bin:/bin"])
+    }
+
     /// Waits for the process to exit; returns its status.
     func exit(within limit: Duration = .seconds(30)) async throws -> Int32 {
         let process = self.process
@@ -71,14 +88,7 @@ struct ProcessTests {
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
         defer { Task { await fake.stop() } }
         let db = try makeStore("kill", contracts: 20)
-        let policy = try Self.campaign(in: folder)
-        let tokenFile = folder + "/token"
-        try "\(httpToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        let arguments = [
-            "live", "--db", db, "--batch", "b1", "--policy", policy, "--esl-port", String(fake.port),
-            "--http-port", "0", "--http-token-file", tokenFile, "--agent", "1000", "--agent", "1001",
-        ]
-        let environment = ["SIMCC_ESL_PASSWORD": eslPassword, "PATH": "/usr/bin:/bin"]
+        let (arguments, environment) = try LiveProcess.campaignArguments(db: db, fake: fake, agents: agents, in: folder)
 
         // Six calls go through, then the calls are held: the dialer has two in flight (one per agent).
         fake.state.withLock { $0.holdFrom = 6 }

@@ -35,15 +35,8 @@ struct SoakTests {
         fake.keepRecords(in: records, clock: { Date().timeIntervalSince1970 })
         fake.state.withLock { $0.unansweredEvery = 7 }
         let db = try makeStore("soak-\(tag)", contracts: contracts)
-        let policy = try ProcessTests.campaign(in: folder)
-        let tokenFile = folder + "/token"
-        try "\(httpToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        var arguments = [
-            "live", "--db", db, "--batch", "b1", "--policy", policy, "--esl-port", String(fake.port),
-            "--http-port", "0", "--http-token-file", tokenFile, "--cdr-dir", records, "--cdr-wait", "3",
-        ]
-        for agent in agents { arguments += ["--agent", agent] }
-        let environment = ["SIMCC_ESL_PASSWORD": eslPassword, "PATH": "/usr/bin:/bin"]
+        let (arguments, environment) = try LiveProcess.campaignArguments(
+            db: db, fake: fake, agents: agents, in: folder, extra: ["--cdr-dir", records, "--cdr-wait", "3"])
 
         var process = try LiveProcess.spawn(arguments, environment: environment, in: folder, tag: "run-0")
         var restarts = 0

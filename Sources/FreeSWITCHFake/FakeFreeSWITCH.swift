@@ -287,6 +287,18 @@ public final class FakeFreeSWITCH: Sendable {
         }
     }
 
+    /// The times a CHANNEL_HANGUP_COMPLETE of outbound call `uuid` ending now carries, as
+    /// FreeSWITCH's (`answer_uepoch`, `bridge_uepoch`, `end_uepoch`), when records are kept.
+    func hangupTimes(_ uuid: String) -> [(String, String)] {
+        let (clock, moments) = state.withLock { ($0.recordClock, $0.moments[uuid]) }
+        guard let clock else { return [] }
+        func micros(_ t: Double?) -> String { String(Int64(((t ?? 0) * 1_000_000).rounded())) }
+        return [
+            ("answer_uepoch", micros(moments?.answered)), ("bridge_uepoch", micros(moments?.bridged)),
+            ("end_uepoch", micros(clock())),
+        ]
+    }
+
     /// Writes the record of outbound call `uuid`, which ended now with `cause` (when records are
     /// kept).
     func writeRecord(_ uuid: String, cause: String) {
@@ -337,7 +349,8 @@ public final class FakeFreeSWITCH: Sendable {
         let leg = FreeSWITCHEventFactory.outboundLeg(
             call: call, contract: ContractID(0), number: "100", configuration: LiveConfiguration())
         var factory = makeFactory()
-        let frame = factory.hangup(leg, cause: cause, complete: true, answered: answered, at: 0)
+        let frame = factory.hangup(
+            leg, cause: cause, complete: true, answered: answered, at: 0, variables: hangupTimes(uuid))
         writeRecord(uuid, cause: cause)
         broadcast([frame])
     }

@@ -54,6 +54,7 @@ public enum SimccUUID {
 /// | CHANNEL_BRIDGE touching our leg (`Unique-ID`, `Bridge-A/B-Unique-ID`, `Other-Leg-Unique-ID`) | `callConnected(call, agent)`, the agent from `variable_cc_agent` (roster name), else `Other-Leg-Destination-Number` / `Other-Leg-Caller-ID-Number` / `Caller-Destination-Number` (roster extension); unresolved: wait for `bridge-agent-start` |
 /// | `callcenter::info` `bridge-agent-start` with `CC-Member-Session-UUID` ours | `callConnected(call, CC-Agent)` (if not yet) |
 /// | CHANNEL_HANGUP or CHANNEL_HANGUP_COMPLETE of our leg, the first of them | `callEnded(cause: Hangup-Cause)`, once |
+/// | the same, of a call whose answer or bridge was learnt late (taken over, or from a channel list) | waits for CHANNEL_HANGUP_COMPLETE: `callReported` with its `variable_answer_uepoch`, `bridge_uepoch`, `end_uepoch` (FreeSWITCH's own times); without them, `callEnded` |
 /// | BACKGROUND_JOB of our originate's Job-UUID, body `-ERR CAUSE` | `callEnded(cause)` unless the channel already ended it; `+OK` ignored |
 /// | `callcenter::info` agent-status-change / agent-state-change of a roster agent | `agent(id, state)` when the state `CallCenterAgent.dialerState` changes |
 /// | anything else, other channels, duplicates | nothing |
@@ -79,6 +80,10 @@ public struct DialerBridge: Sendable {
         /// Whether FreeSWITCH showed any sign of it: an event of its channel or its job, or its
         /// channel in a list.
         var seen = false
+        /// Its answer or bridge was learnt late (taken over after a restart, or read from a
+        /// channel list after a gap): its end is reported with the times FreeSWITCH's
+        /// CHANNEL_HANGUP_COMPLETE carries (`callReported`).
+        var learntLate = false
     }
 
     /// The configuration, validated.
@@ -160,6 +165,7 @@ public struct DialerBridge: Sendable {
         var c = Call(contract: contract, jobUUID: job)
         c.seen = true
         c.order = -1  // before every originate of this run
+        c.learntLate = true
         c.answered = answered || connected
         c.answerReported = answered || connected
         c.connected = connected
@@ -288,6 +294,17 @@ public struct DialerBridge: Sendable {
             connect(call, agent, into: &out)
         case "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE":
             guard let own, let c = calls[own] else { return }
+            if c.learntLate {
+                // The complete hang-up carries the call's own times: the end waits for it.
+                guard name == "CHANNEL_HANGUP_COMPLETE" else { return }
+                if let report = lateReport(own, event) {
+                    calls[own] = nil
+                    vanished[own] = nil
+                    jobs[c.jobUUID] = nil
+                    out.append(.callReported(own, report))
+                    return
+                }
+            }
             if c.answered && !c.answerReported {
                 var live = true
                 if let detection = configuration.machineDetection, let known = verdict(event, detection) {
@@ -353,6 +370,24 @@ public struct DialerBridge: Sendable {
         return []
     }
 
+    /// The times a CHANNEL_HANGUP_COMPLETE of `call` carries (`variable_answer_uepoch`,
+    /// `variable_bridge_uepoch`, `variable_end_uepoch`, microseconds since 1970, `0` for never),
+    /// as a report; nil without an end time.
+    private func lateReport(_ call: CallID, _ event: ESLEvent) -> CallReport? {
+        func moment(_ name: String) -> Seconds? {
+            guard let text = event.nonEmptyVariable(name), let micros = Int64(text), micros > 0 else { return nil }
+            return Seconds(micros) / 1_000_000
+        }
+        guard let ended = moment("end_uepoch") else { return nil }
+        let answered = moment("answer_uepoch")
+        let bridged = answered == nil ? nil : moment("bridge_uepoch")
+        var agent: AgentID?
+        if bridged != nil { agent = event.nonEmptyVariable("cc_agent").flatMap { agentByName[$0] } }
+        return CallReport(
+            answeredAt: answered, live: true, connectedAt: bridged, agent: agent, endedAt: ended,
+            cause: HangupCause(freeSWITCH: event.hangupCause ?? event.nonEmptyVariable("hangup_cause")))
+    }
+
     /// Whether `call`, in flight, was seen bridged to an agent.
     public func isConnected(_ call: CallID) -> Bool { calls[call]?.connected ?? false }
 
@@ -415,9 +450,13 @@ public struct DialerBridge: Sendable {
         for call in calls.keys.sorted() {
             switch channels.status(ofCall: call.uuidString, roster: configuration.agents, agentChannels: agentChannels) {
             case .answered?:
-                if calls[call]?.answered == false { calls[call]?.answered = true }
+                if calls[call]?.answered == false {
+                    calls[call]?.answered = true
+                    calls[call]?.learntLate = true
+                }
                 report(call, live: true, into: &out)
             case .bridged(let agent)?:
+                if calls[call]?.connected == false { calls[call]?.learntLate = true }
                 connect(call, agent, into: &out)
             case .ringing?, nil:
                 break

@@ -345,4 +345,38 @@ struct FaultTests {
             await fake.stop()
         }
     }
+
+    @Test("a call answered and bridged while simcc was down, still up at the restart, ends after it: recorded with FreeSWITCH's own answer and bridge times")
+    func takenOverWithTrueTimes() async throws {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        defer { Task { await fake.stop() } }
+        let path = try makeStore("late-times", contracts: 3)
+        let folder = try Self.recordsFolder("late-times")
+        fake.hold(true)
+        let (first, clock, _) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, records: folder)
+        fake.keepRecords(in: folder, clock: { clock.now() })
+        try await first.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        await first.stop()
+        let talking = fake.originates[0]
+        let answeredAt = clock.now() + 2
+        clock.set(to: answeredAt)
+        fake.answerHeld(talking, bridgeTo: "1001")
+        clock.set(to: answeredAt + 20)
+        fake.hold(false)
+        let (second, _, timers) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, clock: clock, records: folder)
+        try await second.start()
+        #expect(await second.status().callsInFlight >= 1)
+        clock.set(to: answeredAt + 50)
+        fake.endHeld(talking)
+        fake.endHeld(fake.originates[1], cause: "NO_ANSWER")
+        try await timers.run(until: { await second.isOver }, "the task complete")
+        let records = try OutboundStore(path: path).callRecords(batchID: "b1")
+        let record = try #require(records.first { $0.call.uuidString == talking })
+        #expect(record.outcome == .connected && record.agent == AgentID(1))
+        #expect(record.answeredAt == answeredAt && record.connectedAt == answeredAt, "\(record)")
+        #expect(record.endedAt == answeredAt + 50)
+        Self.expectNoServedCustomerDialledAgain(records)
+    }
 }

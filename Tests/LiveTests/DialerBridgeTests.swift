@@ -374,6 +374,23 @@ struct DialerEventTests {
                 == [.callEnded(c2, cause: .noAnswer)])
     }
 
+    @Test("a call taken over answered ends with the times its complete hang-up carries; a plain CHANNEL_HANGUP waits for it")
+    func takenOverEndsWithTrueTimes() {
+        var bridge = W.dialer()
+        var f = FreeSWITCHEventFactory()
+        bridge.adopt(c1, contract: ContractID(0), answered: true)
+        #expect(bridge.feed(f.hangup(W.leg(c1), cause: "NORMAL_CLEARING", complete: false, answered: true, at: 90)) == [])
+        let times = [("answer_uepoch", "12500000"), ("bridge_uepoch", "13000000"), ("end_uepoch", "88000000"), ("cc_agent", "1001@default")]
+        #expect(bridge.feed(f.hangup(W.leg(c1), cause: "NORMAL_CLEARING", complete: true, answered: true, at: 90, variables: times)) == [
+            .callReported(c1, CallReport(answeredAt: 12.5, connectedAt: 13, agent: W.a1, endedAt: 88, cause: .normalClearing))
+        ])
+        #expect(bridge.callsInFlight == 0)
+        // Without the times (an older FreeSWITCH, a filtered event): the plain end.
+        bridge.adopt(c2, contract: ContractID(1), answered: true)
+        #expect(bridge.feed(f.hangup(W.leg(c2), cause: "NORMAL_CLEARING", complete: true, answered: true, at: 91))
+            == [.callEnded(c2, cause: .normalClearing)])
+    }
+
     @Test("a CDR as mod_json_cdr writes it: times in microseconds, URL-encoded values, the agent from cc_agent or the call flow")
     func callDetailRecord() throws {
         let text = #"""

@@ -11,6 +11,9 @@ public enum DialerEvent: Hashable, Sendable {
     case callAnswered(CallID, live: Bool)
     /// The answered call was bridged to an agent.
     case callConnected(CallID, AgentID)
+    /// The connection reported by `callConnected` did not happen after all (the softswitch did
+    /// not carry out `DialerCommand.connect`): the customer waits for an agent again.
+    case connectionFailed(CallID)
     /// The call ended, with FreeSWITCH's hang-up cause.
     case callEnded(CallID, cause: HangupCause)
     /// The driver lost sight of the call (a gap in the events, a restart) and its channel is gone:

@@ -495,8 +495,9 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
                 set(a, .campaignWrapUp)
             }
             tellDialer(event, into: &commands)
-        case .agent:
-            // The center keeps the agent book itself (the agent events above).
+        case .agent, .connectionFailed:
+            // The center keeps the agent book itself (the agent events above), and tells the
+            // dialer of failed connections itself (`placementFailed`).
             break
         }
     }
@@ -529,6 +530,8 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             customers.answered(call, at: now)
             if let maxHold = rule.maxHold { requestWake(at: now + maxHold, into: &commands) }
         }
+        // The dialer heard the call connected when the center placed it: it was not.
+        tellDialer(.connectionFailed(call), into: &commands)
         if agents[a].activity == .campaign { becomeFree(a, into: &commands) }
     }
 

@@ -215,6 +215,12 @@ public struct DialerCore: Sendable {
             c.agent = agent
             answeredWaiting -= 1
             inFlight[call] = c
+        case .connectionFailed(let call):
+            guard var c = inFlight[call], c.connectedAt != nil else { return }
+            c.connectedAt = nil
+            c.agent = nil
+            answeredWaiting += 1
+            inFlight[call] = c
         case .callEnded(let call, let cause):
             guard let c = inFlight.removeValue(forKey: call) else { return }
             end(call, c, cause: cause, at: time, into: &commands)

@@ -250,7 +250,7 @@ public struct CenterBridge: Sendable {
                 } else {
                     out.append(.agentFree(agent))
                 }
-            case .agent, .wakeUp: break
+            case .agent, .wakeUp, .connectionFailed: break
             }
         }
     }

@@ -50,7 +50,7 @@ struct SoakTests {
                 (2_100, .lose("bgapi originate", 1)),
             ] : []
         let started = ContinuousClock.now
-        let deadline = started + .seconds(90)
+        let deadline = started + .seconds(150)
         while true {
             if ContinuousClock.now > deadline {
                 // What the stuck run says of itself, for the report.
@@ -63,7 +63,7 @@ struct SoakTests {
                     }
                 }
                 process.process.terminate()
-                Issue.record("\(tag): the campaign did not finish in 90 s: \(process.output.suffix(3000))")
+                Issue.record("\(tag): the campaign did not finish in 150 s: \(process.output.suffix(3000))")
                 break
             }
             if let next = plan.first, fake.originateCount >= next.at {

@@ -83,4 +83,22 @@ struct CallReportTests {
         #expect(snapshot.isComplete && snapshot.contracts[records[1].contract.index].state == .review)
         #expect(snapshot.outcomes["unknown"] == 1)
     }
+
+    @Test("a connection that failed (the softswitch did not place the customer): a customer who then hangs up waiting is abandoned; one placed again is connected from the second placement")
+    func connectionFailed() throws {
+        var (dialer, calls) = try Self.started()
+        var out: [DialerCommand] = []
+        for call in calls {
+            dialer.handle(.callAnswered(call, live: true), at: 2, into: &out)
+            dialer.handle(.callConnected(call, AgentID(0)), at: 3, into: &out)
+            dialer.handle(.connectionFailed(call), at: 4, into: &out)
+        }
+        dialer.handle(.callEnded(calls[0], cause: .normalClearing), at: 10, into: &out)
+        dialer.handle(.callConnected(calls[1], AgentID(1)), at: 6, into: &out)
+        dialer.handle(.callEnded(calls[1], cause: .normalClearing), at: 70, into: &out)
+        let records = Self.records(out)
+        #expect(records.map(\.outcome) == [.abandoned, .connected])
+        #expect(records[0].connectedAt == nil && records[0].agent == nil)
+        #expect(records[1].connectedAt == 6 && records[1].agent == AgentID(1))
+    }
 }

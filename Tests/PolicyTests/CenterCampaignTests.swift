@@ -82,7 +82,7 @@ struct ListeningDialer: Dialer {
     }
 
     @Test("a placement that failed frees the agent and puts the customer back in line, placed with the agent idle the longest; after three failures the customer is let go")
-    func placementFailed() {
+    func placementFailed() throws {
         var (center, _) = Self.started(Self.both, rule: CenterRule(maxHold: 15))
         func placed(_ out: [CenterCommand]) -> [AgentID] {
             out.compactMap { if case .dialer(.connect(Self.c1, let a)) = $0 { a } else { nil } }
@@ -94,6 +94,10 @@ struct ListeningDialer: Dialer {
         let second = placed(Self.handle(&center, .placementFailed(Self.c1), at: 2))
         #expect(second.count == 1 && second != first)
         #expect(center.shown(first[0]) == .idle)
+        // The dialer heard the first connection undone before the second.
+        let heard = center.dialer!.heard
+        let undone = try #require(heard.firstIndex(of: .connectionFailed(Self.c1)))
+        #expect(heard[undone...].contains(.callConnected(Self.c1, second[0])))
         // A report of a call the center did not place changes nothing.
         #expect(Self.handle(&center, .placementFailed(Self.c2), at: 2.5).isEmpty)
         let third = placed(Self.handle(&center, .placementFailed(Self.c1), at: 3))

@@ -10,6 +10,7 @@ import Testing
 /// up, its record written by `mod_json_cdr`), and a restart settles it. For each: no served
 /// customer dialled again, no contract lost, one `call_records` row per attempt with the true
 /// cause and times, and the counts equal to the records.
+extension LiveProcesses {
 @Suite("kill -9 at every step of an attempt's life", .serialized)
 struct KillSweepTests {
     enum Step: String, CaseIterable {
@@ -146,4 +147,5 @@ struct KillSweepTests {
             try? FileManager.default.removeItem(atPath: folder)
         }
     }
+}
 }

@@ -12,6 +12,11 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let simccBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("simcc").path
 
+/// The suites that start `simcc live` as a process: one at a time (each starts processes of
+/// its own; together on a loaded machine they starve one another).
+@Suite("simcc live as a process", .serialized)
+enum LiveProcesses {}
+
 /// A running `simcc live`, its output going to files.
 struct LiveProcess {
     let process: Process
@@ -44,7 +49,7 @@ struct LiveProcess {
     static func campaignArguments(
         db: String, fake: FakeFreeSWITCH, agents: [String], in folder: String, extra: [String] = []
     ) throws -> (arguments: [String], environment: [String: String]) {
-        let policy = try ProcessTests.campaign(in: folder)
+        let policy = try LiveProcesses.ProcessTests.campaign(in: folder)
         let tokenFile = folder + "/token"
         try "\(httpToken)\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         var arguments = [
@@ -63,6 +68,7 @@ struct LiveProcess {
     }
 }
 
+extension LiveProcesses {
 @Suite("simcc live as a process", .serialized)
 struct ProcessTests {
     /// A campaign file with one fast progressive variant (a 50 ms tick, quick retries).
@@ -144,7 +150,9 @@ struct ProcessTests {
         }
     }
 }
+}
 
+extension LiveProcesses {
 @Suite("simcc live routing inbound calls as a process", .serialized)
 struct RouterProcessTests {
     @Test("simcc live --inbound-db --roster alone: a known caller is transferred; SIGTERM stops it with the record written")
@@ -176,7 +184,9 @@ struct RouterProcessTests {
         #expect(calls.map(\.agent) == [AgentID(1)])
     }
 }
+}
 
+extension LiveProcesses {
 @Suite("simcc live dialing and routing in one process", .serialized)
 struct BlendedProcessTests {
     @Test("the dialer and the router together: one login, one HTTP interface with both sets of routes; the task completes, the router goes on until SIGTERM")
@@ -195,7 +205,7 @@ struct BlendedProcessTests {
         let db = try makeStore("both", contracts: 4)
         let process = try LiveProcess.spawn(
             [
-                "live", "--db", db, "--batch", "b1", "--policy", try ProcessTests.campaign(in: folder),
+                "live", "--db", db, "--batch", "b1", "--policy", try LiveProcesses.ProcessTests.campaign(in: folder),
                 "--inbound-db", routing, "--roster", roster, "--esl-port", String(fake.port),
                 "--http-port", "0", "--http-token-file", tokenFile,
             ],
@@ -232,7 +242,9 @@ struct BlendedProcessTests {
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
+}
 
+extension LiveProcesses {
 @Suite("simcc live exit statuses", .serialized)
 struct ExitStatusTests {
     @Test("78 (EX_CONFIG) for what only the operator can fix: a wrong password, a missing batch, a missing password, a mistake in the settings; 75 (EX_TEMPFAIL) when FreeSWITCH is not there")
@@ -243,7 +255,7 @@ struct ExitStatusTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: ["1000"])
         let db = try makeStore("exit", contracts: 2)
-        let policy = try ProcessTests.campaign(in: folder)
+        let policy = try LiveProcesses.ProcessTests.campaign(in: folder)
         func run(_ batch: String, port: Int, password: String, tag: String) async throws -> (Int32, String) {
             let process = try LiveProcess.spawn(
                 ["live", "--db", db, "--batch", batch, "--policy", policy, "--agent", "1000", "--no-http",
@@ -269,4 +281,5 @@ struct ExitStatusTests {
         #expect(absent == 75, "\(absentOutput)")
         #expect(absentOutput.contains("cannot connect to FreeSWITCH"), "\(absentOutput)")
     }
+}
 }

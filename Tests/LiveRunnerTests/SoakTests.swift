@@ -10,6 +10,7 @@ import Testing
 /// replies and two kill -9 restarts. The faulted run must end with every contract closed or
 /// held for review, the same closed set as the clean run, one record per attempt, nobody served
 /// dialled again and the counts equal to the records.
+extension LiveProcesses {
 @Suite("Soak: 2,000 contracts through faults", .serialized)
 struct SoakTests {
     static let contracts = 2_000
@@ -134,4 +135,5 @@ struct SoakTests {
         #expect(held == faulted.records.filter { $0.outcome == .unknown }.count)
         print("soak: clean \(clean.originates.count) attempts, \(clean.states.filter { $0 == .completed }.count) completed; faults \(faulted.originates.count) attempts, \(faulted.states.filter { $0 == .completed }.count) completed, \(held) held for review, 2 restarts")
     }
+}
 }

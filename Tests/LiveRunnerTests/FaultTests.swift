@@ -23,6 +23,24 @@ struct FaultTests {
         return folder
     }
 
+    /// A run (agents 1000 and 1001, the fake keeping call records) that dialled two calls the
+    /// fake holds, then stopped: what a restart takes over.
+    static func stoppedWithTwoCallsHeld(_ name: String, contracts: Int) async throws
+        -> (fake: FakeFreeSWITCH, path: String, folder: String, clock: ManualLiveClock)
+    {
+        let agents = ["1000", "1001"]
+        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        let path = try makeStore(name, contracts: contracts)
+        let folder = try recordsFolder(name)
+        fake.hold(true)
+        let (first, clock, _) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, records: folder)
+        fake.keepRecords(in: folder, clock: { clock.now() })
+        try await first.start()
+        try await eventually("two held calls") { fake.originateCount == 2 }
+        await first.stop()
+        return (fake, path, folder, clock)
+    }
+
     /// Every record's contract: not dialled after one of its calls reached an agent.
     static func expectNoServedCustomerDialledAgain(_ records: [CallRecord], _ context: String = "") {
         for contract in Set(records.map(\.contract)) {
@@ -150,16 +168,8 @@ struct FaultTests {
     @Test("simcc stopped while a customer talks, restarted after the hang-up: the call taken over is recorded from its CDR, not dialled again")
     func servedWhileSimccWasDown() async throws {
         let agents = ["1000", "1001"]
-        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        let (fake, path, folder, clock) = try await Self.stoppedWithTwoCallsHeld("restart-cdr", contracts: 4)
         defer { Task { await fake.stop() } }
-        let path = try makeStore("restart-cdr", contracts: 4)
-        let folder = try Self.recordsFolder("restart-cdr")
-        fake.hold(true)
-        let (first, clock, _) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, records: folder)
-        fake.keepRecords(in: folder, clock: { clock.now() })
-        try await first.start()
-        try await eventually("two held calls") { fake.originateCount == 2 }
-        await first.stop()
         let (served, ringing) = (fake.originates[0], fake.originates[1])
         let answeredAt = clock.now() + 1
         clock.set(to: answeredAt)
@@ -349,16 +359,8 @@ struct FaultTests {
     @Test("a call answered and bridged while simcc was down, still up at the restart, ends after it: recorded with FreeSWITCH's own answer and bridge times")
     func takenOverWithTrueTimes() async throws {
         let agents = ["1000", "1001"]
-        let fake = try await FakeFreeSWITCH.start(password: eslPassword, agents: agents)
+        let (fake, path, folder, clock) = try await Self.stoppedWithTwoCallsHeld("late-times", contracts: 3)
         defer { Task { await fake.stop() } }
-        let path = try makeStore("late-times", contracts: 3)
-        let folder = try Self.recordsFolder("late-times")
-        fake.hold(true)
-        let (first, clock, _) = try LiveRunnerTests.quickDialer(fake, path: path, agents: agents, records: folder)
-        fake.keepRecords(in: folder, clock: { clock.now() })
-        try await first.start()
-        try await eventually("two held calls") { fake.originateCount == 2 }
-        await first.stop()
         let talking = fake.originates[0]
         let answeredAt = clock.now() + 2
         clock.set(to: answeredAt)

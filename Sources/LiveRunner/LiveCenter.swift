@@ -28,8 +28,8 @@ import Store
 /// center's commands go by.
 ///
 /// At start: the agents as mod_callcenter lists them (or as assumed), the calls a previous run
-/// left in flight reconciled with FreeSWITCH's channels (gone: ended as `CRASH`; still up:
-/// followed from the state the lists give), the callback tasks of earlier runs taken back, and
+/// left in flight reconciled with FreeSWITCH's channels (gone: settled from FreeSWITCH's call
+/// records, `settleVanished`; still up: followed from the state the lists give), the callback tasks of earlier runs taken back, and
 /// the inbound calls parked before the start routed, oldest first. The campaign starts at
 /// `dial_from` (after `LiveRunnerOptions.dayStart`) and the pool closes at `dial_until`. After a
 /// reconnect the same reading of FreeSWITCH's state brings the calls and the agents up to date.
@@ -544,8 +544,8 @@ public actor LiveCenter: LiveHTTPRoutes {
     }
 
     /// The calls a previous run left in flight, brought up to date with FreeSWITCH's channels:
-    /// gone meanwhile, ended as `CRASH`; answered, the customer waits for an agent; with an
-    /// agent, the center books them.
+    /// gone meanwhile, settled from FreeSWITCH's records (`settleVanished`); answered, the
+    /// customer waits for an agent; with an agent, the center books them.
     private func takeOver(_ adopted: [CallInFlight], at time: Seconds) async throws {
         let snapshot: LiveSnapshot
         do {

@@ -257,3 +257,50 @@ struct RoutingCLITests {
         #expect(noFile.err.contains("routing.customers"), "\(noFile.err)")
     }
 }
+
+@Suite("simcc review, end to end")
+struct ReviewCLITests {
+    /// Runs `python3 -c script db` and returns its output.
+    static func python(_ script: String, _ db: String) throws -> String {
+        let query = Process()
+        query.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        query.arguments = ["python3", "-c", script, db]
+        let pipe = Pipe()
+        query.standardOutput = pipe
+        try query.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        query.waitUntilExit()
+        return text
+    }
+
+    @Test("lists the contracts held for review and records a decision; a contract not held is refused with the reason")
+    func review() throws {
+        let dir = temporaryFolder("review")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let db = dir + "/s.sqlite"
+        try "number,customer\n13800000001,a\n13800000002,b\n".write(toFile: dir + "/list.csv", atomically: true, encoding: .utf8)
+        #expect(try simcc(["import", dir + "/list.csv", "--batch", "b1", "--db", db]).status == 0)
+        #expect(try simcc(["review", "--batch", "b1", "--db", db]).out.contains("no contract held for review"))
+        // As a live dialer leaves a contract whose call nobody saw end.
+        _ = try Self.python("""
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("update contracts set state = 'review', attempts = 1, last_outcome = 'unknown' where idx = 1")
+            db.commit()
+            """, db)
+        let listed = try simcc(["review", "--batch", "b1", "--db", db])
+        #expect(listed.status == 0 && listed.out.contains("1 contract(s) held for review") && listed.out.contains("13800000002"), "\(listed.out)")
+        let json = try simcc(["review", "--batch", "b1", "--db", db, "--json"])
+        #expect(json.out.contains("\"contract\" : 1"), "\(json.out)")
+        let decided = try simcc(["review", "--batch", "b1", "--db", db, "--redial", "1"])
+        #expect(decided.status == 0 && decided.out.contains("contract 1 of batch b1: redial"), "\(decided.err)")
+        #expect(try Self.python("""
+            import sqlite3, sys
+            print(sqlite3.connect(sys.argv[1]).execute("select state, attempts from contracts where idx = 1").fetchone())
+            """, db) == "('uncompleted', 1)\n")
+        let refused = try simcc(["review", "--batch", "b1", "--db", db, "--served", "0"])
+        #expect(refused.status != 0 && refused.err.contains("contract 0 of batch b1 is not held for review"), "\(refused.err)")
+        let both = try simcc(["review", "--batch", "b1", "--db", db, "--served", "0", "--redial", "1"])
+        #expect(both.status != 0 && both.err.contains("decide one contract at a time"))
+    }
+}

@@ -297,11 +297,8 @@ public struct DialerBridge: Sendable {
             if c.learntLate {
                 // The complete hang-up carries the call's own times: the end waits for it.
                 guard name == "CHANNEL_HANGUP_COMPLETE" else { return }
-                if let report = lateReport(own, event) {
-                    calls[own] = nil
-                    vanished[own] = nil
-                    jobs[c.jobUUID] = nil
-                    out.append(.callReported(own, report))
+                if let record = lateRecord(own, event) {
+                    out += report(own, record)
                     return
                 }
             }
@@ -370,23 +367,21 @@ public struct DialerBridge: Sendable {
         return []
     }
 
-    /// The times a CHANNEL_HANGUP_COMPLETE of `call` carries (`variable_answer_uepoch`,
-    /// `variable_bridge_uepoch`, `variable_end_uepoch`, microseconds since 1970, `0` for never),
-    /// as a report; nil without an end time.
-    private func lateReport(_ call: CallID, _ event: ESLEvent) -> CallReport? {
+    /// FreeSWITCH's record of `call` as its CHANNEL_HANGUP_COMPLETE carries it
+    /// (`variable_answer_uepoch`, `variable_bridge_uepoch`, `variable_end_uepoch`, microseconds
+    /// since 1970, `0` for never; `variable_cc_agent`); nil without an end time.
+    private func lateRecord(_ call: CallID, _ event: ESLEvent) -> CallDetailRecord? {
         func moment(_ name: String) -> Seconds? {
             guard let text = event.nonEmptyVariable(name), let micros = Int64(text), micros > 0 else { return nil }
             return Seconds(micros) / 1_000_000
         }
         guard let ended = moment("end_uepoch") else { return nil }
-        let answered = moment("answer_uepoch")
-        let bridged = answered == nil ? nil : moment("bridge_uepoch")
-        var agent: AgentID?
-        if bridged != nil { agent = event.nonEmptyVariable("cc_agent").flatMap { agentByName[$0] } }
-        return CallReport(
-            answeredAt: answered, live: true, connectedAt: bridged, agent: agent, endedAt: ended,
-            cause: HangupCause(freeSWITCH: event.hangupCause ?? event.nonEmptyVariable("hangup_cause")))
+        return CallDetailRecord(
+            uuid: call.uuidString, answeredAt: moment("answer_uepoch"), bridgedAt: moment("bridge_uepoch"),
+            endedAt: ended, cause: HangupCause(freeSWITCH: event.hangupCause ?? event.nonEmptyVariable("hangup_cause")),
+            callCenterAgent: event.nonEmptyVariable("cc_agent"))
     }
+
 
     /// Whether `call`, in flight, was seen bridged to an agent.
     public func isConnected(_ call: CallID) -> Bool { calls[call]?.connected ?? false }
@@ -424,18 +419,21 @@ public struct DialerBridge: Sendable {
         guard let c = calls.removeValue(forKey: call) else { return [] }
         vanished[call] = nil
         jobs[c.jobUUID] = nil
-        guard let record else { return [.callReported(call, nil)] }
+        return [.callReported(call, record.map(callReport))]
+    }
+
+    /// What FreeSWITCH's record of a call says, as the dialer hears it: its answer, bridge and
+    /// end times and cause, and the agent (`cc_agent` as a roster name, else a destination of
+    /// its call flow as a roster extension) when it was bridged.
+    private func callReport(_ record: CallDetailRecord) -> CallReport {
         var agent = record.callCenterAgent.flatMap { agentByName[$0] }
         if agent == nil { agent = record.destinations.compactMap { agentByExten[$0] }.first }
         let connected = record.answeredAt == nil ? nil : record.bridgedAt
-        return [
-            .callReported(
-                call,
-                CallReport(
-                    answeredAt: record.answeredAt, live: true, connectedAt: connected,
-                    agent: connected == nil ? nil : agent, endedAt: record.endedAt, cause: record.cause))
-        ]
+        return CallReport(
+            answeredAt: record.answeredAt, live: true, connectedAt: connected,
+            agent: connected == nil ? nil : agent, endedAt: record.endedAt, cause: record.cause)
     }
+
 
     /// After a gap in the event stream, with what FreeSWITCH has now (`LiveChannelList` of
     /// `show channels` / `show calls`, and the agents' channels of `callcenter_config agent list`):

@@ -126,8 +126,7 @@ public struct CenterBridge: Sendable {
     /// The campaign call a `bgapi uuid_transfer` with Job-UUID `job` was to place with the agent
     /// the center chose, if it is one and the center still has it booked.
     public func placement(ofJob job: String) -> CallID? {
-        guard job.hasPrefix("51cc0003"), let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)),
-            agentOfCall[call] != nil
+        guard let call = SimccUUID.call(of: job, .transferJob), agentOfCall[call] != nil
         else { return nil }
         return call
     }

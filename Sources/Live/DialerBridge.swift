@@ -23,6 +23,14 @@ public enum SimccUUID {
         case chatJob = 5
     }
 
+    /// The call a UUID of `kind` was made for (`make(kind, call.rawValue)`), or nil when `uuid`
+    /// is not one.
+    public static func call(of uuid: String, _ kind: Kind) -> CallID? {
+        let hex = String(kind.rawValue, radix: 16)
+        guard uuid.hasPrefix("51cc" + String(repeating: "0", count: 4 - hex.count) + hex) else { return nil }
+        return CallID(uuidString: "51cc0000" + uuid.dropFirst(8))
+    }
+
     /// The UUID of `kind` for `number` (below 2^60).
     public static func make(_ kind: Kind, _ number: UInt64) -> String {
         let call = CallID(number).uuidString

@@ -1146,7 +1146,7 @@ public actor LiveCenter: LiveHTTPRoutes {
     /// The call of originate `command`, which FreeSWITCH never ran, ends (a failed attempt).
     private func originateEnded(_ command: ESLCommand) {
         guard case .bgapi(command: "originate", _, let job) = command, phase == .running,
-            let call = CallID(uuidString: "51cc0000" + job.dropFirst(8))
+            let call = SimccUUID.call(of: job, .originateJob)
         else { return }
         var events: [CenterEvent] = []
         let time = clock.now()

@@ -218,7 +218,7 @@ public struct TwinScript: Sendable {
 
     /// Learns that the originate of job `job` was written with `argument`.
     public mutating func learnOriginate(job: String, argument: String) {
-        guard let call = CallID(uuidString: "51cc0000" + job.dropFirst(8)), let o = originated[call] else { return }
+        guard let call = SimccUUID.call(of: job, .originateJob), let o = originated[call] else { return }
         outbound[call] = (
             FreeSWITCHEventFactory.outboundLeg(call: call, contract: o.contract, number: o.number, configuration: configuration),
             job, argument)

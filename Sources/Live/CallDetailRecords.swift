@@ -144,19 +144,27 @@ public struct CDRDirectory: Sendable, Hashable {
     }
 
     /// The record of channel `uuid`.
-    public func record(uuid: String) -> Lookup {
-        let names = ["\(uuid).cdr.json", "a_\(uuid).cdr.json"]
+    public func record(uuid: String) -> Lookup { record(uuid: uuid, in: folders()) }
+
+    /// The folders records are looked for in: the folder, then its dated subfolders, newest
+    /// first (mod_json_cdr's `rotate` names them YYYY-MM-DD-HH-MM-SS). List them once for
+    /// several lookups: the folder may hold many thousands of records.
+    public func folders() -> [String] {
         var folders = [path]
-        if let entries = try? FileManager.default.contentsOfDirectory(atPath: path) {
-            // Newest dated folder first (mod_json_cdr's `rotate` names them YYYY-MM-DD-HH-MM-SS).
-            for entry in entries.sorted(by: >) {
-                var isDirectory: ObjCBool = false
-                let full = (path as NSString).appendingPathComponent(entry)
-                if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
-                    folders.append(full)
-                }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return folders }
+        for entry in entries.sorted(by: >) where !entry.hasSuffix(".cdr.json") {
+            var isDirectory: ObjCBool = false
+            let full = (path as NSString).appendingPathComponent(entry)
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
+                folders.append(full)
             }
         }
+        return folders
+    }
+
+    /// The record of channel `uuid`, looked for in `folders` (from `folders()`).
+    public func record(uuid: String, in folders: [String]) -> Lookup {
+        let names = ["\(uuid).cdr.json", "a_\(uuid).cdr.json"]
         for folder in folders {
             for name in names {
                 let file = (folder as NSString).appendingPathComponent(name)

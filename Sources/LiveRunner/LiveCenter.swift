@@ -594,8 +594,9 @@ public actor LiveCenter: LiveHTTPRoutes {
         guard phase == .running, !vanished.isEmpty, let options = campaign else { return }
         var events: [CenterEvent] = []
         var waiting = 0, found = 0, unknown = 0
+        let folders = options.cdrDirectory?.folders() ?? []
         for (call, since) in vanished.sorted(by: { $0.key < $1.key }) {
-            let lookup = options.cdrDirectory?.record(uuid: call.uuidString) ?? .absent
+            let lookup = options.cdrDirectory?.record(uuid: call.uuidString, in: folders) ?? .absent
             switch lookup {
             case .found(let record):
                 found += 1

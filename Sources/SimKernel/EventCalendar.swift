@@ -20,11 +20,12 @@ public struct EventHandle: Hashable, Sendable {
 /// scheduled: ties are repeatable, so a run is a function of its inputs. This is SimPy's kernel
 /// and SwiftNIO's `EmbeddedEventLoop` order. Time moves only when an event is taken.
 ///
-/// Storage: a binary min-heap (`arity` 2; the sift loops take any arity) of 16-byte entries (the
-/// time, and one 64-bit key packing the priority, the sequence and the payload's slot), over a
-/// slab of payloads whose slots are reused. Cancelling marks the slot (O(1)); the heap entry is
-/// dropped when it reaches the top, or all at once when cancelled entries outnumber live ones,
-/// so memory stays proportional to the events pending, never to the events ever scheduled.
+/// Storage: a binary min-heap (`arity` 2: `removeTop` is written for two children, `siftUp`
+/// and `siftDown` take any arity) of 16-byte entries (the time, and one 64-bit key packing the
+/// priority, the sequence and the payload's slot), over a slab of payloads whose slots are
+/// reused. Cancelling marks the slot (O(1)); the heap entry is dropped when it reaches the top,
+/// or all at once when cancelled entries outnumber live ones, so memory stays proportional to
+/// the events pending, never to the events ever scheduled.
 /// Storage is owned (`Slab`), so the calendar cannot be copied, and belongs to one replication
 /// on one thread.
 ///
@@ -199,14 +200,35 @@ public struct EventCalendar<Payload>: ~Copyable {
         }
     }
 
-    /// Removes the top entry: the last entry takes its place and sifts down.
+    /// Removes the top entry (Floyd's way): the hole at the root moves down to a leaf along the
+    /// earlier child (one comparison a level, the child chosen without a branch), then the last
+    /// entry, which usually belongs near the bottom, sifts up from there. Keys are unique, so the
+    /// order events come out in does not depend on the heap's shape.
     @inlinable
     mutating func removeTop() {
         let last = heap.popLast()!
-        if heap.count > 0 {
-            heap[0] = last
-            siftDown(0)
+        let n = heap.count
+        guard n > 0 else { return }
+        let h = heap.base
+        var i = 0
+        var left = 1
+        while left &+ 1 < n {
+            let c = left &+ (h[left &+ 1].precedes(h[left]) ? 1 : 0)
+            h[i] = h[c]
+            i = c
+            left = 2 &* i &+ 1
         }
+        if left < n {
+            h[i] = h[left]
+            i = left
+        }
+        while i > 0 {
+            let parent = (i &- 1) >> 1
+            guard last.precedes(h[parent]) else { break }
+            h[i] = h[parent]
+            i = parent
+        }
+        h[i] = last
     }
 
     @inlinable

@@ -20,7 +20,7 @@ public enum DialerEvent: Hashable, Sendable {
     /// what became of it, read afterwards from the softswitch's own record of it (its CDR), with
     /// that record's times; nil when no record says (its fate is unknown). The dialer decides
     /// what that means for the contract (`ContractRules`): a fate unknown holds it for review.
-    case callReported(CallID, CallReport?)
+    indirect case callReported(CallID, CallReport?)
 }
 
 /// What the softswitch's own record of a call (FreeSWITCH's CDR) says happened to it, times on
@@ -71,9 +71,9 @@ public enum DialerCommand: Hashable, Sendable {
     /// Wake the dialer at this time with `DialerEvent.wakeUp`.
     case wakeUp(at: Seconds)
     /// Write this call record (the asynchronous call-record updater).
-    case record(CallRecord)
+    indirect case record(CallRecord)
     /// Step S34: every contract is complete; save this snapshot and stop.
-    case taskCompleted(TaskSnapshot)
+    indirect case taskCompleted(TaskSnapshot)
 }
 
 /// Why a task cannot start (step S33), in words for the operator.

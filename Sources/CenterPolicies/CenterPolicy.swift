@@ -101,6 +101,9 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     // blended studies ran 38% slower).
     @usableFromInline var _router: Router
     @usableFromInline var _dialer: D?
+    /// Whether the center runs a campaign (a flag: testing the optional dialer on every change
+    /// of an agent costs a copy of it).
+    @usableFromInline let hasDialer: Bool
     @usableFromInline var _campaignStarted = false
     @usableFromInline var _campaignPaused = false
     @usableFromInline var _campaignEnded = false
@@ -173,6 +176,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     public init(router: Router, dialer: D?, agents count: Int, rule: CenterRule) {
         self._router = router
         self._dialer = dialer
+        self.hasDialer = dialer != nil
         self.rule = rule
         agents = Array(repeating: Agent(), count: count)
         pool = DialerPool(rule: rule.blend, agents: dialer == nil ? 0 : count)
@@ -207,7 +211,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     @inlinable public mutating func startCampaign(
         task: OutboundTask, at time: Seconds, into commands: inout [CenterCommand]
     ) throws(TaskValidationError) {
-        guard _dialer != nil else { return }
+        guard hasDialer else { return }
         now = time
         _campaignStarted = true
         updatePool(into: &commands)
@@ -227,41 +231,35 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     /// knows must not stop it).
     @inlinable public mutating func handle(_ event: CenterEvent, at time: Seconds, into commands: inout [CenterCommand]) {
         now = time
+        // One switch (the hot loop's events pass through here): an event naming an agent
+        // outside the center is dropped in its case.
         switch event {
-        case .agentLoggedIn(let a), .agentLoggedOut(let a), .agentWrappingUp(let a), .agentFree(let a),
-            .agentPaused(let a), .callbackEnded(_, let a, _):
-            guard a.index >= 0 && a.index < agents.count else { return }
-        default:
-            break
-        }
-        switch event {
-        case .outbound(.wakeUp):
-            // The dialer's timer: only the wake-up it is waiting for (one pending at a time).
-            guard time >= dialerWakeAt else { return }
-            dialerWakeAt = .infinity
-        default:
-            break
-        }
-        switch event {
-        case .agentLoggedIn(let agent) where agents[agent.index].activity == .paused:
-            // Back from a break (mod_callcenter's Available again): free, as `agentFree`.
-            becomeFree(agent.index, into: &commands)
         case .agentLoggedIn(let agent):
-            set(agent.index, .idle)
-            agents[agent.index].withdrawn = false
-            // Offered to the router first (a caller may be waiting), then to their due callbacks.
-            poke(agent.index)
-            route(.agentLoggedIn(agent), into: &commands)
+            guard known(agent) else { return }
+            if agents[agent.index].activity == .paused {
+                // Back from a break (mod_callcenter's Available again): free, as `agentFree`.
+                becomeFree(agent.index, into: &commands)
+            } else {
+                set(agent.index, .idle)
+                agents[agent.index].withdrawn = false
+                // Offered to the router first (a caller may be waiting), then to their due callbacks.
+                poke(agent.index)
+                route(.agentLoggedIn(agent), into: &commands)
+            }
         case .agentLoggedOut(let agent):
+            guard known(agent) else { return }
             set(agent.index, .loggedOut)
             agents[agent.index].withdrawn = true
             route(.agentLoggedOut(agent), into: &commands)
         case .agentPaused(let agent):
+            guard known(agent) else { return }
             set(agent.index, .paused)
             withdraw(agent.index, into: &commands)
         case .agentWrappingUp(let agent):
+            guard known(agent) else { return }
             set(agent.index, agents[agent.index].activity == .campaign ? .campaignWrapUp : .inboundWrapUp)
         case .agentFree(let agent):
+            guard known(agent) else { return }
             becomeFree(agent.index, into: &commands)
         case .inbound(let inbound):
             switch inbound {
@@ -271,8 +269,14 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             default: route(inbound, into: &commands)
             }
         case .outbound(let outbound):
+            if case .wakeUp = outbound {
+                // The dialer's timer: only the wake-up it is waiting for (one pending at a time).
+                guard time >= dialerWakeAt else { return }
+                dialerWakeAt = .infinity
+            }
             outboundEvent(outbound, into: &commands)
         case .callbackEnded(let task, let agent, let reached):
+            guard known(agent) else { return }
             callbackEnded(Int(task.rawValue), agent: agent.index, reached: reached, into: &commands)
         case .placementFailed(let call):
             placementFailed(call, into: &commands)
@@ -291,6 +295,11 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
             requestNextWake(into: &commands)
         }
         if campaignStarted { sync(into: &commands) }
+    }
+
+    /// Whether `agent` is one of the center's.
+    @inlinable @inline(__always) func known(_ agent: AgentID) -> Bool {
+        agent.index >= 0 && agent.index < agents.count
     }
 
     /// Asks the driver to wake the center at `time`, unless an earlier wake-up is pending.
@@ -314,9 +323,9 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     // MARK: - Agents
 
     /// The center's view of agent `a` changes.
-    @inlinable mutating func set(_ a: Int, _ activity: Activity) {
+    @inlinable @inline(__always) mutating func set(_ a: Int, _ activity: Activity) {
         agents[a].activity = activity
-        guard _dialer != nil else { return }
+        guard hasDialer else { return }
         let state: AgentState =
             switch activity {
             case .idle: .idle
@@ -336,7 +345,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     }
 
     /// Agent `a` is free: offered to the router first, then to their callbacks, then the pool.
-    @inlinable mutating func becomeFree(_ a: Int, into commands: inout [CenterCommand]) {
+    @inlinable @inline(__always) mutating func becomeFree(_ a: Int, into commands: inout [CenterCommand]) {
         set(a, .idle)
         poke(a)
         agents[a].withdrawn = false
@@ -409,11 +418,15 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
         }
     }
 
-    @inlinable mutating func poke(_ a: Int) { pokes.append(a) }
+    /// Agent `a` is to be offered callback work once the event is handled (only when agents
+    /// dial callbacks: nothing else is offered this way).
+    @inlinable mutating func poke(_ a: Int) {
+        if rule.agentsDialCallbacks { pokes.append(a) }
+    }
 
     /// Offers callback work to the agents poked, once the current event is handled.
-    @inlinable mutating func drainPokes(into commands: inout [CenterCommand]) {
-        guard !draining else { return }
+    @inlinable @inline(__always) mutating func drainPokes(into commands: inout [CenterCommand]) {
+        guard !draining, !pokes.isEmpty else { return }
         draining = true
         while let a = pokes.popLast() { startCallback(a, into: &commands) }
         draining = false
@@ -463,7 +476,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
     // MARK: - The campaign
 
     @inlinable mutating func outboundEvent(_ event: DialerEvent, into commands: inout [CenterCommand]) {
-        guard _dialer != nil else { return }
+        guard hasDialer else { return }
         switch event {
         case .wakeUp:
             guard dialing else { return }
@@ -555,7 +568,7 @@ public struct CenterPolicy<Router: InboundRouter & CallbackTaskLookup, D: Dialer
 
     /// Hands `event` to the dialer and carries out what it asks.
     @inlinable mutating func tellDialer(_ event: DialerEvent, into commands: inout [CenterCommand]) {
-        guard _dialer != nil else { return }
+        guard hasDialer else { return }
         _dialer!.handle(event, at: now, into: &dialerQueue)
         carryOutDialerCommands(into: &commands)
     }

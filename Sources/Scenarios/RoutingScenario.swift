@@ -208,6 +208,13 @@ public struct RoutingScenario: Sendable, Hashable {
     public var agentHours: [(start: Double, end: Double)] { Shift.hours(shifts, agents: agents) }
     /// The batch id of the blended campaign's task.
     public var outboundBatchID = "blend"
+    /// Whether callers give no number and meet no IVR (an inbound study: the router hears
+    /// `callArrived`); the caller mix, the IVR, the customers and the business types' shares are
+    /// then not drawn, only each caller's patience, talk and wrap-up (of the first type).
+    public var anonymousCallers = false
+    /// The first part of the purpose of every random stream of the world (`routing.arrivals`, ...);
+    /// an inbound study's world draws from `inbound.arrivals`, ... as inbound studies always did.
+    public var streams = "routing"
 
     /// A scenario, by name.
     public init(

@@ -16,10 +16,11 @@ public enum Runner {
     public static func replicate(_ scenario: Scenario, replication: Int) -> InboundReplication {
         switch scenario.policy {
         case .longestIdle(let configuration):
-            var model = InboundModel(
-                scenario: scenario, replication: replication,
-                router: LongestIdleRouter(configuration))
-            return model.run(replication: replication)
+            var world = RoutingWorld<LongestIdleRouter, AnyDialer>(
+                scenario: scenario.softswitch, replication: replication, router: LongestIdleRouter(configuration),
+                dialer: nil)
+            // No campaign: nothing can fail to start.
+            return try! world.runInbound(replication: replication)
         }
     }
 
@@ -42,6 +43,27 @@ public enum Runner {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return RunResult(scenario: scenario, replications: results.values(), wallSeconds: seconds)
+    }
+}
+
+extension Scenario {
+    /// The simulated softswitch of an inbound study: its agents (one team, all day), anonymous
+    /// callers with the scenario's arrivals, patience, talk and wrap-up, no IVR, no callbacks,
+    /// no campaign; random streams named `inbound.*`.
+    var softswitch: RoutingScenario {
+        var s = RoutingScenario(
+            horizon: horizon, interval: interval, seed: seed, replications: replications, teams: 1, teamSize: agents,
+            customers: 0, businessTypes: 1, businessTypesPerAgent: 1, arrivalRate: 0,
+            callers: .init(knownNumberShare: 0, knownCustomerOtherNumberShare: 0, validIDProbability: 0),
+            queuePatience: traffic.patience, talk: traffic.talkTime, wrapUp: traffic.wrapUp,
+            serviceTarget: serviceTarget, callbacks: .init(agentsDial: false),
+            router: .queue(.init(strategy: .longestIdleAgent), seed: 0))
+        s.arrivals = traffic.arrivals
+        s.busyness = traffic.busyness
+        s.warmup = warmup
+        s.anonymousCallers = true
+        s.streams = "inbound"
+        return s
     }
 }
 

@@ -86,7 +86,7 @@ extension RoutingWorld {
             if let slot = blend.slotOfCall[call] { customerLeft(Int(slot)) }
         case .taskCompleted:
             blend.completedAt = now
-            if tally != nil { tally!.completedAt = now }
+            if countsCampaign { tally!.completedAt = now }
         }
     }
 
@@ -97,7 +97,7 @@ extension RoutingWorld {
     }
 
     mutating func originate(_ call: CallID, contract: Int) {
-        if tally != nil { tally!.modelEvents += 1 }
+        if countsCampaign { tally!.modelEvents += 1 }
         blend.attemptsOfContract[contract] += 1
         let draw = draws.draw(contract: contract, attempt: Int(blend.attemptsOfContract[contract]), at: now)
         let attempt = BlendedAttempt(call: call, draw: draw, dialedAt: now)
@@ -111,7 +111,7 @@ extension RoutingWorld {
         }
         blend.slotOfCall.set(call, Int32(slot))
         count(.outboundAttempts, at: now)
-        if tally != nil { tally!.count(.attempts, 1, at: now) }
+        if countsCampaign { tally!.count(.attempts, 1, at: now) }
         blend.attempts[slot].pending = calendar.schedule(
             .outboundResolve(slot: Int32(slot)), at: now + draw.resolvesAfter)
     }
@@ -122,25 +122,25 @@ extension RoutingWorld {
         guard !attempt.ended else { return }
         switch attempt.draw.fate {
         case .busy:
-            if tally != nil { tally!.count(.busy, 1, at: attempt.dialedAt) }
+            if countsCampaign { tally!.count(.busy, 1, at: attempt.dialedAt) }
             endAttempt(slot, cause: .userBusy)
         case .noAnswer:
-            if tally != nil { tally!.count(.noAnswer, 1, at: attempt.dialedAt) }
+            if countsCampaign { tally!.count(.noAnswer, 1, at: attempt.dialedAt) }
             endAttempt(slot, cause: .noAnswer)
         case .invalid:
-            if tally != nil { tally!.count(.invalid, 1, at: attempt.dialedAt) }
+            if countsCampaign { tally!.count(.invalid, 1, at: attempt.dialedAt) }
             endAttempt(slot, cause: .unallocatedNumber)
         case .machine:
             blend.attempts[slot].answeredAt = now
             count(.outboundMachines, at: now)
-            if tally != nil { tally!.count(.machines, 1, at: now) }
+            if countsCampaign { tally!.count(.machines, 1, at: now) }
             tell(.outbound(.callAnswered(attempt.call, live: false)))
             calendar.schedule(.outboundMachineDone(slot: Int32(slot)), at: now + attempt.draw.machineDetection)
         case .live:
             blend.attempts[slot].answeredAt = now
             blend.attempts[slot].waiting = true
             count(.outboundLiveAnswers, at: now)
-            if tally != nil { tally!.count(.liveAnswers, 1, at: now) }
+            if countsCampaign { tally!.count(.liveAnswers, 1, at: now) }
             blend.attempts[slot].pending = calendar.schedule(
                 .outboundGone(slot: Int32(slot)), at: now + attempt.draw.patience)
             tell(.outbound(.callAnswered(attempt.call, live: true)))
@@ -156,14 +156,14 @@ extension RoutingWorld {
     /// An answered customer left without an agent: they hung up, or the center let them go.
     mutating func customerLeft(_ slot: Int) {
         guard blend.attempts[slot].waiting, !blend.attempts[slot].ended else { return }
-        if tally != nil { tally!.modelEvents += 1 }
+        if countsCampaign { tally!.modelEvents += 1 }
         calendar.cancel(blend.attempts[slot].pending)
         let answered = blend.attempts[slot].answeredAt
         blend.attempts[slot].waiting = false
         count(.outboundWaitSum, amount: now - answered, at: answered)
         count(.outboundAbandoned, at: answered)
         count(.outboundHungUpWaiting, at: answered)
-        if tally != nil {
+        if countsCampaign {
             tally!.count(.waitSum, now - answered, at: answered)
             tally!.count(.abandoned, 1, at: answered)
             tally!.count(.unserved, 1, at: answered)
@@ -183,7 +183,7 @@ extension RoutingWorld {
         count(.outboundWaitSum, amount: wait, at: attempt.answeredAt)
         let late = wait > (scenario.outbound?.world.abandonGrace ?? 0)
         if late { count(.outboundAbandoned, at: attempt.answeredAt) }
-        if tally != nil {
+        if countsCampaign {
             tally!.count(.connected, 1, at: attempt.answeredAt)
             tally!.count(.waitSum, wait, at: attempt.answeredAt)
             if late { tally!.count(.abandoned, 1, at: attempt.answeredAt) }
@@ -194,7 +194,7 @@ extension RoutingWorld {
     }
 
     mutating func outboundTalkEnded(_ a: Int) {
-        if tally != nil { tally!.modelEvents += 1 }
+        if countsCampaign { tally!.modelEvents += 1 }
         let slot = agents[a].call
         agents[a].call = -1
         setState(a, .outboundWrapping)
@@ -221,13 +221,13 @@ extension RoutingWorld {
         let after = center.dialer?.closedContracts ?? 0
         if after > before {
             count(.outboundClosedContracts, amount: Double(after - before), at: now)
-            if tally != nil { tally!.count(.closedContracts, Double(after - before), at: now) }
+            if countsCampaign { tally!.count(.closedContracts, Double(after - before), at: now) }
         }
     }
 
     /// Adds to the interval of `time`, and to the totals when `time` is after the warm-up.
     mutating func count(_ column: RoutingColumn, amount: Double = 1, at time: Double) {
-        guard tally == nil else { return }  // a campaign study counts its own figures
+        guard !countsCampaign else { return }  // a campaign study counts its own figures
         add(column, amount, interval: series.interval(at: time), counted: time >= warmup)
     }
 }

@@ -237,6 +237,12 @@ public protocol RoutingSink: Sendable {
 /// `0`, or nil past the timeout; a bare announcement with nil at its timeout. A caller whose IVR
 /// patience (from arrival) runs out first hangs up (`callAbandoned`).
 ///
+/// **The studies**: a routing study counts the routing columns; a campaign study is this
+/// softswitch with no inbound callers (`runCampaign`, its figures in `CampaignTally`); an inbound
+/// study with anonymous callers (`RoutingScenario.anonymousCallers`: no number, no IVR, the
+/// router hears `callArrived`) and no campaign (`runInbound`, its figures in `InboundTally`),
+/// whose call slots are reused so that its memory does not grow with the simulated time.
+///
 /// **Common random numbers**: a caller's arrival time, kind, customer, ID behaviour, IVR
 /// durations, menu key, patience, talk and wrap-up are drawn from one stream per purpose, once
 /// per caller in arrival order, whatever the router does. Callback attempts draw from their own
@@ -274,6 +280,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     enum AgentState: UInt8 { case idle, talking, wrapping, callback, outboundTalking, outboundWrapping, paused, loggedOut }
 
     struct Call {
+        /// The call's id: its slot (routing studies: its arrival number, slots are not reused),
+        /// or (arrival number << 32 | slot) for anonymous callers.
+        var id: UInt64 = 0
         var arrival: Double
         var interval: Int
         var kind: Kind
@@ -333,7 +342,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     var queue: [CenterCommand] = []
     var queueHead = 0
     /// The center's trace, when asked for (`RoutingRunner.twin`).
-    var trace: CenterTrace?
+    var trace: CenterTrace? { didSet { tracing = trace != nil } }
+    /// Whether `trace` is kept (a flag: testing the optional on every event costs a copy).
+    var tracing = false
 
     let arrivalStream: RandomStream
     let kindStream: RandomStream
@@ -358,26 +369,41 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     let callbackTalk: Sampler
     let failedAttempt: Sampler
 
-    var calls: [Call] = []
+    var calls = Slab<Call>(capacity: 256)
     var tasks: [Task] = []
     /// The blended campaign's draws and state (unused without one).
     var draws: AttemptDraws
     var blend = BlendState()
     /// The agents' pauses after inbound calls (the study's `pauses`; none by default).
     var inboundPauses: PauseDraws
-    var agents: [Agent]
+    var agents: Slab<Agent>
     /// Calls that ended in the current batch of commands, classified by route once it is done.
     var settled: [Int] = []
     /// The call the event being routed concerns, if any.
     var routingCall: Int? = nil
     /// Where replication 0's records go, with the variant's index.
-    var sink: (variant: Int, sink: any RoutingSink)?
+    var sink: (variant: Int, sink: any RoutingSink)? { didSet { recording = sink != nil } }
+    /// Whether records go to `sink` (a flag: testing the optional on every call costs a copy).
+    var recording = false
     /// A campaign study's figures (`runCampaign`), counted as the campaign goes; nil otherwise.
     var tally: CampaignTally?
+    /// Whether `tally` counts (a flag: testing the optional on every event costs a copy).
+    var countsCampaign = false
     /// Where a campaign study's replication 0 sends its call records and snapshot.
     var campaignSink: (variant: Int, sink: any CampaignSink)?
     /// Commands of the center's carried out so far.
     var commandsCarried = 0
+    /// An inbound study's figures (`Runner`), counted as the calls go when `countsInbound`.
+    var inboundTally: InboundTally
+    var countsInbound = false
+    /// Whether the routing figures are counted (not in a campaign or an inbound study, which
+    /// count their own).
+    var countsRouting = true
+    /// Slots of ended calls, to reuse (anonymous callers: their ids carry no meaning outside
+    /// the world, so an inbound study's memory does not grow with its calls).
+    var freeCalls = Slab<Int32>(capacity: 64)
+    /// Callers so far.
+    var arrivals = 0
 
     var series: IntervalSeries
     var totals: [Double]
@@ -390,21 +416,21 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         self.scenario = scenario
         center = Self.center(scenario, router: router, dialer: dialer)
         let seeds = StreamSeeds(seed: scenario.seed, replication: replication)
-        arrivalStream = RandomStream(seeds, purpose: "routing.arrivals")
-        kindStream = RandomStream(seeds, purpose: "routing.kind")
-        customerStream = RandomStream(seeds, purpose: "routing.customer")
-        idStream = RandomStream(seeds, purpose: "routing.id")
-        ivrStream = RandomStream(seeds, purpose: "routing.ivr")
-        patienceStream = RandomStream(seeds, purpose: "routing.patience")
-        talkStream = RandomStream(seeds, purpose: "routing.talk")
-        wrapStream = RandomStream(seeds, purpose: "routing.wrap")
-        callbackStream = RandomStream(seeds, purpose: "routing.callbacks")
-        typeStream = RandomStream(seeds, purpose: "routing.type")
+        arrivalStream = RandomStream(seeds, purpose: scenario.streams + ".arrivals")
+        kindStream = RandomStream(seeds, purpose: scenario.streams + ".kind")
+        customerStream = RandomStream(seeds, purpose: scenario.streams + ".customer")
+        idStream = RandomStream(seeds, purpose: scenario.streams + ".id")
+        ivrStream = RandomStream(seeds, purpose: scenario.streams + ".ivr")
+        patienceStream = RandomStream(seeds, purpose: scenario.streams + ".patience")
+        talkStream = RandomStream(seeds, purpose: scenario.streams + ".talk")
+        wrapStream = RandomStream(seeds, purpose: scenario.streams + ".wrap")
+        callbackStream = RandomStream(seeds, purpose: scenario.streams + ".callbacks")
+        typeStream = RandomStream(seeds, purpose: scenario.streams + ".type")
         inboundPauses = PauseDraws(scenario.pauses, seeds: seeds, purpose: OutboundPurposes.inboundPause)
         draws = AttemptDraws(
             world: scenario.outbound?.world ?? OutboundWorld(answer: [AnswerProbabilities(live: [0])]), seeds: seeds)
         process = PoissonArrivals(
-            scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: "routing.busyness"),
+            scenario.arrivals, factor: PoissonArrivals.factor(scenario.busyness, seeds, purpose: scenario.streams + ".busyness"),
             horizon: scenario.horizon)
         let shares = scenario.businessTypeProfiles.map(\.share)
         let sum = shares.reduce(0, +)
@@ -425,10 +451,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         wrapUp = scenario.businessTypeProfiles.map { Sampler($0.wrapUp ?? scenario.wrapUp) }
         callbackTalk = Sampler(scenario.callbacks.talk)
         failedAttempt = Sampler(scenario.callbacks.failedAttempt)
-        agents = Array(repeating: Agent(), count: scenario.agents)
+        agents = Slab(repeating: Agent(), count: scenario.agents)
         series = IntervalSeries(
             width: scenario.interval, horizon: scenario.horizon, columns: RoutingColumn.allCases.count)
         totals = Array(repeating: 0, count: RoutingColumn.allCases.count)
+        inboundTally = InboundTally(scenario)
         queue.reserveCapacity(16)
     }
 
@@ -456,12 +483,23 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     /// final snapshot go to `campaignSink`.
     mutating func runCampaign(replication: Int) throws(TaskValidationError) -> OutboundReplication {
         tally = CampaignTally(scenario)
+        countsCampaign = true
+        countsRouting = false
         try simulate()
         let end = max(tally!.lastEvent, scenario.horizon)
         if let campaignSink, let dialer = center.dialer {
             campaignSink.sink.snapshot(variant: campaignSink.variant, dialer.snapshot(at: tally!.completedAt ?? end))
         }
         return tally!.replication(replication, contracts: scenario.outbound?.contacts.count ?? 0, until: end)
+    }
+
+    /// Runs an inbound study's replication: this softswitch with anonymous callers and no
+    /// campaign, the inbound figures counted as it goes (`InboundTally`).
+    mutating func runInbound(replication: Int) throws(TaskValidationError) -> InboundReplication {
+        countsInbound = true
+        countsRouting = false
+        try simulate()
+        return inboundTally.replication(replication, end: now)
     }
 
     /// Runs the events: the agents log in, callers arrive until the horizon, the campaign starts
@@ -483,7 +521,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         while let (time, event) = calendar.next() {
             now = time
             modelEvents += 1
-            if tally != nil {
+            if countsCampaign {
                 if case .centerTimer = event {} else { tally!.lastEvent = time }
             }
             switch event {
@@ -494,14 +532,17 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
                 ivrReply(Int(call), sequence: sequence)
             case .abandon(let call):
                 let c = Int(call)
+                if countsInbound { inboundTally.modelEvents += 1 }
                 guard calls[c].state == .waiting else { break }
                 end(c, .abandonedInQueue)
                 settle()
-                route(.callAbandoned(CallID(UInt64(c))))
+                route(.callAbandoned(id(ofSlot: c)))
             case .talkEnd(let agent):
                 let a = Int(agent)
                 let wrap = calls[agents[a].call].wrap
-                recordCall(agents[a].call, ending: .served)
+                if recording { recordCall(agents[a].call, ending: .served) }
+                if countsInbound { inboundTally.modelEvents += 1 }
+                release(agents[a].call)
                 agents[a].call = -1
                 if wrap > 0 {
                     setState(a, .wrapping)
@@ -519,7 +560,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
             case .centerTimer:
                 let before = commandsCarried
                 tell(.wakeUp)
-                if tally != nil && commandsCarried > before { tally!.lastEvent = time }
+                if countsCampaign && commandsCarried > before { tally!.lastEvent = time }
             case .dialerStart:
                 try startDialer()
             case .dialerWake:
@@ -529,7 +570,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
             case .outboundGone(let slot):
                 outboundGone(Int(slot))
             case .outboundMachineDone(let slot):
-                if tally != nil { tally!.modelEvents += 1 }
+                if countsCampaign { tally!.modelEvents += 1 }
                 endAttempt(Int(slot), cause: .normalClearing)
             case .outboundTalkEnd(let agent):
                 outboundTalkEnded(Int(agent))
@@ -556,7 +597,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     mutating func figures(replication: Int) -> RoutingReplication {
         let horizon = scenario.horizon
         now = max(now, horizon)
-        for a in agents.indices { setState(a, agents[a].state) }
+        for a in 0..<agents.count { setState(a, agents[a].state) }
         let staffed = Double(scenario.agents)
         if scenario.shifts.isEmpty {
             series.addArea(
@@ -583,11 +624,14 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
 
     // MARK: Callers
 
+    @inline(__always)
     mutating func nextArrival(after t: Double) -> Double? { process.next(after: t, arrivalStream) }
 
     /// A caller arrives: every draw of the caller is made here, in arrival order.
     mutating func arrive() {
+        if scenario.anonymousCallers { return arriveAnonymous() }
         let n = calls.count
+        arrivals += 1
         let mix = scenario.callers
         let u = kindStream.uniformPositive()
         let kind: Kind =
@@ -608,7 +652,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         let wrap = wrapUp[type].sample(wrapStream)
         calls.append(
             Call(
-                arrival: now, interval: series.interval(at: now), kind: kind,
+                id: UInt64(n), arrival: now, interval: series.interval(at: now), kind: kind,
                 customer: kind == .new ? -1 : customer, type: type,
                 keysValidID: kind == .knownOtherNumber && keysValidID
                     && scenario.idCardNumber(ofCustomer: customer) != nil,
@@ -627,15 +671,45 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
             case .knownOtherNumber: RoutingScenario.otherNumber(ofCustomer: customer)
             case .new: RoutingScenario.freshNumber(arrival: n)
             }
-        route(.callerArrived(CallID(UInt64(n)), caller: PhoneNumber(number)!), call: n)
+        route(.callerArrived(id(ofSlot: n), caller: PhoneNumber(number)!), call: n)
     }
+
+    /// An anonymous caller arrives (an inbound study): their patience, talk and wrap-up are drawn,
+    /// in arrival order, and the router hears `callArrived`. The call takes a free slot; its id
+    /// is (arrival number << 32 | slot).
+    @inline(__always)
+    mutating func arriveAnonymous() {
+        let c = freeCalls.popLast().map(Int.init) ?? calls.count
+        let call = Call(
+            id: UInt64(arrivals) << 32 | UInt64(c), arrival: now, interval: series.interval(at: now), kind: .new,
+            customer: -1, type: 0, keysValidID: false, idEntry: 0, menuChoice: 0, menuKey: 0,
+            ivrDeadline: .infinity, queuePatience: queuePatience?.sample(patienceStream) ?? .infinity,
+            talk: talkTime[0].sample(talkStream), wrap: wrapUp[0].sample(wrapStream))
+        if c < calls.count { calls[c] = call } else { calls.append(call) }
+        arrivals += 1
+        if countsInbound {
+            inboundTally.modelEvents += 1
+            inboundTally.add(.offered, 1, interval: call.interval, arrival: now)
+        }
+        count(.offered, call: c)
+        count(.callersNew, call: c)
+        route(.callArrived(CallID(call.id)), call: c)
+    }
+
+    /// The slot of call `id`.
+    @inline(__always)
+    func slot(_ id: CallID) -> Int { Int(id.rawValue & 0xFFFF_FFFF) }
+
+    /// The id of the call in slot `c`.
+    @inline(__always)
+    func id(ofSlot c: Int) -> CallID { CallID(calls[c].id) }
 
     /// The IVR answers the prompt it was given (or the caller hangs up).
     mutating func ivrReply(_ c: Int, sequence: UInt32) {
         let call = calls[c]
         guard call.sequence == sequence, call.state == .inIDPrompt || call.state == .inMenu else { return }
         calls[c].awaitingReply = false
-        let id = CallID(UInt64(c))
+        let id = id(ofSlot: c)
         switch call.reply {
         case .validID:
             calls[c].idDelivered = true
@@ -687,11 +761,28 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     }
 
     /// Ends call `c` one way (once).
+    @inline(__always)
     mutating func end(_ c: Int, _ ending: RoutingColumn) {
         precondition(calls[c].state != .ended && calls[c].state != .talking, "call#\(c) ended twice")
         if calls[c].state == .waiting { calendar.cancel(calls[c].abandon) }
         calls[c].sequence &+= 1  // any pending IVR reply is stale
         calls[c].state = ending == .answered ? .talking : .ended
+        if countsInbound {
+            let (interval, arrival) = (calls[c].interval, calls[c].arrival)
+            switch ending {
+            case .blocked:
+                inboundTally.add(.blocked, 1, interval: interval, arrival: arrival)
+                inboundTally.add(.waited, 1, interval: interval, arrival: arrival)
+            case .abandonedInQueue:
+                inboundTally.add(.abandoned, 1, interval: interval, arrival: arrival)
+                inboundTally.add(.waitSum, now - arrival, interval: interval, arrival: arrival)
+            default:
+                break
+            }
+        }
+        // The slot is free for the next caller (none arrives before this event is done).
+        if ending != .answered { release(c) }
+        guard countsRouting || recording else { return }
         count(ending, call: c)
         settled.append(c)
         calls[c].ending =
@@ -708,13 +799,15 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     // MARK: Records (replication 0, when a sink is given)
 
     mutating func record(_ record: RoutingRecord) {
+        guard recording else { return }
         sink?.sink.record(variant: sink!.variant, record)
     }
 
     /// The record of call `c`, which ended now `ending`. Its customer is who the caller is (the
     /// world's truth; nil for new callers), whether or not the router recognised them.
+    @inline(never)
     mutating func recordCall(_ c: Int, ending: InboundCallEnding) {
-        guard sink != nil else { return }
+        guard recording else { return }
         let call = calls[c]
         let caller =
             switch call.kind {
@@ -725,15 +818,29 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         record(
             .inboundCall(
                 InboundCallRecord(
-                    call: CallID(UInt64(c)), caller: caller,
+                    call: id(ofSlot: c), caller: caller,
                     customer: call.customer >= 0 ? CustomerID(Int32(call.customer)) : nil, arrivedAt: call.arrival,
                     reason: call.reason, agent: call.agent >= 0 ? AgentID(call.agent) : nil,
                     connectedAt: call.connectedAt >= 0 ? call.connectedAt : nil, endedAt: now, ending: ending,
                     callback: call.callbackTask)))
     }
 
+    /// Frees the slot of call `c`, which ended, for the next caller (anonymous callers only:
+    /// a routing study's call is its arrival number).
+    @inline(__always)
+    mutating func release(_ c: Int) {
+        guard scenario.anonymousCallers else { return }
+        calls[c].state = .ended
+        freeCalls.append(Int32(c))
+    }
+
     /// Counts the route of each call that ended in the last batch.
+    @inline(__always)
     mutating func settle() {
+        if !settled.isEmpty { settleCalls() }
+    }
+
+    mutating func settleCalls() {
         for c in settled {
             let column: RoutingColumn
             if let reason = calls[c].reason {
@@ -751,7 +858,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
             }
             count(column, call: c)
             // Recorded once the batch is done, so that a callback task created in it is named.
-            if sink != nil, let ending = calls[c].ending { recordCall(c, ending: ending) }
+            if recording, let ending = calls[c].ending { recordCall(c, ending: ending) }
         }
         settled.removeAll(keepingCapacity: true)
     }
@@ -759,27 +866,32 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     // MARK: The seam
 
     /// Hands `event` to the center and carries out its commands, until the queue is empty.
+    @inline(__always)
     mutating func tell(_ event: CenterEvent) {
         let first = queue.count
         center.handle(event, at: now, into: &queue)
         commandsCarried += queue.count - first
-        if trace != nil { trace!.steps.append(.init(time: now, event: event, commands: Array(queue[first...]))) }
+        if tracing { trace!.steps.append(.init(time: now, event: event, commands: Array(queue[first...]))) }
         drain()
         settle()
     }
 
     /// Carries out the center's commands in order; a nested `tell` (a call ended at once) drains
     /// the rest.
+    @inline(__always)
     mutating func drain() {
         while queueHead < queue.count {
             let command = queue[queueHead]
             queueHead += 1
             carryOut(command)
         }
-        queue.removeAll(keepingCapacity: true)
+        // Emptied one by one: cheaper than removeAll for the few commands of an event, and the
+        // storage is kept.
+        while !queue.isEmpty { queue.removeLast() }
         queueHead = 0
     }
 
+    @inline(__always)
     mutating func carryOut(_ command: CenterCommand) {
         switch command {
         case .inbound(let command):
@@ -798,10 +910,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     /// Hands a caller's `event` to the router (through the center) and carries out its
     /// commands; `call` is the caller the event concerns, who waits in a queue if the router
     /// left them with nothing to do.
+    @inline(__always)
     mutating func route(_ event: InboundEvent, call: Int? = nil) {
         switch event {
         case .callerArrived(let id, _), .digitsCollected(let id, _), .callAbandoned(let id):
-            routingCall = Int(id.rawValue)
+            routingCall = slot(id)
         default:
             routingCall = call
         }
@@ -812,6 +925,9 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
             if (state == .arriving || state == .inIDPrompt || state == .inMenu) && !calls[c].awaitingReply {
                 calls[c].state = .waiting
                 count(.waited, call: c)
+                if countsInbound {
+                    inboundTally.add(.waited, 1, interval: calls[c].interval, arrival: calls[c].arrival)
+                }
                 let patience = calls[c].queuePatience
                 if patience.isFinite {
                     calls[c].abandon = calendar.schedule(.abandon(call: Int32(c)), at: now + patience)
@@ -821,26 +937,27 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         settle()
     }
 
+    @inline(__always)
     mutating func carryOut(_ command: InboundCommand) {
         switch command {
         case .connect(let call, let agent):
-            connect(Int(call.rawValue), agent: agent.index)
+            connect(slot(call), agent: agent.index)
         case .reject(let call):
-            end(Int(call.rawValue), .blocked)
+            end(slot(call), .blocked)
         case .collectDigits(let call, let prompt, let maxDigits, let timeout):
-            collectDigits(Int(call.rawValue), prompt: prompt, maxDigits: maxDigits, timeout: timeout)
+            collectDigits(slot(call), prompt: prompt, maxDigits: maxDigits, timeout: timeout)
         case .hangUp(let call):
-            let c = Int(call.rawValue)
+            let c = slot(call)
             guard calls[c].state != .ended else { break }  // the caller hung up first
             end(c, calls[c].state == .inMenu ? .endedForCallback : .hungUp)
         case .routed(let call, let reason):
-            calls[Int(call.rawValue)].reason = reason
+            calls[slot(call)].reason = reason
         case .bindNumber(let number, let customer):
             add(.bindings, 1, interval: series.interval(at: now), counted: now >= warmup)
             record(.numberBound(NumberBinding(number, customer: customer, at: now)))
         case .createCustomer(let id):
             add(.customersCreated, 1, interval: series.interval(at: now), counted: now >= warmup)
-            if sink != nil, let customer = center.router.customer(id) {
+            if recording, let customer = center.router.customer(id) {
                 record(.customerCreated(CreatedCustomer(customer, at: now)))
             }
         case .wakeUp(let at):
@@ -869,6 +986,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         }
     }
 
+    @inline(__always)
     mutating func connect(_ c: Int, agent a: Int) {
         let state = calls[c].state
         precondition(
@@ -877,6 +995,28 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         precondition(agents[a].state == .idle, "the router connected agent#\(a), who is not idle")
         end(c, .answered)
         let wait = now - calls[c].arrival
+        if countsInbound {
+            let (interval, arrival) = (calls[c].interval, calls[c].arrival)
+            inboundTally.add(.answered, 1, interval: interval, arrival: arrival)
+            inboundTally.add(.answeredWaitSum, wait, interval: interval, arrival: arrival)
+            inboundTally.add(.waitSum, wait, interval: interval, arrival: arrival)
+            if wait <= scenario.serviceTarget {
+                inboundTally.add(.answeredWithinTarget, 1, interval: interval, arrival: arrival)
+            }
+        }
+        if countsRouting { countConnect(c, agent: a, wait: wait) }
+        agents[a].call = c
+        calls[c].agent = a
+        calls[c].connectedAt = now
+        setState(a, .talking)
+        calendar.schedule(.talkEnd(agent: Int32(a)), at: now + calls[c].talk)
+    }
+
+    /// A routing study's counts of call `c` connected to agent `a` after `wait` seconds: the
+    /// wait, and who the agent is to the customer (out of line: the inbound study's hot loop
+    /// skips it).
+    @inline(never)
+    mutating func countConnect(_ c: Int, agent a: Int, wait: Double) {
         count(.answeredWaitSum, call: c, amount: wait)
         if wait <= scenario.serviceTarget { count(.answeredWithinTarget, call: c) }
         let customer = calls[c].customer
@@ -899,15 +1039,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
         if recognised, let first = firstAgent, scenario.team(of: a) != scenario.team(of: first) {
             count(.strangerConnects, call: c)
         }
-        agents[a].call = c
-        calls[c].agent = a
-        calls[c].connectedAt = now
-        setState(a, .talking)
-        calendar.schedule(.talkEnd(agent: Int32(a)), at: now + calls[c].talk)
     }
 
     /// The agent finished wrap-up: it is idle, and the center hears so (it offers the agent to the
     /// router, then to their callbacks, then to the campaign).
+    @inline(__always)
     mutating func becomeAvailable(_ a: Int) {
         if agents[a].leaving { return logOut(a) }
         setState(a, .idle)
@@ -916,6 +1052,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
 
     /// After an inbound call's wrap-up the agent may go on a break (the study's `pauses`: the
     /// router has them away, the dialer sees them paused), else is free.
+    @inline(__always)
     mutating func afterInboundCall(_ a: Int) {
         if agents[a].leaving { return logOut(a) }
         rest(a, for: inboundPauses.after(agent: a))
@@ -923,6 +1060,7 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
 
     /// After a call: a break of `duration` (the router has the agent away, the dialer sees them
     /// paused, until `pauseEnd`), or free when nil.
+    @inline(__always)
     mutating func rest(_ a: Int, for duration: Double?) {
         guard let duration else { return becomeAvailable(a) }
         setState(a, .paused)
@@ -991,8 +1129,26 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
 
     // MARK: Statistics
 
+    @inline(__always)
     mutating func setState(_ a: Int, _ state: AgentState) {
-        guard tally == nil else {
+        if countsInbound {
+            // An inbound study counts the agents talking or in wrap-up, as one level.
+            let wasBusy = agents[a].state == .talking || agents[a].state == .wrapping
+            let isBusy = state == .talking || state == .wrapping
+            if wasBusy != isBusy {
+                inboundTally.setBusy(inboundTally.busyAgents + (isBusy ? 1 : -1), at: now)
+            }
+            agents[a].state = state
+            return
+        }
+        setStateCounting(a, state)
+    }
+
+    /// `setState` in a campaign or a routing study: the agent's time in the state it leaves is
+    /// counted (out of line: the inbound study's hot loop skips it).
+    @inline(never)
+    mutating func setStateCounting(_ a: Int, _ state: AgentState) {
+        guard !countsCampaign else {
             // A campaign study counts its own figures.
             agents[a].state = state
             let campaign: CampaignTally.State =
@@ -1030,16 +1186,25 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     }
 
     /// Adds to call `c`'s arrival interval, and to the totals if it arrived after the warm-up.
+    @inline(__always)
     mutating func count(_ column: RoutingColumn, call c: Int, amount: Double = 1) {
         add(column, amount, interval: calls[c].interval, counted: calls[c].arrival >= warmup)
     }
 
     /// Adds to task `t`'s creation interval, and to the totals if it was created after the warm-up.
+    @inline(__always)
     mutating func add(_ column: RoutingColumn, _ amount: Double, task t: Int) {
         add(column, amount, interval: tasks[t].interval, counted: tasks[t].counted)
     }
 
+    @inline(__always)
     mutating func add(_ column: RoutingColumn, _ amount: Double, interval: Int, counted: Bool) {
+        if countsRouting { addRouting(column, amount, interval: interval, counted: counted) }
+    }
+
+    /// `add`'s work, kept out of line: the inbound and campaign studies' hot loops skip it.
+    @inline(never)
+    mutating func addRouting(_ column: RoutingColumn, _ amount: Double, interval: Int, counted: Bool) {
         series.add(amount, column: column.rawValue, interval: interval)
         if counted { totals[column.rawValue] += amount }
     }

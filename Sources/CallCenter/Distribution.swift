@@ -10,7 +10,7 @@
 public enum Distribution: Sendable, Hashable {
     /// Always the same value.
     case deterministic(Double)
-    /// Exponential with the given mean (`gsl_ran_exponential`).
+    /// Exponential with the given mean (simcc's ziggurat on its xoshiro256++ stream, `Sources/CGSL/random.h`).
     case exponential(mean: Double)
     /// Erlang: the sum of `k` exponentials, with the given overall mean (`gsl_ran_gamma`, integer shape).
     case erlang(k: Int, mean: Double)

@@ -101,7 +101,7 @@ public struct Sampler: @unchecked Sendable {
     public func sample(_ stream: borrowing RandomStream) -> Double {
         switch kind {
         case .constant: return a
-        case .exponential: return gsl_ran_exponential(stream.gsl, a)
+        case .exponential: return a * stream.standardExponential()
         case .gamma: return gsl_ran_gamma(stream.gsl, a, b)
         case .lognormal: return gsl_ran_lognormal(stream.gsl, a, b)
         case .weibull: return gsl_ran_weibull(stream.gsl, a, b)

@@ -48,51 +48,52 @@ public struct StreamSeeds: Sendable, Hashable {
     }
 }
 
-// MARK: - A GSL generator, owned
+// MARK: - A generator, owned
 
-/// One stream of random numbers: a GSL generator owned by this value and freed with it.
+/// One stream of random numbers: a xoshiro256++ generator (registered as a GSL generator type,
+/// `simcc_gsl_rng_xoshiro` in `Sources/CGSL/random.h`) owned by this value and freed with it.
 ///
 /// A stream serves one purpose (arrivals, patience, talk time, ...) so that two policies run on
 /// the same scenario and seed draw the same numbers for the same customers (common random
-/// numbers). Not thread-safe: a stream belongs to one replication, which runs on one thread.
+/// numbers). Its 256-bit state is set from the 64-bit key of (seed, replication, purpose,
+/// entity) by SplitMix64, cheaply enough to make one per entity (per contract attempt, per
+/// agent's decision). GSL's distributions draw from it through GSL's interface; uniforms and
+/// exponentials are drawn inline. Not thread-safe: a stream belongs to one replication, which
+/// runs on one thread.
 public struct RandomStream: ~Copyable {
     @usableFromInline let rng: UnsafeMutablePointer<gsl_rng>
 
-    /// A Mersenne Twister (GSL's `gsl_rng_mt19937`) for purpose `purpose` of a replication.
-    /// - Complexity: O(1) (624 words of state are initialised).
+    /// The stream of purpose `purpose` (and `entity`) of a replication.
+    /// - Complexity: O(1).
     public init(_ seeds: StreamSeeds, purpose: String, entity: UInt64 = 0) {
-        simcc_gsl_disable_abort()
-        rng = gsl_rng_alloc(simcc_gsl_rng_mt19937())
-        let key = seeds.key(purpose: StreamSeeds.purposeHash(purpose), entity: entity)
-        // mt19937 reads 32 bits of its seed; fold the key so all 64 bits count. Seed 0 would
-        // select GSL's default seed, so it is avoided.
-        let folded = (key ^ (key >> 32)) & 0xFFFF_FFFF
-        gsl_rng_set(rng, UInt(folded == 0 ? 1 : folded))
+        self.init(seeds, purposeHash: StreamSeeds.purposeHash(purpose), entity: entity)
     }
 
-    /// A Tausworthe generator (GSL's `gsl_rng_taus2`) whose 96-bit state is set from the key:
-    /// cheap enough to create one per entity (per contract attempt, per customer).
+    /// The stream of purpose `purpose` (a hash, as `StreamSeeds.purposeHash` makes) and
+    /// `entity`, to be moved to other entities' substreams with `reseed`.
     /// - Complexity: O(1).
-    public init(taus2 seeds: StreamSeeds, purpose: UInt64, entity: UInt64) {
+    public init(_ seeds: StreamSeeds, purposeHash purpose: UInt64, entity: UInt64) {
         simcc_gsl_disable_abort()
-        rng = gsl_rng_alloc(simcc_gsl_rng_taus2())
+        rng = gsl_rng_alloc(simcc_gsl_rng_xoshiro())
         reseed(seeds, purpose: purpose, entity: entity)
     }
 
-    /// Resets a taus2 stream to the start of substream (purpose, entity), reusing its memory.
+    /// Resets the stream to the start of substream (purpose, entity), reusing its memory.
     /// - Complexity: O(1), about as cheap as a few draws.
     @inlinable
     public mutating func reseed(_ seeds: StreamSeeds, purpose: UInt64, entity: UInt64) {
-        let k1 = seeds.key(purpose: purpose, entity: entity)
-        let k2 = StreamSeeds.mix(k1)
-        simcc_taus2_set_state(rng, UInt(k1 & 0xFFFF_FFFF), UInt(k1 >> 32), UInt(k2 & 0xFFFF_FFFF))
+        simcc_xoshiro_set_key(rng, seeds.key(purpose: purpose, entity: entity))
     }
 
     deinit { gsl_rng_free(rng) }
 
-    /// A uniform number in (0, 1), never 0 nor 1.
+    /// A uniform number in (0, 1), never 0 nor 1 (the midpoint of one of 2^52 equal cells).
     @inlinable
-    public func uniformPositive() -> Double { simcc_gsl_rng_uniform_pos(rng) }
+    public func uniformPositive() -> Double { simcc_xoshiro_uniform_pos(rng) }
+
+    /// An exponential number with mean 1 (the ziggurat of `Sources/CGSL/random.h`).
+    @inlinable
+    public func standardExponential() -> Double { simcc_xoshiro_exponential(rng) }
 
     /// A uniform integer in 0..<n.
     /// - Precondition: n > 0.

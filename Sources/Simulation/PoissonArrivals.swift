@@ -40,7 +40,7 @@ struct PoissonArrivals {
             let end = segmentIndex + 1 < segments.count ? segments[segmentIndex + 1].start : horizon
             let rate = segments[segmentIndex].rate
             if rate > 0 {
-                let next = t - log(stream.uniformPositive()) / rate
+                let next = t + stream.standardExponential() / rate
                 if next < end { return next < horizon ? next : nil }
             }
             guard segmentIndex + 1 < segments.count, end < horizon else { return nil }

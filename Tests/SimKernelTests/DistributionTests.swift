@@ -1,4 +1,5 @@
 import CallCenter
+import Foundation
 import Scenarios
 import SimKernel
 import Testing
@@ -48,6 +49,54 @@ struct DistributionTests {
         #expect(variance.halfWidth! < 0.1 * distribution.variance)
     }
 
+    @Test("the ziggurat's exponential has the distribution 1 - exp(-x): the top layer, the wedges, the base and the tail")
+    func zigguratShape() {
+        // 2,000,000 draws; at each point the share at or below it is binomial around
+        // 1 - exp(-x): 5 standard deviations per point (10 points) is a false alarm about once
+        // in 300,000 runs, and a layer or the tail drawn wrong moves a share by far more.
+        let stream = RandomStream(StreamSeeds(seed: 2026, replication: 0), purpose: "test.ziggurat")
+        let points: [Double] = [0.001, 0.02, 0.1, 0.5, 1, 2, 4, 7.0, 7.69711747013104972, 9]
+        var below = [Int](repeating: 0, count: points.count)
+        let n = 2_000_000
+        var sum = 0.0, previous = 0.0, lagged = 0.0, bad = 0
+        for _ in 0..<n {
+            let x = stream.standardExponential()
+            if !(x >= 0 && x.isFinite) { bad += 1 }
+            var i = points.count - 1
+            while i >= 0 && x <= points[i] {
+                below[i] += 1
+                i -= 1
+            }
+            sum += x
+            lagged += (x - 1) * (previous - 1)
+            previous = x
+        }
+        for (i, p) in points.enumerated() {
+            let expected = -expm1(-p)
+            let share = Double(below[i]) / Double(n)
+            let sd = (expected * (1 - expected) / Double(n)).squareRoot()
+            #expect(abs(share - expected) < 5 * sd, "P(X <= \(p)) = \(share), expected \(expected) ± \(5 * sd)")
+        }
+        // Mean 1 (sd of the mean 1/sqrt(n)); successive draws uncorrelated (sd about 1/sqrt(n)).
+        #expect(bad == 0)
+        #expect(abs(sum / Double(n) - 1) < 5 / Double(n).squareRoot())
+        #expect(abs(lagged / Double(n)) < 5 / Double(n).squareRoot())
+    }
+
+    @Test("uniforms are never 0 nor 1, and the same stream key gives the same numbers")
+    func uniforms() {
+        let seeds = StreamSeeds(seed: 3, replication: 1)
+        let a = RandomStream(seeds, purpose: "test.uniform")
+        let b = RandomStream(seeds, purpose: "test.uniform")
+        var outside = 0, different = 0
+        for _ in 0..<100_000 {
+            let u = a.uniformPositive()
+            if !(u > 0 && u < 1) { outside += 1 }
+            if u != b.uniformPositive() { different += 1 }
+        }
+        #expect(outside == 0 && different == 0)
+    }
+
     @Test("invalid parameters are reported in planner terms")
     func problems() {
         #expect(Distribution.exponential(mean: 0).problem == "the mean must be positive")
@@ -72,10 +121,10 @@ struct DistributionTests {
         #expect(draws(1, 0, "arrivals") != draws(1, 0, "patience"))
     }
 
-    @Test("per-entity taus2 substreams: reseeding returns to the same numbers, entities differ")
+    @Test("per-entity substreams: reseeding returns to the same numbers, entities differ")
     func substreams() {
         let seeds = StreamSeeds(seed: 11, replication: 3)
-        var s = RandomStream(taus2: seeds, purpose: 1, entity: 0)
+        var s = RandomStream(seeds, purposeHash: 1, entity: 0)
         var firsts: Set<Double> = []
         for entity in 0..<10_000 as Range<UInt64> {
             s.reseed(seeds, purpose: 1, entity: entity)

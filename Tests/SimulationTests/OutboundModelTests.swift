@@ -79,8 +79,10 @@ struct OutboundModelTests {
             for column in [OutboundColumn.liveAnswers, .machines, .busy, .invalid] {
                 #expect(a.total(column) == b.total(column), "\(column) differs between dialers")
             }
-            // Dialing faster than one line per agent makes customers wait.
-            #expect(b.total(.abandoned) > a.total(.abandoned))
+            // Dialing faster than one line per agent makes customers wait (the same customers:
+            // more waiting, never fewer abandoned).
+            #expect(b.total(.waitSum) > 1.3 * a.total(.waitSum))
+            #expect(b.total(.abandoned) >= a.total(.abandoned))
         }
     }
 

@@ -48,8 +48,11 @@ struct TheoryTests {
     }
 
     static let erlangCCases: [Case] = [
-        Case(label: "M/M/2, load 0.75", agents: 2, load: 1.5, patience: nil, hours: 200, warmupHours: 10, replications: 10),
-        Case(label: "M/M/20, load 0.85", agents: 20, load: 17, patience: nil, hours: 40, warmupHours: 4, replications: 10),
+        // 20 replications for the small centers: with 10, the half-width from a sample standard
+        // deviation of 9 degrees of freedom varies by a quarter from seed to seed, so the
+        // precision check would hold for some seeds only.
+        Case(label: "M/M/2, load 0.75", agents: 2, load: 1.5, patience: nil, hours: 200, warmupHours: 10, replications: 20),
+        Case(label: "M/M/20, load 0.85", agents: 20, load: 17, patience: nil, hours: 40, warmupHours: 4, replications: 20),
         Case(label: "M/M/200, load 0.9", agents: 200, load: 180, patience: nil, hours: 20, warmupHours: 1, replications: 10),
     ]
 

@@ -34,7 +34,7 @@ struct AttemptDraws: ~Copyable {
     init(world: OutboundWorld, seeds: StreamSeeds) {
         self.world = world
         self.seeds = seeds
-        stream = RandomStream(taus2: seeds, purpose: OutboundPurposes.attempt, entity: 0)
+        stream = RandomStream(seeds, purposeHash: OutboundPurposes.attempt, entity: 0)
         pauses = PauseDraws(world.pauses, seeds: seeds, purpose: OutboundPurposes.agent)
         ring = Sampler(world.ringTime)
         patience = Sampler(world.patience)
@@ -92,14 +92,14 @@ enum OutboundPurposes {
     static let inboundPause = StreamSeeds.purposeHash("routing.pause")
 }
 
-/// The agents' pause decisions (a `PauseModel`): agent `a`'s n-th decision comes from a taus2
+/// The agents' pause decisions (a `PauseModel`): agent `a`'s n-th decision comes from a
 /// substream of (seed, replication, purpose, a, n), so every dialer and every router meets the
 /// same breaks, whatever the order of the calls.
 struct PauseDraws: ~Copyable {
     let model: PauseModel
     let seeds: StreamSeeds
     let purpose: UInt64
-    /// One taus2 stream, reseeded for each decision.
+    /// One stream, reseeded for each decision.
     var stream: RandomStream
     let short: Sampler, away: Sampler
     /// Each agent's decisions so far.
@@ -109,7 +109,7 @@ struct PauseDraws: ~Copyable {
         self.model = model
         self.seeds = seeds
         self.purpose = purpose
-        stream = RandomStream(taus2: seeds, purpose: purpose, entity: 0)
+        stream = RandomStream(seeds, purposeHash: purpose, entity: 0)
         short = Sampler(model.duration)
         away = Sampler(model.away)
     }

@@ -181,7 +181,7 @@ let package = Package(
             ]
         ),
         // End-to-end: runs the built `simcc` binary as a user would.
-        .testTarget(name: "CLITests", dependencies: ["simcc"]),
+        .testTarget(name: "CLITests", dependencies: ["simcc", "Store"]),
     ],
     swiftLanguageModes: [.v6]
 )

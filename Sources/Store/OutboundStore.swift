@@ -70,13 +70,16 @@ public final class OutboundStore: Sendable {
     }
 
     /// Imports a contact list already read, under `batchID`; see
-    /// `importContacts(csv:file:batchID:progress:)`.
+    /// `importContacts(csv:file:batchID:progress:)`. A new task is created at `createdAt`
+    /// (ISO 8601); nil: now, by the wall clock. A simulated run gives a fixed time, so that its
+    /// store is the same bytes from run to run.
     @discardableResult
     public func importContacts(
-        _ list: ContactList, batchID: String, progress: ((_ imported: Int) throws -> Void)? = nil
+        _ list: ContactList, batchID: String, createdAt: String? = nil,
+        progress: ((_ imported: Int) throws -> Void)? = nil
     ) throws -> ImportReport {
         try Self.checkBatchID(batchID, file: list.file)
-        let createdAt = Date().formatted(.iso8601)
+        let createdAt = createdAt ?? Date().formatted(.iso8601)
         var report = ImportReport(
             batchID: batchID, file: list.file, imported: 0, firstContract: nil, rejected: list.rejected,
             ignoredColumns: list.ignoredColumns)
@@ -435,6 +438,39 @@ public final class OutboundStore: Sendable {
             guard db.changesCount == 1 else {
                 throw StoreError("contract \(contract) of batch \(batchID) is not held for review")
             }
+        }
+    }
+
+    /// Appends the call records of `batchID` from the store at `path` (another store with the
+    /// same batch, written by its own writer), in their order there, in one transaction: how a
+    /// run whose variants wrote their records at the same time, each into a store of its own,
+    /// gathers them into one store in a fixed order.
+    ///
+    /// - Throws: `StoreError` when the batch is unknown here, or the other store cannot be read
+    ///   (nothing is then appended).
+    public func appendCallRecords(batchID: String, fromStoreAt path: String) throws {
+        try read("appending the call records of batch \(batchID)") { try Self.requireBatch(batchID, $0) }
+        let what = "appending the call records of batch \(batchID) from \(path)"
+        do {
+            try database.writeWithoutTransaction { db in
+                // ATTACH cannot run inside a transaction: attach, copy in one, detach.
+                try db.execute(sql: "ATTACH DATABASE ? AS other", arguments: [path])
+                defer { try? db.execute(sql: "DETACH DATABASE other") }
+                try db.inTransaction {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO call_records (call_id, call_uuid, batch_id, contract_idx, attempt, dialed_at,
+                                                      answered_at, connected_at, ended_at, outcome, cause, agent, wait)
+                            SELECT call_id, call_uuid, batch_id, contract_idx, attempt, dialed_at,
+                                   answered_at, connected_at, ended_at, outcome, cause, agent, wait
+                            FROM other.call_records WHERE batch_id = ? ORDER BY id
+                            """,
+                        arguments: [batchID])
+                    return .commit
+                }
+            }
+        } catch let error as DatabaseError {
+            throw StoreError("\(what) failed: \(reason(error)); nothing was appended")
         }
     }
 

@@ -6,10 +6,13 @@ import Store
 /// Runs an outbound campaign for `simcc run`: loads its contact list, runs every variant,
 /// streams replication 0's call records into `calls.sqlite` and writes the reports.
 enum CampaignRun {
-    static func run(_ scenario: OutboundScenario, folder: String, threads: Int, showProgress: Bool) throws {
+    /// Runs `scenario`, writing into `folder` (the staging folder of `OutputFolder`); returns
+    /// what to print once the results are in place, naming them `shownAs`.
+    static func run(
+        _ scenario: OutboundScenario, folder: String, shownAs: String, threads: Int, showProgress: Bool
+    ) throws -> String {
         var scenario = scenario
         scenario.contacts = try loaded(scenario.contacts)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = folder + "/.calls.sqlite.tmp-\(getpid())"
         let sink = try StoreSink(path: temporary, scenario: scenario)
         let progress = Progress(total: scenario.replications * scenario.variants.count, label: scenario.name)
@@ -25,8 +28,8 @@ enum CampaignRun {
         progress.finish()
         try sink.finish(into: folder + "/calls.sqlite")
         try OutboundReports.write(result, to: folder)
-        print(OutboundReports.table(result), terminator: "")
-        print("results in \(folder)/ (summary.json, curves.csv, replications.csv, report.html, calls.sqlite: replication 0's call records)")
+        return OutboundReports.table(result)
+            + "results in \(shownAs)/ (summary.json, curves.csv, replications.csv, report.html, calls.sqlite: replication 0's call records)\n"
     }
 }
 
@@ -48,52 +51,95 @@ extension CampaignRun {
 
 /// Streams replication 0's call records of every variant into a SQLite store, one batch per
 /// variant, through the store's background writers.
+///
+/// The variants run at the same time, so each writes into a temporary store of its own; `finish`
+/// gathers them into one store in a fixed order (the tasks and contracts of every variant, then
+/// each variant's records in the order it made them, then the snapshots, variant by variant),
+/// with a fixed creation time: the same scenario and seed give the same bytes.
 final class StoreSink: CampaignSink, @unchecked Sendable {
-    // @unchecked: `store` and `writers` are set in init and never reassigned; the writers and the
-    // store are Sendable; `failure` is guarded by `lock`.
+    // @unchecked: `stores` and `writers` are set in init and never reassigned; the writers and
+    // the stores are Sendable; `snapshots` and `failure` are guarded by `lock`.
     let path: String
-    var store: OutboundStore?
+    let scenario: OutboundScenario
+    let list: ContactList
+    var stores: [OutboundStore?]
     let writers: [CallRecordWriter]
     let lock = NSLock()
+    var snapshots: [TaskSnapshot?]
     var failure: Error?
+
+    /// A simulated run's tasks are created when its clock starts (0 s, written as the epoch):
+    /// never the wall clock, so the store is the same bytes from run to run.
+    static let createdAt = "1970-01-01T00:00:00Z"
 
     init(path: String, scenario: OutboundScenario) throws {
         self.path = path
-        let store = try OutboundStore(path: path)
+        self.scenario = scenario
         let task = scenario.contacts.task(batchID: scenario.name)
-        let list = ContactList(file: "(\(scenario.name))", entries: task.contracts.enumerated().map {
+        list = ContactList(file: "(\(scenario.name))", entries: task.contracts.enumerated().map {
             ContactList.Entry(line: $0.offset + 2, number: $0.element.number, customer: $0.element.customer)
         })
+        var stores: [OutboundStore?] = []
         var writers: [CallRecordWriter] = []
-        for variant in scenario.variants {
-            try store.importContacts(list, batchID: variant.name)
+        for (i, variant) in scenario.variants.enumerated() {
+            let store = try OutboundStore(path: Self.variantPath(path, i))
+            try store.importContacts(list, batchID: variant.name, createdAt: Self.createdAt)
             writers.append(try store.recordWriter(batchID: variant.name))
+            stores.append(store)
         }
-        self.store = store
+        self.stores = stores
         self.writers = writers
+        snapshots = Array(repeating: nil, count: scenario.variants.count)
     }
+
+    /// The temporary store of variant `i`.
+    static func variantPath(_ path: String, _ i: Int) -> String { path + "-variant-\(i)" }
 
     func record(variant: Int, _ record: CallRecord) { writers[variant].append(record) }
 
     func snapshot(variant: Int, _ snapshot: TaskSnapshot) {
         var s = snapshot
         s.batchID = writers[variant].batchID
-        do { try store?.saveSnapshot(s) } catch { lock.withLock { failure = failure ?? error } }
+        lock.withLock { snapshots[variant] = s }
     }
 
-    /// Flushes every record, closes the store and moves it to `destination`.
+    /// Flushes every record, gathers the variants' stores into one and moves it to
+    /// `destination`; the temporary stores are removed, whatever happens.
     func finish(into destination: String) throws {
+        defer { removeVariantStores() }
         for writer in writers { try writer.close() }
         if let failure = lock.withLock({ failure }) { throw failure }
-        store = nil
+        for i in stores.indices { stores[i] = nil }
+        do {
+            let store = try OutboundStore(path: path)
+            for variant in scenario.variants {
+                try store.importContacts(list, batchID: variant.name, createdAt: Self.createdAt)
+            }
+            for (i, variant) in scenario.variants.enumerated() {
+                try store.appendCallRecords(batchID: variant.name, fromStoreAt: Self.variantPath(path, i))
+            }
+            for snapshot in lock.withLock({ snapshots }) {
+                if let snapshot { try store.saveSnapshot(snapshot) }
+            }
+        } catch {
+            SQLiteFile.remove(path)
+            throw error
+        }
         try SQLiteFile.move(path, to: destination, what: "the call records")
     }
 
-    /// Drops the temporary store after a failed run.
+    /// Drops the temporary stores after a failed run.
     func abandon() {
         for writer in writers { try? writer.close() }
-        store = nil
+        removeVariantStores()
         SQLiteFile.remove(path)
+    }
+
+    func removeVariantStores() {
+        for i in stores.indices {
+            stores[i] = nil
+            SQLiteFile.remove(Self.variantPath(path, i))
+        }
     }
 }
 

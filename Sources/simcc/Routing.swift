@@ -6,12 +6,13 @@ import Store
 /// Runs a routing study for `simcc run`: every variant on the same callers, replication 0's
 /// records of each variant into `records/<variant>.sqlite`, then the reports.
 enum RoutingRun {
-    static func run(_ study: RoutingStudy, folder: String, threads: Int) throws {
+    /// Runs `study`, writing into `folder` (the staging folder of `OutputFolder`); returns what
+    /// to print once the results are in place, naming them `shownAs`.
+    static func run(_ study: RoutingStudy, folder: String, shownAs: String, threads: Int) throws -> String {
         var study = try loaded(study)
         if let outbound = study.world.outbound {
             study.world.outbound?.contacts = try CampaignRun.loaded(outbound.contacts)
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let sink = try RoutingStoreSink(folder: folder, study: study)
         let result: RoutingResult
         do {
@@ -24,12 +25,10 @@ enum RoutingRun {
         do {
             try RoutingReports.write(result, to: folder)
         } catch {
-            throw CLIError("cannot write results into \(folder): \(error.localizedDescription)")
+            throw CLIError("cannot write results into \(shownAs): \(error.localizedDescription)")
         }
-        print(RoutingReports.table(result), terminator: "")
-        print(
-            "results in \(folder)/ (summary.json, intervals.csv, replications.csv, report.html, records/: replication 0's customers, bindings, callback tasks and calls per variant)"
-        )
+        return RoutingReports.table(result)
+            + "results in \(shownAs)/ (summary.json, intervals.csv, replications.csv, report.html, records/: replication 0's customers, bindings, callback tasks and calls per variant)\n"
     }
 }
 

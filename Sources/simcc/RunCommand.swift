@@ -55,28 +55,36 @@ struct RunCommand: ParsableCommand {
         case .outbound(var campaign):
             if let seed { campaign.seed = seed }
             if let replications { campaign.replications = replications }
-            try CampaignRun.run(campaign, folder: folder, threads: threads, showProgress: true)
+            let text = try OutputFolder.writing(to: folder) { staging in
+                try CampaignRun.run(campaign, folder: staging, shownAs: folder, threads: threads, showProgress: true)
+            }
+            print(text, terminator: "")
             return
         case .routing(var study):
             if let seed { study.world.seed = seed }  // routers' draws mix in the study's seed too
             if let replications { study.world.replications = replications }
-            try RoutingRun.run(study, folder: folder, threads: threads)
+            let text = try OutputFolder.writing(to: folder) { staging in
+                try RoutingRun.run(study, folder: staging, shownAs: folder, threads: threads)
+            }
+            print(text, terminator: "")
             return
         }
         if let seed { scenario.seed = seed }
         if let replications { scenario.replications = replications }
-        let progress = Progress(total: scenario.replications, label: scenario.name)
-        var report: (@Sendable (Int) -> Void)? = nil
-        if progress.isShown { report = { @Sendable done in progress.show(done) } }
-        let result = Runner.run(
-            scenario, threads: threads, progress: report)
-        progress.finish()
-        do {
-            try Reports.write(result, to: folder)
-        } catch {
-            throw CLIError("cannot write results into \(folder): \(error.localizedDescription)")
+        let table = try OutputFolder.writing(to: folder) { staging in
+            let progress = Progress(total: scenario.replications, label: scenario.name)
+            var report: (@Sendable (Int) -> Void)? = nil
+            if progress.isShown { report = { @Sendable done in progress.show(done) } }
+            let result = Runner.run(scenario, threads: threads, progress: report)
+            progress.finish()
+            do {
+                try Reports.write(result, to: staging)
+            } catch {
+                throw CLIError("cannot write results into \(folder): \(error.localizedDescription)")
+            }
+            return Reports.table(result)
         }
-        print(Reports.table(result), terminator: "")
+        print(table, terminator: "")
         print("results in \(folder)/ (summary.json, intervals.csv, report.html)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Testing
 
 /// Runs the built `simcc` with `arguments`; returns its exit status, standard output and error.
@@ -128,9 +129,18 @@ struct CampaignCLITests {
         let html = try String(contentsOfFile: a + "/report.html", encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("Cumulative abandonment") && html.contains("patent-3%-slow"))
         _ = try simcc(["run", scenario, "--replications", "3", "--out", b, "--threads", "1"])
-        for file in ["summary.json", "curves.csv", "replications.csv", "report.html"] {
+        for file in ["summary.json", "curves.csv", "replications.csv", "report.html", "calls.sqlite"] {
             #expect(try Data(contentsOf: URL(fileURLWithPath: a + "/" + file))
                     == Data(contentsOf: URL(fileURLWithPath: b + "/" + file)), "\(file) differs")
+        }
+        // calls.sqlite holds every attempt of replication 0, variant by variant.
+        let store = try OutboundStore(path: a + "/calls.sqlite")
+        let rows = try String(contentsOfFile: a + "/replications.csv", encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let attempts = try #require(rows.first?.firstIndex(of: "attempts"))
+        for row in rows.dropFirst() where row[1] == "0" {
+            #expect(try store.callRecords(batchID: row[0]).count == Int(Double(row[attempts])!), "\(row[0])")
         }
         let c = try simcc(["compare", a, "--baseline", "progressive"])
         #expect(c.status == 0, "\(c.err)")

@@ -36,7 +36,8 @@ enum CampaignRun {
 extension CampaignRun {
     /// The contacts with a CSV list's numbers read in (refused rows listed on standard error).
     static func loaded(_ contacts: ContactSource) throws -> ContactSource {
-        guard case .list(let path, _) = contacts else { return contacts }
+        // Read once: a list already read keeps its numbers.
+        guard case .list(let path, let numbers) = contacts, numbers.isEmpty else { return contacts }
         let list = try ContactList.load(fromFile: path)
         if !list.rejected.isEmpty {
             var warning = "\(path): \(list.rejected.count) row(s) refused, \(list.entries.count) kept:\n"

@@ -9,10 +9,7 @@ enum RoutingRun {
     /// Runs `study`, writing into `folder` (the staging folder of `OutputFolder`); returns what
     /// to print once the results are in place, naming them `shownAs`.
     static func run(_ study: RoutingStudy, folder: String, shownAs: String, threads: Int) throws -> String {
-        var study = try loaded(study)
-        if let outbound = study.world.outbound {
-            study.world.outbound?.contacts = try CampaignRun.loaded(outbound.contacts)
-        }
+        let study = try prepared(study)
         let sink = try RoutingStoreSink(folder: folder, study: study)
         let result: RoutingResult
         do {
@@ -33,6 +30,16 @@ enum RoutingRun {
 }
 
 extension RoutingRun {
+    /// The study with the files it names read in (its customer table, its campaign's contact
+    /// list): what `run` and `validate` both check.
+    static func prepared(_ study: RoutingStudy) throws -> RoutingStudy {
+        var study = try loaded(study)
+        if let outbound = study.world.outbound {
+            study.world.outbound?.contacts = try CampaignRun.loaded(outbound.contacts)
+        }
+        return study
+    }
+
     /// The study with its customer table read in, if it names one: refused rows are listed on
     /// standard error; a first agent the study does not have is an error naming file, line and
     /// field.

@@ -55,6 +55,8 @@ struct RunCommand: ParsableCommand {
         case .outbound(var campaign):
             if let seed { campaign.seed = seed }
             if let replications { campaign.replications = replications }
+            campaign.contacts = try CampaignRun.loaded(campaign.contacts)
+            try refuseAbsurd(campaign.workload)
             let text = try OutputFolder.writing(to: folder) { staging in
                 try CampaignRun.run(campaign, folder: staging, shownAs: folder, threads: threads, showProgress: true)
             }
@@ -63,6 +65,8 @@ struct RunCommand: ParsableCommand {
         case .routing(var study):
             if let seed { study.world.seed = seed }  // routers' draws mix in the study's seed too
             if let replications { study.world.replications = replications }
+            study = try RoutingRun.prepared(study)
+            try refuseAbsurd(study.workload)
             let text = try OutputFolder.writing(to: folder) { staging in
                 try RoutingRun.run(study, folder: staging, shownAs: folder, threads: threads)
             }
@@ -71,6 +75,7 @@ struct RunCommand: ParsableCommand {
         }
         if let seed { scenario.seed = seed }
         if let replications { scenario.replications = replications }
+        try refuseAbsurd(scenario.workload)
         let table = try OutputFolder.writing(to: folder) { staging in
             let progress = Progress(total: scenario.replications, label: scenario.name)
             var report: (@Sendable (Int) -> Void)? = nil
@@ -89,6 +94,13 @@ struct RunCommand: ParsableCommand {
     }
 }
 
+extension RunCommand {
+    /// Refuses, before anything is written, a run that would take hours or gigabytes.
+    func refuseAbsurd(_ workload: Workload) throws {
+        if let problem = workload.problem { throw CLIError("\(file): refused before running: \(problem)") }
+    }
+}
+
 /// `simcc validate`: checks a scenario without running it.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -99,14 +111,23 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "The scenario file (YAML).")
     var file: String
 
+    /// The check `simcc run` makes before it starts.
+    func refuse(_ workload: Workload) throws {
+        if let problem = workload.problem { throw CLIError("\(file): \(problem)") }
+    }
+
     func run() throws {
         switch try loadAnyScenario(file) {
         case .inbound(let s):
+            try refuse(s.workload)
             print("\(file): ok: \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), policy \(s.policy.name)")
-        case .outbound(let s):
+        case .outbound(var s):
+            s.contacts = try CampaignRun.loaded(s.contacts)
+            try refuse(s.workload)
             print("\(file): ok: campaign \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
         case .routing(let study):
-            let s = try RoutingRun.loaded(study)
+            let s = try RoutingRun.prepared(study)
+            try refuse(s.workload)
             print("\(file): ok: routing \(s.name): \(s.world.teams) teams of \(s.world.teamSize), \(s.world.customers) customers, horizon \(s.world.horizon)s, \(s.world.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
         }
     }

@@ -72,3 +72,57 @@ struct OutputFolderTests {
         #expect(try Self.leftovers(beside: out).isEmpty)
     }
 }
+
+/// `simcc validate` makes every check `simcc run` makes before it starts, and both refuse work
+/// that would take hours or gigabytes, before anything is written.
+@Suite("simcc validate and run: absurd work refused before it starts")
+struct AbsurdWorkTests {
+    /// `scenarios/NAME.yaml` with each of `replacements` (a line's key, its new value) applied,
+    /// written into `folder`.
+    static func variant(
+        of name: String, _ replacements: [String: String], in folder: String, as newName: String? = nil
+    ) throws -> String {
+        let text = try String(contentsOfFile: packageRoot + "/scenarios/\(name).yaml", encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            for (key, value) in replacements where line.hasPrefix(key + ":") { return "\(key): \(value)" }
+            return String(line)
+        }
+        let path = folder + "/\(newName ?? name + "-changed").yaml"
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("an interval of 1 ms, or a horizon of a thousand years: refused by validate and by run, naming what to change; no output written")
+    func refused() throws {
+        let folder = temporaryFolder("absurd")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tiny = try Self.variant(of: "mmn-standard", ["interval": "0.001s"], in: folder, as: "tiny")
+        let long = try Self.variant(
+            of: "mmn-standard", ["horizon": "8760000h", "interval": "10000h"], in: folder, as: "long")
+        for (file, words) in [(tiny, "give a wider interval"), (long, "give a shorter horizon")] {
+            let v = try simcc(["validate", file])
+            #expect(v.status == 1 && v.err.contains(file) && v.err.contains(words), "\(v.err)")
+            let out = folder + "/out"
+            let r = try simcc(["run", file, "--out", out])
+            #expect(r.status == 1 && r.err.contains("refused before running") && r.err.contains(words), "\(r.err)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+        // The shipped scenarios pass.
+        let ok = try simcc(["validate", packageRoot + "/scenarios/survey-campaign.yaml"])
+        #expect(ok.status == 0, "\(ok.err)")
+    }
+
+    @Test("validate reads the contact list a campaign names, as run does")
+    func readsTheContactList() throws {
+        let folder = temporaryFolder("contacts")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = try Self.variant(of: "sales-small-team", [:], in: folder)
+        // The list is named relative to the file: copied beside it, then emptied of usable rows.
+        try FileManager.default.createDirectory(atPath: folder + "/contacts", withIntermediateDirectories: true)
+        try "number\nnot-a-number\n".write(toFile: folder + "/contacts/sales-300.csv", atomically: true, encoding: .utf8)
+        let v = try simcc(["validate", file])
+        #expect(v.status == 1 && v.err.contains("no usable contact"), "\(v.err)")
+    }
+}

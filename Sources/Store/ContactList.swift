@@ -30,6 +30,12 @@ public struct RejectedRow: Hashable, Sendable, CustomStringConvertible {
 /// dashes, dots and parentheses, and must then be an optional leading `+` and 3 to 20 digits.
 /// A number met twice is kept at its first line and refused at the later ones.
 public struct ContactList: Hashable, Sendable {
+    /// `value` in quotes for a message; a long one cut to its first 40 characters, with its
+    /// length (a 1 MB field is not echoed whole).
+    static func quoted(_ value: String) -> String {
+        value.count <= 40 ? "'\(value)'" : "'\(value.prefix(40))...' (\(value.count) characters)"
+    }
+
     /// A good row: a normalised number and its customer.
     public struct Entry: Hashable, Sendable {
         /// The physical line the row starts on.
@@ -135,7 +141,7 @@ public struct ContactList: Hashable, Sendable {
                 rejected.append(
                     RejectedRow(
                         line: record.line,
-                        reason: "'\(raw)' is not a phone number: expected \(digitRange.lowerBound) to "
+                        reason: "\(Self.quoted(raw)) is not a phone number: expected \(digitRange.lowerBound) to "
                             + "\(digitRange.upperBound) digits with an optional leading +"))
                 continue
             }

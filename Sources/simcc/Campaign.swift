@@ -15,7 +15,9 @@ enum CampaignRun {
         scenario.contacts = try loaded(scenario.contacts)
         let temporary = folder + "/.calls.sqlite.tmp-\(getpid())"
         let sink = try StoreSink(path: temporary, scenario: scenario)
-        let progress = Progress(total: scenario.replications * scenario.variants.count, label: scenario.name)
+        let progress = Progress(
+            total: scenario.replications * scenario.variants.count, label: scenario.name,
+            variants: scenario.variants.count)
         var report: (@Sendable (Int) -> Void)? = nil
         if showProgress && progress.isShown { report = { @Sendable done in progress.show(done) } }
         let result: OutboundResult

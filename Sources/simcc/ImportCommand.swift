@@ -58,6 +58,9 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A store this import creates is removed again when the import fails: a mistake leaves
+        // no empty database behind.
+        let existed = FileManager.default.fileExists(atPath: db)
         do {
             if let customers {
                 let store = try RoutingStore(path: db)
@@ -67,6 +70,9 @@ struct ImportCommand: ParsableCommand {
                 print(try store.importContacts(fromFile: file, batchID: batch).description)
             }
         } catch {
+            if !existed {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+            }
             throw CLIError(String(describing: error))
         }
     }

@@ -11,13 +11,19 @@ enum RoutingRun {
     static func run(_ study: RoutingStudy, folder: String, shownAs: String, threads: Int) throws -> String {
         let study = try prepared(study)
         let sink = try RoutingStoreSink(folder: folder, study: study)
+        let progress = Progress(
+            total: study.world.replications * study.variants.count, label: study.name, variants: study.variants.count)
+        var report: (@Sendable (Int) -> Void)? = nil
+        if progress.isShown { report = { @Sendable done in progress.show(done) } }
         let result: RoutingResult
         do {
-            result = try RoutingStudyRunner.run(study, threads: threads, sink: sink)
+            result = try RoutingStudyRunner.run(study, threads: threads, sink: sink, progress: report)
         } catch {
+            progress.finish()
             sink.abandon()
             throw CLIError("\(study.name): \(error)")
         }
+        progress.finish()
         try sink.finish()
         do {
             try RoutingReports.write(result, to: folder)

@@ -24,16 +24,18 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The scenario file (YAML).")
     var file: String
 
-    @Option(help: "Override the scenario's seed.")
+    // Unconditional: a negative number is read as the value (and refused by `validate`), not as
+    // an unknown option that leaves the value missing.
+    @Option(parsing: .unconditional, help: "Override the scenario's seed.")
     var seed: UInt64?
 
-    @Option(help: "Override the scenario's number of replications.")
+    @Option(parsing: .unconditional, help: "Override the scenario's number of replications.")
     var replications: Int?
 
     @Option(help: "The folder to write results into (default: out/<scenario file name>).")
     var out: String?
 
-    @Option(help: "How many threads run replications (default: the number of cores).")
+    @Option(parsing: .unconditional, help: "How many threads run replications (default: the number of cores).")
     var threads: Int?
 
     func validate() throws {
@@ -166,16 +168,25 @@ final class Progress: @unchecked Sendable {
     private let lock = NSLock()
     private var shown = false
 
-    init(total: Int, label: String) {
+    let variants: Int
+
+    /// Progress of `total` runs of `label`: replications, or with several `variants`, runs
+    /// (variants x replications) and said so.
+    init(total: Int, label: String, variants: Int = 1) {
         self.total = total
         self.label = label
+        self.variants = variants
         self.isShown = isatty(STDERR_FILENO) == 1
     }
 
     func show(_ done: Int) {
         lock.withLock {
             shown = true
-            FileHandle.standardError.write(Data("\r\(label): replication \(done)/\(total)".utf8))
+            let text =
+                variants > 1
+                ? "\r\(label): run \(done)/\(total) (\(variants) variants x \(total / variants) replications)"
+                : "\r\(label): replication \(done)/\(total)"
+            FileHandle.standardError.write(Data(text.utf8))
         }
     }
 

@@ -231,14 +231,19 @@ public enum RoutingStudyRunner {
     /// Runs every variant of `study` on up to `threads` threads per variant.
     /// Throws when a blended campaign's task cannot start (step S33). Replication 0's records of
     /// every variant go to `sink`, if given.
+    /// `progress` is called (from any thread) with the number of runs (variant, replication)
+    /// done so far, of variants x replications.
     public static func run(
         _ study: RoutingStudy, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-        sink: (any RoutingSink)? = nil
+        sink: (any RoutingSink)? = nil, progress: (@Sendable (Int) -> Void)? = nil
     ) throws(TaskValidationError) -> RoutingResult {
         var runs: [[RoutingReplication]] = []
         for v in study.variants.indices {
+            let before = v * study.world.replications
             runs.append(
-                try RoutingRunner.run(study.scenario(variant: v), threads: threads, sink: sink.map { (v, $0) }))
+                try RoutingRunner.run(
+                    study.scenario(variant: v), threads: threads, sink: sink.map { (v, $0) },
+                    progress: progress.map { report in { @Sendable done in report(before + done) } }))
         }
         return RoutingResult(study: study, runs: runs)
     }

@@ -1319,9 +1319,10 @@ public enum RoutingRunner {
     /// Runs all replications of `scenario` on up to `threads` threads, in index order.
     /// Throws when the blended campaign's task cannot start (step S33). Replication 0's records
     /// go to `sink`, if given.
+    /// `progress` is called (from any thread) with the number of replications done so far.
     public static func run(
         _ scenario: RoutingScenario, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-        sink: (variant: Int, sink: any RoutingSink)? = nil
+        sink: (variant: Int, sink: any RoutingSink)? = nil, progress: (@Sendable (Int) -> Void)? = nil
     ) throws(TaskValidationError) -> [RoutingReplication] {
         let count = scenario.replications
         let results = ResultSlots<Result<RoutingReplication, TaskValidationError>>(count: count)
@@ -1330,7 +1331,8 @@ public enum RoutingRunner {
                 let result = Result { () throws(TaskValidationError) in
                     try replicate(scenario, replication: index, sink: index == 0 ? sink : nil)
                 }
-                _ = results.store(result, at: index)
+                let done = results.store(result, at: index)
+                progress?(done)
             }
         }
         var replications: [RoutingReplication] = []

@@ -206,6 +206,7 @@ extension ScenarioReader {
 
     func variants(_ node: Node) throws(ScenarioError) -> [DialerVariant] {
         var result: [DialerVariant] = []
+        var names: Set<String> = []
         let items = try list(node, "variants", "a list of dialers such as [{name: a, dialer: patent}]")
         guard !items.isEmpty else { throw error(node, "variants", "expected at least one variant, got an empty list") }
         for (i, item) in items.enumerated() {
@@ -215,7 +216,7 @@ extension ScenarioReader {
             }
             let (policy, f) = try dialerPolicy(item, path, KnobTables.dialers)
             let name = try f.text("name") ?? ""
-            if result.contains(where: { $0.name == name }) {
+            if !names.insert(name).inserted {
                 throw error(f.optional("name")!, path + ".name", "expected a name no other variant has, got '\(name)' again")
             }
             result.append(DialerVariant(name: name, policy: policy))

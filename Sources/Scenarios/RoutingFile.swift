@@ -274,6 +274,7 @@ extension ScenarioReader {
         guard case .list(.tagged(_, let routers)) = KnobTables.routing.knob("variants")!.type else {
             preconditionFailure("variants")
         }
+        var names: Set<String> = []
         var result: [RoutingStudy.Variant] = []
         let items = try list(node, "variants", "a list of routers such as [{name: a, router: cascade}]")
         guard !items.isEmpty else {
@@ -305,7 +306,7 @@ extension ScenarioReader {
                 preconditionFailure("router \(kind) is in the table but has no reader")
             }
             let name = try f.text("name")!
-            if result.contains(where: { $0.name == name }) {
+            if !names.insert(name).inserted {
                 throw error(
                     f.optional("name")!, path + ".name", "expected a name no other variant has, got '\(name)' again")
             }

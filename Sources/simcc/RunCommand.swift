@@ -113,6 +113,13 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "The scenario file (YAML).")
     var file: String
 
+    /// "variants a, b, c": the first ten names, then how many in all.
+    static func variantList(_ names: [String]) -> String {
+        names.count <= 10
+            ? "variants " + names.joined(separator: ", ")
+            : "\(names.count) variants: " + names.prefix(10).joined(separator: ", ") + ", ..."
+    }
+
     /// The check `simcc run` makes before it starts.
     func refuse(_ workload: Workload) throws {
         if let problem = workload.problem { throw CLIError("\(file): \(problem)") }
@@ -126,11 +133,11 @@ struct ValidateCommand: ParsableCommand {
         case .outbound(var s):
             s.contacts = try CampaignRun.loaded(s.contacts)
             try refuse(s.workload)
-            print("\(file): ok: campaign \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
+            print("\(file): ok: campaign \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), \(Self.variantList(s.variants.map(\.name)))")
         case .routing(let study):
             let s = try RoutingRun.prepared(study)
             try refuse(s.workload)
-            print("\(file): ok: routing \(s.name): \(s.world.teams) teams of \(s.world.teamSize), \(s.world.customers) customers, horizon \(s.world.horizon)s, \(s.world.replications) replication(s), variants \(s.variants.map(\.name).joined(separator: ", "))")
+            print("\(file): ok: routing \(s.name): \(s.world.teams) teams of \(s.world.teamSize), \(s.world.customers) customers, horizon \(s.world.horizon)s, \(s.world.replications) replication(s), \(Self.variantList(s.variants.map(\.name)))")
         }
     }
 }

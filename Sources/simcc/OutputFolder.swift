@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Where `simcc run` writes: a staging folder next to the output folder (`.NAME.simcc-PID`),
@@ -121,30 +120,45 @@ struct OutputFolder {
     }
 }
 
+/// The write end of the pipe the signal handler writes the signal's number into (set once,
+/// before the handler is installed; a signal handler may only do async-signal-safe things).
+nonisolated(unsafe) private var interruptPipe: Int32 = -1
+
 /// Ctrl-C and SIGTERM: the folders registered are removed, then the process exits with 128 plus
 /// the signal's number (130, 143).
+///
+/// The handler only writes the signal's number into a pipe; a thread of its own (not one of
+/// Dispatch's, which the replications keep busy: a handler queued there ran only once the run
+/// was over) reads it, removes the folders and exits.
 final class Interrupts: @unchecked Sendable {
-    // @unchecked: `paths` is guarded by `lock`; `sources` is written once, in init.
+    // @unchecked: `paths` is guarded by `lock`.
     static let shared = Interrupts()
     private let lock = NSLock()
     private var paths: [String] = []
-    private var sources: [any DispatchSourceSignal] = []
 
     private init() {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [unowned self] in
-                // Worker threads may still write while the folder goes: try again if it was refilled.
-                for path in lock.withLock({ paths }) {
-                    for _ in 0..<3 where FileManager.default.fileExists(atPath: path) {
-                        try? FileManager.default.removeItem(atPath: path)
-                    }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }  // no pipe: the default action (exit) remains
+        interruptPipe = fds[1]
+        let readEnd = fds[0]
+        let thread = Thread { [unowned self] in
+            var signalNumber: Int32 = 0
+            while read(readEnd, &signalNumber, MemoryLayout<Int32>.size) != MemoryLayout<Int32>.size {}
+            // Worker threads may still write while the folder goes: try again if it was refilled.
+            for path in lock.withLock({ paths }) {
+                for _ in 0..<3 where FileManager.default.fileExists(atPath: path) {
+                    try? FileManager.default.removeItem(atPath: path)
                 }
-                _exit(128 + signalNumber)
             }
-            source.resume()
-            sources.append(source)
+            _exit(128 + signalNumber)
+        }
+        thread.name = "simcc.interrupts"
+        thread.start()
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { received in
+                var value = received
+                _ = write(interruptPipe, &value, MemoryLayout<Int32>.size)
+            }
         }
     }
 

@@ -60,8 +60,9 @@ extension CampaignRun {
 /// each variant's records in the order it made them, then the snapshots, variant by variant),
 /// with a fixed creation time: the same scenario and seed give the same bytes.
 final class StoreSink: CampaignSink, @unchecked Sendable {
-    // @unchecked: `stores` and `writers` are set in init and never reassigned; the writers and
-    // the stores are Sendable; `snapshots` and `failure` are guarded by `lock`.
+    // @unchecked: `writers` is set in init and never reassigned; `stores` is only emptied by
+    // `finish` and `abandon`, after the run; the writers and the stores are Sendable;
+    // `snapshots` is guarded by `lock`.
     let path: String
     let scenario: OutboundScenario
     let list: ContactList
@@ -69,7 +70,6 @@ final class StoreSink: CampaignSink, @unchecked Sendable {
     let writers: [CallRecordWriter]
     let lock = NSLock()
     var snapshots: [TaskSnapshot?]
-    var failure: Error?
 
     /// A simulated run's tasks are created when its clock starts (0 s, written as the epoch):
     /// never the wall clock, so the store is the same bytes from run to run.
@@ -111,7 +111,6 @@ final class StoreSink: CampaignSink, @unchecked Sendable {
     func finish(into destination: String) throws {
         defer { removeVariantStores() }
         for writer in writers { try writer.close() }
-        if let failure = lock.withLock({ failure }) { throw failure }
         for i in stores.indices { stores[i] = nil }
         do {
             let store = try OutboundStore(path: path)

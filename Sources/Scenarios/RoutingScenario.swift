@@ -270,14 +270,7 @@ public struct RoutingScenario: Sendable, Hashable {
     }
 
     /// The mean arrival rate over the horizon, calls per second (busyness factor 1).
-    public var meanArrivalRate: Double {
-        var total = 0.0
-        for (i, segment) in arrivals.segments.enumerated() where segment.start < horizon {
-            let end = i + 1 < arrivals.segments.count ? min(arrivals.segments[i + 1].start, horizon) : horizon
-            total += segment.rate * (end - segment.start)
-        }
-        return total / horizon
-    }
+    public var meanArrivalRate: Double { arrivals.meanRate(over: horizon) }
 
     /// How many agents: teams × teamSize.
     public var agents: Int { teams * teamSize }

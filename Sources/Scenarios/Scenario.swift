@@ -104,6 +104,16 @@ public struct ArrivalProfile: Sendable, Hashable {
         return segments[lo].rate
     }
 
+    /// The mean rate over [0, horizon), arrivals per second.
+    public func meanRate(over horizon: Double) -> Double {
+        var total = 0.0
+        for (i, segment) in segments.enumerated() where segment.start < horizon {
+            let end = i + 1 < segments.count ? min(segments[i + 1].start, horizon) : horizon
+            total += segment.rate * (end - segment.start)
+        }
+        return total / horizon
+    }
+
     /// Whether the rate is the same throughout.
     public var isConstant: Bool { Set(segments.map(\.rate)).count == 1 }
 }

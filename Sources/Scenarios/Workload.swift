@@ -64,16 +64,6 @@ public struct Workload: Sendable, Hashable {
             ? "\(Int((x / (1024 * 1024 * 1024)).rounded())) GiB" : "\(Int((x / (1024 * 1024)).rounded())) MiB"
     }
 
-    /// The mean rate of `profile` over [0, horizon), arrivals per second.
-    static func meanRate(_ profile: ArrivalProfile, horizon: Double) -> Double {
-        var total = 0.0
-        for (i, segment) in profile.segments.enumerated() where segment.start < horizon {
-            let end = i + 1 < profile.segments.count ? min(profile.segments[i + 1].start, horizon) : horizon
-            total += segment.rate * (end - segment.start)
-        }
-        return total / horizon
-    }
-
     /// The contacts of a source (a list not read yet counts as none).
     static func contacts(_ source: ContactSource) -> Double {
         switch source {
@@ -86,7 +76,7 @@ public struct Workload: Sendable, Hashable {
 extension Scenario {
     /// The work of every replication of this inbound scenario.
     public var workload: Workload {
-        let calls = Workload.meanRate(traffic.arrivals, horizon: horizon) * (traffic.busyness?.mean ?? 1) * horizon
+        let calls = traffic.arrivals.meanRate(over: horizon) * (traffic.busyness?.mean ?? 1) * horizon
         return Workload(runs: replications, eventsPerRun: 3 * calls, horizon: horizon, interval: interval, columns: 10)
     }
 }
@@ -103,7 +93,7 @@ extension OutboundScenario {
 extension RoutingStudy {
     /// The work of every (variant, replication) of this routing study.
     public var workload: Workload {
-        let calls = Workload.meanRate(world.arrivals, horizon: world.horizon) * (world.busyness?.mean ?? 1) * world.horizon
+        let calls = world.meanArrivalRate * (world.busyness?.mean ?? 1) * world.horizon
         let campaign = world.outbound.map { 12 * Workload.contacts($0.contacts) } ?? 0
         return Workload(
             runs: world.replications * variants.count, eventsPerRun: 3 * calls + campaign, horizon: world.horizon,

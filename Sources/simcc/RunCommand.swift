@@ -58,7 +58,7 @@ struct RunCommand: ParsableCommand {
             if let seed { campaign.seed = seed }
             if let replications { campaign.replications = replications }
             campaign.contacts = try CampaignRun.loaded(campaign.contacts)
-            try refuseAbsurd(campaign.workload)
+            try refuseAbsurd(campaign.workload, file: file, running: true)
             let text = try OutputFolder.writing(to: folder) { staging in
                 try CampaignRun.run(campaign, folder: staging, shownAs: folder, threads: threads, showProgress: true)
             }
@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
             if let seed { study.world.seed = seed }  // routers' draws mix in the study's seed too
             if let replications { study.world.replications = replications }
             study = try RoutingRun.prepared(study)
-            try refuseAbsurd(study.workload)
+            try refuseAbsurd(study.workload, file: file, running: true)
             let text = try OutputFolder.writing(to: folder) { staging in
                 try RoutingRun.run(study, folder: staging, shownAs: folder, threads: threads)
             }
@@ -77,7 +77,7 @@ struct RunCommand: ParsableCommand {
         }
         if let seed { scenario.seed = seed }
         if let replications { scenario.replications = replications }
-        try refuseAbsurd(scenario.workload)
+        try refuseAbsurd(scenario.workload, file: file, running: true)
         let table = try OutputFolder.writing(to: folder) { staging in
             let progress = Progress(total: scenario.replications, label: scenario.name)
             var report: (@Sendable (Int) -> Void)? = nil
@@ -96,10 +96,11 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-extension RunCommand {
-    /// Refuses, before anything is written, a run that would take hours or gigabytes.
-    func refuseAbsurd(_ workload: Workload) throws {
-        if let problem = workload.problem { throw CLIError("\(file): refused before running: \(problem)") }
+/// Refuses a scenario file whose runs would take hours or gigabytes (`Workload.problem`), before
+/// anything is written; `simcc run` says it refused to run, `simcc validate` only what is wrong.
+func refuseAbsurd(_ workload: Workload, file: String, running: Bool) throws {
+    if let problem = workload.problem {
+        throw CLIError("\(file): " + (running ? "refused before running: " : "") + problem)
     }
 }
 
@@ -120,23 +121,18 @@ struct ValidateCommand: ParsableCommand {
             : "\(names.count) variants: " + names.prefix(10).joined(separator: ", ") + ", ..."
     }
 
-    /// The check `simcc run` makes before it starts.
-    func refuse(_ workload: Workload) throws {
-        if let problem = workload.problem { throw CLIError("\(file): \(problem)") }
-    }
-
     func run() throws {
         switch try loadAnyScenario(file) {
         case .inbound(let s):
-            try refuse(s.workload)
+            try refuseAbsurd(s.workload, file: file, running: false)
             print("\(file): ok: \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), policy \(s.policy.name)")
         case .outbound(var s):
             s.contacts = try CampaignRun.loaded(s.contacts)
-            try refuse(s.workload)
+            try refuseAbsurd(s.workload, file: file, running: false)
             print("\(file): ok: campaign \(s.name): \(s.agents) agents, horizon \(s.horizon)s, \(s.replications) replication(s), \(Self.variantList(s.variants.map(\.name)))")
         case .routing(let study):
             let s = try RoutingRun.prepared(study)
-            try refuse(s.workload)
+            try refuseAbsurd(s.workload, file: file, running: false)
             print("\(file): ok: routing \(s.name): \(s.world.teams) teams of \(s.world.teamSize), \(s.world.customers) customers, horizon \(s.world.horizon)s, \(s.world.replications) replication(s), \(Self.variantList(s.variants.map(\.name)))")
         }
     }

@@ -398,11 +398,11 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     var countsInbound = false
     /// Whether the routing figures are counted (not in a campaign or an inbound study, which
     /// count their own).
-    var countsRouting = true
+    var countsRouting: Bool { !countsInbound && !countsCampaign }
     /// Slots of ended calls, to reuse (anonymous callers: their ids carry no meaning outside
     /// the world, so an inbound study's memory does not grow with its calls).
     var freeCalls = Slab<Int32>(capacity: 64)
-    /// Callers so far.
+    /// Anonymous callers so far (the high half of their call ids).
     var arrivals = 0
 
     var series: IntervalSeries
@@ -484,7 +484,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     mutating func runCampaign(replication: Int) throws(TaskValidationError) -> OutboundReplication {
         tally = CampaignTally(scenario)
         countsCampaign = true
-        countsRouting = false
         try simulate()
         let end = max(tally!.lastEvent, scenario.horizon)
         if let campaignSink, let dialer = center.dialer {
@@ -497,7 +496,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     /// campaign, the inbound figures counted as it goes (`InboundTally`).
     mutating func runInbound(replication: Int) throws(TaskValidationError) -> InboundReplication {
         countsInbound = true
-        countsRouting = false
         try simulate()
         return inboundTally.replication(replication, end: now)
     }
@@ -631,7 +629,6 @@ struct RoutingWorld<Router: InboundRouter & CallbackTaskLookup, D: Dialer>: ~Cop
     mutating func arrive() {
         if scenario.anonymousCallers { return arriveAnonymous() }
         let n = calls.count
-        arrivals += 1
         let mix = scenario.callers
         let u = kindStream.uniformPositive()
         let kind: Kind =
